@@ -1,0 +1,65 @@
+/* sipas/csv_reader.h - streaming RFC 4180 reader over libcsv.
+ *
+ * Feeds bytes in chunks of any size and calls row_fn once per complete record, so memory does
+ * not grow with the file. It handles, before libcsv sees the data:
+ *   - a UTF-8 byte order mark (skipped); a UTF-16/UTF-32 BOM is refused with a message that says
+ *     to save the file as UTF-8;
+ *   - the delimiter: ',' ';' or '\t', detected from the first record (fields counted outside
+ *     quotes; ties prefer ',' then ';' then tab) unless options->delimiter is set;
+ *   - NUL bytes (refused: they are never text).
+ * Records: quoted fields may hold delimiters, quotes ("") and newlines; CRLF and LF both end a
+ * record; a last record without a newline is delivered by sipas_csv_reader_finish; blank lines
+ * are skipped. Each field is passed NUL-terminated with its length; the pointers are valid only
+ * during the callback (libcsv's buffer moves), so copy what you keep.
+ *
+ * Row numbers are 1-based record numbers, the header being row 1, which is the row number a
+ * spreadsheet shows when no field holds a newline. Encoding is not checked here: the validator
+ * checks each field so that it can name the column.
+ */
+#ifndef SIPAS_CSV_READER_H
+#define SIPAS_CSV_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sipas/error.h"
+
+/* Return SIPAS_OK to go on; any other status stops the reader and is passed back to the caller
+ * of feed/finish with err as the callback filled it. */
+typedef sipas_status (*sipas_csv_row_fn)(void *ctx, size_t row, size_t nfields,
+                                         char *const *fields, const size_t *lengths,
+                                         sipas_error *err);
+
+typedef struct sipas_csv_options {
+    char delimiter;          /* 0: detect from the first record */
+    size_t max_field_bytes;  /* 0: default 1 MiB; a longer field is refused */
+    size_t max_fields;       /* 0: default 4096; a record with more fields is refused */
+} sipas_csv_options;
+
+typedef struct sipas_csv_reader sipas_csv_reader;
+
+/* source_name is used in messages ("FILE:ROW: ..."); it is copied. options may be NULL. */
+sipas_status sipas_csv_reader_new(const sipas_csv_options *options, const char *source_name,
+                                  sipas_csv_row_fn row_fn, void *ctx, sipas_csv_reader **out,
+                                  sipas_error *err);
+sipas_status sipas_csv_reader_feed(sipas_csv_reader *reader, const char *data, size_t len,
+                                   sipas_error *err);
+/* Delivers a last record that has no newline and reports an unterminated quote. */
+sipas_status sipas_csv_reader_finish(sipas_csv_reader *reader, sipas_error *err);
+/* The delimiter in use: detected or given; 0 before the first record is known. */
+char sipas_csv_reader_delimiter(const sipas_csv_reader *reader);
+void sipas_csv_reader_free(sipas_csv_reader *reader); /* NULL is a no-op */
+
+/* Called now and then while reading a file: bytes read so far and the file's size (0 when it
+ * is not a regular file). */
+typedef void (*sipas_csv_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/* Reads a whole file through a reader in 64 KiB chunks. progress may be NULL. If stop_flag is
+ * not NULL and becomes nonzero (a signal handler sets it), reading stops with
+ * SIPAS_ERR_INTERRUPTED. */
+sipas_status sipas_csv_read_file(const char *path, const sipas_csv_options *options,
+                                 sipas_csv_row_fn row_fn, void *ctx,
+                                 sipas_csv_progress_fn progress, void *progress_ctx,
+                                 volatile const int *stop_flag, sipas_error *err);
+
+#endif

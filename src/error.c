@@ -1,0 +1,58 @@
+#include "sipas/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+sipas_status sipas_error_set(sipas_error *err, sipas_status status, const char *fmt, ...)
+{
+    if (err == NULL)
+        return status;
+    err->status = status;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+sipas_status sipas_error_prefix(sipas_error *err, const char *fmt, ...)
+{
+    if (err == NULL)
+        return SIPAS_ERR_USAGE;
+    char prefix[SIPAS_ERROR_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    char joined[SIPAS_ERROR_MESSAGE_MAX];
+    snprintf(joined, sizeof joined, "%s%s", prefix, err->message);
+    memcpy(err->message, joined, sizeof joined);
+    return err->status;
+}
+
+void sipas_error_clear(sipas_error *err)
+{
+    if (err == NULL)
+        return;
+    err->status = SIPAS_OK;
+    err->message[0] = '\0';
+}
+
+const char *sipas_status_name(sipas_status status)
+{
+    switch (status) {
+    case SIPAS_OK: return "ok";
+    case SIPAS_ERR_USAGE: return "usage";
+    case SIPAS_ERR_IO: return "io";
+    case SIPAS_ERR_FORMAT: return "format";
+    case SIPAS_ERR_VALIDATION: return "validation";
+    case SIPAS_ERR_STORE: return "store";
+    case SIPAS_ERR_CONFLICT: return "conflict";
+    case SIPAS_ERR_NOT_FOUND: return "not-found";
+    case SIPAS_ERR_NOMEM: return "nomem";
+    case SIPAS_ERR_MATH: return "math";
+    case SIPAS_ERR_INTERRUPTED: return "interrupted";
+    }
+    return "unknown";
+}
