@@ -4,17 +4,27 @@
  * not grow with the file. It handles, before libcsv sees the data:
  *   - a UTF-8 byte order mark (skipped); a UTF-16/UTF-32 BOM is refused with a message that says
  *     to save the file as UTF-8;
- *   - the delimiter: ',' ';' or '\t', detected from the first record (fields counted outside
- *     quotes; ties prefer ',' then ';' then tab) unless options->delimiter is set;
- *   - NUL bytes (refused: they are never text).
- * Records: quoted fields may hold delimiters, quotes ("") and newlines; CRLF and LF both end a
- * record; a last record without a newline is delivered by sipas_csv_reader_finish; blank lines
- * are skipped. Each field is passed NUL-terminated with its length; the pointers are valid only
- * during the callback (libcsv's buffer moves), so copy what you keep.
+ *   - the delimiter: ',' ';' or '\t', detected from the first non-blank record, or its first
+ *     64 KiB (delimiters counted outside quotes; the most frequent wins, ties prefer ',' then
+ *     ';' then tab, none at all gives ',') unless options->delimiter is set;
+ *   - NUL bytes (refused with their row: they are never text).
+ * Records: quoted fields may hold delimiters, quotes ("") and newlines; CRLF, LF and a lone CR
+ * end a record; a last record without a newline is delivered by sipas_csv_reader_finish. Blank
+ * lines, and records whose fields are all empty (",,,," as spreadsheets write for formatted
+ * empty rows), are skipped. Spaces and tabs around an unquoted field are trimmed (libcsv);
+ * quoted fields are kept as written. Quoting is strict: an open quote at the end of the input
+ * is "FILE:ROW: unterminated quoted field", and a quote inside an unquoted field or after a
+ * closing quote is refused. Each field is passed NUL-terminated with its length; the pointers
+ * are valid only during the callback (the reader reuses its buffers), so copy what you keep.
  *
- * Row numbers are 1-based record numbers, the header being row 1, which is the row number a
- * spreadsheet shows when no field holds a newline. Encoding is not checked here: the validator
- * checks each field so that it can name the column.
+ * Row numbers are the 1-based line number of the file on which the record starts, counting
+ * every line (blank ones too; LF, CRLF and a lone CR each end a line; a line break inside a
+ * quoted field moves the next record down). The header is row 1 when the file starts with it.
+ * This is the line a text editor shows, and the row a spreadsheet shows when no field holds a
+ * line break. Errors inside a record name the row where the record starts. Limits: a field
+ * longer than max_field_bytes or a record with more than max_fields fields is refused naming
+ * the row and the field's 1-based position. Encoding is not checked here: the validator checks
+ * each field so that it can name the column.
  */
 #ifndef SIPAS_CSV_READER_H
 #define SIPAS_CSV_READER_H

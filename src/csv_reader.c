@@ -1,0 +1,525 @@
+#include "sipas/csv_reader.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_MAX_FIELD_BYTES ((size_t)1 << 20)
+#define DEFAULT_MAX_FIELDS ((size_t)4096)
+/* The delimiter is guessed from the first record, or from this many bytes when the first record
+ * is longer (a header of 64 KiB is already absurd). */
+#define SNIFF_CAP ((size_t)64 * 1024)
+/* Bytes handed to csv_parse at a time, so that a field libcsv is still collecting is checked
+ * against max_field_bytes before it can grow much further. */
+#define PARSE_SLICE ((size_t)64 * 1024)
+#define READ_CHUNK ((size_t)64 * 1024)
+
+struct sipas_csv_reader {
+    struct csv_parser parser;
+    bool parser_ready;
+    char *source;
+    sipas_csv_row_fn row_fn;
+    void *ctx;
+    char delimiter;
+    bool delimiter_given;
+    size_t max_field_bytes;
+    size_t max_fields;
+
+    /* Prelude: bytes held back until the byte order mark and the delimiter are known. */
+    bool started;
+    bool bom_checked;
+    size_t bom_len;
+    char *pending;
+    size_t pending_len, pending_cap;
+    size_t sniff_pos;
+    bool sniff_quoted;
+    bool sniff_content;
+    size_t sniff_counts[3]; /* ',' ';' '\t' outside quotes */
+
+    /* The record being collected: fields copied back to back, each NUL-terminated. */
+    char *rec;
+    size_t rec_len, rec_cap;
+    size_t *offsets;
+    size_t *lengths;
+    char **fields;
+    size_t nfields, fields_cap;
+    size_t record_breaks; /* line breaks inside the fields of this record */
+
+    size_t line;  /* line on which the current (or next) record starts */
+    bool prev_cr; /* the last line break seen outside a field was a CR (CRLF pairs count once) */
+
+    bool finished;
+    sipas_status status; /* sticky: once a feed fails, the reader stays failed */
+    sipas_error error;
+    sipas_error row_error; /* handed to row_fn */
+};
+
+static const char sniff_delimiters[3] = {',', ';', '\t'};
+
+__attribute__((format(printf, 3, 4)))
+static void reader_fail(sipas_csv_reader *r, sipas_status status, const char *fmt, ...)
+{
+    if (r->status != SIPAS_OK)
+        return; /* keep the first error: later ones are consequences */
+    r->status = status;
+    r->error.status = status;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->error.message, sizeof r->error.message, fmt, ap);
+    va_end(ap);
+}
+
+static sipas_status reader_report(const sipas_csv_reader *r, sipas_error *err)
+{
+    if (r->status != SIPAS_OK && err != NULL)
+        *err = r->error;
+    return r->status;
+}
+
+/* Grows *buf to hold at least need bytes, doubling so that appends stay linear overall. */
+static bool grow_bytes(char **buf, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return true;
+    size_t cap2 = *cap ? *cap : 256;
+    while (cap2 < need) {
+        if (cap2 > SIZE_MAX / 2)
+            return false;
+        cap2 *= 2;
+    }
+    char *p = realloc(*buf, cap2);
+    if (p == NULL)
+        return false;
+    *buf = p;
+    *cap = cap2;
+    return true;
+}
+
+static bool grow_fields(sipas_csv_reader *r)
+{
+    if (r->nfields < r->fields_cap)
+        return true;
+    size_t cap = r->fields_cap ? r->fields_cap * 2 : 32;
+    if (cap > r->max_fields)
+        cap = r->max_fields;
+    size_t *offsets = realloc(r->offsets, cap * sizeof *offsets);
+    if (offsets == NULL)
+        return false;
+    r->offsets = offsets;
+    size_t *lengths = realloc(r->lengths, cap * sizeof *lengths);
+    if (lengths == NULL)
+        return false;
+    r->lengths = lengths;
+    char **fields = realloc(r->fields, cap * sizeof *fields);
+    if (fields == NULL)
+        return false;
+    r->fields = fields;
+    r->fields_cap = cap;
+    return true;
+}
+
+/* Line breaks as a text editor counts them: LF, CRLF and a lone CR each end one line. */
+static size_t count_line_breaks(const char *s, size_t len)
+{
+    size_t n = 0;
+    const char *end = s + len;
+    const char *p = s;
+    while (p < end) {
+        const char *lf = memchr(p, '\n', (size_t)(end - p));
+        const char *cr = memchr(p, '\r', (size_t)(end - p));
+        if (lf == NULL && cr == NULL)
+            break;
+        if (cr != NULL && (lf == NULL || cr < lf)) {
+            n++;
+            p = cr + 1;
+            if (p < end && *p == '\n')
+                p++;
+        } else {
+            n++;
+            p = lf + 1;
+        }
+    }
+    return n;
+}
+
+static void on_field(void *field, size_t len, void *data)
+{
+    sipas_csv_reader *r = data;
+    if (r->status != SIPAS_OK)
+        return;
+    if (r->nfields == r->max_fields) {
+        reader_fail(r, SIPAS_ERR_FORMAT, "%s:%zu: more than %zu fields", r->source, r->line,
+                    r->max_fields);
+        return;
+    }
+    if (len > r->max_field_bytes) {
+        reader_fail(r, SIPAS_ERR_FORMAT, "%s:%zu: field %zu is longer than %zu bytes", r->source,
+                    r->line, r->nfields + 1, r->max_field_bytes);
+        return;
+    }
+    if (!grow_fields(r) || !grow_bytes(&r->rec, &r->rec_cap, r->rec_len + len + 1)) {
+        reader_fail(r, SIPAS_ERR_NOMEM, "%s:%zu: out of memory", r->source, r->line);
+        return;
+    }
+    if (len > 0) {
+        memcpy(r->rec + r->rec_len, field, len);
+        r->record_breaks += count_line_breaks(field, len);
+    }
+    r->rec[r->rec_len + len] = '\0';
+    r->offsets[r->nfields] = r->rec_len;
+    r->lengths[r->nfields] = len;
+    r->nfields++;
+    r->rec_len += len + 1;
+    r->prev_cr = false;
+}
+
+static void on_record_end(int c, void *data)
+{
+    sipas_csv_reader *r = data;
+    if (r->status != SIPAS_OK)
+        return;
+    if (r->nfields == 0) {
+        /* A line break outside any record (CSV_REPALL_NL): a blank line, or the LF of a CRLF
+         * whose CR ended the record before. */
+        if (!(c == '\n' && r->prev_cr))
+            r->line++;
+        r->prev_cr = (c == '\r');
+        return;
+    }
+    bool all_empty = true;
+    for (size_t i = 0; i < r->nfields; i++) {
+        r->fields[i] = r->rec + r->offsets[i];
+        if (r->lengths[i] != 0)
+            all_empty = false;
+    }
+    /* Spreadsheets write ",,,," for rows that were formatted but left empty: as blank as a
+     * blank line, so skipped the same way. */
+    if (!all_empty) {
+        sipas_error_clear(&r->row_error);
+        sipas_status st = r->row_fn(r->ctx, r->line, r->nfields, r->fields, r->lengths,
+                                    &r->row_error);
+        if (st != SIPAS_OK) {
+            if (r->row_error.message[0] == '\0')
+                snprintf(r->row_error.message, sizeof r->row_error.message,
+                         "%s:%zu: record refused (%s)", r->source, r->line,
+                         sipas_status_name(st));
+            r->status = st;
+            r->error = r->row_error;
+            r->error.status = st;
+        }
+    }
+    r->line += 1 + r->record_breaks;
+    r->prev_cr = (c == '\r');
+    r->nfields = 0;
+    r->rec_len = 0;
+    r->record_breaks = 0;
+}
+
+/* Runs bytes whose prelude is settled through libcsv, refusing NUL bytes and fields that grow
+ * past the limit while libcsv is still collecting them. */
+static void parse_bytes(sipas_csv_reader *r, const char *data, size_t len)
+{
+    while (len > 0 && r->status == SIPAS_OK) {
+        size_t n = len < PARSE_SLICE ? len : PARSE_SLICE;
+        const char *nul = memchr(data, '\0', n);
+        size_t upto = nul != NULL ? (size_t)(nul - data) : n;
+        if (upto > 0) {
+            size_t done = csv_parse(&r->parser, data, upto, on_field, on_record_end, r);
+            if (r->status != SIPAS_OK)
+                return;
+            if (done < upto) {
+                int e = csv_error(&r->parser);
+                if (e == CSV_EPARSE)
+                    reader_fail(r, SIPAS_ERR_FORMAT,
+                                "%s:%zu: field %zu: stray quote; a field that holds a quote "
+                                "must be quoted and the quote doubled (\"a \"\"b\"\" c\")",
+                                r->source, r->line, r->nfields + 1);
+                else if (e == CSV_ENOMEM)
+                    reader_fail(r, SIPAS_ERR_NOMEM, "%s:%zu: out of memory", r->source, r->line);
+                else
+                    reader_fail(r, SIPAS_ERR_FORMAT, "%s:%zu: %s", r->source, r->line,
+                                csv_strerror(e));
+                return;
+            }
+            if (r->parser.entry_pos > r->max_field_bytes) {
+                /* Same words as in on_field, so the message does not depend on where the
+                 * chunks happened to end. */
+                reader_fail(r, SIPAS_ERR_FORMAT, "%s:%zu: field %zu is longer than %zu bytes",
+                            r->source, r->line, r->nfields + 1, r->max_field_bytes);
+                return;
+            }
+            /* libcsv grows its field buffer by blk_size bytes at a time; keeping blk_size at
+             * the buffer's size makes that growth geometric instead of quadratic. */
+            size_t size = csv_get_buffer_size(&r->parser);
+            if (size > r->parser.blk_size)
+                csv_set_blk_size(&r->parser, size);
+        }
+        if (nul != NULL) {
+            reader_fail(r, SIPAS_ERR_FORMAT,
+                        "%s:%zu: field %zu holds a NUL byte; this is not a text file (UTF-16 or "
+                        "a spreadsheet?): save it as UTF-8 CSV",
+                        r->source, r->line, r->nfields + 1);
+            return;
+        }
+        data += n;
+        len -= n;
+    }
+}
+
+static void check_bom(sipas_csv_reader *r)
+{
+    const unsigned char *b = (const unsigned char *)r->pending;
+    size_t n = r->pending_len;
+    static const struct {
+        unsigned char bytes[4];
+        size_t len;
+        const char *encoding;
+        const char *shown;
+    } boms[] = {
+        {{0xFF, 0xFE, 0x00, 0x00}, 4, "UTF-32", "FF FE 00 00"},
+        {{0x00, 0x00, 0xFE, 0xFF}, 4, "UTF-32", "00 00 FE FF"},
+        {{0xFF, 0xFE, 0, 0}, 2, "UTF-16", "FF FE"},
+        {{0xFE, 0xFF, 0, 0}, 2, "UTF-16", "FE FF"},
+    };
+    r->bom_checked = true;
+    for (size_t i = 0; i < sizeof boms / sizeof boms[0]; i++) {
+        if (n >= boms[i].len && memcmp(b, boms[i].bytes, boms[i].len) == 0) {
+            reader_fail(r, SIPAS_ERR_FORMAT,
+                        "%s: the file is %s (byte order mark %s); save it as UTF-8 CSV",
+                        r->source, boms[i].encoding, boms[i].shown);
+            return;
+        }
+    }
+    if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)
+        r->bom_len = 3;
+    r->sniff_pos = r->bom_len;
+}
+
+/* Scans the held-back bytes for the end of the first non-blank record outside quotes; true
+ * when it is found. Resumes where the last call stopped, so feeding byte by byte stays linear. */
+static bool sniff_first_record(sipas_csv_reader *r)
+{
+    size_t limit = r->pending_len;
+    if (limit > r->bom_len + SNIFF_CAP)
+        limit = r->bom_len + SNIFF_CAP;
+    for (; r->sniff_pos < limit; r->sniff_pos++) {
+        char c = r->pending[r->sniff_pos];
+        if (c == '"') {
+            r->sniff_quoted = !r->sniff_quoted;
+            r->sniff_content = true;
+        } else if (r->sniff_quoted) {
+            continue;
+        } else if (c == '\n' || c == '\r') {
+            if (r->sniff_content)
+                return true;
+        } else {
+            for (size_t i = 0; i < 3; i++)
+                if (c == sniff_delimiters[i])
+                    r->sniff_counts[i]++;
+            if (c != ' ')
+                r->sniff_content = true;
+        }
+    }
+    return r->pending_len >= r->bom_len + SNIFF_CAP;
+}
+
+/* Settles the prelude once enough bytes are held (or at the end) and parses what was held. */
+static void try_start(sipas_csv_reader *r, bool at_end)
+{
+    if (!r->bom_checked) {
+        if (r->pending_len < 4 && !at_end)
+            return;
+        check_bom(r);
+        if (r->status != SIPAS_OK)
+            return;
+    }
+    if (!r->delimiter_given) {
+        if (!sniff_first_record(r) && !at_end)
+            return;
+        size_t best = 0;
+        for (size_t i = 1; i < 3; i++)
+            if (r->sniff_counts[i] > r->sniff_counts[best])
+                best = i;
+        r->delimiter = sniff_delimiters[best];
+    }
+    csv_set_delim(&r->parser, (unsigned char)r->delimiter);
+    r->started = true;
+    parse_bytes(r, r->pending + r->bom_len, r->pending_len - r->bom_len);
+    free(r->pending);
+    r->pending = NULL;
+    r->pending_len = r->pending_cap = 0;
+}
+
+sipas_status sipas_csv_reader_new(const sipas_csv_options *options, const char *source_name,
+                                  sipas_csv_row_fn row_fn, void *ctx, sipas_csv_reader **out,
+                                  sipas_error *err)
+{
+    if (out == NULL || row_fn == NULL)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "csv reader: no output or row callback");
+    *out = NULL;
+    char delimiter = options != NULL ? options->delimiter : 0;
+    if (delimiter == '"' || delimiter == '\r' || delimiter == '\n')
+        return sipas_error_set(err, SIPAS_ERR_USAGE,
+                               "csv reader: a quote or a line break cannot be the delimiter");
+    sipas_csv_reader *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    r->source = strdup(source_name != NULL ? source_name : "<input>");
+    if (r->source == NULL) {
+        free(r);
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    }
+    /* Strict mode so that an open quote at the end and a stray quote are reported instead of
+     * silently gluing rows together; libcsv still trims spaces around unquoted fields. */
+    if (csv_init(&r->parser, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL) != 0) {
+        free(r->source);
+        free(r);
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    }
+    r->parser_ready = true;
+    r->row_fn = row_fn;
+    r->ctx = ctx;
+    r->delimiter = delimiter;
+    r->delimiter_given = delimiter != 0;
+    r->max_field_bytes = options != NULL && options->max_field_bytes != 0
+                             ? options->max_field_bytes : DEFAULT_MAX_FIELD_BYTES;
+    r->max_fields = options != NULL && options->max_fields != 0 ? options->max_fields
+                                                                : DEFAULT_MAX_FIELDS;
+    r->line = 1;
+    *out = r;
+    return SIPAS_OK;
+}
+
+sipas_status sipas_csv_reader_feed(sipas_csv_reader *reader, const char *data, size_t len,
+                                   sipas_error *err)
+{
+    if (reader == NULL || (data == NULL && len > 0))
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "csv reader: no reader or no data");
+    sipas_csv_reader *r = reader;
+    if (r->status != SIPAS_OK)
+        return reader_report(r, err);
+    if (r->finished)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "%s: csv reader fed after finish",
+                               r->source);
+    if (len == 0)
+        return SIPAS_OK;
+    if (r->started) {
+        parse_bytes(r, data, len);
+        return reader_report(r, err);
+    }
+    if (!grow_bytes(&r->pending, &r->pending_cap, r->pending_len + len)) {
+        reader_fail(r, SIPAS_ERR_NOMEM, "%s: out of memory", r->source);
+        return reader_report(r, err);
+    }
+    memcpy(r->pending + r->pending_len, data, len);
+    r->pending_len += len;
+    try_start(r, false);
+    return reader_report(r, err);
+}
+
+sipas_status sipas_csv_reader_finish(sipas_csv_reader *reader, sipas_error *err)
+{
+    if (reader == NULL)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "csv reader: no reader");
+    sipas_csv_reader *r = reader;
+    if (r->status != SIPAS_OK)
+        return reader_report(r, err);
+    if (r->finished)
+        return SIPAS_OK;
+    r->finished = true;
+    if (!r->started) {
+        try_start(r, true);
+        if (r->status != SIPAS_OK)
+            return reader_report(r, err);
+    }
+    if (csv_fini(&r->parser, on_field, on_record_end, r) != 0 && r->status == SIPAS_OK)
+        reader_fail(r, SIPAS_ERR_FORMAT, "%s:%zu: unterminated quoted field", r->source,
+                    r->line);
+    return reader_report(r, err);
+}
+
+char sipas_csv_reader_delimiter(const sipas_csv_reader *reader)
+{
+    if (reader == NULL || !reader->started)
+        return reader != NULL && reader->delimiter_given ? reader->delimiter : 0;
+    return reader->delimiter;
+}
+
+void sipas_csv_reader_free(sipas_csv_reader *reader)
+{
+    if (reader == NULL)
+        return;
+    if (reader->parser_ready)
+        csv_free(&reader->parser);
+    free(reader->source);
+    free(reader->pending);
+    free(reader->rec);
+    free(reader->offsets);
+    free(reader->lengths);
+    free(reader->fields);
+    free(reader);
+}
+
+sipas_status sipas_csv_read_file(const char *path, const sipas_csv_options *options,
+                                 sipas_csv_row_fn row_fn, void *ctx,
+                                 sipas_csv_progress_fn progress, void *progress_ctx,
+                                 volatile const int *stop_flag, sipas_error *err)
+{
+    if (path == NULL)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "csv reader: no path");
+    sipas_status st = SIPAS_OK;
+    sipas_csv_reader *reader = NULL;
+    char *buf = NULL;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return sipas_error_set(err, SIPAS_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+    struct stat sb;
+    uint64_t total = 0;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+        total = (uint64_t)sb.st_size;
+    st = sipas_csv_reader_new(options, path, row_fn, ctx, &reader, err);
+    if (st != SIPAS_OK)
+        goto cleanup;
+    buf = malloc(READ_CHUNK);
+    if (buf == NULL) {
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        goto cleanup;
+    }
+    uint64_t done = 0;
+    for (;;) {
+        if (stop_flag != NULL && *stop_flag) {
+            st = sipas_error_set(err, SIPAS_ERR_INTERRUPTED, "%s: interrupted", path);
+            goto cleanup;
+        }
+        ssize_t n = read(fd, buf, READ_CHUNK);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            st = sipas_error_set(err, SIPAS_ERR_IO, "cannot read '%s': %s", path,
+                                 strerror(errno));
+            goto cleanup;
+        }
+        if (n == 0)
+            break;
+        st = sipas_csv_reader_feed(reader, buf, (size_t)n, err);
+        if (st != SIPAS_OK)
+            goto cleanup;
+        done += (uint64_t)n;
+        if (progress != NULL)
+            progress(progress_ctx, done, total);
+    }
+    st = sipas_csv_reader_finish(reader, err);
+
+cleanup:
+    free(buf);
+    sipas_csv_reader_free(reader);
+    close(fd);
+    return st;
+}
