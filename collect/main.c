@@ -1,1 +1,569 @@
-int main(void){return 0;}
+/* sipas-collect: imports survey batches into the store. A thin layer: it parses options, calls
+ * the library, prints, and returns the exit codes documented in cli/cli.h. */
+#include <errno.h>
+#include <signal.h>
+#include <strings.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "sipas/csv_writer.h"
+#include "sipas/import.h"
+#include "sipas/instrument.h"
+#include "sipas/store.h"
+
+#define PROBLEMS_SHOWN 20
+#define PROGRESS_MIN_BYTES (4u << 20)
+
+static volatile sig_atomic_t stop_requested;
+static volatile int stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+    stop_flag = 1;
+}
+
+static const cli_option common_options[] = {
+    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
+    {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false},
+    {"help", NULL, "show this help", false},
+};
+
+/* ---- progress and problems -------------------------------------------------------------- */
+
+typedef struct progress_state {
+    const char *name;
+    struct timespec last;
+    bool shown;
+} progress_state;
+
+static void show_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    progress_state *p = ctx;
+    if (total < PROGRESS_MIN_BYTES)
+        return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double since = (double)(now.tv_sec - p->last.tv_sec) + (double)(now.tv_nsec - p->last.tv_nsec) / 1e9;
+    if (p->shown && since < 0.1 && done < total)
+        return;
+    p->last = now;
+    p->shown = true;
+    int width = 30, filled = (int)((double)width * (double)done / (double)total);
+    fprintf(stderr, "\r%s [", p->name);
+    for (int i = 0; i < width; i++)
+        fputc(i < filled ? '#' : '.', stderr);
+    fprintf(stderr, "] %3d%% %.1f/%.1f MB", (int)(100.0 * (double)done / (double)total),
+            (double)done / 1e6, (double)total / 1e6);
+    fflush(stderr);
+}
+
+typedef struct problem_state {
+    size_t count;
+    bool quiet;
+} problem_state;
+
+static void show_problem(void *ctx, const char *message)
+{
+    problem_state *p = ctx;
+    if (p->count++ < PROBLEMS_SHOWN && !p->quiet)
+        fprintf(stderr, "%s\n", message);
+}
+
+/* ---- import and check -------------------------------------------------------------------- */
+
+static const cli_option import_options[] = {
+    {"form", "ID", "instrument of the batch (a folder under the surveys directory)", false},
+    {"wave", "YEAR", "the wave of every row (the file may then omit the wave column)", false},
+    {"keep-valid", NULL, "store the valid rows of a batch that has rejected rows", false},
+    {"replace", NULL, "replace an earlier batch that has the same content", false},
+    {"rejects", "FILE", "where rejected rows go (default: FILE.rejects.csv beside the input)", false},
+    {"quiet", NULL, "print only the summary", false},
+    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
+    {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false},
+    {"help", NULL, "show this help", false},
+};
+
+static char *default_rejects_path(const char *path)
+{
+    size_t n = strlen(path);
+    const char *ext = n > 4 && strcasecmp(path + n - 4, ".csv") == 0 ? path + n - 4 : path + n;
+    char *out = malloc(n + 16);
+    if (out)
+        snprintf(out, n + 16, "%.*s.rejects.csv", (int)(ext - path), path);
+    return out;
+}
+
+static int run_import(int argc, char **argv, bool dry_run)
+{
+    const char *command = dry_run ? "check" : "import";
+    cli_args args;
+    size_t nopt = sizeof import_options / sizeof import_options[0];
+    if (!cli_parse(argc, argv, import_options, nopt, &args))
+        return CLI_EXIT_USAGE;
+    int code = CLI_EXIT_OK;
+    sipas_instrument *inst = NULL;
+    sipas_store *store = NULL;
+    sipas_error err = {0};
+    if (cli_flag(&args, "help")) {
+        printf("usage: %s %s --form ID [--wave YEAR] [options] FILE...\n\n", cli_program, command);
+        printf(dry_run ? "Validates CSV batches against the instrument and the store; stores nothing.\n\n"
+                       : "Imports CSV batches into the store, each file one batch in one transaction.\n\n");
+        cli_print_options(import_options, nopt);
+        goto done;
+    }
+    const char *form = cli_value(&args, "form");
+    int64_t wave = 0;
+    if (form == NULL || args.npositional == 0) {
+        cli_error("%s needs --form ID and at least one FILE (see %s %s --help)", command,
+                  cli_program, command);
+        code = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (cli_value(&args, "wave") && !cli_int("--wave", cli_value(&args, "wave"), 1990, 2100, &wave)) {
+        code = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (cli_value(&args, "rejects") && args.npositional > 1) {
+        cli_error("--rejects names one file, but %zu batches were given", args.npositional);
+        code = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (sipas_instrument_find(cli_surveys_dir(&args), form, &inst, &err) != SIPAS_OK) {
+        code = cli_fail(&err);
+        goto done;
+    }
+    const char *db = cli_db_path(&args);
+    struct stat sb;
+    /* check never creates a store: without one it validates against an empty store in memory */
+    const char *open_path = dry_run && stat(db, &sb) != 0 ? ":memory:" : db;
+    if (sipas_store_open(open_path, SIPAS_STORE_READ_WRITE, &store, &err) != SIPAS_OK) {
+        code = cli_fail(&err);
+        goto done;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    bool quiet = cli_flag(&args, "quiet");
+    for (size_t f = 0; f < args.npositional && !stop_requested; f++) {
+        const char *path = args.positional[f];
+        char *rejects = cli_value(&args, "rejects") ? strdup(cli_value(&args, "rejects"))
+                                                    : default_rejects_path(path);
+        progress_state progress = {.name = path};
+        problem_state problems = {.quiet = quiet};
+        sipas_import_options opt = {
+            .wave = wave,
+            .keep_valid = cli_flag(&args, "keep-valid"),
+            .replace = cli_flag(&args, "replace"),
+            .dry_run = dry_run,
+            .rejects_path = rejects,
+            .on_problem = show_problem,
+            .problem_ctx = &problems,
+            .progress = isatty(STDERR_FILENO) && !quiet ? show_progress : NULL,
+            .progress_ctx = &progress,
+            .stop_flag = &stop_flag,
+        };
+        sipas_import_result result;
+        sipas_error_clear(&err);
+        sipas_status st = sipas_import_batch(store, inst, path, &opt, &result, &err);
+        if (progress.shown)
+            fputc('\n', stderr);
+        if (problems.count > PROBLEMS_SHOWN && !quiet)
+            fprintf(stderr, "... and %zu more problems\n", problems.count - PROBLEMS_SHOWN);
+        if (st != SIPAS_OK) {
+            int c = cli_fail(&err);
+            if (code == CLI_EXIT_OK || c > code)
+                code = c;
+        } else if (dry_run) {
+            printf("%s: %lld rows valid%s\n", path, (long long)result.rows_read,
+                   result.rows_rejected ? "" : "; it can be imported");
+        } else {
+            printf("%s: batch %lld: %lld rows stored", path, (long long)result.batch_id,
+                   (long long)result.rows_stored);
+            if (result.rows_rejected)
+                printf(", %lld rejected (in '%s')", (long long)result.rows_rejected, rejects);
+            printf("\n");
+        }
+        free(rejects);
+    }
+done:
+    sipas_store_close(store);
+    sipas_instrument_free(inst);
+    cli_args_free(&args);
+    return code;
+}
+
+/* ---- batches ------------------------------------------------------------------------------- */
+
+static const cli_option batches_options[] = {
+    {"form", "ID", "only batches of this instrument", false},
+    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
+    {"help", NULL, "show this help", false},
+};
+
+static int open_existing(const cli_args *args, sipas_store_mode mode, sipas_store **store)
+{
+    sipas_error err = {0};
+    if (sipas_store_open(cli_db_path(args), mode, store, &err) != SIPAS_OK)
+        return cli_fail(&err);
+    return CLI_EXIT_OK;
+}
+
+static int run_batches(int argc, char **argv)
+{
+    cli_args args;
+    size_t nopt = sizeof batches_options / sizeof batches_options[0];
+    if (!cli_parse(argc, argv, batches_options, nopt, &args))
+        return CLI_EXIT_USAGE;
+    int code = CLI_EXIT_OK;
+    sipas_store *store = NULL;
+    if (cli_flag(&args, "help")) {
+        printf("usage: %s batches [--form ID]\n\nLists the imported batches.\n\n", cli_program);
+        cli_print_options(batches_options, nopt);
+        goto done;
+    }
+    if (args.npositional > 0) {
+        cli_error("batches takes no arguments (got '%s')", args.positional[0]);
+        code = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if ((code = open_existing(&args, SIPAS_STORE_READ_ONLY, &store)) != CLI_EXIT_OK)
+        goto done;
+    sipas_batch_info *list = NULL;
+    size_t n = 0;
+    sipas_error err = {0};
+    if (sipas_store_list_batches(store, cli_value(&args, "form"), &list, &n, &err) != SIPAS_OK) {
+        code = cli_fail(&err);
+        goto done;
+    }
+    printf("%5s  %-20s %-7s %5s %9s %9s  %-20s  %s\n", "batch", "form", "version", "wave",
+           "stored", "rejected", "imported (UTC)", "file");
+    for (size_t i = 0; i < n; i++) {
+        const sipas_batch_info *b = &list[i];
+        char wave[16] = "-";
+        if (b->wave)
+            snprintf(wave, sizeof wave, "%lld", (long long)b->wave);
+        printf("%5lld  %-20s %-7s %5s %9lld %9lld  %-20s  %s\n", (long long)b->batch_id,
+               b->form_id, b->instrument_version, wave, (long long)b->rows_stored,
+               (long long)b->rows_rejected, b->imported_at, b->file_name);
+    }
+    sipas_batch_list_free(list, n);
+done:
+    sipas_store_close(store);
+    cli_args_free(&args);
+    return code;
+}
+
+static int run_show_or_remove(int argc, char **argv, bool remove)
+{
+    cli_args args;
+    size_t nopt = sizeof batches_options / sizeof batches_options[0] ;
+    if (!cli_parse(argc, argv, batches_options + 1, nopt - 1, &args))
+        return CLI_EXIT_USAGE;
+    const char *command = remove ? "remove" : "show";
+    int code = CLI_EXIT_OK;
+    sipas_store *store = NULL;
+    sipas_error err = {0};
+    int64_t id = 0;
+    if (cli_flag(&args, "help")) {
+        printf("usage: %s %s BATCH\n\n%s\n\n", cli_program, command,
+               remove ? "Removes a batch and every response it brought, in one transaction."
+                      : "Shows one batch: its file, hash, instrument version and row counts.");
+        cli_print_options(batches_options + 1, nopt - 1);
+        goto done;
+    }
+    if (args.npositional != 1) {
+        cli_error("%s needs one batch number (see %s batches)", command, cli_program);
+        code = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (!cli_int("batch", args.positional[0], 1, INT64_MAX, &id)) {
+        code = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if ((code = open_existing(&args, remove ? SIPAS_STORE_EXISTING : SIPAS_STORE_READ_ONLY, &store)))
+        goto done;
+    sipas_batch_info b;
+    if (sipas_store_get_batch(store, id, &b, &err) != SIPAS_OK) {
+        code = cli_fail(&err);
+        goto done;
+    }
+    if (remove) {
+        if (sipas_store_remove_batch(store, id, &err) != SIPAS_OK)
+            code = cli_fail(&err);
+        else
+            printf("removed batch %lld ('%s', %lld responses)\n", (long long)id, b.file_name,
+                   (long long)b.rows_stored);
+    } else {
+        printf("batch:          %lld\nform:           %s\ninstrument:     version %s\n"
+               "file:           %s\nsha256:         %s\n", (long long)b.batch_id, b.form_id,
+               b.instrument_version, b.file_name, b.content_sha256);
+        if (b.wave)
+            printf("wave:           %lld\n", (long long)b.wave);
+        printf("rows read:      %lld\nrows stored:    %lld\nrows rejected:  %lld\n"
+               "imported (UTC): %s\n", (long long)b.rows_read, (long long)b.rows_stored,
+               (long long)b.rows_rejected, b.imported_at);
+    }
+    sipas_batch_info_clear(&b);
+done:
+    sipas_store_close(store);
+    cli_args_free(&args);
+    return code;
+}
+
+/* ---- export -------------------------------------------------------------------------------- */
+
+static const cli_option export_options[] = {
+    {"form", "ID", "the instrument whose responses to export", false},
+    {"batch", "N", "only the responses of this batch", false},
+    {"labels", "LANG", "codes (default), vi or en: choice labels instead of codes", false},
+    {"out", "FILE", "write to FILE instead of standard output", false},
+    {"sep", "C", "field separator: , (default) ; or tab", false},
+    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
+    {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false},
+    {"help", NULL, "show this help", false},
+};
+
+typedef struct export_state {
+    FILE *out;
+    char sep;
+    const sipas_instrument *inst;
+    int lang; /* 0 codes, 1 vi, 2 en */
+    char number[64];
+} export_state;
+
+static sipas_status export_row(void *ctx, const sipas_value *values, sipas_error *err)
+{
+    (void)err;
+    export_state *e = ctx;
+    for (size_t i = 0; i < e->inst->nitems + 1; i++) {
+        if (i > 0)
+            fputc(e->sep, e->out);
+        const sipas_value *v = &values[i];
+        const char *text = NULL;
+        size_t len = 0;
+        switch (v->kind) {
+        case SIPAS_VALUE_NULL: continue;
+        case SIPAS_VALUE_INT: len = (size_t)snprintf(e->number, sizeof e->number, "%lld", (long long)v->i); text = e->number; break;
+        case SIPAS_VALUE_REAL: len = (size_t)snprintf(e->number, sizeof e->number, "%.17g", v->r); text = e->number; break;
+        case SIPAS_VALUE_TEXT: text = v->text; len = v->len; break;
+        }
+        const sipas_item *it = i < e->inst->nitems ? &e->inst->items[i] : NULL;
+        if (e->lang && it && it->list && !it->personal) {
+            const sipas_choice *ch = sipas_choice_list_match(it->list, text, len);
+            const char *label = ch ? (e->lang == 1 ? ch->label_vi : ch->label_en) : NULL;
+            if (label && *label) {
+                text = label;
+                len = strlen(label);
+            }
+        }
+        sipas_csv_write_field(e->out, text, len, e->sep);
+    }
+    fputc('\n', e->out);
+    return ferror(e->out) ? sipas_error_set(err, SIPAS_ERR_IO, "cannot write the export") : SIPAS_OK;
+}
+
+static int run_export(int argc, char **argv)
+{
+    cli_args args;
+    size_t nopt = sizeof export_options / sizeof export_options[0];
+    if (!cli_parse(argc, argv, export_options, nopt, &args))
+        return CLI_EXIT_USAGE;
+    int code = CLI_EXIT_OK;
+    sipas_store *store = NULL;
+    sipas_instrument *inst = NULL;
+    const char **columns = NULL;
+    sipas_error err = {0};
+    export_state e = {.out = stdout, .sep = ','};
+    if (cli_flag(&args, "help")) {
+        printf("usage: %s export --form ID [--batch N] [--labels vi|en] [--out FILE]\n\n"
+               "Writes the stored responses of a form as CSV, one row per respondent.\n\n", cli_program);
+        cli_print_options(export_options, nopt);
+        goto done;
+    }
+    const char *form = cli_value(&args, "form"), *labels = cli_value(&args, "labels"),
+               *sep = cli_value(&args, "sep");
+    int64_t batch = 0;
+    if (form == NULL || args.npositional > 0) {
+        cli_error("export needs --form ID and no other arguments (see %s export --help)", cli_program);
+        code = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (cli_value(&args, "batch") && !cli_int("--batch", cli_value(&args, "batch"), 1, INT64_MAX, &batch)) {
+        code = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (labels && strcmp(labels, "codes") != 0 && strcmp(labels, "vi") != 0 && strcmp(labels, "en") != 0) {
+        cli_error("--labels must be codes, vi or en (got '%s')", labels);
+        code = CLI_EXIT_USAGE;
+        goto done;
+    }
+    e.lang = labels == NULL || strcmp(labels, "codes") == 0 ? 0 : strcmp(labels, "vi") == 0 ? 1 : 2;
+    if (sep) {
+        if (strcmp(sep, ",") == 0 || strcmp(sep, ";") == 0)
+            e.sep = sep[0];
+        else if (strcmp(sep, "tab") == 0 || strcmp(sep, "\t") == 0)
+            e.sep = '\t';
+        else {
+            cli_error("--sep must be , ; or tab (got '%s')", sep);
+            code = CLI_EXIT_USAGE;
+            goto done;
+        }
+    }
+    if (sipas_instrument_find(cli_surveys_dir(&args), form, &inst, &err) != SIPAS_OK) {
+        code = cli_fail(&err);
+        goto done;
+    }
+    if ((code = open_existing(&args, SIPAS_STORE_READ_ONLY, &store)))
+        goto done;
+    columns = calloc(inst->nitems + 1, sizeof *columns);
+    if (columns == NULL) {
+        cli_error("out of memory");
+        code = CLI_EXIT_FAILURE;
+        goto done;
+    }
+    for (size_t i = 0; i < inst->nitems; i++)
+        columns[i] = inst->items[i].name;
+    columns[inst->nitems] = "batch_id";
+    if (cli_value(&args, "out") && (e.out = fopen(cli_value(&args, "out"), "w")) == NULL) {
+        cli_error("cannot write '%s': %s", cli_value(&args, "out"), strerror(errno));
+        code = CLI_EXIT_FAILURE;
+        goto done;
+    }
+    e.inst = inst;
+    for (size_t i = 0; i <= inst->nitems; i++) {
+        if (i)
+            fputc(e.sep, e.out);
+        sipas_csv_write_field(e.out, columns[i], strlen(columns[i]), e.sep);
+    }
+    fputc('\n', e.out);
+    if (sipas_store_query_responses(store, form, columns, inst->nitems + 1, NULL, 0, batch,
+                                    export_row, &e, &err) != SIPAS_OK)
+        code = cli_fail(&err);
+    if (e.out != stdout && fclose(e.out) != 0 && code == CLI_EXIT_OK) {
+        cli_error("cannot write '%s': %s", cli_value(&args, "out"), strerror(errno));
+        code = CLI_EXIT_FAILURE;
+    }
+done:
+    free(columns);
+    sipas_store_close(store);
+    sipas_instrument_free(inst);
+    cli_args_free(&args);
+    return code;
+}
+
+/* ---- instruments ----------------------------------------------------------------------------- */
+
+static int run_instrument(int argc, char **argv)
+{
+    cli_args args;
+    size_t nopt = sizeof common_options / sizeof common_options[0];
+    if (!cli_parse(argc, argv, common_options, nopt, &args))
+        return CLI_EXIT_USAGE;
+    int code = CLI_EXIT_OK;
+    if (cli_flag(&args, "help") || args.npositional != 1) {
+        if (!cli_flag(&args, "help")) {
+            cli_error("instrument needs one ID or folder");
+            code = CLI_EXIT_USAGE;
+        }
+        printf("usage: %s instrument ID|DIR\n\nChecks an instrument and summarises it: items, "
+               "elements, lists, version and content hash.\n\n", cli_program);
+        cli_print_options(common_options, nopt);
+        cli_args_free(&args);
+        return code;
+    }
+    sipas_instrument *inst = NULL;
+    sipas_error err = {0};
+    const char *arg = args.positional[0];
+    struct stat sb;
+    sipas_status st = strchr(arg, '/') || (stat(arg, &sb) == 0 && S_ISDIR(sb.st_mode))
+                    ? sipas_instrument_load(arg, &inst, &err)
+                    : sipas_instrument_find(cli_surveys_dir(&args), arg, &inst, &err);
+    if (st != SIPAS_OK) {
+        code = cli_fail(&err);
+    } else {
+        size_t criteria = 0;
+        for (size_t i = 0; i < inst->nitems; i++)
+            criteria += inst->items[i].role == SIPAS_ROLE_CRITERION;
+        printf("%s version %s: %s\n", inst->form_id, inst->version, inst->title_vi);
+        printf("%zu items, %zu criteria in %zu elements, %zu choice lists; sha256 %s\n",
+               inst->nitems, criteria, inst->nelements, inst->nlists, inst->content_hash);
+        for (size_t e = 0; e < inst->nelements; e++) {
+            printf("  %s  %s (weight %g)\n", inst->elements[e].name, inst->elements[e].label_vi,
+                   inst->elements[e].weight);
+            for (size_t i = 0; i < inst->nitems; i++)
+                if (inst->items[i].element == (int)e)
+                    printf("    %-8s %s\n", inst->items[i].name, inst->items[i].label_vi);
+        }
+        printf("design and domain columns:\n");
+        for (size_t i = 0; i < inst->nitems; i++)
+            if (inst->items[i].role != SIPAS_ROLE_CRITERION)
+                printf("    %-16s %-9s%s\n", inst->items[i].name,
+                       inst->items[i].role ? sipas_role_name(inst->items[i].role) : "",
+                       inst->items[i].personal ? " personal: stored as a keyed hash" : "");
+    }
+    sipas_instrument_free(inst);
+    cli_args_free(&args);
+    return code;
+}
+
+/* ---- main ------------------------------------------------------------------------------------ */
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static int run_import_cmd(int argc, char **argv) { return run_import(argc, argv, false); }
+static int run_check_cmd(int argc, char **argv) { return run_import(argc, argv, true); }
+static int run_show_cmd(int argc, char **argv) { return run_show_or_remove(argc, argv, false); }
+static int run_remove_cmd(int argc, char **argv) { return run_show_or_remove(argc, argv, true); }
+
+static const command commands[] = {
+    {"import", run_import_cmd, "import CSV batches into the store"},
+    {"check", run_check_cmd, "validate CSV batches without storing anything"},
+    {"batches", run_batches, "list imported batches"},
+    {"show", run_show_cmd, "show one batch"},
+    {"remove", run_remove_cmd, "remove a batch and its responses"},
+    {"export", run_export, "write stored responses as CSV"},
+    {"instrument", run_instrument, "check and describe an instrument"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: %s COMMAND [options] [FILE...]\n\nCommands:\n", cli_program);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'%s COMMAND --help' describes a command. The store is --db FILE, $SIPAS_DB or "
+            "sipas.db.\nExit codes: 0 success, 1 input refused, 2 usage, 3 store or file error, "
+            "130 interrupted.\n", cli_program);
+}
+
+int main(int argc, char **argv)
+{
+    cli_program = "sipas-collect";
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("%s %s\n", cli_program, SIPAS_VERSION);
+        return CLI_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 2, argv + 2);
+    cli_error("unknown command '%s'", argv[1]);
+    usage(stderr);
+    return CLI_EXIT_USAGE;
+}

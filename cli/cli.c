@@ -1,0 +1,208 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#ifndef SIPAS_DEFAULT_SURVEYS_DIR
+#define SIPAS_DEFAULT_SURVEYS_DIR "surveys"
+#endif
+
+const char *cli_program = "sipas";
+
+static void vmessage(const char *kind, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: %s", cli_program, kind);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage("error: ", fmt, ap);
+    va_end(ap);
+}
+
+void cli_warning(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage("warning: ", fmt, ap);
+    va_end(ap);
+}
+
+int cli_exit_code(sipas_status status)
+{
+    switch (status) {
+    case SIPAS_OK: return CLI_EXIT_OK;
+    case SIPAS_ERR_USAGE: return CLI_EXIT_USAGE;
+    case SIPAS_ERR_IO:
+    case SIPAS_ERR_STORE:
+    case SIPAS_ERR_NOMEM: return CLI_EXIT_FAILURE;
+    case SIPAS_ERR_INTERRUPTED: return CLI_EXIT_INTERRUPTED;
+    case SIPAS_ERR_FORMAT:
+    case SIPAS_ERR_VALIDATION:
+    case SIPAS_ERR_CONFLICT:
+    case SIPAS_ERR_NOT_FOUND:
+    case SIPAS_ERR_MATH: return CLI_EXIT_REFUSED;
+    }
+    return CLI_EXIT_FAILURE;
+}
+
+int cli_fail(const sipas_error *err)
+{
+    cli_error("%s", err->message);
+    return cli_exit_code(err->status);
+}
+
+static int find_option(const cli_option *options, size_t n, const char *name, size_t len)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strlen(options[i].name) == len && strncmp(options[i].name, name, len) == 0)
+            return (int)i;
+    return -1;
+}
+
+bool cli_parse(int argc, char **argv, const cli_option *options, size_t noptions, cli_args *args)
+{
+    memset(args, 0, sizeof *args);
+    args->options = options;
+    args->noptions = noptions;
+    args->positional = calloc((size_t)argc + 1, sizeof *args->positional);
+    if (args->positional == NULL) {
+        cli_error("out of memory");
+        return false;
+    }
+    bool only_positional = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_positional || a[0] != '-' || a[1] == '\0') {
+            args->positional[args->npositional++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_positional = true;
+            continue;
+        }
+        if (a[1] != '-') {
+            cli_error("unknown option '%s' (options are spelled --name; see --help)", a);
+            return false;
+        }
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        int o = find_option(options, noptions, name, len);
+        if (o < 0) {
+            cli_error("unknown option '--%.*s' (see --help)", (int)len, name);
+            return false;
+        }
+        const char *value = NULL;
+        if (options[o].arg) {
+            if (eq)
+                value = eq + 1;
+            else if (i + 1 < argc)
+                value = argv[++i];
+            else {
+                cli_error("option '--%s' needs a value (%s)", options[o].name, options[o].arg);
+                return false;
+            }
+        } else if (eq) {
+            cli_error("option '--%s' takes no value", options[o].name);
+            return false;
+        } else {
+            value = "";
+        }
+        if (args->nvalues[o] > 0 && !options[o].repeatable)
+            args->nvalues[o] = 0; /* the last one given wins */
+        if (args->nvalues[o] == CLI_MAX_VALUES) {
+            cli_error("option '--%s' given too many times", options[o].name);
+            return false;
+        }
+        args->values[o][args->nvalues[o]++] = value;
+    }
+    return true;
+}
+
+void cli_args_free(cli_args *args)
+{
+    free(args->positional);
+    args->positional = NULL;
+}
+
+static int option_index(const cli_args *args, const char *name)
+{
+    return find_option(args->options, args->noptions, name, strlen(name));
+}
+
+const char *cli_value(const cli_args *args, const char *name)
+{
+    int o = option_index(args, name);
+    return o >= 0 && args->nvalues[o] > 0 ? args->values[o][args->nvalues[o] - 1] : NULL;
+}
+
+bool cli_flag(const cli_args *args, const char *name)
+{
+    return cli_value(args, name) != NULL;
+}
+
+size_t cli_values(const cli_args *args, const char *name, const char *const **values)
+{
+    int o = option_index(args, name);
+    if (o < 0) {
+        *values = NULL;
+        return 0;
+    }
+    *values = args->values[o];
+    return args->nvalues[o];
+}
+
+bool cli_int(const char *option, const char *text, int64_t min, int64_t max, int64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (text[0] == '\0' || *end != '\0' || errno == ERANGE || v < min || v > max) {
+        cli_error("%s '%s' is not a whole number from %lld to %lld", option, text,
+                  (long long)min, (long long)max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+void cli_print_options(const cli_option *options, size_t noptions)
+{
+    for (size_t i = 0; i < noptions; i++) {
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", options[i].name, options[i].arg ? " " : "",
+                 options[i].arg ? options[i].arg : "");
+        printf("  %-24s %s\n", left, options[i].help);
+    }
+}
+
+const char *cli_db_path(const cli_args *args)
+{
+    const char *v = cli_value(args, "db");
+    if (v)
+        return v;
+    v = getenv("SIPAS_DB");
+    return v && *v ? v : "sipas.db";
+}
+
+const char *cli_surveys_dir(const cli_args *args)
+{
+    const char *v = cli_value(args, "surveys");
+    if (v)
+        return v;
+    v = getenv("SIPAS_SURVEYS");
+    if (v && *v)
+        return v;
+    struct stat sb;
+    if (stat("surveys", &sb) == 0 && S_ISDIR(sb.st_mode))
+        return "surveys";
+    return SIPAS_DEFAULT_SURVEYS_DIR;
+}

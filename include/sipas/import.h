@@ -1,0 +1,65 @@
+/* sipas/import.h - validated import of one CSV batch into the store.
+ *
+ * The file is read once to hash it (SHA-256: the same content cannot be stored twice without
+ * `replace`) and once to validate and store it, streaming, so memory does not grow with the file.
+ * The header is matched to the instrument's item names (case and surrounding spaces ignored);
+ * unknown, missing and repeated columns refuse the file. Each data row is checked:
+ *   select_one   a code or a label in either language (sipas_choice_list_match)
+ *   integer      an integer; the wave column also between 1990 and 2100
+ *   decimal      a finite number; a decimal comma is accepted when the file is not
+ *                comma-separated (Vietnamese-locale spreadsheets write "1,5")
+ *   weight, fpc  a positive number
+ *   id           non-empty and unique among stored respondents of the form
+ *   every cell   valid UTF-8 (otherwise the likely legacy encoding is named)
+ * Each problem is reported as "FILE:ROW: column 'NAME': reason" through on_problem, and the row
+ * goes to the rejects file with its reasons. A batch with rejected rows is stored without them
+ * when keep_valid is set, otherwise not at all. Personal items are stored as a keyed hash
+ * (HMAC-SHA-256 with the store's key), never in clear. */
+#ifndef SIPAS_IMPORT_H
+#define SIPAS_IMPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sipas/csv_reader.h"
+#include "sipas/error.h"
+#include "sipas/instrument.h"
+#include "sipas/store.h"
+
+typedef void (*sipas_import_problem_fn)(void *ctx, const char *message);
+
+typedef struct sipas_import_options {
+    int64_t wave;              /* > 0: the wave of every row (the file may omit the column) */
+    bool keep_valid;           /* store the valid rows of a batch that has rejected rows */
+    bool replace;              /* replace an earlier batch with the same content */
+    bool dry_run;              /* validate everything, store nothing (sipas-collect check) */
+    const char *display_name;  /* name in messages and in the batch record; NULL: the path */
+    const char *rejects_path;  /* where rejected rows go; NULL: nowhere */
+    sipas_import_problem_fn on_problem;
+    void *problem_ctx;
+    sipas_csv_progress_fn progress;
+    void *progress_ctx;
+    volatile const int *stop_flag; /* set by a signal handler: stop and keep nothing */
+} sipas_import_options;
+
+typedef struct sipas_import_result {
+    int64_t batch_id;          /* 0 when nothing was stored */
+    int64_t rows_read;         /* data rows */
+    int64_t rows_stored;
+    int64_t rows_rejected;
+    char delimiter;
+    char sha256[65];
+} sipas_import_result;
+
+/* Returns SIPAS_OK when the batch was stored (or, with dry_run, would be stored whole);
+ * SIPAS_ERR_VALIDATION when rows were rejected and nothing was stored; SIPAS_ERR_FORMAT for a
+ * file that cannot be read as a batch of this instrument; SIPAS_ERR_CONFLICT for a repeated
+ * file; SIPAS_ERR_INTERRUPTED when stop_flag was set. In every failure the store is as before. */
+sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst,
+                                const char *path, const sipas_import_options *options,
+                                sipas_import_result *result, sipas_error *err);
+
+/* Hashes a file's bytes: 64 hex digits and a NUL. */
+sipas_status sipas_import_hash_file(const char *path, char sha256[65], sipas_error *err);
+
+#endif

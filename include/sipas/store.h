@@ -1,0 +1,140 @@
+/* sipas/store.h - the SQLite store (the only module that includes sqlite3.h).
+ *
+ * One file (default sipas.db) that people also open with sqlite3, R (DBI) or a spreadsheet:
+ *   instruments, items, choices, elements  every registered instrument version, with value labels
+ *   batches                                every imported file: name, SHA-256, counts, time
+ *   responses_<form_id>                    one row per respondent, one typed column per item,
+ *                                          plus batch_id, instrument_id and source_row
+ *   <form_id>_vi, <form_id>_en             views showing labels instead of codes
+ * The schema version is PRAGMA user_version, upgraded by migrations on open. Foreign keys are on,
+ * the journal is WAL. A batch is one transaction: an error, an interrupt or a killed process
+ * leaves the store as it was before the batch began.
+ *
+ * Ownership: a sipas_store owns its connection; close it with sipas_store_close. Strings returned
+ * inside result structs are owned by the struct and freed by its _free function. */
+#ifndef SIPAS_STORE_H
+#define SIPAS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sipas/error.h"
+#include "sipas/instrument.h"
+
+typedef struct sipas_store sipas_store;
+
+typedef enum {
+    SIPAS_STORE_READ_WRITE = 0, /* create the file when it does not exist */
+    SIPAS_STORE_READ_ONLY = 1,  /* the file must exist */
+    SIPAS_STORE_EXISTING = 2    /* read-write, but the file must exist */
+} sipas_store_mode;
+
+/* Waits up to 30 s for another process that holds the write lock (a concurrent import). */
+sipas_status sipas_store_open(const char *path, sipas_store_mode mode, sipas_store **out,
+                              sipas_error *err);
+void sipas_store_close(sipas_store *store); /* NULL is a no-op */
+const char *sipas_store_path(const sipas_store *store);
+
+/* Registers an instrument version (idempotent). The same form_id and version with other content
+ * is a conflict: a changed instrument needs a new version. Adds columns the new version brings to
+ * responses_<form_id> and rebuilds the label views. *instrument_id may be NULL. */
+sipas_status sipas_store_register_instrument(sipas_store *store, const sipas_instrument *inst,
+                                             int64_t *instrument_id, sipas_error *err);
+
+/* ---- batches ---------------------------------------------------------------------------- */
+
+typedef struct sipas_batch_info {
+    int64_t batch_id;
+    char *form_id;
+    char *instrument_version;
+    char *file_name;
+    char *content_sha256;
+    int64_t wave;           /* the wave given on the command line, or 0 */
+    int64_t rows_read;      /* data rows in the file (header excluded) */
+    int64_t rows_stored;
+    int64_t rows_rejected;  /* rows left out (only with keep_valid) */
+    char *imported_at;      /* UTC, ISO 8601 */
+} sipas_batch_info;
+
+void sipas_batch_info_clear(sipas_batch_info *info);
+
+/* A value for one item of one respondent. TEXT points into the caller's buffer (copied). */
+typedef enum { SIPAS_VALUE_NULL = 0, SIPAS_VALUE_INT, SIPAS_VALUE_REAL, SIPAS_VALUE_TEXT } sipas_value_kind;
+typedef struct sipas_value {
+    sipas_value_kind kind;
+    int64_t i;
+    double r;
+    const char *text;
+    size_t len;
+} sipas_value;
+
+typedef struct sipas_store_batch sipas_store_batch;
+
+/* Starts a batch for inst (registered first if needed): opens the transaction and prepares the
+ * insert. A file whose content hash is already stored for the form is a conflict unless replace
+ * is set, in which case the earlier batch and its responses are removed inside this transaction.
+ * file_name is recorded as given. */
+sipas_status sipas_store_batch_begin(sipas_store *store, const sipas_instrument *inst,
+                                     const char *file_name, const char *content_sha256,
+                                     int64_t wave, bool replace, sipas_store_batch **out,
+                                     sipas_error *err);
+
+/* Inserts one respondent: values[j] for inst->items[j] (personal items are hashed by the caller
+ * or NULL). source_row is the row of the file. A respondent id already stored is reported as
+ * SIPAS_ERR_VALIDATION with a message naming where it is ("already at row 17 of this file" or
+ * "already stored from batch 3 'b.csv' row 17"); the batch stays usable. */
+sipas_status sipas_store_batch_insert(sipas_store_batch *batch, const sipas_value *values,
+                                      int64_t source_row, sipas_error *err);
+
+/* Records the counts and commits. Frees batch whatever the outcome. *batch_id may be NULL. */
+sipas_status sipas_store_batch_commit(sipas_store_batch *batch, int64_t rows_read,
+                                      int64_t rows_rejected, int64_t *batch_id,
+                                      sipas_error *err);
+
+/* Rolls back and frees (NULL is a no-op). */
+void sipas_store_batch_abort(sipas_store_batch *batch);
+
+/* All batches (form_id NULL: of every form), oldest first. Caller frees with
+ * sipas_batch_list_free. */
+sipas_status sipas_store_list_batches(sipas_store *store, const char *form_id,
+                                      sipas_batch_info **out, size_t *count, sipas_error *err);
+void sipas_batch_list_free(sipas_batch_info *list, size_t count);
+sipas_status sipas_store_get_batch(sipas_store *store, int64_t batch_id, sipas_batch_info *out,
+                                   sipas_error *err);
+/* Removes a batch and every response it brought, in one transaction. */
+sipas_status sipas_store_remove_batch(sipas_store *store, int64_t batch_id, sipas_error *err);
+
+/* The key for hashing personal columns: created at random with the store, kept in it. */
+sipas_status sipas_store_personal_key(sipas_store *store, unsigned char key[32], sipas_error *err);
+
+/* ---- reading responses ------------------------------------------------------------------- */
+
+/* A condition on a response column, e.g. district = 'cao_loc' or wave >= 2020. Values are bound
+ * as SQL parameters, never pasted into SQL; column names must be columns of the form's table. */
+typedef enum { SIPAS_OP_EQ = 0, SIPAS_OP_NE, SIPAS_OP_LT, SIPAS_OP_LE, SIPAS_OP_GT, SIPAS_OP_GE,
+               SIPAS_OP_IN } sipas_filter_op;
+typedef struct sipas_filter {
+    const char *column;
+    sipas_filter_op op;
+    size_t nvalues;            /* 1, or more for SIPAS_OP_IN */
+    const char *const *values; /* compared as integers when the column is integer */
+} sipas_filter;
+
+/* Streams responses_<form_id> rows that pass every filter (and batch_id when > 0), in storage
+ * order, calling row_fn with one value per requested column (kind NULL for SQL NULL; TEXT
+ * pointers valid only during the call). Columns may be any item name or batch_id, source_row,
+ * instrument_id; an unknown column is SIPAS_ERR_NOT_FOUND naming it. */
+typedef sipas_status (*sipas_store_row_fn)(void *ctx, const sipas_value *values,
+                                           sipas_error *err);
+sipas_status sipas_store_query_responses(sipas_store *store, const char *form_id,
+                                         const char *const *columns, size_t ncolumns,
+                                         const sipas_filter *filters, size_t nfilters,
+                                         int64_t batch_id, sipas_store_row_fn row_fn, void *ctx,
+                                         sipas_error *err);
+
+/* Count of stored respondents of a form (0 when the form has no table yet). */
+sipas_status sipas_store_count_responses(sipas_store *store, const char *form_id,
+                                         int64_t *count, sipas_error *err);
+
+#endif

@@ -1,0 +1,510 @@
+#include "sipas/import.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sipas/csv_writer.h"
+#include "sipas/hash.h"
+#include "sipas/text.h"
+
+#define READ_CHUNK (64 * 1024)
+#define WAVE_MIN 1990
+#define WAVE_MAX 2100
+#define PROBLEM_MAX 512
+
+typedef struct import_ctx {
+    sipas_store *store;
+    const sipas_instrument *inst;
+    const sipas_import_options *opt;
+    const char *name;              /* file name in messages */
+    sipas_csv_reader *reader;
+    sipas_store_batch *batch;
+    FILE *rejects;
+    unsigned char personal_key[32];
+    bool have_header;
+    size_t nfields;                /* header width */
+    int *item_of_field;            /* header field -> item index, -1 unknown */
+    int wave_item;                 /* index of the wave item, -1 none */
+    sipas_value *values;           /* one per item */
+    char (*hashes)[SIPAS_SHA256_HEX_LEN + 1]; /* personal item hashes, one per item */
+    char **header;                 /* header fields, for the rejects file */
+    char problems[PROBLEM_MAX * 4];/* reasons of the current row, "; "-joined */
+    size_t problems_len;
+    int64_t rows_read, rows_rejected;
+    bool header_failed;
+} import_ctx;
+
+sipas_status sipas_import_hash_file(const char *path, char sha256[65], sipas_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return sipas_error_set(err, SIPAS_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+    sipas_sha256 ctx;
+    sipas_sha256_init(&ctx);
+    char *buf = malloc(READ_CHUNK);
+    if (buf == NULL) {
+        fclose(f);
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    }
+    size_t n;
+    while ((n = fread(buf, 1, READ_CHUNK, f)) > 0)
+        sipas_sha256_update(&ctx, buf, n);
+    sipas_status st = SIPAS_OK;
+    if (ferror(f))
+        st = sipas_error_set(err, SIPAS_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+    free(buf);
+    fclose(f);
+    if (st == SIPAS_OK)
+        sipas_sha256_hex(&ctx, sha256);
+    return st;
+}
+
+/* Reports one problem of the current row and remembers its reason for the rejects file. */
+static void row_problem(import_ctx *c, size_t row, const char *column, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void row_problem(import_ctx *c, size_t row, const char *column, const char *fmt, ...)
+{
+    char reason[PROBLEM_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    char message[PROBLEM_MAX * 2];
+    if (column)
+        snprintf(message, sizeof message, "%s:%zu: column '%s': %s", c->name, row, column, reason);
+    else
+        snprintf(message, sizeof message, "%s:%zu: %s", c->name, row, reason);
+    if (c->opt->on_problem)
+        c->opt->on_problem(c->opt->problem_ctx, message);
+    int n = snprintf(c->problems + c->problems_len, sizeof c->problems - c->problems_len,
+                     "%s%s%s%s%s", c->problems_len ? "; " : "", column ? "column '" : "",
+                     column ? column : "", column ? "': " : "", reason);
+    if (n > 0)
+        c->problems_len = c->problems_len + (size_t)n < sizeof c->problems
+                        ? c->problems_len + (size_t)n : sizeof c->problems - 1;
+}
+
+static sipas_status write_reject(import_ctx *c, size_t row, size_t nfields, char *const *fields,
+                                 const size_t *lengths, sipas_error *err)
+{
+    c->rows_rejected++;
+    if (c->opt->rejects_path == NULL)
+        return SIPAS_OK;
+    if (c->rejects == NULL) {
+        c->rejects = fopen(c->opt->rejects_path, "w");
+        if (c->rejects == NULL)
+            return sipas_error_set(err, SIPAS_ERR_IO, "cannot write rejects to '%s': %s",
+                                   c->opt->rejects_path, strerror(errno));
+        fputs("row,problems", c->rejects);
+        for (size_t j = 0; j < c->nfields; j++) {
+            fputc(',', c->rejects);
+            sipas_csv_write_field(c->rejects, c->header[j], strlen(c->header[j]), ',');
+        }
+        fputc('\n', c->rejects);
+    }
+    fprintf(c->rejects, "%zu,", row);
+    sipas_csv_write_field(c->rejects, c->problems, c->problems_len, ',');
+    for (size_t j = 0; j < nfields; j++) {
+        fputc(',', c->rejects);
+        sipas_csv_write_field(c->rejects, fields[j], lengths[j], ',');
+    }
+    fputc('\n', c->rejects);
+    return SIPAS_OK;
+}
+
+static bool header_name_equal(const char *field, size_t len, const char *name)
+{
+    size_t start, n;
+    sipas_text_trim(field, len, &start, &n);
+    if (n != strlen(name))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char a = field[start + i], b = name[i];
+        if (a >= 'A' && a <= 'Z')
+            a = (char)(a - 'A' + 'a');
+        if (b >= 'A' && b <= 'Z')
+            b = (char)(b - 'A' + 'a');
+        if (a != b)
+            return false;
+    }
+    return true;
+}
+
+static sipas_status read_header(import_ctx *c, size_t row, size_t nfields, char *const *fields,
+                                const size_t *lengths, sipas_error *err)
+{
+    const sipas_instrument *inst = c->inst;
+    c->nfields = nfields;
+    c->item_of_field = malloc(nfields * sizeof *c->item_of_field);
+    c->header = calloc(nfields, sizeof *c->header);
+    bool *seen = calloc(inst->nitems, sizeof *seen);
+    if (c->item_of_field == NULL || c->header == NULL || seen == NULL) {
+        free(seen);
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    }
+    size_t problems = 0;
+    for (size_t j = 0; j < nfields; j++) {
+        c->header[j] = strndup(fields[j], lengths[j]);
+        if (c->header[j] == NULL) {
+            free(seen);
+            return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        }
+        c->item_of_field[j] = -1;
+        if (!sipas_utf8_valid(fields[j], lengths[j], NULL)) {
+            const char *guess = sipas_guess_legacy_encoding(fields[j], lengths[j]);
+            row_problem(c, row, NULL, "header field %zu is not UTF-8%s%s%s; save the file as UTF-8",
+                        j + 1, guess ? " (it looks like " : "", guess ? guess : "", guess ? ")" : "");
+            problems++;
+            continue;
+        }
+        for (size_t k = 0; k < inst->nitems; k++) {
+            if (header_name_equal(fields[j], lengths[j], inst->items[k].name)) {
+                c->item_of_field[j] = (int)k;
+                break;
+            }
+        }
+        int k = c->item_of_field[j];
+        if (k < 0) {
+            row_problem(c, row, c->header[j], "not a column of instrument '%s' version '%s'",
+                        inst->form_id, inst->version);
+            problems++;
+        } else if (seen[k]) {
+            row_problem(c, row, c->header[j], "appears twice in the header");
+            problems++;
+        } else {
+            seen[k] = true;
+        }
+    }
+    for (size_t k = 0; k < inst->nitems; k++) {
+        const sipas_item *it = &inst->items[k];
+        if (seen[k] || it->personal)
+            continue;
+        if (it->role == SIPAS_ROLE_WAVE && c->opt->wave > 0)
+            continue;
+        if (it->role == SIPAS_ROLE_WAVE)
+            row_problem(c, row, it->name, "missing from the header; add the column or give --wave");
+        else
+            row_problem(c, row, it->name, "missing from the header");
+        problems++;
+    }
+    free(seen);
+    c->have_header = true;
+    if (problems > 0) {
+        c->header_failed = true;
+        return sipas_error_set(err, SIPAS_ERR_FORMAT, "%s:%zu: the header does not match "
+                               "instrument '%s' version '%s' (%zu problem%s)", c->name, row,
+                               inst->form_id, inst->version, problems, problems == 1 ? "" : "s");
+    }
+    return SIPAS_OK;
+}
+
+/* A finite decimal; "1,5" only when commas are not the delimiter. */
+static bool parse_decimal(const char *s, size_t len, bool decimal_comma, double *out)
+{
+    char buf[64];
+    if (len == 0 || len >= sizeof buf)
+        return false;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    if (decimal_comma) {
+        char *comma = strchr(buf, ',');
+        if (comma && strchr(buf, '.') == NULL && strchr(comma + 1, ',') == NULL)
+            *comma = '.';
+    }
+    for (size_t i = 0; i < len; i++) {
+        char ch = buf[i];
+        if (!((ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '+' || ch == 'e' || ch == 'E'))
+            return false; /* refuses "nan", "inf", hex floats, thousands separators */
+    }
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(buf, &end);
+    if (end != buf + len || errno == ERANGE || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_integer(const char *s, size_t len, int64_t *out)
+{
+    char buf[32];
+    if (len == 0 || len >= sizeof buf)
+        return false;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(buf, &end, 10);
+    if (end != buf + len || errno == ERANGE)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Validates one cell into c->values[k]; reports problems. Returns false when the cell is bad. */
+static bool read_cell(import_ctx *c, size_t row, size_t k, const char *raw, size_t raw_len)
+{
+    const sipas_item *it = &c->inst->items[k];
+    sipas_value *v = &c->values[k];
+    memset(v, 0, sizeof *v);
+    size_t start, len;
+    sipas_text_trim(raw, raw_len, &start, &len);
+    const char *s = raw + start;
+    size_t bad;
+    if (!sipas_utf8_valid(s, len, &bad)) {
+        const char *guess = sipas_guess_legacy_encoding(raw, raw_len);
+        row_problem(c, row, it->name, "text is not UTF-8 (byte 0x%02X at offset %zu)%s%s%s; "
+                    "save the file as UTF-8", (unsigned char)s[bad], bad,
+                    guess ? "; the file looks like " : "", guess ? guess : "", guess ? "" : "");
+        return false;
+    }
+    if (len == 0) {
+        bool required = it->required || it->role == SIPAS_ROLE_ID || it->role == SIPAS_ROLE_WAVE ||
+                        it->role == SIPAS_ROLE_STRATUM || it->role == SIPAS_ROLE_CLUSTER ||
+                        it->role == SIPAS_ROLE_WEIGHT || it->role == SIPAS_ROLE_FPC;
+        if (it->role == SIPAS_ROLE_WAVE && c->opt->wave > 0) {
+            v->kind = SIPAS_VALUE_INT;
+            v->i = c->opt->wave;
+            return true;
+        }
+        if (required) {
+            row_problem(c, row, it->name, "empty, but a value is required");
+            return false;
+        }
+        return true;
+    }
+    if (it->personal) {
+        sipas_hmac_sha256_hex(c->personal_key, sizeof c->personal_key, s, len, c->hashes[k]);
+        v->kind = SIPAS_VALUE_TEXT;
+        v->text = c->hashes[k];
+        v->len = SIPAS_SHA256_HEX_LEN;
+        return true;
+    }
+    bool decimal_comma = sipas_csv_reader_delimiter(c->reader) != ',';
+    switch (it->type) {
+    case SIPAS_TYPE_SELECT_ONE: {
+        const sipas_choice *ch = sipas_choice_list_match(it->list, s, len);
+        if (ch == NULL) {
+            row_problem(c, row, it->name, "'%.*s' is not a code or label of list '%s'",
+                        (int)(len > 80 ? 80 : len), s, it->list->name);
+            return false;
+        }
+        if (ch->has_value) {
+            v->kind = SIPAS_VALUE_INT;
+            v->i = ch->value;
+        } else {
+            v->kind = SIPAS_VALUE_TEXT;
+            v->text = ch->name;
+            v->len = strlen(ch->name);
+        }
+        break;
+    }
+    case SIPAS_TYPE_INTEGER:
+        v->kind = SIPAS_VALUE_INT;
+        if (!parse_integer(s, len, &v->i)) {
+            row_problem(c, row, it->name, "'%.*s' is not a whole number", (int)(len > 80 ? 80 : len), s);
+            return false;
+        }
+        break;
+    case SIPAS_TYPE_DECIMAL:
+        v->kind = SIPAS_VALUE_REAL;
+        if (!parse_decimal(s, len, decimal_comma, &v->r)) {
+            row_problem(c, row, it->name, "'%.*s' is not a number%s", (int)(len > 80 ? 80 : len), s,
+                        decimal_comma ? "" : " (a decimal comma is accepted only in semicolon- or "
+                        "tab-separated files)");
+            return false;
+        }
+        break;
+    case SIPAS_TYPE_TEXT:
+        v->kind = SIPAS_VALUE_TEXT;
+        v->text = s;
+        v->len = len;
+        break;
+    }
+    double number = v->kind == SIPAS_VALUE_INT ? (double)v->i : v->r;
+    if ((it->role == SIPAS_ROLE_WEIGHT || it->role == SIPAS_ROLE_FPC) &&
+        (v->kind == SIPAS_VALUE_INT || v->kind == SIPAS_VALUE_REAL) && !(number > 0)) {
+        row_problem(c, row, it->name, "'%.*s' is not a positive number", (int)len, s);
+        return false;
+    }
+    if (it->role == SIPAS_ROLE_WAVE && v->kind == SIPAS_VALUE_INT) {
+        if (v->i < WAVE_MIN || v->i > WAVE_MAX) {
+            row_problem(c, row, it->name, "wave %lld is implausible (expected a year from %d to %d)",
+                        (long long)v->i, WAVE_MIN, WAVE_MAX);
+            return false;
+        }
+        if (c->opt->wave > 0 && v->i != c->opt->wave) {
+            row_problem(c, row, it->name, "wave %lld differs from --wave %lld", (long long)v->i,
+                        (long long)c->opt->wave);
+            return false;
+        }
+    }
+    return true;
+}
+
+static sipas_status on_row(void *ctx, size_t row, size_t nfields, char *const *fields,
+                           const size_t *lengths, sipas_error *err)
+{
+    import_ctx *c = ctx;
+    if (!c->have_header)
+        return read_header(c, row, nfields, fields, lengths, err);
+    c->rows_read++;
+    c->problems_len = 0;
+    c->problems[0] = '\0';
+    bool ok = true;
+    if (nfields != c->nfields) {
+        row_problem(c, row, NULL, "the row has %zu field%s but the header has %zu", nfields,
+                    nfields == 1 ? "" : "s", c->nfields);
+        ok = false;
+    } else {
+        for (size_t k = 0; k < c->inst->nitems; k++)
+            memset(&c->values[k], 0, sizeof c->values[k]);
+        if (c->wave_item >= 0 && c->opt->wave > 0) {
+            c->values[c->wave_item].kind = SIPAS_VALUE_INT;
+            c->values[c->wave_item].i = c->opt->wave;
+        }
+        for (size_t j = 0; j < nfields; j++)
+            if (!read_cell(c, row, (size_t)c->item_of_field[j], fields[j], lengths[j]))
+                ok = false;
+    }
+    if (ok) {
+        sipas_error dup;
+        sipas_status st = sipas_store_batch_insert(c->batch, c->values, (int64_t)row, &dup);
+        if (st == SIPAS_ERR_VALIDATION) {
+            const sipas_item *id = NULL;
+            for (size_t k = 0; k < c->inst->nitems && id == NULL; k++)
+                if (c->inst->items[k].role == SIPAS_ROLE_ID)
+                    id = &c->inst->items[k];
+            row_problem(c, row, id ? id->name : NULL, "%s", dup.message);
+            ok = false;
+        } else if (st != SIPAS_OK) {
+            *err = dup;
+            return st;
+        }
+    }
+    if (!ok)
+        return write_reject(c, row, nfields, fields, lengths, err);
+    return SIPAS_OK;
+}
+
+static void import_ctx_release(import_ctx *c)
+{
+    if (c->header)
+        for (size_t j = 0; j < c->nfields; j++)
+            free(c->header[j]);
+    free(c->header);
+    free(c->item_of_field);
+    free(c->values);
+    free(c->hashes);
+    if (c->rejects)
+        fclose(c->rejects);
+}
+
+static sipas_status read_batch_file(import_ctx *c, const char *path, sipas_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return sipas_error_set(err, SIPAS_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+    struct stat sb;
+    uint64_t total = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+    char *buf = malloc(READ_CHUNK);
+    sipas_status st = buf ? SIPAS_OK : sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    uint64_t done = 0;
+    size_t n;
+    while (st == SIPAS_OK && (n = fread(buf, 1, READ_CHUNK, f)) > 0) {
+        if (c->opt->stop_flag && *c->opt->stop_flag) {
+            st = sipas_error_set(err, SIPAS_ERR_INTERRUPTED, "%s: interrupted; nothing was stored",
+                                 c->name);
+            break;
+        }
+        st = sipas_csv_reader_feed(c->reader, buf, n, err);
+        done += n;
+        if (c->opt->progress)
+            c->opt->progress(c->opt->progress_ctx, done, total);
+    }
+    if (st == SIPAS_OK && ferror(f))
+        st = sipas_error_set(err, SIPAS_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+    if (st == SIPAS_OK)
+        st = sipas_csv_reader_finish(c->reader, err);
+    free(buf);
+    fclose(f);
+    return st;
+}
+
+sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst,
+                                const char *path, const sipas_import_options *options,
+                                sipas_import_result *result, sipas_error *err)
+{
+    static const sipas_import_options defaults = {0};
+    const sipas_import_options *opt = options ? options : &defaults;
+    import_ctx c = {.store = store, .inst = inst, .opt = opt, .wave_item = -1};
+    c.name = opt->display_name ? opt->display_name : path;
+    memset(result, 0, sizeof *result);
+
+    sipas_status st = sipas_import_hash_file(path, result->sha256, err);
+    if (st != SIPAS_OK)
+        return st;
+    if (opt->rejects_path)
+        remove(opt->rejects_path); /* a rejects file from an earlier run would mislead */
+    c.values = calloc(inst->nitems, sizeof *c.values);
+    c.hashes = calloc(inst->nitems, sizeof *c.hashes);
+    if (c.values == NULL || c.hashes == NULL) {
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t k = 0; k < inst->nitems; k++)
+        if (inst->items[k].role == SIPAS_ROLE_WAVE)
+            c.wave_item = (int)k;
+    if ((st = sipas_store_personal_key(store, c.personal_key, err)) != SIPAS_OK)
+        goto done;
+    if ((st = sipas_store_batch_begin(store, inst, c.name, result->sha256, opt->wave,
+                                      opt->replace, &c.batch, err)) != SIPAS_OK)
+        goto done;
+    if ((st = sipas_csv_reader_new(NULL, c.name, on_row, &c, &c.reader, err)) != SIPAS_OK)
+        goto done;
+    st = read_batch_file(&c, path, err);
+    result->delimiter = sipas_csv_reader_delimiter(c.reader);
+    result->rows_read = c.rows_read;
+    result->rows_rejected = c.rows_rejected;
+    if (st != SIPAS_OK)
+        goto done;
+    if (!c.have_header) {
+        st = sipas_error_set(err, SIPAS_ERR_FORMAT, "%s: the file is empty (no header row)", c.name);
+        goto done;
+    }
+    if (c.rows_read == 0) {
+        st = sipas_error_set(err, SIPAS_ERR_FORMAT, "%s: no data rows (only a header)", c.name);
+        goto done;
+    }
+    if (c.rows_rejected > 0 && !opt->keep_valid) {
+        st = sipas_error_set(err, SIPAS_ERR_VALIDATION, "%s: %lld of %lld row%s rejected; nothing "
+                             "was stored%s%s%s", c.name, (long long)c.rows_rejected,
+                             (long long)c.rows_read, c.rows_read == 1 ? "" : "s",
+                             opt->rejects_path ? " (rejected rows are in '" : "",
+                             opt->rejects_path ? opt->rejects_path : "",
+                             opt->rejects_path ? "')" : "");
+        goto done;
+    }
+    if (c.rows_rejected == c.rows_read) {
+        st = sipas_error_set(err, SIPAS_ERR_VALIDATION, "%s: every row was rejected; nothing was "
+                             "stored", c.name);
+        goto done;
+    }
+    result->rows_stored = c.rows_read - c.rows_rejected;
+    if (opt->dry_run)
+        goto done;
+    st = sipas_store_batch_commit(c.batch, c.rows_read, c.rows_rejected, &result->batch_id, err);
+    c.batch = NULL;
+done:
+    sipas_store_batch_abort(c.batch);
+    if (st != SIPAS_OK)
+        result->rows_stored = 0;
+    sipas_csv_reader_free(c.reader);
+    import_ctx_release(&c);
+    return st;
+}

@@ -1,0 +1,1175 @@
+/* The SQLite store. Every SQL statement of the project lives here; callers pass plain structs.
+ * Identifiers that come from instruments (form ids, item names) are checked against
+ * [A-Za-z_][A-Za-z0-9_]* and double-quoted; values are always bound as parameters. */
+#include "sipas/store.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SIPAS_APPLICATION_ID 0x53495041 /* "SIPA" */
+#define SIPAS_BUSY_TIMEOUT_MS 30000
+
+struct sipas_store {
+    sqlite3 *db;
+    char *path;
+};
+
+struct sipas_store_batch {
+    sipas_store *store;
+    const sipas_instrument *inst;
+    int64_t batch_id;
+    int64_t instrument_id;
+    int64_t rows_stored;
+    sqlite3_stmt *insert;
+    sqlite3_stmt *find_duplicate;
+    char table[80];
+};
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+static sipas_status db_error(sipas_store *store, sipas_error *err, const char *what)
+{
+    int code = sqlite3_extended_errcode(store->db);
+    sipas_status status = SIPAS_ERR_STORE;
+    if ((code & 0xff) == SQLITE_FULL)
+        return sipas_error_set(err, SIPAS_ERR_IO, "'%s': %s: the disk is full; nothing of this "
+                               "operation was stored", store->path, what);
+    if ((code & 0xff) == SQLITE_BUSY)
+        return sipas_error_set(err, SIPAS_ERR_STORE, "'%s': %s: the store is locked by another "
+                               "process (waited %d s)", store->path, what,
+                               SIPAS_BUSY_TIMEOUT_MS / 1000);
+    if ((code & 0xff) == SQLITE_READONLY)
+        return sipas_error_set(err, SIPAS_ERR_IO, "'%s': %s: the store is read-only",
+                               store->path, what);
+    return sipas_error_set(err, status, "'%s': %s: %s", store->path, what,
+                           sqlite3_errmsg(store->db));
+}
+
+static sipas_status exec_sql(sipas_store *store, const char *sql, const char *what,
+                             sipas_error *err)
+{
+    if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return db_error(store, err, what);
+    return SIPAS_OK;
+}
+
+static sipas_status prepare(sipas_store *store, const char *sql, sqlite3_stmt **stmt,
+                            sipas_error *err)
+{
+    if (sqlite3_prepare_v2(store->db, sql, -1, stmt, NULL) != SQLITE_OK) {
+        *stmt = NULL;
+        return db_error(store, err, "cannot prepare a statement");
+    }
+    return SIPAS_OK;
+}
+
+static bool identifier_ok(const char *s)
+{
+    if (s == NULL || s[0] == '\0' || strlen(s) > 64)
+        return false;
+    for (const char *p = s; *p; p++) {
+        bool alpha = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_';
+        if (!alpha && !(p > s && *p >= '0' && *p <= '9'))
+            return false;
+    }
+    return true;
+}
+
+static sipas_status table_name(const char *form_id, char out[80], sipas_error *err)
+{
+    if (!identifier_ok(form_id))
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "'%s' is not a valid form id", form_id);
+    snprintf(out, 80, "responses_%s", form_id);
+    return SIPAS_OK;
+}
+
+static char *dup_column_text(sqlite3_stmt *stmt, int col)
+{
+    const unsigned char *t = sqlite3_column_text(stmt, col);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+/* A growable string for building SQL. */
+typedef struct { char *s; size_t len, cap; bool failed; } sqlbuf;
+
+/* sqlite3 printf: %w quotes an identifier, %Q a string literal. */
+static void sb_add(sqlbuf *b, const char *fmt, ...)
+{
+    if (b->failed)
+        return;
+    char *piece = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    piece = sqlite3_vmprintf(fmt, ap); /* %w / %q escaping for identifiers and strings */
+    va_end(ap);
+    if (piece == NULL) {
+        b->failed = true;
+        return;
+    }
+    size_t n = strlen(piece);
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 1024;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (s == NULL) {
+            b->failed = true;
+            sqlite3_free(piece);
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, piece, n + 1);
+    b->len += n;
+    sqlite3_free(piece);
+}
+
+/* ---- schema ------------------------------------------------------------------------------- */
+
+/* Migration i brings user_version from i to i + 1. Append only; never edit a shipped step. */
+static const char *const migrations[] = {
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "INSERT INTO meta(key, value) VALUES ('personal_key', lower(hex(randomblob(32))));"
+    "INSERT INTO meta(key, value) VALUES ('created_at', strftime('%Y-%m-%dT%H:%M:%SZ','now'));"
+    "CREATE TABLE instruments("
+    "  instrument_id INTEGER PRIMARY KEY,"
+    "  form_id TEXT NOT NULL, version TEXT NOT NULL,"
+    "  title_vi TEXT, title_en TEXT, scoring TEXT NOT NULL, default_language TEXT NOT NULL,"
+    "  content_sha256 TEXT NOT NULL, registered_at TEXT NOT NULL,"
+    "  UNIQUE(form_id, version));"
+    "CREATE TABLE elements("
+    "  instrument_id INTEGER NOT NULL REFERENCES instruments(instrument_id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL, name TEXT NOT NULL, label_vi TEXT, label_en TEXT,"
+    "  weight REAL NOT NULL, PRIMARY KEY(instrument_id, name));"
+    "CREATE TABLE choices("
+    "  instrument_id INTEGER NOT NULL REFERENCES instruments(instrument_id) ON DELETE CASCADE,"
+    "  list_name TEXT NOT NULL, position INTEGER NOT NULL, code TEXT NOT NULL,"
+    "  label_vi TEXT, label_en TEXT, satisfied INTEGER NOT NULL, missing TEXT,"
+    "  PRIMARY KEY(instrument_id, list_name, code));"
+    "CREATE TABLE items("
+    "  instrument_id INTEGER NOT NULL REFERENCES instruments(instrument_id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, list_name TEXT,"
+    "  role TEXT, element TEXT, scoring TEXT, required INTEGER NOT NULL,"
+    "  personal INTEGER NOT NULL, label_vi TEXT, label_en TEXT,"
+    "  PRIMARY KEY(instrument_id, name));"
+    "CREATE TABLE batches("
+    "  batch_id INTEGER PRIMARY KEY,"
+    "  instrument_id INTEGER NOT NULL REFERENCES instruments(instrument_id),"
+    "  form_id TEXT NOT NULL, file_name TEXT NOT NULL, content_sha256 TEXT NOT NULL,"
+    "  wave INTEGER, rows_read INTEGER NOT NULL DEFAULT 0,"
+    "  rows_stored INTEGER NOT NULL DEFAULT 0, rows_rejected INTEGER NOT NULL DEFAULT 0,"
+    "  imported_at TEXT NOT NULL,"
+    "  UNIQUE(form_id, content_sha256));",
+};
+#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+static sipas_status pragma_int(sipas_store *store, const char *sql, int *value, sipas_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store, sql, &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        *value = sqlite3_column_int(stmt, 0);
+    else
+        st = db_error(store, err, "cannot read the store's header");
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+static sipas_status migrate(sipas_store *store, bool read_only, sipas_error *err)
+{
+    int app_id = 0, version = 0, tables = 0;
+    sipas_status st;
+    if ((st = pragma_int(store, "PRAGMA application_id", &app_id, err)) != SIPAS_OK ||
+        (st = pragma_int(store, "PRAGMA user_version", &version, err)) != SIPAS_OK ||
+        (st = pragma_int(store, "SELECT count(*) FROM sqlite_master", &tables, err)) != SIPAS_OK)
+        return st;
+    if (app_id != SIPAS_APPLICATION_ID && (app_id != 0 || tables > 0))
+        return sipas_error_set(err, SIPAS_ERR_STORE, "'%s' is an SQLite database but not a sipas "
+                               "store", store->path);
+    if (version > SCHEMA_VERSION)
+        return sipas_error_set(err, SIPAS_ERR_STORE, "'%s' has schema version %d; this sipas "
+                               "knows up to %d: use a newer sipas", store->path, version,
+                               SCHEMA_VERSION);
+    if (version == SCHEMA_VERSION)
+        return SIPAS_OK;
+    if (read_only)
+        return sipas_error_set(err, SIPAS_ERR_STORE, "'%s' has schema version %d and needs an "
+                               "upgrade to %d: open it once read-write", store->path, version,
+                               SCHEMA_VERSION);
+    if ((st = exec_sql(store, "BEGIN IMMEDIATE", "cannot upgrade the schema", err)) != SIPAS_OK)
+        return st;
+    for (int v = version; v < SCHEMA_VERSION; v++) {
+        if ((st = exec_sql(store, migrations[v], "cannot upgrade the schema", err)) != SIPAS_OK)
+            goto fail;
+    }
+    char sql[96];
+    snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d",
+             SIPAS_APPLICATION_ID, SCHEMA_VERSION);
+    if ((st = exec_sql(store, sql, "cannot upgrade the schema", err)) != SIPAS_OK ||
+        (st = exec_sql(store, "COMMIT", "cannot upgrade the schema", err)) != SIPAS_OK)
+        goto fail;
+    return SIPAS_OK;
+fail:
+    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
+sipas_status sipas_store_open(const char *path, sipas_store_mode mode, sipas_store **out,
+                              sipas_error *err)
+{
+    *out = NULL;
+    sipas_store *store = calloc(1, sizeof *store);
+    if (store == NULL || (store->path = strdup(path)) == NULL) {
+        free(store);
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    }
+    int flags = mode == SIPAS_STORE_READ_ONLY ? SQLITE_OPEN_READONLY
+              : mode == SIPAS_STORE_EXISTING ? SQLITE_OPEN_READWRITE
+              : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    sipas_status st = SIPAS_OK;
+    if (sqlite3_open_v2(path, &store->db, flags, NULL) != SQLITE_OK) {
+        st = store->db && sqlite3_errcode(store->db) == SQLITE_CANTOPEN && mode != SIPAS_STORE_READ_WRITE
+           ? sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "cannot open store '%s': no such file "
+                             "(import a batch first)", path)
+           : sipas_error_set(err, SIPAS_ERR_IO, "cannot open store '%s': %s", path,
+                             store->db ? sqlite3_errmsg(store->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_extended_result_codes(store->db, 1);
+    sqlite3_busy_timeout(store->db, SIPAS_BUSY_TIMEOUT_MS);
+    int app_id = 0;
+    if (sqlite3_exec(store->db, "PRAGMA application_id", NULL, NULL, NULL) != SQLITE_OK) {
+        int code = sqlite3_errcode(store->db);
+        st = code == SQLITE_NOTADB
+           ? sipas_error_set(err, SIPAS_ERR_STORE, "'%s' is not a sipas store (not an SQLite "
+                             "database)", path)
+           : db_error(store, err, "cannot read the store");
+        goto fail;
+    }
+    (void)app_id;
+    if ((st = exec_sql(store, "PRAGMA foreign_keys = ON", "cannot configure the store", err)))
+        goto fail;
+    if (mode != SIPAS_STORE_READ_ONLY) {
+        /* WAL: readers (an analyst's R session) do not block an import, and a killed import
+         * leaves the last committed state. synchronous=NORMAL keeps WAL crash-safe. */
+        if ((st = exec_sql(store, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
+                           "cannot configure the store", err)))
+            goto fail;
+    }
+    if ((st = migrate(store, mode == SIPAS_STORE_READ_ONLY, err)) != SIPAS_OK)
+        goto fail;
+    *out = store;
+    return SIPAS_OK;
+fail:
+    sipas_store_close(store);
+    return st;
+}
+
+void sipas_store_close(sipas_store *store)
+{
+    if (store == NULL)
+        return;
+    sqlite3_close_v2(store->db);
+    free(store->path);
+    free(store);
+}
+
+const char *sipas_store_path(const sipas_store *store)
+{
+    return store->path;
+}
+
+sipas_status sipas_store_personal_key(sipas_store *store, unsigned char key[32], sipas_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store, "SELECT value FROM meta WHERE key = 'personal_key'", &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    const char *hex = NULL;
+    if (sqlite3_step(stmt) != SQLITE_ROW || (hex = (const char *)sqlite3_column_text(stmt, 0)) == NULL ||
+        strlen(hex) != 64) {
+        sqlite3_finalize(stmt);
+        return sipas_error_set(err, SIPAS_ERR_STORE, "'%s': the personal-data key is missing",
+                               store->path);
+    }
+    for (int i = 0; i < 32; i++) {
+        unsigned v;
+        sscanf(hex + 2 * i, "%2x", &v);
+        key[i] = (unsigned char)v;
+    }
+    sqlite3_finalize(stmt);
+    return SIPAS_OK;
+}
+
+/* ---- instruments -------------------------------------------------------------------------- */
+
+static const char *item_type_name(sipas_item_type t)
+{
+    switch (t) {
+    case SIPAS_TYPE_SELECT_ONE: return "select_one";
+    case SIPAS_TYPE_INTEGER: return "integer";
+    case SIPAS_TYPE_DECIMAL: return "decimal";
+    case SIPAS_TYPE_TEXT: return "text";
+    }
+    return "text";
+}
+
+static bool list_is_integer(const sipas_choice_list *list)
+{
+    for (size_t i = 0; i < list->nchoices; i++)
+        if (!list->choices[i].has_value)
+            return false;
+    return list->nchoices > 0;
+}
+
+/* The SQL type of an item's column. Personal items hold a keyed hash, so text. */
+static const char *column_type(const sipas_item *item)
+{
+    if (item->personal)
+        return "TEXT";
+    switch (item->type) {
+    case SIPAS_TYPE_SELECT_ONE: return list_is_integer(item->list) ? "INTEGER" : "TEXT";
+    case SIPAS_TYPE_INTEGER: return "INTEGER";
+    case SIPAS_TYPE_DECIMAL: return "REAL";
+    case SIPAS_TYPE_TEXT: return "TEXT";
+    }
+    return "TEXT";
+}
+
+static const sipas_item *id_item(const sipas_instrument *inst)
+{
+    for (size_t i = 0; i < inst->nitems; i++)
+        if (inst->items[i].role == SIPAS_ROLE_ID)
+            return &inst->items[i];
+    return NULL;
+}
+
+static sipas_status bind_text(sqlite3_stmt *stmt, int idx, const char *s)
+{
+    int rc = s ? sqlite3_bind_text(stmt, idx, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(stmt, idx);
+    return rc == SQLITE_OK ? SIPAS_OK : SIPAS_ERR_STORE;
+}
+
+static sipas_status step_done(sipas_store *store, sqlite3_stmt *stmt, const char *what,
+                              sipas_error *err)
+{
+    int rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE)
+        return db_error(store, err, what);
+    return SIPAS_OK;
+}
+
+static sipas_status insert_instrument_rows(sipas_store *store, const sipas_instrument *inst,
+                                           int64_t *instrument_id, sipas_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    const char *what = "cannot record the instrument";
+    sipas_status st = prepare(store,
+        "INSERT INTO instruments(form_id, version, title_vi, title_en, scoring, default_language,"
+        " content_sha256, registered_at) VALUES (?,?,?,?,?,?,?,strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+        &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    bind_text(stmt, 1, inst->form_id);
+    bind_text(stmt, 2, inst->version);
+    bind_text(stmt, 3, inst->title_vi);
+    bind_text(stmt, 4, inst->title_en);
+    bind_text(stmt, 5, sipas_scoring_name(inst->scoring));
+    bind_text(stmt, 6, inst->default_language ? inst->default_language : "vi");
+    bind_text(stmt, 7, inst->content_hash);
+    st = step_done(store, stmt, what, err);
+    sqlite3_finalize(stmt);
+    if (st != SIPAS_OK)
+        return st;
+    int64_t id = sqlite3_last_insert_rowid(store->db);
+    *instrument_id = id;
+
+    if ((st = prepare(store, "INSERT INTO elements VALUES (?,?,?,?,?,?)", &stmt, err)))
+        return st;
+    for (size_t i = 0; i < inst->nelements && st == SIPAS_OK; i++) {
+        const sipas_element *e = &inst->elements[i];
+        sqlite3_bind_int64(stmt, 1, id);
+        sqlite3_bind_int64(stmt, 2, (int64_t)i);
+        bind_text(stmt, 3, e->name);
+        bind_text(stmt, 4, e->label_vi);
+        bind_text(stmt, 5, e->label_en);
+        sqlite3_bind_double(stmt, 6, e->weight);
+        st = step_done(store, stmt, what, err);
+    }
+    sqlite3_finalize(stmt);
+    if (st != SIPAS_OK)
+        return st;
+
+    if ((st = prepare(store, "INSERT INTO choices VALUES (?,?,?,?,?,?,?,?)", &stmt, err)))
+        return st;
+    for (size_t l = 0; l < inst->nlists && st == SIPAS_OK; l++) {
+        const sipas_choice_list *list = &inst->lists[l];
+        for (size_t c = 0; c < list->nchoices && st == SIPAS_OK; c++) {
+            const sipas_choice *ch = &list->choices[c];
+            sqlite3_bind_int64(stmt, 1, id);
+            bind_text(stmt, 2, list->name);
+            sqlite3_bind_int64(stmt, 3, (int64_t)c);
+            bind_text(stmt, 4, ch->name);
+            bind_text(stmt, 5, ch->label_vi);
+            bind_text(stmt, 6, ch->label_en);
+            sqlite3_bind_int(stmt, 7, ch->satisfied);
+            bind_text(stmt, 8, ch->missing == SIPAS_MISSING_NONE ? NULL : sipas_missing_name(ch->missing));
+            st = step_done(store, stmt, what, err);
+        }
+    }
+    sqlite3_finalize(stmt);
+    if (st != SIPAS_OK)
+        return st;
+
+    if ((st = prepare(store, "INSERT INTO items VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", &stmt, err)))
+        return st;
+    for (size_t i = 0; i < inst->nitems && st == SIPAS_OK; i++) {
+        const sipas_item *it = &inst->items[i];
+        sqlite3_bind_int64(stmt, 1, id);
+        sqlite3_bind_int64(stmt, 2, (int64_t)i);
+        bind_text(stmt, 3, it->name);
+        bind_text(stmt, 4, item_type_name(it->type));
+        bind_text(stmt, 5, it->list ? it->list->name : NULL);
+        bind_text(stmt, 6, it->role == SIPAS_ROLE_NONE ? NULL : sipas_role_name(it->role));
+        bind_text(stmt, 7, it->element >= 0 ? inst->elements[it->element].name : NULL);
+        bind_text(stmt, 8, it->role == SIPAS_ROLE_CRITERION ? sipas_scoring_name(it->scoring) : NULL);
+        sqlite3_bind_int(stmt, 9, it->required);
+        sqlite3_bind_int(stmt, 10, it->personal);
+        bind_text(stmt, 11, it->label_vi);
+        bind_text(stmt, 12, it->label_en);
+        st = step_done(store, stmt, what, err);
+    }
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+/* Declared types of the existing columns of a table, as "name\ttype\n" lines (NULL: no table). */
+static sipas_status table_columns(sipas_store *store, const char *table, char ***names,
+                                  char ***types, size_t *count, sipas_error *err)
+{
+    *names = *types = NULL;
+    *count = 0;
+    sqlite3_stmt *stmt = NULL;
+    char *sql = sqlite3_mprintf("SELECT name, type FROM pragma_table_info(%Q)", table);
+    if (sql == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    sipas_status st = prepare(store, sql, &stmt, err);
+    sqlite3_free(sql);
+    if (st != SIPAS_OK)
+        return st;
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*count == cap) {
+            cap = cap ? cap * 2 : 32;
+            char **n = realloc(*names, cap * sizeof *n), **t = n ? realloc(*types, cap * sizeof *t) : NULL;
+            if (n) *names = n;
+            if (t) *types = t;
+            if (!n || !t) {
+                st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+                break;
+            }
+        }
+        (*names)[*count] = dup_column_text(stmt, 0);
+        (*types)[*count] = dup_column_text(stmt, 1);
+        (*count)++;
+    }
+    if (st == SIPAS_OK && rc != SQLITE_DONE)
+        st = db_error(store, err, "cannot read the table layout");
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+static void free_columns(char **names, char **types, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        free(names[i]);
+        free(types[i]);
+    }
+    free(names);
+    free(types);
+}
+
+/* Creates responses_<form> or adds the columns a new version brings. */
+static sipas_status ensure_response_table(sipas_store *store, const sipas_instrument *inst,
+                                          sipas_error *err)
+{
+    char table[80];
+    sipas_status st = table_name(inst->form_id, table, err);
+    if (st != SIPAS_OK)
+        return st;
+    const sipas_item *id = id_item(inst);
+    if (id == NULL || !identifier_ok(id->name))
+        return sipas_error_set(err, SIPAS_ERR_FORMAT, "instrument '%s' has no usable id column",
+                               inst->form_id);
+    char **names = NULL, **types = NULL;
+    size_t count = 0;
+    if ((st = table_columns(store, table, &names, &types, &count, err)) != SIPAS_OK)
+        return st;
+    sqlbuf sql = {0};
+    if (count == 0) {
+        sb_add(&sql, "CREATE TABLE \"%w\"(\"%w\" TEXT NOT NULL PRIMARY KEY,"
+               " batch_id INTEGER NOT NULL REFERENCES batches(batch_id),"
+               " instrument_id INTEGER NOT NULL REFERENCES instruments(instrument_id),"
+               " source_row INTEGER NOT NULL", table, id->name);
+        for (size_t i = 0; i < inst->nitems; i++) {
+            const sipas_item *it = &inst->items[i];
+            if (it == id)
+                continue;
+            if (!identifier_ok(it->name)) {
+                st = sipas_error_set(err, SIPAS_ERR_FORMAT, "item name '%s' cannot be a column",
+                                     it->name);
+                goto done;
+            }
+            sb_add(&sql, ", \"%w\" %s", it->name, column_type(it));
+        }
+        sb_add(&sql, ") WITHOUT ROWID");
+    } else {
+        if (strcmp(names[0], id->name) != 0) {
+            st = sipas_error_set(err, SIPAS_ERR_CONFLICT, "instrument '%s' version '%s' names its "
+                                 "id column '%s', but the stored responses use '%s'",
+                                 inst->form_id, inst->version, id->name, names[0]);
+            goto done;
+        }
+        for (size_t i = 0; i < inst->nitems; i++) {
+            const sipas_item *it = &inst->items[i];
+            if (it == id)
+                continue;
+            if (!identifier_ok(it->name)) {
+                st = sipas_error_set(err, SIPAS_ERR_FORMAT, "item name '%s' cannot be a column",
+                                     it->name);
+                goto done;
+            }
+            size_t c = 0;
+            while (c < count && strcmp(names[c], it->name) != 0)
+                c++;
+            if (c == count) {
+                sb_add(&sql, "ALTER TABLE \"%w\" ADD COLUMN \"%w\" %s;", table, it->name, column_type(it));
+            } else if (strcmp(types[c], column_type(it)) != 0) {
+                st = sipas_error_set(err, SIPAS_ERR_CONFLICT, "instrument '%s' version '%s': "
+                                     "column '%s' is %s, but the stored responses hold %s",
+                                     inst->form_id, inst->version, it->name, column_type(it),
+                                     types[c]);
+                goto done;
+            }
+        }
+    }
+    if (sql.failed)
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    else if (sql.len > 0)
+        st = exec_sql(store, sql.s, "cannot create the response table", err);
+done:
+    free(sql.s);
+    free_columns(names, types, count);
+    return st;
+}
+
+/* Views <form>_vi and <form>_en: every column of every version, select_one columns as labels of
+ * the version each row was imported under. */
+static sipas_status rebuild_label_views(sipas_store *store, const char *form_id, sipas_error *err)
+{
+    char table[80];
+    sipas_status st = table_name(form_id, table, err);
+    if (st != SIPAS_OK)
+        return st;
+    char **names = NULL, **types = NULL;
+    size_t count = 0;
+    if ((st = table_columns(store, table, &names, &types, &count, err)) != SIPAS_OK)
+        return st;
+    /* list name of each column, from any version that has it */
+    sqlite3_stmt *list_of = NULL;
+    if ((st = prepare(store, "SELECT i.list_name FROM items i JOIN instruments s USING(instrument_id)"
+                      " WHERE s.form_id = ? AND i.name = ? AND i.list_name IS NOT NULL"
+                      " AND i.personal = 0 ORDER BY s.instrument_id DESC LIMIT 1", &list_of, err)))
+        goto done;
+    sqlbuf sql = {0};
+    for (int lang = 0; lang < 2; lang++) {
+        const char *suffix = lang == 0 ? "vi" : "en";
+        sb_add(&sql, "DROP VIEW IF EXISTS \"%w_%s\"; CREATE VIEW \"%w_%s\" AS SELECT r.\"%w\","
+               " r.batch_id, b.file_name, r.source_row, s.version AS instrument_version",
+               form_id, suffix, form_id, suffix, names[0]);
+        for (size_t c = 4; c < count; c++) {
+            sqlite3_bind_text(list_of, 1, form_id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(list_of, 2, names[c], -1, SQLITE_STATIC);
+            char *list = NULL;
+            if (sqlite3_step(list_of) == SQLITE_ROW)
+                list = dup_column_text(list_of, 0);
+            sqlite3_reset(list_of);
+            if (list)
+                sb_add(&sql, ", coalesce((SELECT c.label_%s FROM choices c WHERE c.instrument_id ="
+                       " r.instrument_id AND c.list_name = %Q AND c.code = r.\"%w\"), r.\"%w\") AS \"%w\"",
+                       suffix, list, names[c], names[c], names[c]);
+            else
+                sb_add(&sql, ", r.\"%w\"", names[c]);
+            free(list);
+        }
+        sb_add(&sql, " FROM \"%w\" r JOIN batches b USING(batch_id) JOIN instruments s"
+               " ON s.instrument_id = r.instrument_id;", table);
+    }
+    if (sql.failed)
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    else
+        st = exec_sql(store, sql.s, "cannot create the label views", err);
+    free(sql.s);
+done:
+    sqlite3_finalize(list_of);
+    free_columns(names, types, count);
+    return st;
+}
+
+/* Looks up (form, version): found with the same hash -> id; other hash -> conflict. */
+static sipas_status find_instrument(sipas_store *store, const sipas_instrument *inst,
+                                    int64_t *instrument_id, sipas_error *err)
+{
+    *instrument_id = 0;
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store, "SELECT instrument_id, content_sha256 FROM instruments"
+                              " WHERE form_id = ? AND version = ?", &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    bind_text(stmt, 1, inst->form_id);
+    bind_text(stmt, 2, inst->version);
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        const char *hash = (const char *)sqlite3_column_text(stmt, 1);
+        if (hash && inst->content_hash && strcmp(hash, inst->content_hash) == 0)
+            *instrument_id = sqlite3_column_int64(stmt, 0);
+        else
+            st = sipas_error_set(err, SIPAS_ERR_CONFLICT, "instrument '%s' version '%s' is already "
+                                 "in the store with other content (sheets changed since it was "
+                                 "registered); give the changed instrument a new version",
+                                 inst->form_id, inst->version);
+    } else if (rc != SQLITE_DONE) {
+        st = db_error(store, err, "cannot look up the instrument");
+    }
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+/* Inside an open transaction. */
+static sipas_status register_in_transaction(sipas_store *store, const sipas_instrument *inst,
+                                            int64_t *instrument_id, sipas_error *err)
+{
+    sipas_status st = find_instrument(store, inst, instrument_id, err);
+    if (st != SIPAS_OK || *instrument_id != 0)
+        return st;
+    if ((st = insert_instrument_rows(store, inst, instrument_id, err)) != SIPAS_OK ||
+        (st = ensure_response_table(store, inst, err)) != SIPAS_OK ||
+        (st = rebuild_label_views(store, inst->form_id, err)) != SIPAS_OK)
+        return st;
+    return SIPAS_OK;
+}
+
+sipas_status sipas_store_register_instrument(sipas_store *store, const sipas_instrument *inst,
+                                             int64_t *instrument_id, sipas_error *err)
+{
+    int64_t id = 0;
+    sipas_status st = exec_sql(store, "BEGIN IMMEDIATE", "cannot start a transaction", err);
+    if (st != SIPAS_OK)
+        return st;
+    if ((st = register_in_transaction(store, inst, &id, err)) != SIPAS_OK ||
+        (st = exec_sql(store, "COMMIT", "cannot record the instrument", err)) != SIPAS_OK) {
+        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+        return st;
+    }
+    if (instrument_id)
+        *instrument_id = id;
+    return SIPAS_OK;
+}
+
+/* ---- batches ------------------------------------------------------------------------------ */
+
+void sipas_batch_info_clear(sipas_batch_info *info)
+{
+    if (info == NULL)
+        return;
+    free(info->form_id);
+    free(info->instrument_version);
+    free(info->file_name);
+    free(info->content_sha256);
+    free(info->imported_at);
+    memset(info, 0, sizeof *info);
+}
+
+void sipas_batch_list_free(sipas_batch_info *list, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        sipas_batch_info_clear(&list[i]);
+    free(list);
+}
+
+#define BATCH_COLUMNS "b.batch_id, b.form_id, s.version, b.file_name, b.content_sha256," \
+                      " coalesce(b.wave, 0), b.rows_read, b.rows_stored, b.rows_rejected, b.imported_at" \
+                      " FROM batches b JOIN instruments s USING(instrument_id)"
+
+static void read_batch_row(sqlite3_stmt *stmt, sipas_batch_info *info)
+{
+    info->batch_id = sqlite3_column_int64(stmt, 0);
+    info->form_id = dup_column_text(stmt, 1);
+    info->instrument_version = dup_column_text(stmt, 2);
+    info->file_name = dup_column_text(stmt, 3);
+    info->content_sha256 = dup_column_text(stmt, 4);
+    info->wave = sqlite3_column_int64(stmt, 5);
+    info->rows_read = sqlite3_column_int64(stmt, 6);
+    info->rows_stored = sqlite3_column_int64(stmt, 7);
+    info->rows_rejected = sqlite3_column_int64(stmt, 8);
+    info->imported_at = dup_column_text(stmt, 9);
+}
+
+static sipas_status delete_batch_rows(sipas_store *store, const char *form_id, int64_t batch_id,
+                                      sipas_error *err)
+{
+    char table[80];
+    sipas_status st = table_name(form_id, table, err);
+    if (st != SIPAS_OK)
+        return st;
+    char *sql = sqlite3_mprintf("DELETE FROM \"%w\" WHERE batch_id = %lld;"
+                                "DELETE FROM batches WHERE batch_id = %lld;",
+                                table, (long long)batch_id, (long long)batch_id);
+    if (sql == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    st = exec_sql(store, sql, "cannot remove the batch", err);
+    sqlite3_free(sql);
+    return st;
+}
+
+sipas_status sipas_store_batch_begin(sipas_store *store, const sipas_instrument *inst,
+                                     const char *file_name, const char *content_sha256,
+                                     int64_t wave, bool replace, sipas_store_batch **out,
+                                     sipas_error *err)
+{
+    *out = NULL;
+    sipas_store_batch *batch = calloc(1, sizeof *batch);
+    if (batch == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    batch->store = store;
+    batch->inst = inst;
+    sipas_status st = table_name(inst->form_id, batch->table, err);
+    if (st != SIPAS_OK) {
+        free(batch);
+        return st;
+    }
+    /* IMMEDIATE takes the write lock now, so a concurrent import waits here (busy timeout)
+     * instead of failing half-way. */
+    if ((st = exec_sql(store, "BEGIN IMMEDIATE", "cannot start the import", err)) != SIPAS_OK) {
+        free(batch);
+        return st;
+    }
+    if ((st = register_in_transaction(store, inst, &batch->instrument_id, err)) != SIPAS_OK)
+        goto fail;
+
+    sqlite3_stmt *stmt = NULL;
+    if ((st = prepare(store, "SELECT " BATCH_COLUMNS " WHERE b.form_id = ? AND b.content_sha256 = ?",
+                      &stmt, err)))
+        goto fail;
+    bind_text(stmt, 1, inst->form_id);
+    bind_text(stmt, 2, content_sha256);
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        sipas_batch_info old = {0};
+        read_batch_row(stmt, &old);
+        sqlite3_finalize(stmt);
+        if (!replace) {
+            st = sipas_error_set(err, SIPAS_ERR_CONFLICT, "'%s' has the same content as batch %lld "
+                                 "('%s', imported %s); nothing was stored (use --replace to import "
+                                 "it again in place of that batch)", file_name,
+                                 (long long)old.batch_id, old.file_name, old.imported_at);
+            sipas_batch_info_clear(&old);
+            goto fail;
+        }
+        st = delete_batch_rows(store, inst->form_id, old.batch_id, err);
+        sipas_batch_info_clear(&old);
+        if (st != SIPAS_OK)
+            goto fail;
+    } else {
+        sqlite3_finalize(stmt);
+    }
+
+    if ((st = prepare(store, "INSERT INTO batches(instrument_id, form_id, file_name, content_sha256,"
+                      " wave, imported_at) VALUES (?,?,?,?,?,strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+                      &stmt, err)))
+        goto fail;
+    sqlite3_bind_int64(stmt, 1, batch->instrument_id);
+    bind_text(stmt, 2, inst->form_id);
+    bind_text(stmt, 3, file_name);
+    bind_text(stmt, 4, content_sha256);
+    if (wave > 0)
+        sqlite3_bind_int64(stmt, 5, wave);
+    st = step_done(store, stmt, "cannot record the batch", err);
+    sqlite3_finalize(stmt);
+    if (st != SIPAS_OK)
+        goto fail;
+    batch->batch_id = sqlite3_last_insert_rowid(store->db);
+
+    const sipas_item *id = id_item(inst);
+    sqlbuf sql = {0};
+    sb_add(&sql, "INSERT INTO \"%w\"(\"%w\", batch_id, instrument_id, source_row", batch->table, id->name);
+    for (size_t i = 0; i < inst->nitems; i++)
+        if (&inst->items[i] != id)
+            sb_add(&sql, ", \"%w\"", inst->items[i].name);
+    sb_add(&sql, ") VALUES (?, ?, ?, ?");
+    for (size_t i = 1; i < inst->nitems; i++)
+        sb_add(&sql, ", ?");
+    sb_add(&sql, ")");
+    if (sql.failed) {
+        free(sql.s);
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    st = prepare(store, sql.s, &batch->insert, err);
+    free(sql.s);
+    if (st != SIPAS_OK)
+        goto fail;
+    char *find = sqlite3_mprintf("SELECT r.batch_id, r.source_row, b.file_name FROM \"%w\" r JOIN"
+                                 " batches b USING(batch_id) WHERE r.\"%w\" = ?", batch->table, id->name);
+    if (find == NULL) {
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    st = prepare(store, find, &batch->find_duplicate, err);
+    sqlite3_free(find);
+    if (st != SIPAS_OK)
+        goto fail;
+    *out = batch;
+    return SIPAS_OK;
+fail:
+    sipas_store_batch_abort(batch);
+    return st;
+}
+
+static int bind_value(sqlite3_stmt *stmt, int idx, const sipas_value *v)
+{
+    switch (v->kind) {
+    case SIPAS_VALUE_INT: return sqlite3_bind_int64(stmt, idx, v->i);
+    case SIPAS_VALUE_REAL: return sqlite3_bind_double(stmt, idx, v->r);
+    case SIPAS_VALUE_TEXT: return sqlite3_bind_text(stmt, idx, v->text, (int)v->len, SQLITE_TRANSIENT);
+    case SIPAS_VALUE_NULL: break;
+    }
+    return sqlite3_bind_null(stmt, idx);
+}
+
+sipas_status sipas_store_batch_insert(sipas_store_batch *batch, const sipas_value *values,
+                                      int64_t source_row, sipas_error *err)
+{
+    const sipas_instrument *inst = batch->inst;
+    sqlite3_stmt *stmt = batch->insert;
+    const sipas_item *id = id_item(inst);
+    size_t id_index = (size_t)(id - inst->items);
+    int rc = bind_value(stmt, 1, &values[id_index]);
+    rc |= sqlite3_bind_int64(stmt, 2, batch->batch_id);
+    rc |= sqlite3_bind_int64(stmt, 3, batch->instrument_id);
+    rc |= sqlite3_bind_int64(stmt, 4, source_row);
+    int p = 5;
+    for (size_t i = 0; i < inst->nitems; i++)
+        if (i != id_index)
+            rc |= bind_value(stmt, p++, &values[i]);
+    if (rc != SQLITE_OK) {
+        sqlite3_reset(stmt);
+        return db_error(batch->store, err, "cannot store a response");
+    }
+    rc = sqlite3_step(stmt);
+    int ext = sqlite3_extended_errcode(batch->store->db);
+    sqlite3_reset(stmt);
+    if (rc == SQLITE_DONE) {
+        batch->rows_stored++;
+        return SIPAS_OK;
+    }
+    if (ext != SQLITE_CONSTRAINT_PRIMARYKEY)
+        return db_error(batch->store, err, "cannot store a response");
+    sqlite3_stmt *find = batch->find_duplicate;
+    bind_value(find, 1, &values[id_index]);
+    sipas_status st = SIPAS_ERR_VALIDATION;
+    if (sqlite3_step(find) == SQLITE_ROW) {
+        int64_t other = sqlite3_column_int64(find, 0), row = sqlite3_column_int64(find, 1);
+        if (other == batch->batch_id)
+            sipas_error_set(err, st, "respondent id '%.*s' is already at row %lld of this file",
+                            (int)values[id_index].len, values[id_index].text, (long long)row);
+        else
+            sipas_error_set(err, st, "respondent id '%.*s' is already stored from batch %lld "
+                            "('%s' row %lld)", (int)values[id_index].len, values[id_index].text,
+                            (long long)other, (const char *)sqlite3_column_text(find, 2),
+                            (long long)row);
+    } else {
+        sipas_error_set(err, st, "respondent id '%.*s' is already stored",
+                        (int)values[id_index].len, values[id_index].text);
+    }
+    sqlite3_reset(find);
+    return st;
+}
+
+static void batch_free(sipas_store_batch *batch)
+{
+    sqlite3_finalize(batch->insert);
+    sqlite3_finalize(batch->find_duplicate);
+    free(batch);
+}
+
+sipas_status sipas_store_batch_commit(sipas_store_batch *batch, int64_t rows_read,
+                                      int64_t rows_rejected, int64_t *batch_id, sipas_error *err)
+{
+    sipas_store *store = batch->store;
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store, "UPDATE batches SET rows_read = ?, rows_stored = ?,"
+                              " rows_rejected = ? WHERE batch_id = ?", &stmt, err);
+    if (st == SIPAS_OK) {
+        sqlite3_bind_int64(stmt, 1, rows_read);
+        sqlite3_bind_int64(stmt, 2, batch->rows_stored);
+        sqlite3_bind_int64(stmt, 3, rows_rejected);
+        sqlite3_bind_int64(stmt, 4, batch->batch_id);
+        st = step_done(store, stmt, "cannot record the batch", err);
+        sqlite3_finalize(stmt);
+    }
+    if (st == SIPAS_OK)
+        st = exec_sql(store, "COMMIT", "cannot commit the batch", err);
+    if (st != SIPAS_OK) {
+        sipas_store_batch_abort(batch);
+        return st;
+    }
+    if (batch_id)
+        *batch_id = batch->batch_id;
+    batch_free(batch);
+    return SIPAS_OK;
+}
+
+void sipas_store_batch_abort(sipas_store_batch *batch)
+{
+    if (batch == NULL)
+        return;
+    if (!sqlite3_get_autocommit(batch->store->db))
+        sqlite3_exec(batch->store->db, "ROLLBACK", NULL, NULL, NULL);
+    batch_free(batch);
+}
+
+sipas_status sipas_store_list_batches(sipas_store *store, const char *form_id,
+                                      sipas_batch_info **out, size_t *count, sipas_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store, "SELECT " BATCH_COLUMNS " WHERE ?1 IS NULL OR b.form_id = ?1"
+                              " ORDER BY b.batch_id", &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    bind_text(stmt, 1, form_id);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*count == cap) {
+            cap = cap ? cap * 2 : 16;
+            sipas_batch_info *grown = realloc(*out, cap * sizeof *grown);
+            if (grown == NULL) {
+                st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+                break;
+            }
+            *out = grown;
+        }
+        memset(&(*out)[*count], 0, sizeof **out);
+        read_batch_row(stmt, &(*out)[(*count)++]);
+    }
+    if (st == SIPAS_OK && rc != SQLITE_DONE)
+        st = db_error(store, err, "cannot list batches");
+    sqlite3_finalize(stmt);
+    if (st != SIPAS_OK) {
+        sipas_batch_list_free(*out, *count);
+        *out = NULL;
+        *count = 0;
+    }
+    return st;
+}
+
+sipas_status sipas_store_get_batch(sipas_store *store, int64_t batch_id, sipas_batch_info *out,
+                                   sipas_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store, "SELECT " BATCH_COLUMNS " WHERE b.batch_id = ?", &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, batch_id);
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        read_batch_row(stmt, out);
+    else if (rc == SQLITE_DONE)
+        st = sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "no batch %lld in '%s'",
+                             (long long)batch_id, store->path);
+    else
+        st = db_error(store, err, "cannot read the batch");
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+sipas_status sipas_store_remove_batch(sipas_store *store, int64_t batch_id, sipas_error *err)
+{
+    sipas_batch_info info;
+    sipas_status st = exec_sql(store, "BEGIN IMMEDIATE", "cannot start a transaction", err);
+    if (st != SIPAS_OK)
+        return st;
+    if ((st = sipas_store_get_batch(store, batch_id, &info, err)) == SIPAS_OK) {
+        st = delete_batch_rows(store, info.form_id, batch_id, err);
+        sipas_batch_info_clear(&info);
+    }
+    if (st == SIPAS_OK)
+        st = exec_sql(store, "COMMIT", "cannot remove the batch", err);
+    if (st != SIPAS_OK)
+        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
+/* ---- reading responses ---------------------------------------------------------------------- */
+
+static const char *op_sql(sipas_filter_op op)
+{
+    switch (op) {
+    case SIPAS_OP_EQ: return "=";
+    case SIPAS_OP_NE: return "<>";
+    case SIPAS_OP_LT: return "<";
+    case SIPAS_OP_LE: return "<=";
+    case SIPAS_OP_GT: return ">";
+    case SIPAS_OP_GE: return ">=";
+    case SIPAS_OP_IN: return "IN";
+    }
+    return "=";
+}
+
+sipas_status sipas_store_count_responses(sipas_store *store, const char *form_id,
+                                         int64_t *count, sipas_error *err)
+{
+    *count = 0;
+    char table[80];
+    sipas_status st = table_name(form_id, table, err);
+    if (st != SIPAS_OK)
+        return st;
+    char **names = NULL, **types = NULL;
+    size_t ncols = 0;
+    if ((st = table_columns(store, table, &names, &types, &ncols, err)) != SIPAS_OK)
+        return st;
+    free_columns(names, types, ncols);
+    if (ncols == 0)
+        return SIPAS_OK;
+    char *sql = sqlite3_mprintf("SELECT count(*) FROM \"%w\"", table);
+    sqlite3_stmt *stmt = NULL;
+    st = sql ? prepare(store, sql, &stmt, err) : sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    sqlite3_free(sql);
+    if (st != SIPAS_OK)
+        return st;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        *count = sqlite3_column_int64(stmt, 0);
+    else
+        st = db_error(store, err, "cannot count responses");
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+sipas_status sipas_store_query_responses(sipas_store *store, const char *form_id,
+                                         const char *const *columns, size_t ncolumns,
+                                         const sipas_filter *filters, size_t nfilters,
+                                         int64_t batch_id, sipas_store_row_fn row_fn, void *ctx,
+                                         sipas_error *err)
+{
+    char table[80];
+    sipas_status st = table_name(form_id, table, err);
+    if (st != SIPAS_OK)
+        return st;
+    char **names = NULL, **types = NULL;
+    size_t ncols = 0;
+    if ((st = table_columns(store, table, &names, &types, &ncols, err)) != SIPAS_OK)
+        return st;
+    sqlbuf sql = {0};
+    sqlite3_stmt *stmt = NULL;
+    sipas_value *values = NULL;
+    if (ncols == 0) {
+        st = sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "no responses of form '%s' in '%s'",
+                             form_id, store->path);
+        goto done;
+    }
+    /* Every column name must be one of the table's: names never reach SQL unchecked. */
+    for (size_t pass = 0; pass < ncolumns + nfilters; pass++) {
+        const char *name = pass < ncolumns ? columns[pass] : filters[pass - ncolumns].column;
+        size_t c = 0;
+        while (c < ncols && strcmp(names[c], name) != 0)
+            c++;
+        if (c == ncols) {
+            st = sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "form '%s' has no column '%s'",
+                                 form_id, name);
+            goto done;
+        }
+    }
+    sb_add(&sql, "SELECT ");
+    for (size_t i = 0; i < ncolumns; i++)
+        sb_add(&sql, "%s\"%w\"", i ? ", " : "", columns[i]);
+    sb_add(&sql, " FROM \"%w\" WHERE (?1 <= 0 OR batch_id = ?1)", table);
+    int param = 2;
+    for (size_t f = 0; f < nfilters; f++) {
+        const sipas_filter *flt = &filters[f];
+        if (flt->nvalues == 0 || (flt->op != SIPAS_OP_IN && flt->nvalues != 1)) {
+            st = sipas_error_set(err, SIPAS_ERR_USAGE, "filter on '%s' needs %s", flt->column,
+                                 flt->op == SIPAS_OP_IN ? "at least one value" : "one value");
+            goto done;
+        }
+        if (flt->op == SIPAS_OP_IN) {
+            sb_add(&sql, " AND \"%w\" IN (", flt->column);
+            for (size_t v = 0; v < flt->nvalues; v++)
+                sb_add(&sql, "%s?%d", v ? ", " : "", param++);
+            sb_add(&sql, ")");
+        } else {
+            sb_add(&sql, " AND \"%w\" %s ?%d", flt->column, op_sql(flt->op), param++);
+        }
+    }
+    if (sql.failed) {
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((st = prepare(store, sql.s, &stmt, err)) != SIPAS_OK)
+        goto done;
+    sqlite3_bind_int64(stmt, 1, batch_id);
+    param = 2;
+    for (size_t f = 0; f < nfilters; f++)
+        for (size_t v = 0; v < filters[f].nvalues; v++)
+            sqlite3_bind_text(stmt, param++, filters[f].values[v], -1, SQLITE_STATIC);
+    values = calloc(ncolumns ? ncolumns : 1, sizeof *values);
+    if (values == NULL) {
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        for (size_t i = 0; i < ncolumns; i++) {
+            sipas_value *v = &values[i];
+            memset(v, 0, sizeof *v);
+            switch (sqlite3_column_type(stmt, (int)i)) {
+            case SQLITE_INTEGER:
+                v->kind = SIPAS_VALUE_INT;
+                v->i = sqlite3_column_int64(stmt, (int)i);
+                break;
+            case SQLITE_FLOAT:
+                v->kind = SIPAS_VALUE_REAL;
+                v->r = sqlite3_column_double(stmt, (int)i);
+                break;
+            case SQLITE_NULL:
+                break;
+            default:
+                v->kind = SIPAS_VALUE_TEXT;
+                v->text = (const char *)sqlite3_column_text(stmt, (int)i);
+                v->len = (size_t)sqlite3_column_bytes(stmt, (int)i);
+                break;
+            }
+        }
+        if ((st = row_fn(ctx, values, err)) != SIPAS_OK)
+            goto done;
+    }
+    if (rc != SQLITE_DONE)
+        st = db_error(store, err, "cannot read responses");
+done:
+    free(values);
+    sqlite3_finalize(stmt);
+    free(sql.s);
+    free_columns(names, types, ncols);
+    return st;
+}
