@@ -172,7 +172,7 @@ typedef struct sipas_target_verdict {
     double estimate;          /* the observed value, or the projection; NaN when no verdict */
     double ci_low, ci_high;   /* its interval; NaN with basis POINT */
     bool projected;           /* true when estimate is a projection of the trend */
-    sipas_trend_fit fit;      /* the fit used when projected (known variance) */
+    sipas_trend_fit fit;      /* the fit used when projected (known variance); zeroed otherwise */
 } sipas_target_verdict;
 
 /* Rules, with "meets" meaning x >= threshold for AT_LEAST and x > threshold for ABOVE:
