@@ -78,7 +78,8 @@ typedef struct sipas_element {
     char *name;
     char *label_vi;
     char *label_en;
-    double weight;     /* relative weight in the overall index; 1 when the sheet leaves it empty */
+    double weight;     /* relative weight in the overall index, >= 0; 1 when the sheet leaves
+                          it empty; 0: reported alone, outside the overall index */
 } sipas_element;
 
 typedef struct sipas_item {
