@@ -1,0 +1,213 @@
+/* sipas/estimate.h - design-based estimation: ratios, composites, linearised variances,
+ * confidence intervals, design effects and presentation flags (GSL for quantiles).
+ *
+ * Pure statistics over arrays: nothing here reads the store or the instrument. The reference
+ * implementation is R's survey package 4.1.1 (T. Lumley); every formula below names the R function
+ * whose result it reproduces. docs/methodology.md explains each choice at length.
+ *
+ * Ownership: a sipas_design only describes caller-owned arrays; sipas_design_prepare copies what
+ * it keeps, so the caller may free them afterwards. Functions that take a `scores` output write
+ * design->n doubles into a caller-owned buffer. Nothing returned needs freeing except the prepared
+ * design (sipas_prepared_design_free).
+ *
+ * Domains: `domain` is an array of n bools (true = the row belongs to the domain) or NULL for the
+ * whole design. A domain is not a subset of the design: rows outside it get score 0 but every PSU
+ * of the full design stays in the variance, with the full design's n_h and fpc (what svyby does:
+ * design[i, ] keeps fpc$sampsize of the full design and pads absent PSUs with zeros). Which strata
+ * "take part" (for the fail and average lonely-PSU rules) follows R too: the strata holding at
+ * least one domain row, whatever its weight.
+ *
+ * Multistage designs: only the first stage counts (ultimate cluster), as survey does when no
+ * later-stage fpc is given; pass the first-stage unit (e.g. the commune) as psu.
+ */
+#ifndef SIPAS_ESTIMATE_H
+#define SIPAS_ESTIMATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sipas/error.h"
+
+/* R's options(survey.lonely.psu=) for a stratum of the full design with a single PSU
+ * (survey:::onestrat). f below is the stratum's 1 - n_h/N_h (1 without fpc).
+ *   FAIL      the estimate fails: "stratum 3 has only one PSU" (R's default)
+ *   REMOVE    the stratum adds 0 (the lone PSU is centred on itself)
+ *   CERTAINTY the stratum adds 0 (same arithmetic as REMOVE in survey 4.1.1)
+ *   ADJUST    the lone PSU total is centred on 0, the grand mean of the scores, and adds f t^2
+ *   AVERAGE   the stratum is left out and the sum is scaled by H / H_ok, H = strata taking part,
+ *             H_ok = those with more than one PSU (or with f = 0)
+ * A stratum whose fpc says every PSU was taken (f < 1e-7) adds 0 under every rule, as in R. A
+ * domain that has a single PSU in a stratum with several (a "domain lonely PSU") is not a lonely
+ * stratum: R's survey.adjust.domain.lonely defaults to FALSE and so do we. */
+typedef enum sipas_lonely_psu {
+    SIPAS_LONELY_FAIL = 0,
+    SIPAS_LONELY_REMOVE,
+    SIPAS_LONELY_CERTAINTY,
+    SIPAS_LONELY_ADJUST,
+    SIPAS_LONELY_AVERAGE
+} sipas_lonely_psu;
+
+/* A sample design over n rows, as svydesign(id=~psu, strata=~stratum, weights=~weight,
+ * fpc=~fpc, nest=TRUE) describes it. All arrays belong to the caller.
+ *   weight   n sampling weights (>= 0, finite); NULL = every weight 1. Rows of weight 0 stay in
+ *            the design (they count in n_h as in R) but add nothing to any estimate or df.
+ *   stratum  n indices in 0..nstrata-1; NULL = one stratum (nstrata is then ignored).
+ *   psu      n indices in 0..npsu-1, unique across the whole design: one PSU lies in one stratum
+ *            (nested), else prepare fails; NULL = each row its own PSU (npsu ignored).
+ *   fpc      nstrata values, one per stratum: the population count of PSUs N_h (all values
+ *            >= 1), or the sampling fraction n_h/N_h (all values <= 1), as R's as.fpc reads
+ *            them; NaN or +Inf = no fpc in that stratum; NULL = no fpc at all. Mixing counts
+ *            (> 1) and fractions (< 1) is refused, as R refuses it; all values equal to 1 are
+ *            read as fractions (a census), where R stops. N_h < n_h is refused.
+ *   lonely_psu  rule for strata with one PSU, see above. */
+typedef struct sipas_design {
+    size_t n;
+    const double *weight;
+    size_t nstrata;
+    const size_t *stratum;
+    size_t npsu;
+    const size_t *psu;
+    const double *fpc;
+    sipas_lonely_psu lonely_psu;
+} sipas_design;
+
+/* The design's PSU/stratum structure computed once (O(n)), so that every later estimate costs
+ * O(n) with no sorting. Opaque; read-only after prepare, so it may be shared between threads. */
+typedef struct sipas_prepared_design sipas_prepared_design;
+
+sipas_status sipas_design_prepare(const sipas_design *design, sipas_prepared_design **out,
+                                  sipas_error *err);
+void sipas_prepared_design_free(sipas_prepared_design *prepared); /* NULL is a no-op */
+
+size_t sipas_prepared_design_rows(const sipas_prepared_design *prepared);
+
+/* Design degrees of freedom, R's degf(): the number of PSUs minus the number of strata, both
+ * counted over rows with nonzero weight; with a domain, over the domain's rows of nonzero weight
+ * only, which is what svyby(..., svyciprop) uses in survey 4.1.1 (its design[i, ] drops the other
+ * rows before svyciprop calls degf). domain NULL = the full design. Always >= 0. */
+sipas_status sipas_design_df(const sipas_prepared_design *prepared, const bool *domain,
+                             double *df, sipas_error *err);
+
+/* A ratio R = sum(w y d) / sum(w x d) (R's svyratio(~y, ~x); svymean when x is NULL = all 1).
+ *   numerator    sum(w y d);  denominator  sum(w x d)  (units of w)
+ *   n_valid      rows with d, x != 0 and w != 0: the unweighted number of valid answers
+ *   n_domain     rows with d, whatever x and w: nrow() of R's domain design (for beta CIs) */
+typedef struct sipas_ratio {
+    double estimate;
+    double numerator;
+    double denominator;
+    size_t n_valid;
+    size_t n_domain;
+} sipas_ratio;
+
+/* Estimates R and writes the n linearised scores (influence values)
+ *   z_i = w_i d_i (y_i - R x_i) / sum(w x d)
+ * (svyratio.survey.design2: r * 1/design$prob), whose design variance is Var(R). y and x (x
+ * may be NULL = 1) hold n finite values. Fails with SIPAS_ERR_MATH when sum(w x d) = 0 (no
+ * valid answer of positive weight in the domain). scores may be NULL when only R is needed. */
+sipas_status sipas_ratio_estimate(const sipas_prepared_design *prepared, const double *y,
+                                  const double *x, const bool *domain, sipas_ratio *out,
+                                  double *scores, sipas_error *err);
+
+/* A linear composite of k estimates: estimate = sum_j c_j R_j and scores
+ * out_scores_i = sum_j c_j z_ij (svyratio(covmat=TRUE) then svycontrast(stat, c): the
+ * contrast's variance c' V c is the variance of these scores). An element index is the mean of
+ * its criteria (c_j = 1/k); the overall index a mean or weighted mean of elements (pass element
+ * estimates and element scores). scores[j] points to n doubles; out_scores (n) may alias none
+ * of them. */
+sipas_status sipas_composite(size_t n, size_t k, const double *estimates,
+                             const double *const *scores, const double *coef,
+                             double *out_estimate, double *out_scores, sipas_error *err);
+
+/* Design variance of the total of a score vector (survey:::svyrecvar, first stage):
+ *   V = sum_h s_h,  s_h = (1 - n_h/N_h) n_h/(n_h - 1) sum_k (t_hk - tbar_h)^2
+ * t_hk = sum of scores in PSU k of stratum h, tbar_h their mean over the n_h PSUs of the full
+ * design; lonely strata as sipas_lonely_psu says. domain decides which strata take part (see
+ * the top of this file) and should be the domain the scores were made for. Under FAIL a lonely
+ * stratum taking part fails with SIPAS_ERR_MATH and the message "stratum %zu has only one PSU"
+ * (the index, for the caller to map to a label). Under AVERAGE with no stratum left, V is NaN. */
+sipas_status sipas_variance(const sipas_prepared_design *prepared, const double *scores,
+                            const bool *domain, double *variance, sipas_error *err);
+
+/* Design covariance of two score vectors (svyrecvar's off-diagonal), e.g. Cov(R_unit,
+ * R_province) for ranking a unit against its province: the same formula with
+ * (t_hk - tbar_h)(u_hk - ubar_h). Strata take part when they hold a row of either domain. */
+sipas_status sipas_covariance(const sipas_prepared_design *prepared, const double *scores_a,
+                              const bool *domain_a, const double *scores_b,
+                              const bool *domain_b, double *covariance, sipas_error *err);
+
+/* Interval methods of R's svyciprop (4.1.1) plus Wilson (survey >= 4.5). */
+typedef enum sipas_ci_method {
+    SIPAS_CI_LOGIT = 0, /* expit(logit(p) +- t sqrt(V) / (p (1 - p)))  svyciprop "logit" */
+    SIPAS_CI_MEAN,      /* p +- t sqrt(V)                               svyciprop "mean" */
+    SIPAS_CI_BETA,      /* Korn-Graubard                                svyciprop "beta" */
+    SIPAS_CI_WILSON,    /* Wilson with n = p (1 - p) / V                survey >= 4.5 */
+    SIPAS_CI_ASIN       /* sin^2(asin(sqrt p) +- t sqrt(V) / (2 sqrt(p (1 - p))))  "asin" */
+} sipas_ci_method;
+
+/* "logit", "mean", "beta", "wilson", "asin". */
+const char *sipas_ci_method_name(sipas_ci_method method);
+/* The method of that name; SIPAS_ERR_USAGE "unknown interval method 'x'" otherwise. */
+sipas_status sipas_ci_method_parse(const char *name, sipas_ci_method *out, sipas_error *err);
+
+/* A level-`level` interval for a proportion p (or a composite of proportions, read the same way)
+ * with design variance V and df degrees of freedom, t = qt(1 - (1 - level)/2, df):
+ *   beta   n_eff = p (1 - p) / V * (qt(alpha/2, n - 1) / qt(alpha/2, df))^2, then
+ *          [qbeta(alpha/2, n_eff p, n_eff (1 - p) + 1), qbeta(1 - alpha/2, n_eff p + 1,
+ *          n_eff (1 - p))]; n = rows of the domain design (R's nrow(design)); when p is 0 or 1
+ *          (so V = 0) n_eff = n, the Clopper-Pearson interval [0, 1 - (alpha/2)^(1/n)] or
+ *          [(alpha/2)^(1/n), 1], where R gives NaN.
+ *   wilson [p + t^2/(2m) -+ t/(2m) sqrt(4 m p (1 - p) + t^2)] / (1 + t^2/m), m = p (1 - p) / V.
+ *   asin   the angle is kept within [0, pi/2] before squaring the sine (R does not clamp, so a
+ *          bound past 0 or 1 folds back: R's value is then not an interval bound).
+ *   logit/mean at p = 0 or 1 (V = 0) give [p, p] as R does; asin and wilson give NaN.
+ * No interval (both bounds NaN, SIPAS_OK) when df <= 0, V is negative or not finite, n < 2 for
+ * beta, or p is NaN: never a zero-width interval made up. mean accepts any p (NPS in [-1, 1],
+ * scores); the others need 0 <= p <= 1 (SIPAS_ERR_USAGE otherwise), as does 0 < level < 1. */
+sipas_status sipas_ci_proportion(sipas_ci_method method, double p, double variance, double df,
+                                 double level, double n, double *lower, double *upper,
+                                 sipas_error *err);
+
+/* Design effect of a ratio as R's svyratio(deff=TRUE) and svymean(deff=TRUE) (also through
+ * svyby(..., deff=TRUE)) compute it: with r_i = (y_i - R x_i) / sum(w x d) over the domain's rows
+ * of nonzero weight (m of them, N = their sum of weights),
+ *   s2 = m/(m - 1) sum w (r - rbar_w)^2 / N,   V_srs = s2 N^2 (N - m) / (N m)
+ * (deff="replace": V_srs = s2 N^2 / m), deff = V / V_srs. For x = 1 this is svymean's
+ * V / (s_w^2 (N - m)/(N m)). The domain's rows include those with x = 0 (missing answers), as R's
+ * svyratio on design[domain, ] does; pass domain & valid for svymean over valid answers. NaN when
+ * N <= m without replacement (R: NA for svymean, a meaningless negative value for svyratio),
+ * when m < 2, or when s2 = 0. */
+sipas_status sipas_ratio_deff(const sipas_prepared_design *prepared, const double *y,
+                              const double *x, const bool *domain, double ratio_estimate,
+                              double variance, bool with_replacement, double *deff,
+                              sipas_error *err);
+
+/* Kish's design effect due to weighting, 1 + CV(w)^2 = m sum(w^2) / (sum w)^2 over the rows with
+ * d, x != 0 (x NULL = all) and w != 0 (Kish 1965; not in R's survey). NaN when m = 0. */
+sipas_status sipas_kish_deff(const sipas_prepared_design *prepared, const double *x,
+                             const bool *domain, double *deff, sipas_error *err);
+
+/* Effective sample size p (1 - p) / V (NCHS 2017); NaN when V <= 0 or not finite. */
+double sipas_effective_n(double p, double variance);
+
+/* NCHS Data Presentation Standards for Proportions (Parker et al. 2017, Vital Health Stat
+ * 2(175)), as a bit set. Suppress when any SUPPRESS bit is set; review when FEW_DF is. */
+enum {
+    SIPAS_NCHS_SMALL_N_EFF = 1u << 0, /* n_eff < 30; n_eff = p(1-p)/V capped at n, = n when
+                                         p is 0 or 1 */
+    SIPAS_NCHS_WIDE_CI = 1u << 1,     /* upper - lower >= 0.30 */
+    SIPAS_NCHS_WIDE_RELATIVE = 1u << 2, /* 0.05 < width < 0.30 and width / p > 1.30 */
+    SIPAS_NCHS_NO_CI = 1u << 3,       /* a bound is NaN: nothing to judge by */
+    SIPAS_NCHS_FEW_DF = 1u << 4       /* df < 8: flag for review, not suppression */
+};
+#define SIPAS_NCHS_SUPPRESS \
+    (SIPAS_NCHS_SMALL_N_EFF | SIPAS_NCHS_WIDE_CI | SIPAS_NCHS_WIDE_RELATIVE | SIPAS_NCHS_NO_CI)
+
+/* The flags of an estimate p with variance V over n valid answers, its interval (NCHS uses
+ * Korn-Graubard, SIPAS_CI_BETA) and df. */
+unsigned sipas_nchs_flags(double p, double variance, double n, double lower, double upper,
+                          double df);
+/* "small_n_eff", "wide_ci", "wide_relative_ci", "no_ci", "few_df" for one bit; NULL otherwise. */
+const char *sipas_nchs_flag_name(unsigned bit);
+
+#endif

@@ -1,0 +1,713 @@
+/* estimate.c - design-based estimation (see include/sipas/estimate.h and docs/methodology.md). */
+#include "sipas/estimate.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+
+/* R's onestrat treats a stratum as fully enumerated when 1 - f is below this. */
+#define CENSUS_EPSILON 1e-7
+
+struct sipas_prepared_design {
+    size_t n;
+    double *weight;        /* n, or NULL = 1 */
+    size_t nstrata;        /* at least 1 */
+    size_t *row_stratum;   /* n, or NULL = stratum 0 */
+    size_t npsu;           /* PSU slots: design npsu, or n when each row is its own PSU */
+    size_t *row_psu;       /* n, or NULL = row i is PSU i */
+    size_t *psu_stratum;   /* npsu; SIZE_MAX for a slot no row uses */
+    size_t *stratum_npsu;  /* nstrata: n_h, PSUs with at least one row (any weight) */
+    double *stratum_factor; /* nstrata: 1 - n_h/N_h, 1 without fpc */
+    sipas_lonely_psu lonely_psu;
+};
+
+static size_t row_psu(const sipas_prepared_design *pd, size_t i)
+{
+    return pd->row_psu ? pd->row_psu[i] : i;
+}
+
+static size_t row_stratum(const sipas_prepared_design *pd, size_t i)
+{
+    return pd->row_stratum ? pd->row_stratum[i] : 0;
+}
+
+static double row_weight(const sipas_prepared_design *pd, size_t i)
+{
+    return pd->weight ? pd->weight[i] : 1.0;
+}
+
+void sipas_prepared_design_free(sipas_prepared_design *pd)
+{
+    if (!pd)
+        return;
+    free(pd->weight);
+    free(pd->row_stratum);
+    free(pd->row_psu);
+    free(pd->psu_stratum);
+    free(pd->stratum_npsu);
+    free(pd->stratum_factor);
+    free(pd);
+}
+
+size_t sipas_prepared_design_rows(const sipas_prepared_design *pd)
+{
+    return pd ? pd->n : 0;
+}
+
+static void *alloc_array(size_t count, size_t size)
+{
+    if (count == 0)
+        count = 1;
+    if (count > SIZE_MAX / size)
+        return NULL;
+    return calloc(count, size);
+}
+
+/* Reads the per-stratum fpc the way R's as.fpc does: all counts or all fractions. */
+static sipas_status prepare_fpc(sipas_prepared_design *pd, const double *fpc, sipas_error *err)
+{
+    bool any_count = false, any_fraction = false;
+    for (size_t h = 0; h < pd->nstrata; h++) {
+        pd->stratum_factor[h] = 1.0;
+        if (!fpc || isnan(fpc[h]) || fpc[h] == INFINITY)
+            continue;
+        if (!(fpc[h] > 0))
+            return sipas_error_set(err, SIPAS_ERR_USAGE,
+                                   "stratum %zu: fpc %g is not a positive number", h, fpc[h]);
+        if (fpc[h] > 1)
+            any_count = true;
+        if (fpc[h] < 1)
+            any_fraction = true;
+    }
+    if (any_count && any_fraction)
+        return sipas_error_set(err, SIPAS_ERR_USAGE,
+                               "fpc mixes population counts (> 1) and sampling fractions (< 1)");
+    if (!fpc)
+        return SIPAS_OK;
+    for (size_t h = 0; h < pd->nstrata; h++) {
+        double v = fpc[h];
+        size_t nh = pd->stratum_npsu[h];
+        if (isnan(v) || v == INFINITY || nh == 0)
+            continue;
+        double population = any_count ? v : (double)nh / v;
+        if (population < (double)nh)
+            return sipas_error_set(err, SIPAS_ERR_USAGE,
+                                   "stratum %zu: fpc gives %g PSUs in the population but %zu "
+                                   "were sampled",
+                                   h, population, nh);
+        pd->stratum_factor[h] = (population - (double)nh) / population;
+    }
+    return SIPAS_OK;
+}
+
+/* Copies n indices, each below limit; src NULL leaves *out NULL (the default layout). */
+static sipas_status copy_indices(const size_t *src, size_t n, size_t limit, const char *what,
+                                 size_t **out, sipas_error *err)
+{
+    *out = NULL;
+    if (!src)
+        return SIPAS_OK;
+    size_t *copy = alloc_array(n, sizeof *copy);
+    if (!copy)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory preparing the design");
+    for (size_t i = 0; i < n; i++) {
+        if (src[i] >= limit) {
+            free(copy);
+            return sipas_error_set(err, SIPAS_ERR_USAGE, "row %zu: %s index %zu is not below %zu",
+                                   i, what, src[i], limit);
+        }
+        copy[i] = src[i];
+    }
+    *out = copy;
+    return SIPAS_OK;
+}
+
+sipas_status sipas_design_prepare(const sipas_design *design, sipas_prepared_design **out,
+                                  sipas_error *err)
+{
+    if (!design || !out)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "design and out must not be NULL");
+    *out = NULL;
+    if (design->n == 0)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "design has no rows");
+    if ((unsigned)design->lonely_psu > SIPAS_LONELY_AVERAGE)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "unknown lonely-PSU rule %d",
+                               (int)design->lonely_psu);
+    size_t n = design->n;
+    size_t nstrata = design->stratum ? design->nstrata : 1;
+    size_t npsu = design->psu ? design->npsu : n;
+    if (nstrata == 0 || npsu == 0)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "design has no strata or no PSUs");
+
+    sipas_status status = SIPAS_OK;
+    sipas_prepared_design *pd = calloc(1, sizeof *pd);
+    if (!pd)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory preparing the design");
+    pd->n = n;
+    pd->nstrata = nstrata;
+    pd->npsu = npsu;
+    pd->lonely_psu = design->lonely_psu;
+    pd->psu_stratum = alloc_array(npsu, sizeof *pd->psu_stratum);
+    pd->stratum_npsu = alloc_array(nstrata, sizeof *pd->stratum_npsu);
+    pd->stratum_factor = alloc_array(nstrata, sizeof *pd->stratum_factor);
+    if (!pd->psu_stratum || !pd->stratum_npsu || !pd->stratum_factor) {
+        status = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory preparing the design");
+        goto cleanup;
+    }
+    if (design->weight) {
+        pd->weight = alloc_array(n, sizeof *pd->weight);
+        if (!pd->weight) {
+            status = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory preparing the design");
+            goto cleanup;
+        }
+        for (size_t i = 0; i < n; i++) {
+            double w = design->weight[i];
+            if (!isfinite(w) || w < 0) {
+                status = sipas_error_set(err, SIPAS_ERR_USAGE,
+                                         "row %zu: weight %g is not a finite number >= 0", i, w);
+                goto cleanup;
+            }
+            pd->weight[i] = w;
+        }
+    }
+    status = copy_indices(design->stratum, n, nstrata, "stratum", &pd->row_stratum, err);
+    if (status == SIPAS_OK)
+        status = copy_indices(design->psu, n, npsu, "PSU", &pd->row_psu, err);
+    if (status != SIPAS_OK)
+        goto cleanup;
+    for (size_t k = 0; k < npsu; k++)
+        pd->psu_stratum[k] = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = row_psu(pd, i), h = row_stratum(pd, i);
+        if (pd->psu_stratum[k] == SIZE_MAX) {
+            pd->psu_stratum[k] = h;
+            pd->stratum_npsu[h]++;
+        } else if (pd->psu_stratum[k] != h) {
+            status = sipas_error_set(err, SIPAS_ERR_USAGE,
+                                     "row %zu: PSU %zu lies in strata %zu and %zu; PSUs must be "
+                                     "nested in strata",
+                                     i, k, pd->psu_stratum[k], h);
+            goto cleanup;
+        }
+    }
+    status = prepare_fpc(pd, design->fpc, err);
+    if (status != SIPAS_OK)
+        goto cleanup;
+    *out = pd;
+    pd = NULL;
+cleanup:
+    sipas_prepared_design_free(pd);
+    return status;
+}
+
+/* Marks the strata (or PSUs) that hold a row of the domain; NULL domain marks every used one. */
+static void mark_strata(const sipas_prepared_design *pd, const bool *domain, unsigned char *mark)
+{
+    for (size_t i = 0; i < pd->n; i++)
+        if (!domain || domain[i])
+            mark[row_stratum(pd, i)] = 1;
+}
+
+sipas_status sipas_design_df(const sipas_prepared_design *pd, const bool *domain, double *df,
+                             sipas_error *err)
+{
+    if (!pd || !df)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "design and df must not be NULL");
+    unsigned char *psu_seen = alloc_array(pd->npsu, 1);
+    unsigned char *stratum_seen = alloc_array(pd->nstrata, 1);
+    if (!psu_seen || !stratum_seen) {
+        free(psu_seen);
+        free(stratum_seen);
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory counting PSUs");
+    }
+    size_t psus = 0, strata = 0;
+    for (size_t i = 0; i < pd->n; i++) {
+        if ((domain && !domain[i]) || row_weight(pd, i) == 0)
+            continue;
+        size_t k = row_psu(pd, i), h = row_stratum(pd, i);
+        if (!psu_seen[k]) {
+            psu_seen[k] = 1;
+            psus++;
+        }
+        if (!stratum_seen[h]) {
+            stratum_seen[h] = 1;
+            strata++;
+        }
+    }
+    free(psu_seen);
+    free(stratum_seen);
+    *df = (double)psus - (double)strata;
+    return SIPAS_OK;
+}
+
+sipas_status sipas_ratio_estimate(const sipas_prepared_design *pd, const double *y,
+                                  const double *x, const bool *domain, sipas_ratio *out,
+                                  double *scores, sipas_error *err)
+{
+    if (!pd || !y || !out)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "design, y and out must not be NULL");
+    double num = 0, den = 0;
+    size_t n_valid = 0, n_domain = 0;
+    for (size_t i = 0; i < pd->n; i++) {
+        double xi = x ? x[i] : 1.0;
+        if (!isfinite(y[i]) || !isfinite(xi))
+            return sipas_error_set(err, SIPAS_ERR_USAGE, "row %zu: y %g or x %g is not finite",
+                                   i, y[i], xi);
+        if (domain && !domain[i])
+            continue;
+        double w = row_weight(pd, i);
+        n_domain++;
+        if (xi != 0 && w != 0)
+            n_valid++;
+        num += w * y[i];
+        den += w * xi;
+    }
+    if (den == 0)
+        return sipas_error_set(err, SIPAS_ERR_MATH,
+                               "no valid answer of positive weight in the domain");
+    double r = num / den;
+    if (scores) {
+        for (size_t i = 0; i < pd->n; i++) {
+            if (domain && !domain[i]) {
+                scores[i] = 0;
+                continue;
+            }
+            double xi = x ? x[i] : 1.0;
+            /* Same order of operations as svyratio: (y - R x) / X, then times w. */
+            scores[i] = (y[i] - r * xi) / den * row_weight(pd, i);
+        }
+    }
+    out->estimate = r;
+    out->numerator = num;
+    out->denominator = den;
+    out->n_valid = n_valid;
+    out->n_domain = n_domain;
+    return SIPAS_OK;
+}
+
+sipas_status sipas_composite(size_t n, size_t k, const double *estimates,
+                             const double *const *scores, const double *coef,
+                             double *out_estimate, double *out_scores, sipas_error *err)
+{
+    if (k == 0 || !estimates || !coef || !out_estimate || (out_scores && !scores))
+        return sipas_error_set(err, SIPAS_ERR_USAGE,
+                               "a composite needs k > 0 estimates, coefficients and outputs");
+    double est = 0;
+    for (size_t j = 0; j < k; j++) {
+        if (!isfinite(coef[j]) || !isfinite(estimates[j]))
+            return sipas_error_set(err, SIPAS_ERR_USAGE,
+                                   "component %zu: estimate or coefficient is not finite", j);
+        est += coef[j] * estimates[j];
+    }
+    if (out_scores) {
+        for (size_t j = 0; j < k; j++)
+            if (!scores[j] || scores[j] == out_scores)
+                return sipas_error_set(err, SIPAS_ERR_USAGE,
+                                       "component %zu: scores missing or aliasing the output", j);
+        for (size_t i = 0; i < n; i++) {
+            double s = 0;
+            for (size_t j = 0; j < k; j++)
+                s += coef[j] * scores[j][i];
+            out_scores[i] = s;
+        }
+    }
+    *out_estimate = est;
+    return SIPAS_OK;
+}
+
+/* svyrecvar's first stage for one pair of score vectors: see the header. The per-stratum sum
+ * is two-pass (centre, then multiply) like R's sweep + crossprod, so results agree to rounding. */
+static sipas_status design_covariance(const sipas_prepared_design *pd, const double *a,
+                                      const bool *domain_a, const double *b,
+                                      const bool *domain_b, double *out, sipas_error *err)
+{
+    sipas_status status = SIPAS_OK;
+    bool same = (a == b);
+    double *ta = alloc_array(pd->npsu, sizeof *ta);
+    double *tb = same ? ta : alloc_array(pd->npsu, sizeof *tb);
+    double *mean_a = alloc_array(pd->nstrata, sizeof *mean_a);
+    double *mean_b = same ? mean_a : alloc_array(pd->nstrata, sizeof *mean_b);
+    double *sum = alloc_array(pd->nstrata, sizeof *sum);
+    unsigned char *taking_part = alloc_array(pd->nstrata, 1);
+    if (!ta || !tb || !mean_a || !mean_b || !sum || !taking_part) {
+        status = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory computing a variance");
+        goto cleanup;
+    }
+    mark_strata(pd, domain_a, taking_part);
+    if (domain_b != domain_a)
+        mark_strata(pd, domain_b, taking_part);
+    for (size_t i = 0; i < pd->n; i++) {
+        if (!isfinite(a[i]) || !isfinite(b[i])) {
+            status = sipas_error_set(err, SIPAS_ERR_USAGE, "row %zu: score is not finite", i);
+            goto cleanup;
+        }
+        size_t k = row_psu(pd, i);
+        ta[k] += a[i];
+        if (!same)
+            tb[k] += b[i];
+    }
+    for (size_t k = 0; k < pd->npsu; k++) {
+        size_t h = pd->psu_stratum[k];
+        if (h == SIZE_MAX)
+            continue;
+        mean_a[h] += ta[k];
+        if (!same)
+            mean_b[h] += tb[k];
+    }
+    for (size_t h = 0; h < pd->nstrata; h++) {
+        if (pd->stratum_npsu[h] == 0)
+            continue;
+        mean_a[h] /= (double)pd->stratum_npsu[h];
+        if (!same)
+            mean_b[h] /= (double)pd->stratum_npsu[h];
+    }
+    /* A lonely stratum under ADJUST is centred on 0 (the scores' grand mean), not on itself. */
+    for (size_t k = 0; k < pd->npsu; k++) {
+        size_t h = pd->psu_stratum[k];
+        if (h == SIZE_MAX)
+            continue;
+        if (pd->stratum_npsu[h] == 1 && pd->lonely_psu == SIPAS_LONELY_ADJUST)
+            sum[h] += ta[k] * tb[k];
+        else
+            sum[h] += (ta[k] - mean_a[h]) * (tb[k] - mean_b[h]);
+    }
+    size_t taking = 0, ok = 0;
+    double total = 0;
+    for (size_t h = 0; h < pd->nstrata; h++) {
+        if (!taking_part[h] || pd->stratum_npsu[h] == 0)
+            continue;
+        taking++;
+        double f = pd->stratum_factor[h];
+        size_t nh = pd->stratum_npsu[h];
+        if (f < CENSUS_EPSILON) {
+            ok++;
+            continue;
+        }
+        if (nh > 1) {
+            total += f * (double)nh / (double)(nh - 1) * sum[h];
+            ok++;
+            continue;
+        }
+        switch (pd->lonely_psu) {
+        case SIPAS_LONELY_FAIL:
+            status = sipas_error_set(err, SIPAS_ERR_MATH, "stratum %zu has only one PSU", h);
+            goto cleanup;
+        case SIPAS_LONELY_REMOVE:
+        case SIPAS_LONELY_CERTAINTY:
+            ok++; /* centred on itself: adds 0 */
+            break;
+        case SIPAS_LONELY_ADJUST:
+            total += f * sum[h];
+            ok++;
+            break;
+        case SIPAS_LONELY_AVERAGE:
+            break;
+        }
+    }
+    /* R scales by nstrat / nokstrat under every rule; it differs from 1 only under AVERAGE. */
+    *out = ok ? total * (double)taking / (double)ok : NAN;
+cleanup:
+    free(ta);
+    if (!same) {
+        free(tb);
+        free(mean_b);
+    }
+    free(mean_a);
+    free(sum);
+    free(taking_part);
+    return status;
+}
+
+sipas_status sipas_variance(const sipas_prepared_design *pd, const double *scores,
+                            const bool *domain, double *variance, sipas_error *err)
+{
+    if (!pd || !scores || !variance)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "design, scores and variance must not be NULL");
+    return design_covariance(pd, scores, domain, scores, domain, variance, err);
+}
+
+sipas_status sipas_covariance(const sipas_prepared_design *pd, const double *scores_a,
+                              const bool *domain_a, const double *scores_b,
+                              const bool *domain_b, double *covariance, sipas_error *err)
+{
+    if (!pd || !scores_a || !scores_b || !covariance)
+        return sipas_error_set(err, SIPAS_ERR_USAGE,
+                               "design, scores and covariance must not be NULL");
+    return design_covariance(pd, scores_a, domain_a, scores_b, domain_b, covariance, err);
+}
+
+static const char *const ci_method_names[] = {"logit", "mean", "beta", "wilson", "asin"};
+
+const char *sipas_ci_method_name(sipas_ci_method method)
+{
+    if ((unsigned)method >= sizeof ci_method_names / sizeof ci_method_names[0])
+        return "unknown";
+    return ci_method_names[method];
+}
+
+sipas_status sipas_ci_method_parse(const char *name, sipas_ci_method *out, sipas_error *err)
+{
+    for (size_t m = 0; name && m < sizeof ci_method_names / sizeof ci_method_names[0]; m++) {
+        if (strcmp(name, ci_method_names[m]) == 0) {
+            *out = (sipas_ci_method)m;
+            return SIPAS_OK;
+        }
+    }
+    return sipas_error_set(err, SIPAS_ERR_USAGE,
+                           "unknown interval method '%s' (logit, mean, beta, wilson, asin)",
+                           name ? name : "");
+}
+
+/* GSL quantiles with the error handler off: a NaN or a failed status becomes an error. */
+static sipas_status t_quantile(double prob, double df, double *out, sipas_error *err)
+{
+    gsl_set_error_handler_off();
+    double q = gsl_cdf_tdist_Pinv(prob, df);
+    if (!isfinite(q))
+        return sipas_error_set(err, SIPAS_ERR_MATH, "t quantile of %g with %g df failed", prob,
+                               df);
+    *out = q;
+    return SIPAS_OK;
+}
+
+static sipas_status beta_quantile(double prob, double a, double b, double *out,
+                                  sipas_error *err)
+{
+    gsl_set_error_handler_off();
+    /* qbeta(p, 0, b) = 0 and qbeta(p, a, 0) = 1 in R: point masses GSL does not take. */
+    if (a == 0) {
+        *out = 0;
+        return SIPAS_OK;
+    }
+    if (b == 0) {
+        *out = 1;
+        return SIPAS_OK;
+    }
+    double q = gsl_cdf_beta_Pinv(prob, a, b);
+    if (isnan(q))
+        return sipas_error_set(err, SIPAS_ERR_MATH,
+                               "beta quantile of %g with shapes %g, %g failed", prob, a, b);
+    *out = q;
+    return SIPAS_OK;
+}
+
+static double expit(double v)
+{
+    return 1.0 / (1.0 + exp(-v));
+}
+
+sipas_status sipas_ci_proportion(sipas_ci_method method, double p, double variance, double df,
+                                 double level, double n, double *lower, double *upper,
+                                 sipas_error *err)
+{
+    if (!lower || !upper)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "lower and upper must not be NULL");
+    *lower = *upper = NAN;
+    if (!(level > 0 && level < 1))
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "confidence level %g is not between 0 and 1",
+                               level);
+    if ((unsigned)method > SIPAS_CI_ASIN)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "unknown interval method %d", (int)method);
+    if (method != SIPAS_CI_MEAN && !isnan(p) && !(p >= 0 && p <= 1))
+        return sipas_error_set(err, SIPAS_ERR_USAGE,
+                               "interval method '%s' needs a value in [0, 1], not %g",
+                               sipas_ci_method_name(method), p);
+    if (isnan(p) || !(df > 0) || !isfinite(variance) || variance < 0)
+        return SIPAS_OK;
+    double alpha = 1 - level, t;
+    sipas_status status = t_quantile(1 - alpha / 2, df, &t, err);
+    if (status != SIPAS_OK)
+        return status;
+    double se = sqrt(variance);
+    double pq = p * (1 - p);
+    switch (method) {
+    case SIPAS_CI_MEAN:
+        *lower = p - t * se;
+        *upper = p + t * se;
+        break;
+    case SIPAS_CI_LOGIT:
+        if (pq == 0) {
+            /* logit(p) is infinite: R's svyglm fit ends at p with a zero-width interval. */
+            *lower = *upper = p;
+        } else {
+            double centre = log(p / (1 - p)), half = t * se / pq;
+            *lower = expit(centre - half);
+            *upper = expit(centre + half);
+        }
+        break;
+    case SIPAS_CI_ASIN: {
+        if (pq == 0)
+            break; /* 0/0 in the delta method, NaN as in R */
+        double angle = asin(sqrt(p)), half = t * se / (2 * sqrt(pq));
+        double lo = angle - half, hi = angle + half;
+        if (lo < 0)
+            lo = 0;
+        if (hi > acos(0.0))
+            hi = acos(0.0); /* pi/2 */
+        *lower = sin(lo) * sin(lo);
+        *upper = sin(hi) * sin(hi);
+        break;
+    }
+    case SIPAS_CI_WILSON: {
+        if (pq == 0 || variance == 0)
+            break;
+        double m = pq / variance, t2 = t * t;
+        double centre = p + t2 / (2 * m);
+        double half = t / (2 * m) * sqrt(4 * m * pq + t2);
+        *lower = (centre - half) / (1 + t2 / m);
+        *upper = (centre + half) / (1 + t2 / m);
+        break;
+    }
+    case SIPAS_CI_BETA: {
+        if (!(n >= 2))
+            break;
+        double n_eff;
+        if (pq == 0) {
+            n_eff = n; /* Clopper-Pearson on the rows: R gives NaN here */
+        } else {
+            if (variance == 0)
+                break;
+            double q_n, q_df;
+            status = t_quantile(alpha / 2, n - 1, &q_n, err);
+            if (status == SIPAS_OK)
+                status = t_quantile(alpha / 2, df, &q_df, err);
+            if (status != SIPAS_OK)
+                return status;
+            n_eff = pq / variance * (q_n / q_df) * (q_n / q_df);
+        }
+        double lo, hi;
+        status = beta_quantile(alpha / 2, n_eff * p, n_eff * (1 - p) + 1, &lo, err);
+        if (status == SIPAS_OK)
+            status = beta_quantile(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p), &hi, err);
+        if (status != SIPAS_OK)
+            return status;
+        *lower = lo;
+        *upper = hi;
+        break;
+    }
+    }
+    return SIPAS_OK;
+}
+
+sipas_status sipas_ratio_deff(const sipas_prepared_design *pd, const double *y, const double *x,
+                              const bool *domain, double ratio_estimate, double variance,
+                              bool with_replacement, double *deff, sipas_error *err)
+{
+    if (!pd || !y || !deff)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "design, y and deff must not be NULL");
+    *deff = NAN;
+    double wsum = 0, wx = 0, wr = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < pd->n; i++) {
+        double w = row_weight(pd, i);
+        if ((domain && !domain[i]) || w == 0)
+            continue;
+        double xi = x ? x[i] : 1.0;
+        m++;
+        wsum += w;
+        wx += w * xi;
+    }
+    if (m < 2 || wx == 0 || !isfinite(variance))
+        return SIPAS_OK;
+    /* Two passes (mean, then squares) as svyvar does, to keep agreement with R to rounding. */
+    for (size_t i = 0; i < pd->n; i++) {
+        double w = row_weight(pd, i);
+        if ((domain && !domain[i]) || w == 0)
+            continue;
+        double xi = x ? x[i] : 1.0;
+        wr += w * ((y[i] - ratio_estimate * xi) / wx);
+    }
+    double rbar = wr / wsum, ss = 0;
+    for (size_t i = 0; i < pd->n; i++) {
+        double w = row_weight(pd, i);
+        if ((domain && !domain[i]) || w == 0)
+            continue;
+        double xi = x ? x[i] : 1.0;
+        double d = (y[i] - ratio_estimate * xi) / wx - rbar;
+        ss += w * d * d;
+    }
+    double md = (double)m;
+    double s2 = ss / wsum * md / (md - 1);
+    double vsrs;
+    if (with_replacement) {
+        vsrs = s2 * wsum * wsum / md;
+    } else {
+        if (!(wsum > md))
+            return SIPAS_OK;
+        vsrs = s2 * wsum * wsum * (wsum - md) / (wsum * md);
+    }
+    if (vsrs > 0)
+        *deff = variance / vsrs;
+    return SIPAS_OK;
+}
+
+sipas_status sipas_kish_deff(const sipas_prepared_design *pd, const double *x,
+                             const bool *domain, double *deff, sipas_error *err)
+{
+    if (!pd || !deff)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "design and deff must not be NULL");
+    double s1 = 0, s2 = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < pd->n; i++) {
+        double w = row_weight(pd, i);
+        if ((domain && !domain[i]) || w == 0 || (x && x[i] == 0))
+            continue;
+        m++;
+        s1 += w;
+        s2 += w * w;
+    }
+    *deff = m ? (double)m * s2 / (s1 * s1) : NAN;
+    return SIPAS_OK;
+}
+
+double sipas_effective_n(double p, double variance)
+{
+    if (!isfinite(variance) || !(variance > 0) || !isfinite(p))
+        return NAN;
+    return p * (1 - p) / variance;
+}
+
+unsigned sipas_nchs_flags(double p, double variance, double n, double lower, double upper,
+                          double df)
+{
+    unsigned flags = 0;
+    double n_eff = (p == 0 || p == 1) ? n : sipas_effective_n(p, variance);
+    if (n_eff > n)
+        n_eff = n;
+    if (!(n_eff >= 30))
+        flags |= SIPAS_NCHS_SMALL_N_EFF;
+    if (isnan(lower) || isnan(upper)) {
+        flags |= SIPAS_NCHS_NO_CI;
+    } else {
+        double width = upper - lower;
+        if (width >= 0.30)
+            flags |= SIPAS_NCHS_WIDE_CI;
+        else if (width > 0.05 && !(width / p <= 1.30))
+            flags |= SIPAS_NCHS_WIDE_RELATIVE;
+    }
+    if (!(df >= 8))
+        flags |= SIPAS_NCHS_FEW_DF;
+    return flags;
+}
+
+const char *sipas_nchs_flag_name(unsigned bit)
+{
+    switch (bit) {
+    case SIPAS_NCHS_SMALL_N_EFF:
+        return "small_n_eff";
+    case SIPAS_NCHS_WIDE_CI:
+        return "wide_ci";
+    case SIPAS_NCHS_WIDE_RELATIVE:
+        return "wide_relative_ci";
+    case SIPAS_NCHS_NO_CI:
+        return "no_ci";
+    case SIPAS_NCHS_FEW_DF:
+        return "few_df";
+    default:
+        return NULL;
+    }
+}
