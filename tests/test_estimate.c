@@ -1,0 +1,880 @@
+/* test_estimate.c - the estimation core against R's survey 4.1.1.
+ *
+ * The reference values come from tests/fixtures/r/make_estimate_fixtures.R (committed beside its
+ * CSVs); this program reads the input columns, recomputes every estimate, standard error, design
+ * effect, df and interval, and compares: estimates and SEs to 1e-9 relative, intervals to 1e-7.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_cdf.h>
+
+#include "sipas/estimate.h"
+
+#define FIXTURE_DIR SIPAS_TEST_FIXTURES "/r/"
+#define MAX_COLS 64
+#define MAX_TERMS 8
+
+/* ------------------------------------------------------------------ a tiny CSV table */
+
+typedef struct table {
+    size_t ncols, nrows;
+    char *names[MAX_COLS];
+    char ***cells; /* nrows x ncols, strings */
+} table;
+
+static void split_line(char *line, char **fields, size_t *nfields)
+{
+    size_t n = 0;
+    line[strcspn(line, "\r\n")] = '\0';
+    char *p = line;
+    for (;;) {
+        assert_true(n < MAX_COLS);
+        fields[n++] = p;
+        char *comma = strchr(p, ',');
+        if (!comma)
+            break;
+        *comma = '\0';
+        p = comma + 1;
+    }
+    *nfields = n;
+}
+
+static table *table_read(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s%s", FIXTURE_DIR, name);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        fail_msg("cannot open '%s'", path);
+    table *t = calloc(1, sizeof *t);
+    assert_non_null(t);
+    char *line = NULL;
+    size_t cap = 0, alloc_rows = 0;
+    bool header = true;
+    while (getline(&line, &cap, fp) > 0) {
+        char *fields[MAX_COLS];
+        size_t nf;
+        split_line(line, fields, &nf);
+        if (header) {
+            t->ncols = nf;
+            for (size_t j = 0; j < nf; j++)
+                t->names[j] = strdup(fields[j]);
+            header = false;
+            continue;
+        }
+        assert_int_equal(nf, t->ncols);
+        if (t->nrows == alloc_rows) {
+            alloc_rows = alloc_rows ? alloc_rows * 2 : 64;
+            t->cells = realloc(t->cells, alloc_rows * sizeof *t->cells);
+            assert_non_null(t->cells);
+        }
+        char **row = calloc(nf, sizeof *row);
+        assert_non_null(row);
+        for (size_t j = 0; j < nf; j++)
+            row[j] = strdup(fields[j]);
+        t->cells[t->nrows++] = row;
+    }
+    free(line);
+    fclose(fp);
+    return t;
+}
+
+static void table_free(table *t)
+{
+    for (size_t i = 0; i < t->nrows; i++) {
+        for (size_t j = 0; j < t->ncols; j++)
+            free(t->cells[i][j]);
+        free(t->cells[i]);
+    }
+    for (size_t j = 0; j < t->ncols; j++)
+        free(t->names[j]);
+    free(t->cells);
+    free(t);
+}
+
+static size_t table_col(const table *t, const char *name)
+{
+    for (size_t j = 0; j < t->ncols; j++)
+        if (strcmp(t->names[j], name) == 0)
+            return j;
+    fail_msg("no column '%s'", name);
+    return 0;
+}
+
+static double num(const char *s)
+{
+    if (strcmp(s, "NA") == 0)
+        return NAN;
+    char *end;
+    double v = strtod(s, &end);
+    if (*end != '\0')
+        fail_msg("not a number: '%s'", s);
+    return v;
+}
+
+/* ------------------------------------------------------------------ comparisons */
+
+static int g_checks;
+
+static void expect_close(double got, double want, double rel, const char *what,
+                         const char *context)
+{
+    g_checks++;
+    if (isnan(want)) {
+        if (!isnan(got))
+            fail_msg("%s: %s: R gives NA, got %.17g", context, what, got);
+        return;
+    }
+    /* Quantities that are 0 in exact arithmetic (the SE of a domain inside one PSU) come out
+     * as rounding noise of 1e-17 or so, in R as here: below 1e-15 both are zero. */
+    if (fabs(want) < 1e-15 && fabs(got) < 1e-15)
+        return;
+    double tol = rel * fabs(want);
+    if (!(fabs(got - want) <= tol))
+        fail_msg("%s: %s: got %.17g, R %.17g (rel diff %.3g)", context, what, got, want,
+                 fabs(got - want) / fabs(want));
+}
+
+/* ------------------------------------------------------------------ datasets */
+
+typedef struct dataset {
+    const char *name;
+    table *data;
+    size_t n;
+    double *weight;
+    size_t *stratum, nstrata;
+    size_t *psu, npsu;
+    double *fpc;
+} dataset;
+
+static void dataset_load(dataset *d, const char *name, bool has_strata, bool has_psu)
+{
+    char file[128];
+    snprintf(file, sizeof file, "est_%s.csv", name);
+    memset(d, 0, sizeof *d);
+    d->name = name;
+    d->data = table_read(file);
+    d->n = d->data->nrows;
+    d->weight = calloc(d->n, sizeof *d->weight);
+    d->stratum = calloc(d->n, sizeof *d->stratum);
+    d->psu = calloc(d->n, sizeof *d->psu);
+    assert_true(d->weight && d->stratum && d->psu);
+    size_t cw = table_col(d->data, "weight"), cs = table_col(d->data, "stratum"),
+           cp = table_col(d->data, "psu"), cf = table_col(d->data, "fpc");
+    for (size_t i = 0; i < d->n; i++) {
+        d->weight[i] = num(d->data->cells[i][cw]);
+        d->stratum[i] = (size_t)num(d->data->cells[i][cs]);
+        d->psu[i] = (size_t)num(d->data->cells[i][cp]);
+        if (d->stratum[i] + 1 > d->nstrata)
+            d->nstrata = d->stratum[i] + 1;
+        if (d->psu[i] + 1 > d->npsu)
+            d->npsu = d->psu[i] + 1;
+    }
+    d->fpc = calloc(d->nstrata, sizeof *d->fpc);
+    assert_non_null(d->fpc);
+    for (size_t i = 0; i < d->n; i++)
+        d->fpc[d->stratum[i]] = num(d->data->cells[i][cf]);
+    /* Exercise the NULL defaults: no strata given for one-stratum designs, no PSU for apistrat
+     * whose PSU is the row. */
+    if (!has_strata) {
+        free(d->stratum);
+        d->stratum = NULL;
+    }
+    if (!has_psu) {
+        free(d->psu);
+        d->psu = NULL;
+    }
+}
+
+static void dataset_free(dataset *d)
+{
+    table_free(d->data);
+    free(d->weight);
+    free(d->stratum);
+    free(d->psu);
+    free(d->fpc);
+}
+
+static sipas_prepared_design *dataset_prepare(const dataset *d, sipas_lonely_psu rule)
+{
+    sipas_design design = {.n = d->n,
+                           .weight = d->weight,
+                           .nstrata = d->nstrata,
+                           .stratum = d->stratum,
+                           .npsu = d->npsu,
+                           .psu = d->psu,
+                           .fpc = d->fpc,
+                           .lonely_psu = rule};
+    sipas_prepared_design *pd = NULL;
+    sipas_error err = {0};
+    if (sipas_design_prepare(&design, &pd, &err) != SIPAS_OK)
+        fail_msg("%s: %s", d->name, err.message);
+    return pd;
+}
+
+static sipas_lonely_psu rule_of(const char *name)
+{
+    static const char *const names[] = {"fail", "remove", "certainty", "adjust", "average"};
+    for (size_t r = 0; r < 5; r++)
+        if (strcmp(names[r], name) == 0)
+            return (sipas_lonely_psu)r;
+    fail_msg("unknown rule '%s'", name);
+    return SIPAS_LONELY_FAIL;
+}
+
+/* A column as doubles (NaN for NA); "1" gives NULL (a mean). */
+static double *column(const dataset *d, const char *name)
+{
+    if (strcmp(name, "1") == 0)
+        return NULL;
+    size_t c = table_col(d->data, name);
+    double *v = malloc(d->n * sizeof *v);
+    assert_non_null(v);
+    for (size_t i = 0; i < d->n; i++)
+        v[i] = num(d->data->cells[i][c]);
+    return v;
+}
+
+/* "col=value" AND-ed into mask; "-" leaves it. */
+static void domain_mask(const dataset *d, const char *spec, bool *mask)
+{
+    for (size_t i = 0; i < d->n; i++)
+        mask[i] = true;
+    if (strcmp(spec, "-") == 0)
+        return;
+    char col[64];
+    const char *eq = strchr(spec, '=');
+    assert_non_null(eq);
+    snprintf(col, sizeof col, "%.*s", (int)(eq - spec), spec);
+    double value = num(eq + 1);
+    double *v = column(d, col);
+    for (size_t i = 0; i < d->n; i++)
+        mask[i] = v[i] == value;
+    free(v);
+}
+
+typedef struct term {
+    double *y, *x; /* NA cleared to 0 */
+    double coef;
+} term;
+
+/* Parses "ycol/xcol*coef;..." and removes NA rows from the mask (R's na.rm). */
+static size_t parse_terms(const dataset *d, const char *spec, term *terms, bool *mask)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", spec);
+    size_t k = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ";", &save); tok;
+         tok = strtok_r(NULL, ";", &save)) {
+        assert_true(k < MAX_TERMS);
+        char *slash = strchr(tok, '/'), *star = strchr(tok, '*');
+        assert_true(slash && star);
+        *slash = *star = '\0';
+        terms[k].y = column(d, tok);
+        terms[k].x = column(d, slash + 1);
+        terms[k].coef = num(star + 1);
+        for (size_t i = 0; i < d->n; i++) {
+            if (isnan(terms[k].y[i]) || (terms[k].x && isnan(terms[k].x[i]))) {
+                mask[i] = false;
+                terms[k].y[i] = 0;
+                if (terms[k].x)
+                    terms[k].x[i] = 0;
+            }
+        }
+        k++;
+    }
+    return k;
+}
+
+static void free_terms(term *terms, size_t k)
+{
+    for (size_t j = 0; j < k; j++) {
+        free(terms[j].y);
+        free(terms[j].x);
+    }
+}
+
+static dataset g_sets[4];
+
+static dataset *find_set(const char *name)
+{
+    for (size_t s = 0; s < 4; s++)
+        if (strcmp(g_sets[s].name, name) == 0)
+            return &g_sets[s];
+    fail_msg("unknown dataset '%s'", name);
+    return NULL;
+}
+
+static int load_sets(void **state)
+{
+    (void)state;
+    dataset_load(&g_sets[0], "apistrat", true, false);
+    dataset_load(&g_sets[1], "apiclus1", false, true);
+    dataset_load(&g_sets[2], "apiclus2", false, true);
+    dataset_load(&g_sets[3], "sat", true, true);
+    return 0;
+}
+
+static int free_sets(void **state)
+{
+    (void)state;
+    for (size_t s = 0; s < 4; s++)
+        dataset_free(&g_sets[s]);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ the R fixtures */
+
+static void check_interval(sipas_ci_method method, double p, double variance, double df,
+                           double n, double want_l, double want_u, const char *context)
+{
+    double lo, hi;
+    sipas_error err = {0};
+    assert_int_equal(sipas_ci_proportion(method, p, variance, df, 0.95, n, &lo, &hi, &err),
+                     SIPAS_OK);
+    char what[64];
+    snprintf(what, sizeof what, "%s interval", sipas_ci_method_name(method));
+    if (method == SIPAS_CI_BETA && isnan(want_l) && (p == 0 || p == 1)) {
+        /* R gives NaN; we give Clopper-Pearson on n rows (documented in estimate.h). */
+        double edge = pow(0.025, 1.0 / n);
+        expect_close(lo, p == 1 ? edge : 0, 1e-12, what, context);
+        expect_close(hi, p == 1 ? 1 : 1 - edge, 1e-12, what, context);
+        return;
+    }
+    if (method == SIPAS_CI_ASIN && p > 0 && p < 1) {
+        /* R squares the sine of an angle below 0 (or past pi/2), which folds the bound back
+         * into [0, 1]; we stop at 0 (or 1): documented in estimate.h. */
+        double t = gsl_cdf_tdist_Pinv(0.975, df);
+        double angle = asin(sqrt(p)), half = t * sqrt(variance) / (2 * sqrt(p * (1 - p)));
+        if (angle - half < 0)
+            want_l = 0;
+        if (angle + half > acos(0.0))
+            want_u = 1;
+    }
+    expect_close(lo, want_l, 1e-7, what, context);
+    expect_close(hi, want_u, 1e-7, what, context);
+}
+
+static void test_r_results(void **state)
+{
+    (void)state;
+    table *res = table_read("est_results.csv");
+    size_t c_set = table_col(res, "dataset"), c_rule = table_col(res, "lonely"),
+           c_kind = table_col(res, "kind"), c_terms = table_col(res, "terms"),
+           c_dom = table_col(res, "domain"), c_cimask = table_col(res, "ci_mask"),
+           c_est = table_col(res, "estimate"), c_se = table_col(res, "se"),
+           c_df = table_col(res, "df"), c_n = table_col(res, "n"), c_deff = table_col(res, "deff"),
+           c_ci = table_col(res, "logit_l"), c_status = table_col(res, "status");
+    static const sipas_ci_method order[] = {SIPAS_CI_LOGIT, SIPAS_CI_MEAN, SIPAS_CI_BETA,
+                                            SIPAS_CI_ASIN, SIPAS_CI_WILSON};
+    size_t errors_seen = 0, intervals = 0;
+    for (size_t r = 0; r < res->nrows; r++) {
+        char **row = res->cells[r];
+        char context[256];
+        snprintf(context, sizeof context, "%s %s %s %s [%s]", row[c_set], row[c_rule],
+                 row[c_kind], row[c_dom], row[c_terms]);
+        dataset *d = find_set(row[c_set]);
+        sipas_prepared_design *pd = dataset_prepare(d, rule_of(row[c_rule]));
+        bool *mask = malloc(d->n * sizeof *mask);
+        double *scores[MAX_TERMS] = {0};
+        double *combined = malloc(d->n * sizeof *combined);
+        assert_true(mask && combined);
+        term terms[MAX_TERMS];
+        domain_mask(d, row[c_dom], mask);
+        size_t k = parse_terms(d, row[c_terms], terms, mask);
+        double est[MAX_TERMS], coef[MAX_TERMS];
+        sipas_error err = {0};
+        for (size_t j = 0; j < k; j++) {
+            sipas_ratio ratio;
+            scores[j] = malloc(d->n * sizeof *scores[j]);
+            assert_non_null(scores[j]);
+            if (sipas_ratio_estimate(pd, terms[j].y, terms[j].x, mask, &ratio, scores[j], &err))
+                fail_msg("%s: %s", context, err.message);
+            est[j] = ratio.estimate;
+            coef[j] = terms[j].coef;
+        }
+        double p, variance;
+        if (sipas_composite(d->n, k, est, (const double *const *)scores, coef, &p, combined,
+                            &err))
+            fail_msg("%s: %s", context, err.message);
+        sipas_status st = sipas_variance(pd, combined, mask, &variance, &err);
+        if (strncmp(row[c_status], "error:", 6) == 0) {
+            /* R: "Stratum (11) has only one PSU at stage 1" */
+            assert_int_equal(st, SIPAS_ERR_MATH);
+            const char *open = strchr(row[c_status], '(');
+            char want[64];
+            snprintf(want, sizeof want, "stratum %ld has only one PSU", strtol(open + 1, NULL, 10));
+            if (!strstr(err.message, want))
+                fail_msg("%s: message '%s' lacks '%s'", context, err.message, want);
+            errors_seen++;
+        } else {
+            if (st != SIPAS_OK)
+                fail_msg("%s: %s", context, err.message);
+            expect_close(p, num(row[c_est]), 1e-9, "estimate", context);
+            expect_close(sqrt(variance), num(row[c_se]), 1e-9, "se", context);
+            double want_deff = num(row[c_deff]);
+            if (!isnan(want_deff) || strcmp(row[c_kind], "criterion") == 0) {
+                double deff;
+                assert_int_equal(sipas_ratio_deff(pd, terms[0].y, terms[0].x, mask, p, variance,
+                                                  false, &deff, &err),
+                                 SIPAS_OK);
+                expect_close(deff, want_deff, 1e-9, "deff", context);
+            }
+            double want_df = num(row[c_df]);
+            if (!isnan(want_df)) {
+                if (strcmp(row[c_cimask], "valid") == 0)
+                    for (size_t i = 0; i < d->n; i++)
+                        mask[i] = mask[i] && terms[0].x[i] != 0;
+                double df, n = 0;
+                assert_int_equal(sipas_design_df(pd, mask, &df, &err), SIPAS_OK);
+                for (size_t i = 0; i < d->n; i++)
+                    n += mask[i];
+                expect_close(df, want_df, 0, "df", context);
+                expect_close(n, num(row[c_n]), 0, "n", context);
+                for (size_t m = 0; m < 5; m++)
+                    check_interval(order[m], p, variance, df, n, num(row[c_ci + 2 * m]),
+                                   num(row[c_ci + 2 * m + 1]), context);
+                intervals++;
+            }
+        }
+        for (size_t j = 0; j < k; j++)
+            free(scores[j]);
+        free_terms(terms, k);
+        free(mask);
+        free(combined);
+        sipas_prepared_design_free(pd);
+    }
+    assert_true(errors_seen > 0);
+    assert_true(intervals > 100);
+    print_message("[          ] %zu R estimates, %zu with intervals, %zu lonely-PSU errors, %d "
+                  "values compared\n",
+                  res->nrows, intervals, errors_seen, g_checks);
+    table_free(res);
+}
+
+static void test_r_covariance(void **state)
+{
+    (void)state;
+    table *cov = table_read("est_covariance.csv");
+    dataset *d = find_set("sat");
+    size_t n = d->n;
+    bool *ma = malloc(n * sizeof *ma), *mb = malloc(n * sizeof *mb);
+    double *za = malloc(n * sizeof *za), *zb = malloc(n * sizeof *zb);
+    assert_true(ma && mb && za && zb);
+    for (size_t r = 0; r < cov->nrows; r++) {
+        char **row = cov->cells[r];
+        char context[128];
+        snprintf(context, sizeof context, "covariance %s %s %s/%s", row[0], row[1], row[3],
+                 row[4]);
+        sipas_prepared_design *pd = dataset_prepare(d, rule_of(row[0]));
+        double *y = column(d, row[1]), *x = column(d, row[2]);
+        for (size_t i = 0; i < n; i++)
+            if (isnan(y[i]) || isnan(x[i]))
+                y[i] = x[i] = 0; /* never NA here: the indicators are 0/1 */
+        domain_mask(d, row[3], ma);
+        domain_mask(d, row[4], mb);
+        sipas_ratio ra, rb;
+        sipas_error err = {0};
+        assert_int_equal(sipas_ratio_estimate(pd, y, x, ma, &ra, za, &err), SIPAS_OK);
+        assert_int_equal(sipas_ratio_estimate(pd, y, x, mb, &rb, zb, &err), SIPAS_OK);
+        /* R computed these on the full design (one svyratio over d*y, d*x columns), where every
+         * stratum takes part: NULL domains say the same. */
+        double c, va, vb;
+        assert_int_equal(sipas_covariance(pd, za, NULL, zb, NULL, &c, &err), SIPAS_OK);
+        assert_int_equal(sipas_variance(pd, za, NULL, &va, &err), SIPAS_OK);
+        assert_int_equal(sipas_variance(pd, zb, NULL, &vb, &err), SIPAS_OK);
+        /* a covariance that is 0 in exact arithmetic is rounding noise on both sides: compare
+         * on the scale of the variances */
+        g_checks++;
+        if (!(fabs(c - num(row[5])) <= 1e-9 * sqrt(num(row[6]) * num(row[7])) + 1e-17))
+            fail_msg("%s: covariance %.17g, R %.17g", context, c, num(row[5]));
+        expect_close(va, num(row[6]), 1e-9, "variance a", context);
+        expect_close(vb, num(row[7]), 1e-9, "variance b", context);
+        /* Cov(a, a) with its domain is the domain variance. */
+        double caa, vaa;
+        assert_int_equal(sipas_covariance(pd, za, ma, za, ma, &caa, &err), SIPAS_OK);
+        assert_int_equal(sipas_variance(pd, za, ma, &vaa, &err), SIPAS_OK);
+        assert_true(caa == vaa || (isnan(caa) && isnan(vaa))); /* NaN: AVERAGE, no stratum left */
+        free(y);
+        free(x);
+        sipas_prepared_design_free(pd);
+    }
+    free(ma);
+    free(mb);
+    free(za);
+    free(zb);
+    table_free(cov);
+}
+
+/* ------------------------------------------------------------------ published values */
+
+/* The ratio and its variance over the domain, both checked to succeed. */
+static void ratio_and_variance(const sipas_prepared_design *pd, const double *y, const double *x,
+                               const bool *domain, sipas_ratio *r, double *scores, double *v)
+{
+    sipas_error err = {0};
+    if (sipas_ratio_estimate(pd, y, x, domain, r, scores, &err) != SIPAS_OK ||
+        sipas_variance(pd, scores, domain, v, &err) != SIPAS_OK)
+        fail_msg("%s", err.message);
+}
+
+/* svymean(~api00, design, deff=TRUE) against its published estimate, SE (to tol) and deff. */
+static void check_published_mean(const dataset *d, const sipas_prepared_design *pd, double est,
+                                 double se, double deff, double tol)
+{
+    double *z = malloc(d->n * sizeof *z), *api00 = column(d, "api00"), v, got_deff;
+    sipas_ratio r;
+    sipas_error err = {0};
+    ratio_and_variance(pd, api00, NULL, NULL, &r, z, &v);
+    assert_int_equal(sipas_ratio_deff(pd, api00, NULL, NULL, r.estimate, v, false, &got_deff, &err),
+                     SIPAS_OK);
+    assert_float_equal(r.estimate, est, tol);
+    assert_float_equal(sqrt(v), se, tol);
+    assert_float_equal(got_deff, deff, 5e-6);
+    free(api00);
+    free(z);
+}
+
+/* statistics.md's public reference values (R survey 4.1.1, data(api)), to their printed
+ * precision: a check that does not depend on our own fixture script. */
+static void test_published_values(void **state)
+{
+    (void)state;
+    dataset *strat = find_set("apistrat"), *clus1 = find_set("apiclus1");
+    sipas_error err = {0};
+    sipas_ratio r;
+    double v, df, lo, hi;
+    sipas_prepared_design *ps = dataset_prepare(strat, SIPAS_LONELY_FAIL);
+    sipas_prepared_design *pc = dataset_prepare(clus1, SIPAS_LONELY_FAIL);
+    check_published_mean(strat, ps, 662.2873632, 9.4089408, 1.20446, 5e-8);
+    check_published_mean(clus1, pc, 644.169399, 23.542241, 9.34587, 5e-7);
+    double *z = malloc(strat->n * sizeof *z);
+    double *stu = column(strat, "api_stu"), *enroll = column(strat, "enroll");
+    ratio_and_variance(ps, stu, enroll, NULL, &r, z, &v);
+    assert_float_equal(r.estimate, 0.8369569, 5e-8);
+    assert_float_equal(sqrt(v), 0.0077571, 5e-8);
+    free(stu);
+    free(enroll);
+    free(z);
+
+    z = malloc(clus1->n * sizeof *z);
+    double *api00 = column(clus1, "api00");
+    /* svyby(~api00, ~stype, dclus1, svymean) */
+    static const double by_est[] = {648.868, 618.571, 631.440};
+    static const double by_se[] = {22.3624, 38.0202, 31.6095};
+    double *stype = column(clus1, "stype");
+    bool *dom = malloc(clus1->n * sizeof *dom);
+    for (size_t s = 0; s < 3; s++) {
+        for (size_t i = 0; i < clus1->n; i++)
+            dom[i] = stype[i] == (double)s;
+        ratio_and_variance(pc, api00, NULL, dom, &r, z, &v);
+        assert_float_equal(r.estimate, by_est[s], 5e-4);
+        assert_float_equal(sqrt(v), by_se[s], 5e-5);
+    }
+    /* svyciprop(~I(ell==0), dclus1): 0.0218579, SE 0.0226224, df 14, logit and beta CIs */
+    double *ell0 = column(clus1, "ell0");
+    ratio_and_variance(pc, ell0, NULL, NULL, &r, z, &v);
+    assert_int_equal(sipas_design_df(pc, NULL, &df, &err), SIPAS_OK);
+    assert_float_equal(r.estimate, 0.0218579, 5e-8);
+    assert_float_equal(sqrt(v), 0.0226224, 1e-7); /* R prints 0.02262245: the note truncates */
+    assert_float_equal(df, 14, 0);
+    assert_int_equal(sipas_ci_proportion(SIPAS_CI_LOGIT, r.estimate, v, df, 0.95, 183, &lo, &hi,
+                                         &err),
+                     SIPAS_OK);
+    assert_float_equal(lo, 0.0023047, 5e-8);
+    assert_float_equal(hi, 0.17775, 5e-6);
+    assert_int_equal(sipas_ci_proportion(SIPAS_CI_BETA, r.estimate, v, df, 0.95, 183, &lo, &hi,
+                                         &err),
+                     SIPAS_OK);
+    assert_float_equal(lo, 0.000216, 5e-7);
+    assert_float_equal(hi, 0.13751, 5e-6);
+    free(ell0);
+    free(stype);
+    free(dom);
+    free(api00);
+    free(z);
+    sipas_prepared_design_free(ps);
+    sipas_prepared_design_free(pc);
+}
+
+/* ------------------------------------------------------------------ behaviour */
+
+static void test_fpc_fraction_equals_count(void **state)
+{
+    (void)state;
+    dataset *strat = find_set("apistrat");
+    double fraction[3];
+    size_t sampled[3] = {0};
+    for (size_t i = 0; i < strat->n; i++)
+        sampled[strat->stratum[i]]++;
+    for (size_t h = 0; h < 3; h++)
+        fraction[h] = (double)sampled[h] / strat->fpc[h];
+    sipas_design counts = {.n = strat->n, .weight = strat->weight, .nstrata = 3,
+                           .stratum = strat->stratum, .fpc = strat->fpc};
+    sipas_design fractions = counts;
+    fractions.fpc = fraction;
+    sipas_design none = counts;
+    none.fpc = NULL;
+    sipas_prepared_design *a = NULL, *b = NULL, *c = NULL;
+    sipas_error err = {0};
+    assert_int_equal(sipas_design_prepare(&counts, &a, &err), SIPAS_OK);
+    assert_int_equal(sipas_design_prepare(&fractions, &b, &err), SIPAS_OK);
+    assert_int_equal(sipas_design_prepare(&none, &c, &err), SIPAS_OK);
+    double *y = column(strat, "api00"), *z = malloc(strat->n * sizeof *z), va, vb, vc;
+    sipas_ratio r;
+    assert_int_equal(sipas_ratio_estimate(a, y, NULL, NULL, &r, z, &err), SIPAS_OK);
+    assert_int_equal(sipas_variance(a, z, NULL, &va, &err), SIPAS_OK);
+    assert_int_equal(sipas_variance(b, z, NULL, &vb, &err), SIPAS_OK);
+    assert_int_equal(sipas_variance(c, z, NULL, &vc, &err), SIPAS_OK);
+    assert_float_equal(va, vb, 1e-12 * va);
+    assert_true(vc > va); /* the fpc shrinks the variance */
+    free(y);
+    free(z);
+    sipas_prepared_design_free(a);
+    sipas_prepared_design_free(b);
+    sipas_prepared_design_free(c);
+}
+
+static void test_bad_designs(void **state)
+{
+    (void)state;
+    size_t stratum[4] = {0, 0, 1, 1}, psu[4] = {0, 1, 1, 2};
+    double weight[4] = {1, 2, 3, 4}, fpc[2] = {10, 0.5};
+    sipas_design d = {.n = 4, .weight = weight, .nstrata = 2, .stratum = stratum, .npsu = 3,
+                      .psu = psu};
+    sipas_prepared_design *pd = NULL;
+    sipas_error err = {0};
+    assert_int_equal(sipas_design_prepare(&d, &pd, &err), SIPAS_ERR_USAGE);
+    assert_non_null(strstr(err.message, "nested"));
+    assert_null(pd);
+    psu[2] = 2;
+    psu[3] = 3;
+    d.npsu = 3;
+    assert_int_equal(sipas_design_prepare(&d, &pd, &err), SIPAS_ERR_USAGE);
+    assert_non_null(strstr(err.message, "PSU index 3"));
+    d.npsu = 4;
+    d.fpc = fpc;
+    assert_int_equal(sipas_design_prepare(&d, &pd, &err), SIPAS_ERR_USAGE);
+    assert_non_null(strstr(err.message, "mixes"));
+    fpc[1] = 1.5; /* fewer PSUs in the population than sampled */
+    assert_int_equal(sipas_design_prepare(&d, &pd, &err), SIPAS_ERR_USAGE);
+    assert_non_null(strstr(err.message, "stratum 1"));
+    d.fpc = NULL;
+    weight[2] = -1;
+    assert_int_equal(sipas_design_prepare(&d, &pd, &err), SIPAS_ERR_USAGE);
+    assert_non_null(strstr(err.message, "row 2"));
+    weight[2] = 3;
+    assert_int_equal(sipas_design_prepare(&d, &pd, &err), SIPAS_OK);
+    /* an empty domain has no estimate */
+    double y[4] = {1, 0, 1, 1}, x[4] = {1, 1, 0, 0};
+    bool dom[4] = {false, false, true, true};
+    sipas_ratio r;
+    assert_int_equal(sipas_ratio_estimate(pd, y, x, dom, &r, NULL, &err), SIPAS_ERR_MATH);
+    y[1] = NAN;
+    assert_int_equal(sipas_ratio_estimate(pd, y, x, NULL, &r, NULL, &err), SIPAS_ERR_USAGE);
+    sipas_prepared_design_free(pd);
+}
+
+static void test_intervals_without_df(void **state)
+{
+    (void)state;
+    double lo, hi;
+    sipas_error err = {0};
+    for (int m = SIPAS_CI_LOGIT; m <= SIPAS_CI_ASIN; m++) {
+        assert_int_equal(sipas_ci_proportion((sipas_ci_method)m, 0.8, 0.001, 0, 0.95, 50, &lo,
+                                             &hi, &err),
+                         SIPAS_OK);
+        assert_true(isnan(lo) && isnan(hi));
+        assert_int_equal(sipas_ci_proportion((sipas_ci_method)m, 0.8, INFINITY, 10, 0.95, 50, &lo,
+                                             &hi, &err),
+                         SIPAS_OK);
+        assert_true(isnan(lo) && isnan(hi));
+        assert_int_equal(sipas_ci_proportion((sipas_ci_method)m, 0.8, 0.001, 10, 0.95, 50, &lo,
+                                             &hi, &err),
+                         SIPAS_OK);
+        assert_true(lo < 0.8 && hi > 0.8);
+        sipas_ci_method parsed;
+        assert_int_equal(sipas_ci_method_parse(sipas_ci_method_name((sipas_ci_method)m), &parsed,
+                                               &err),
+                         SIPAS_OK);
+        assert_int_equal(parsed, m);
+    }
+    assert_int_equal(sipas_ci_proportion(SIPAS_CI_LOGIT, 1.2, 0.001, 10, 0.95, 50, &lo, &hi, &err),
+                     SIPAS_ERR_USAGE);
+    assert_int_equal(sipas_ci_proportion(SIPAS_CI_MEAN, -0.2, 0.001, 10, 0.95, 50, &lo, &hi, &err),
+                     SIPAS_OK); /* an NPS may be negative */
+    assert_int_equal(sipas_ci_proportion(SIPAS_CI_MEAN, 0.5, 0.001, 10, 1.0, 50, &lo, &hi, &err),
+                     SIPAS_ERR_USAGE);
+    sipas_ci_method parsed;
+    assert_int_equal(sipas_ci_method_parse("likelihood", &parsed, &err), SIPAS_ERR_USAGE);
+    /* the asin interval stays in [0, 1] where R's would fold back */
+    assert_int_equal(sipas_ci_proportion(SIPAS_CI_ASIN, 0.01, 0.01, 10, 0.95, 50, &lo, &hi, &err),
+                     SIPAS_OK);
+    assert_float_equal(lo, 0, 0);
+}
+
+static void test_nchs_and_kish(void **state)
+{
+    (void)state;
+    /* p = 0.85, SE 0.02 (n_eff 318), CI width 0.08, df 20: presentable */
+    assert_int_equal(sipas_nchs_flags(0.85, 0.0004, 500, 0.81, 0.89, 20), 0);
+    unsigned f = sipas_nchs_flags(0.85, 0.01, 500, 0.6, 0.95, 5);
+    assert_true(f & SIPAS_NCHS_SMALL_N_EFF);
+    assert_true(f & SIPAS_NCHS_WIDE_CI);
+    assert_true(f & SIPAS_NCHS_FEW_DF);
+    assert_true(f & SIPAS_NCHS_SUPPRESS);
+    /* p = 0.06, width 0.10: relative width 1.67 */
+    f = sipas_nchs_flags(0.06, 0.00002, 5000, 0.02, 0.12, 30);
+    assert_int_equal(f, SIPAS_NCHS_WIDE_RELATIVE);
+    /* n_eff is capped at n */
+    assert_true(sipas_nchs_flags(0.5, 1e-6, 20, 0.49, 0.51, 30) & SIPAS_NCHS_SMALL_N_EFF);
+    assert_true(sipas_nchs_flags(0.5, 0.001, 200, NAN, NAN, 30) & SIPAS_NCHS_NO_CI);
+    assert_string_equal(sipas_nchs_flag_name(SIPAS_NCHS_FEW_DF), "few_df");
+    assert_null(sipas_nchs_flag_name(3));
+    assert_float_equal(sipas_effective_n(0.5, 0.0025), 100, 1e-9);
+
+    double w[3] = {1, 3, 2};
+    sipas_design d = {.n = 3, .weight = w};
+    sipas_prepared_design *pd = NULL;
+    sipas_error err = {0};
+    assert_int_equal(sipas_design_prepare(&d, &pd, &err), SIPAS_OK);
+    double x[3] = {1, 1, 0}, kish, df;
+    assert_int_equal(sipas_kish_deff(pd, x, NULL, &kish, &err), SIPAS_OK);
+    assert_float_equal(kish, 2.0 * 10 / 16, 1e-15);
+    assert_int_equal(sipas_design_df(pd, NULL, &df, &err), SIPAS_OK);
+    assert_float_equal(df, 2, 0);
+    sipas_prepared_design_free(pd);
+}
+
+/* An overall index built from element composites equals the one built from criteria. */
+static void test_nested_composite(void **state)
+{
+    (void)state;
+    dataset *d = find_set("sat");
+    sipas_prepared_design *pd = dataset_prepare(d, SIPAS_LONELY_ADJUST);
+    static const char *const ys[] = {"y_q1", "y_q2", "y_q3", "y_q4", "y_q5", "y_q6"};
+    static const char *const xs[] = {"x_q1", "x_q2", "x_q3", "x_q4", "x_q5", "x_q6"};
+    double *z[6], est[6];
+    sipas_error err = {0};
+    for (size_t j = 0; j < 6; j++) {
+        double *y = column(d, ys[j]), *x = column(d, xs[j]);
+        sipas_ratio r;
+        z[j] = malloc(d->n * sizeof *z[j]);
+        assert_int_equal(sipas_ratio_estimate(pd, y, x, NULL, &r, z[j], &err), SIPAS_OK);
+        est[j] = r.estimate;
+        free(y);
+        free(x);
+    }
+    double *ez[3], eest[3];
+    static const double third[3] = {1.0 / 3, 1.0 / 3, 1.0 / 3}, half[2] = {0.5, 0.5}, one = 1;
+    for (size_t e = 0; e < 3; e++)
+        ez[e] = malloc(d->n * sizeof *ez[e]);
+    assert_int_equal(sipas_composite(d->n, 3, est, (const double *const *)z, third, &eest[0], ez[0],
+                                     &err),
+                     SIPAS_OK);
+    assert_int_equal(sipas_composite(d->n, 2, est + 3, (const double *const *)z + 3, half,
+                                     &eest[1], ez[1], &err),
+                     SIPAS_OK);
+    assert_int_equal(sipas_composite(d->n, 1, est + 5, (const double *const *)z + 5, &one,
+                                     &eest[2], ez[2], &err),
+                     SIPAS_OK);
+    static const double ew[3] = {0.25, 0.25, 0.5};
+    static const double flat[6] = {0.25 / 3, 0.25 / 3, 0.25 / 3, 0.125, 0.125, 0.5};
+    double nested, flat_est, vn, vf, *zn = malloc(d->n * sizeof *zn),
+                                      *zf = malloc(d->n * sizeof *zf);
+    assert_int_equal(sipas_composite(d->n, 3, eest, (const double *const *)ez, ew, &nested, zn,
+                                     &err),
+                     SIPAS_OK);
+    assert_int_equal(sipas_composite(d->n, 6, est, (const double *const *)z, flat, &flat_est, zf,
+                                     &err),
+                     SIPAS_OK);
+    assert_int_equal(sipas_variance(pd, zn, NULL, &vn, &err), SIPAS_OK);
+    assert_int_equal(sipas_variance(pd, zf, NULL, &vf, &err), SIPAS_OK);
+    assert_float_equal(nested, flat_est, 1e-14);
+    assert_float_equal(vn, vf, 1e-12 * vf);
+    for (size_t j = 0; j < 6; j++)
+        free(z[j]);
+    for (size_t e = 0; e < 3; e++)
+        free(ez[e]);
+    free(zn);
+    free(zf);
+    sipas_prepared_design_free(pd);
+}
+
+/* 1,000,000 rows x 20 criteria: prepare once, then ratio + variance per criterion. The time is
+ * printed for the benchmark in docs/methodology.md; the assertion only guards O(n) behaviour. */
+static void test_speed(void **state)
+{
+    (void)state;
+    const size_t n = 1000000, nstrata = 200, per_stratum = 25, ncrit = 20;
+    size_t *stratum = malloc(n * sizeof *stratum), *psu = malloc(n * sizeof *psu);
+    double *w = malloc(n * sizeof *w), *y = malloc(n * sizeof *y), *x = malloc(n * sizeof *x),
+           *z = malloc(n * sizeof *z);
+    assert_true(stratum && psu && w && y && x && z);
+    uint64_t s = 88172645463325252ull;
+    for (size_t i = 0; i < n; i++) {
+        psu[i] = i / (n / (nstrata * per_stratum));
+        stratum[i] = psu[i] / per_stratum;
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        w[i] = 50 + (double)(s % 1000);
+    }
+    sipas_design d = {.n = n, .weight = w, .nstrata = nstrata, .stratum = stratum,
+                      .npsu = nstrata * per_stratum, .psu = psu};
+    sipas_prepared_design *pd = NULL;
+    sipas_error err = {0};
+    clock_t start = clock();
+    assert_int_equal(sipas_design_prepare(&d, &pd, &err), SIPAS_OK);
+    for (size_t c = 0; c < ncrit; c++) {
+        for (size_t i = 0; i < n; i++) {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            x[i] = (s % 20) != 0;
+            y[i] = x[i] && (s % 7) < 5;
+        }
+        sipas_ratio r;
+        double v;
+        ratio_and_variance(pd, y, x, NULL, &r, z, &v);
+        assert_true(v > 0 && r.estimate > 0.6 && r.estimate < 0.8);
+    }
+    double secs = (double)(clock() - start) / CLOCKS_PER_SEC;
+    print_message("[          ] 1e6 rows x 20 criteria (incl. making data): %.2f s\n", secs);
+    assert_true(secs < 60);
+    sipas_prepared_design_free(pd);
+    free(stratum);
+    free(psu);
+    free(w);
+    free(y);
+    free(x);
+    free(z);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_r_results),
+        cmocka_unit_test(test_r_covariance),
+        cmocka_unit_test(test_published_values),
+        cmocka_unit_test(test_fpc_fraction_equals_count),
+        cmocka_unit_test(test_bad_designs),
+        cmocka_unit_test(test_intervals_without_df),
+        cmocka_unit_test(test_nchs_and_kish),
+        cmocka_unit_test(test_nested_composite),
+        cmocka_unit_test(test_speed),
+    };
+    return cmocka_run_group_tests(tests, load_sets, free_sets);
+}
