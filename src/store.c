@@ -157,7 +157,7 @@ static const char *const migrations[] = {
     "  personal INTEGER NOT NULL, label_vi TEXT, label_en TEXT,"
     "  PRIMARY KEY(instrument_id, name));"
     "CREATE TABLE batches("
-    "  batch_id INTEGER PRIMARY KEY,"
+    "  batch_id INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  instrument_id INTEGER NOT NULL REFERENCES instruments(instrument_id),"
     "  form_id TEXT NOT NULL, file_name TEXT NOT NULL, content_sha256 TEXT NOT NULL,"
     "  wave INTEGER, rows_read INTEGER NOT NULL DEFAULT 0,"

@@ -1,0 +1,115 @@
+/* sipas/index.h - satisfaction indices of a form: criterion, element and overall, by domain,
+ * with design-based standard errors, intervals, design effects and NCHS flags.
+ *
+ * The design (docs/methodology.md):
+ *   strata  wave x the stratum column (each wave is its own sample, so strata never span waves;
+ *           without a stratum column each wave is one stratum)
+ *   PSUs    the cluster column within its stratum (nested); without one, each respondent
+ *   weights the weight column; without one, 1
+ *   fpc     the fpc column (population count of PSUs in the stratum, constant within it)
+ * Scoring of a criterion (the instrument's, or options->scoring for all):
+ *   satisfied_share  y = 1 for a `satisfied` choice, 0 for another valid one
+ *   percent_to_max   y = (code - min) / (max - min) over the list's non-missing codes
+ *   nps              y = 1 for 9-10, 0 for 7-8, -1 for 0-6
+ * x = 1 for a valid answer; missing codes and empty cells have x = 0 and are counted apart.
+ * Criterion index = sum(w y) / sum(w x) over the domain; element = mean of its criteria;
+ * overall = mean of the elements weighted by elements.csv (weight 0 leaves an element out).
+ * Domains keep the full design (not subsets); --where conditions define a domain too.
+ *
+ * Ownership: the result owns everything in it; free with sipas_index_result_free. Labels and
+ * names point into the instrument, which must outlive the result. */
+#ifndef SIPAS_INDEX_H
+#define SIPAS_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sipas/dataset.h"
+#include "sipas/error.h"
+#include "sipas/estimate.h"
+#include "sipas/store.h"
+
+typedef enum {
+    SIPAS_LEVEL_OVERALL = 0,
+    SIPAS_LEVEL_ELEMENT,
+    SIPAS_LEVEL_CRITERION
+} sipas_index_level;
+
+const char *sipas_index_level_name(sipas_index_level level); /* "overall", "element", "criterion" */
+
+/* A parsed --where condition: "district=cao_loc", "wave>=2020", "sector in land,justice",
+ * "respondent_type != business". Operators: = != < <= > >= and "in" (comma-separated values).
+ * Values may be codes or labels of the column's choice list. */
+typedef struct sipas_condition {
+    sipas_filter filter;  /* column, op and values point into storage */
+    char *storage;
+    const char **values;
+} sipas_condition;
+
+sipas_status sipas_condition_parse(const char *text, sipas_condition *out, sipas_error *err);
+void sipas_condition_release(sipas_condition *cond);
+
+typedef struct sipas_index_options {
+    const char *const *by;        /* domain columns (stratum, domain, wave or any select_one) */
+    size_t nby;
+    const sipas_filter *where;    /* all must hold */
+    size_t nwhere;
+    sipas_ci_method ci;           /* default SIPAS_CI_LOGIT (0) */
+    double level;                 /* 0: 0.95 */
+    sipas_lonely_psu lonely_psu;  /* default SIPAS_LONELY_FAIL, as R */
+    bool scoring_set;             /* score every criterion with `scoring` */
+    sipas_scoring scoring;
+    bool keep_wave_pooled;        /* do not add wave to `by` when the data hold several waves */
+} sipas_index_options;
+
+enum { SIPAS_MISSING_KINDS = 4 }; /* indexed by sipas_missing_kind; [0] counts empty cells */
+
+typedef struct sipas_index_row {
+    size_t domain;              /* index into result->domains */
+    sipas_index_level level;
+    int measure;                /* item index (criterion), element index (element), -1 overall */
+    const char *name;           /* item or element name, or "overall" */
+    const char *label_vi, *label_en;
+    sipas_scoring scoring;
+    bool estimable;             /* false: no valid answer (or a criterion of it had none) */
+    double estimate;            /* proportion (or NPS in [-1, 1]) */
+    double variance, se;
+    double ci_low, ci_high;
+    sipas_ci_method ci_method;  /* the requested method; mean for NPS rows */
+    double df;
+    double deff;                /* R's svyratio deff for criteria; NaN for composites */
+    double kish_deff;
+    double n_eff;               /* p(1-p)/V; NaN for NPS */
+    size_t n;                   /* valid answers (criterion) or respondents (composites) */
+    size_t n_missing[SIPAS_MISSING_KINDS];
+    unsigned flags;             /* SIPAS_NCHS_* from Korn-Graubard intervals */
+} sipas_index_row;
+
+typedef struct sipas_index_domain {
+    char **values;              /* one code per by column ("2024", "cao_loc"); owned */
+    size_t respondents;
+} sipas_index_domain;
+
+typedef struct sipas_index_result {
+    size_t nby;
+    char **by;                  /* the by columns, with wave added when it was */
+    size_t ndomains;
+    sipas_index_domain *domains;
+    size_t nrows;
+    sipas_index_row *rows;      /* per domain: overall, then each element followed by its criteria */
+    sipas_ci_method ci;
+    double level;
+    size_t design_rows, nstrata, npsu;
+    size_t rows_without_domain; /* rows left out because a by column was empty */
+    bool wave_added;
+} sipas_index_result;
+
+sipas_status sipas_index_compute(const sipas_dataset *data, const sipas_index_options *options,
+                                 sipas_index_result **out, sipas_error *err);
+void sipas_index_result_free(sipas_index_result *result); /* NULL is a no-op */
+
+/* The label of a by column's code in a language ("vi"/"en"), or the code itself. */
+const char *sipas_index_domain_label(const sipas_dataset *data, const char *column,
+                                     const char *code, const char *lang);
+
+#endif

@@ -1,0 +1,224 @@
+#include "sipas/dataset.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define INITIAL_ROWS 4096
+
+/* Open-addressing map from a text value to its level index, per text column. */
+typedef struct level_map {
+    size_t cap;      /* power of two */
+    int32_t *slots;  /* level index + 1; 0 = empty */
+} level_map;
+
+typedef struct load_ctx {
+    sipas_dataset *data;
+    level_map *maps;
+    size_t cap_rows;
+    size_t *column_of;    /* query column -> dataset column */
+    size_t nquery;
+} load_ctx;
+
+static uint64_t hash_bytes(const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static sipas_status intern(sipas_column *col, level_map *map, const char *s, size_t len,
+                           int32_t *out, sipas_error *err)
+{
+    if (map->cap == 0 || (col->nlevels + 1) * 2 > map->cap) {
+        size_t cap = map->cap ? map->cap * 2 : 64;
+        int32_t *slots = calloc(cap, sizeof *slots);
+        if (slots == NULL)
+            return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        for (size_t l = 0; l < col->nlevels; l++) {
+            size_t i = hash_bytes(col->levels[l], strlen(col->levels[l])) & (cap - 1);
+            while (slots[i])
+                i = (i + 1) & (cap - 1);
+            slots[i] = (int32_t)l + 1;
+        }
+        free(map->slots);
+        map->slots = slots;
+        map->cap = cap;
+    }
+    size_t i = hash_bytes(s, len) & (map->cap - 1);
+    while (map->slots[i]) {
+        const char *level = col->levels[map->slots[i] - 1];
+        if (strlen(level) == len && memcmp(level, s, len) == 0) {
+            *out = map->slots[i] - 1;
+            return SIPAS_OK;
+        }
+        i = (i + 1) & (map->cap - 1);
+    }
+    if (col->nlevels >= INT32_MAX - 1)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "column '%s' has too many distinct values",
+                               col->item->name);
+    char **levels = realloc(col->levels, (col->nlevels + 1) * sizeof *levels);
+    if (levels == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    col->levels = levels;
+    if ((col->levels[col->nlevels] = strndup(s, len)) == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    map->slots[i] = (int32_t)++col->nlevels;
+    *out = (int32_t)col->nlevels - 1;
+    return SIPAS_OK;
+}
+
+static sipas_status grow(load_ctx *c, sipas_error *err)
+{
+    size_t cap = c->cap_rows ? c->cap_rows * 2 : INITIAL_ROWS;
+    for (size_t q = 0; q < c->nquery; q++) {
+        sipas_column *col = &c->data->columns[c->column_of[q]];
+        if (col->is_text) {
+            int32_t *p = realloc(col->level, cap * sizeof *p);
+            if (p == NULL)
+                return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+            col->level = p;
+        } else {
+            double *p = realloc(col->number, cap * sizeof *p);
+            if (p == NULL)
+                return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+            col->number = p;
+        }
+    }
+    c->cap_rows = cap;
+    return SIPAS_OK;
+}
+
+static sipas_status load_row(void *ctx, const sipas_value *values, sipas_error *err)
+{
+    load_ctx *c = ctx;
+    sipas_dataset *d = c->data;
+    sipas_status st;
+    if (d->n == c->cap_rows && (st = grow(c, err)) != SIPAS_OK)
+        return st;
+    for (size_t q = 0; q < c->nquery; q++) {
+        size_t k = c->column_of[q];
+        sipas_column *col = &d->columns[k];
+        const sipas_value *v = &values[q];
+        if (col->is_text) {
+            int32_t level = -1;
+            char buf[32];
+            const char *s = v->text;
+            size_t len = v->len;
+            if (v->kind == SIPAS_VALUE_INT) { /* a text column that holds a number */
+                len = (size_t)snprintf(buf, sizeof buf, "%lld", (long long)v->i);
+                s = buf;
+            }
+            if (v->kind != SIPAS_VALUE_NULL && (st = intern(col, &c->maps[k], s, len, &level, err)))
+                return st;
+            col->level[d->n] = level;
+        } else {
+            col->number[d->n] = v->kind == SIPAS_VALUE_INT ? (double)v->i
+                              : v->kind == SIPAS_VALUE_REAL ? v->r
+                              : v->kind == SIPAS_VALUE_TEXT ? strtod(v->text, NULL)
+                              : NAN;
+        }
+    }
+    d->n++;
+    return SIPAS_OK;
+}
+
+static bool numeric_item(const sipas_item *it)
+{
+    if (it->type == SIPAS_TYPE_INTEGER || it->type == SIPAS_TYPE_DECIMAL)
+        return true;
+    if (it->type != SIPAS_TYPE_SELECT_ONE || it->list == NULL || it->list->nchoices == 0)
+        return false;
+    for (size_t i = 0; i < it->list->nchoices; i++)
+        if (!it->list->choices[i].has_value)
+            return false;
+    return true;
+}
+
+sipas_status sipas_dataset_load(sipas_store *store, const sipas_instrument *inst,
+                                sipas_dataset **out, sipas_error *err)
+{
+    *out = NULL;
+    sipas_status st = SIPAS_OK;
+    sipas_dataset *d = calloc(1, sizeof *d);
+    load_ctx c = {.data = d};
+    const char **names = calloc(inst->nitems, sizeof *names);
+    c.column_of = calloc(inst->nitems, sizeof *c.column_of);
+    c.maps = calloc(inst->nitems, sizeof *c.maps);
+    if (d == NULL || names == NULL || c.column_of == NULL || c.maps == NULL ||
+        (d->columns = calloc(inst->nitems, sizeof *d->columns)) == NULL) {
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    d->inst = inst;
+    d->ncolumns = inst->nitems;
+    for (size_t k = 0; k < inst->nitems; k++) {
+        const sipas_item *it = &inst->items[k];
+        d->columns[k].item = it;
+        if (it->personal)
+            continue;
+        d->columns[k].loaded = true;
+        d->columns[k].is_text = !numeric_item(it);
+        names[c.nquery] = it->name;
+        c.column_of[c.nquery++] = k;
+    }
+    int64_t count = 0;
+    if ((st = sipas_store_count_responses(store, inst->form_id, &count, err)) != SIPAS_OK)
+        goto done;
+    if (count == 0) {
+        st = sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "no responses of form '%s' in '%s'; import "
+                             "a batch first", inst->form_id, sipas_store_path(store));
+        goto done;
+    }
+    st = sipas_store_query_responses(store, inst->form_id, names, c.nquery, NULL, 0, 0,
+                                     load_row, &c, err);
+done:
+    if (c.maps)
+        for (size_t k = 0; k < inst->nitems; k++)
+            free(c.maps[k].slots);
+    free(c.maps);
+    free(c.column_of);
+    free(names);
+    if (st != SIPAS_OK) {
+        sipas_dataset_free(d);
+        return st;
+    }
+    *out = d;
+    return SIPAS_OK;
+}
+
+void sipas_dataset_free(sipas_dataset *data)
+{
+    if (data == NULL)
+        return;
+    for (size_t k = 0; k < data->ncolumns; k++) {
+        sipas_column *col = &data->columns[k];
+        free(col->number);
+        free(col->level);
+        for (size_t l = 0; l < col->nlevels; l++)
+            free(col->levels[l]);
+        free(col->levels);
+    }
+    free(data->columns);
+    free(data);
+}
+
+const sipas_column *sipas_dataset_column(const sipas_dataset *data, const char *name)
+{
+    for (size_t k = 0; k < data->ncolumns; k++)
+        if (data->columns[k].loaded && strcmp(data->columns[k].item->name, name) == 0)
+            return &data->columns[k];
+    return NULL;
+}
+
+const sipas_column *sipas_dataset_role(const sipas_dataset *data, sipas_role role)
+{
+    for (size_t k = 0; k < data->ncolumns; k++)
+        if (data->columns[k].loaded && data->columns[k].item->role == role)
+            return &data->columns[k];
+    return NULL;
+}

@@ -1,0 +1,432 @@
+/* Import and store: every validation rule, labels in both languages and both normalisation
+ * forms, repeated batches, keep-valid, interrupts, and that a refused batch leaves the store as
+ * it was. Uses the small instrument tests/fixtures/import/mini. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sipas/import.h"
+#include "sipas/instrument.h"
+#include "sipas/store.h"
+
+#define HEADER "respondent_id,wave,district,commune,weight,respondent_type,phone,q1,q2\n"
+
+typedef struct fixture {
+    char dir[64];
+    char db[96];
+    char csv[96];
+    char rejects[96];
+    sipas_instrument *inst;
+    sipas_store *store;
+    char problems[8192];
+    size_t nproblems;
+} fixture;
+
+static void collect_problem(void *ctx, const char *message)
+{
+    fixture *f = ctx;
+    size_t used = strlen(f->problems);
+    snprintf(f->problems + used, sizeof f->problems - used, "%s\n", message);
+    f->nproblems++;
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    strcpy(f->dir, "/tmp/sipas-test-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
+    snprintf(f->csv, sizeof f->csv, "%s/batch.csv", f->dir);
+    snprintf(f->rejects, sizeof f->rejects, "%s/rejects.csv", f->dir);
+    sipas_error err = {0};
+    assert_int_equal(sipas_instrument_load(SIPAS_TEST_FIXTURES "/import/mini", &f->inst, &err), SIPAS_OK);
+    assert_int_equal(sipas_store_open(f->db, SIPAS_STORE_READ_WRITE, &f->store, &err), SIPAS_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    sipas_store_close(f->store);
+    sipas_instrument_free(f->inst);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+static void write_file(const char *path, const char *content, size_t len)
+{
+    FILE *out = fopen(path, "wb");
+    assert_non_null(out);
+    assert_int_equal(fwrite(content, 1, len, out), len);
+    fclose(out);
+}
+
+static sipas_status import_text(fixture *f, const char *content, sipas_import_options *opt,
+                                sipas_import_result *res, sipas_error *err)
+{
+    write_file(f->csv, content, strlen(content));
+    f->problems[0] = '\0';
+    f->nproblems = 0;
+    sipas_import_options defaults = {0};
+    if (opt == NULL)
+        opt = &defaults;
+    opt->display_name = "batch.csv";
+    opt->rejects_path = f->rejects;
+    opt->on_problem = collect_problem;
+    opt->problem_ctx = f;
+    return sipas_import_batch(f->store, f->inst, f->csv, opt, res, err);
+}
+
+static int64_t stored(fixture *f)
+{
+    int64_t n = -1;
+    sipas_error err;
+    assert_int_equal(sipas_store_count_responses(f->store, "mini", &n, &err), SIPAS_OK);
+    return n;
+}
+
+static void assert_problem(const fixture *f, const char *expected)
+{
+    if (strstr(f->problems, expected) == NULL)
+        fail_msg("expected problem '%s' in:\n%s", expected, f->problems);
+}
+
+/* Reads a stored column of one respondent as text. */
+typedef struct cell { char text[128]; bool found; } cell;
+static sipas_status read_cell_fn(void *ctx, const sipas_value *v, sipas_error *err)
+{
+    (void)err;
+    cell *c = ctx;
+    c->found = true;
+    if (v[0].kind == SIPAS_VALUE_INT)
+        snprintf(c->text, sizeof c->text, "%lld", (long long)v[0].i);
+    else if (v[0].kind == SIPAS_VALUE_REAL)
+        snprintf(c->text, sizeof c->text, "%.17g", v[0].r);
+    else if (v[0].kind == SIPAS_VALUE_TEXT)
+        snprintf(c->text, sizeof c->text, "%.*s", (int)v[0].len, v[0].text);
+    else
+        strcpy(c->text, "NULL");
+    return SIPAS_OK;
+}
+
+static cell stored_cell(fixture *f, const char *id, const char *column)
+{
+    cell c = {0};
+    const char *cols[] = {column};
+    const char *vals[] = {id};
+    sipas_filter flt = {.column = "respondent_id", .op = SIPAS_OP_EQ, .nvalues = 1, .values = vals};
+    sipas_error err;
+    assert_int_equal(sipas_store_query_responses(f->store, "mini", cols, 1, &flt, 1, 0, read_cell_fn,
+                                                 &c, &err), SIPAS_OK);
+    return c;
+}
+
+static void test_valid_batch_is_stored(void **state)
+{
+    fixture *f = *state;
+    sipas_import_result res;
+    sipas_error err = {0};
+    assert_int_equal(import_text(f, HEADER
+        "r1,2021,cao_loc,c01,1.5,citizen,0912345678,4,5\n"
+        "r2,2021,loc_binh,c02,2,business,,97,\n", NULL, &res, &err), SIPAS_OK);
+    assert_int_equal(res.rows_read, 2);
+    assert_int_equal(res.rows_stored, 2);
+    assert_true(res.batch_id > 0);
+    assert_int_equal(stored(f), 2);
+    assert_string_equal(stored_cell(f, "r1", "q1").text, "4");
+    assert_string_equal(stored_cell(f, "r2", "q1").text, "97");
+    assert_string_equal(stored_cell(f, "r2", "q2").text, "NULL");
+    assert_string_equal(stored_cell(f, "r1", "weight").text, "1.5");
+    assert_string_equal(stored_cell(f, "r1", "district").text, "cao_loc");
+    /* personal data never in clear: a 64-digit keyed hash */
+    cell phone = stored_cell(f, "r1", "phone");
+    assert_int_equal(strlen(phone.text), 64);
+    assert_null(strstr(phone.text, "0912345678"));
+    assert_string_equal(stored_cell(f, "r2", "phone").text, "NULL");
+    sipas_batch_info info;
+    assert_int_equal(sipas_store_get_batch(f->store, res.batch_id, &info, &err), SIPAS_OK);
+    assert_string_equal(info.file_name, "batch.csv");
+    assert_string_equal(info.content_sha256, res.sha256);
+    assert_int_equal(info.rows_stored, 2);
+    assert_string_equal(info.instrument_version, "1");
+    sipas_batch_info_clear(&info);
+}
+
+static void test_labels_both_languages_and_forms(void **state)
+{
+    fixture *f = *state;
+    sipas_import_result res;
+    sipas_error err = {0};
+    /* NFC "Hài lòng", NFD "Hài lòng" (a + combining grave), English in another case, padded;
+     * a district by its Vietnamese label; semicolons with a decimal comma. */
+    const char *text =
+        "respondent_id;wave;district;commune;weight;respondent_type;phone;q1;q2\n"
+        "a1;2022;Cao Lộc;c1;1,25;Người dân;;H\xc3\xa0i l\xc3\xb2ng;  rất hài lòng \n"
+        "a2;2022;LỘC BÌNH;c2;2;Citizen;;Ha\xcc\x80i lo\xcc\x80ng;VERY SATISFIED\n"
+        "a3;2022;loc_binh;c2;3;business;;  Don't know ;bình thường\n";
+    assert_int_equal(import_text(f, text, NULL, &res, &err), SIPAS_OK);
+    assert_int_equal(res.delimiter, ';');
+    assert_int_equal(res.rows_stored, 3);
+    assert_string_equal(stored_cell(f, "a1", "q1").text, "4");
+    assert_string_equal(stored_cell(f, "a1", "q2").text, "5");
+    assert_string_equal(stored_cell(f, "a2", "q1").text, "4");
+    assert_string_equal(stored_cell(f, "a2", "q2").text, "5");
+    assert_string_equal(stored_cell(f, "a2", "district").text, "loc_binh");
+    assert_string_equal(stored_cell(f, "a2", "respondent_type").text, "citizen");
+    assert_string_equal(stored_cell(f, "a3", "q1").text, "97");
+    assert_string_equal(stored_cell(f, "a3", "q2").text, "3");
+    assert_string_equal(stored_cell(f, "a1", "weight").text, "1.25");
+}
+
+static void test_tab_delimited_with_bom(void **state)
+{
+    fixture *f = *state;
+    sipas_import_result res;
+    sipas_error err = {0};
+    const char *text = "\xef\xbb\xbfrespondent_id\twave\tdistrict\tcommune\tweight\trespondent_type\tphone\tq1\tq2\r\n"
+                       "t1\t2020\tcao_loc\tc1\t1\tcitizen\t\t5\t4";
+    assert_int_equal(import_text(f, text, NULL, &res, &err), SIPAS_OK);
+    assert_int_equal(res.delimiter, '\t');
+    assert_string_equal(stored_cell(f, "t1", "q2").text, "4");
+}
+
+typedef struct bad_case {
+    const char *row;
+    const char *expected;
+} bad_case;
+
+static void test_each_row_rule_rejects_and_stores_nothing(void **state)
+{
+    fixture *f = *state;
+    static const bad_case cases[] = {
+        {"b1,2021,cao_loc,c1,1,citizen,,6,4", "batch.csv:3: column 'q1': '6' is not a code or label of list 'sat5'"},
+        {"b1,2021,cao_loc,c1,1,citizen,,Hài lòng lắm,4", "column 'q1': 'Hài lòng lắm' is not a code or label of list 'sat5'"},
+        {"b1,2021,hanoi,c1,1,citizen,,4,4", "column 'district': 'hanoi' is not a code or label of list 'district'"},
+        {"b1,2021,cao_loc,c1,0,citizen,,4,4", "column 'weight': '0' is not a positive number"},
+        {"b1,2021,cao_loc,c1,-1,citizen,,4,4", "column 'weight': '-1' is not a positive number"},
+        {"b1,2021,cao_loc,c1,NaN,citizen,,4,4", "column 'weight': 'NaN' is not a number"},
+        {"b1,2021,cao_loc,c1,\"1,5e3\",citizen,,4,4", "column 'weight': '1,5e3' is not a number (a decimal comma is accepted only in semicolon- or tab-separated files)"},
+        {"b1,2021,cao_loc,c1,,citizen,,4,4", "column 'weight': empty, but a value is required"},
+        {",2021,cao_loc,c1,1,citizen,,4,4", "column 'respondent_id': empty, but a value is required"},
+        {"b1,1890,cao_loc,c1,1,citizen,,4,4", "column 'wave': wave 1890 is implausible (expected a year from 1990 to 2100)"},
+        {"b1,2021x,cao_loc,c1,1,citizen,,4,4", "column 'wave': '2021x' is not a whole number"},
+        {"b1,2021,cao_loc,c1,1,citizen,4,4", "batch.csv:3: the row has 8 fields but the header has 9"},
+        {"b1,2021,cao_loc,c1,1,citizen,,H\xb5i l\xdfng,4", "column 'q1': text is not UTF-8 (byte 0xB5 at offset 1); the file looks like TCVN3"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text, HEADER "ok1,2021,cao_loc,c1,1,citizen,,4,4\n%s\n", cases[i].row);
+        sipas_import_result res;
+        sipas_error err = {0};
+        sipas_status st = import_text(f, text, NULL, &res, &err);
+        assert_int_equal(st, SIPAS_ERR_VALIDATION);
+        assert_problem(f, cases[i].expected);
+        assert_int_equal(res.rows_rejected, 1);
+        assert_int_equal(res.batch_id, 0);
+        assert_int_equal(stored(f), 0);
+        assert_non_null(strstr(err.message, "1 of 2 rows rejected; nothing was stored"));
+        /* the rejects file has the row and its reason */
+        FILE *in = fopen(f->rejects, "r");
+        assert_non_null(in);
+        char line[1024];
+        assert_non_null(fgets(line, sizeof line, in));
+        assert_int_equal(strncmp(line, "row,problems,respondent_id", 26), 0);
+        assert_non_null(fgets(line, sizeof line, in));
+        assert_int_equal(strncmp(line, "3,", 2), 0);
+        fclose(in);
+    }
+}
+
+static void test_header_problems_refuse_the_file(void **state)
+{
+    fixture *f = *state;
+    sipas_import_result res;
+    sipas_error err = {0};
+    assert_int_equal(import_text(f, "respondent_id,wave,district,commune,weight,respondent_type,q1,q2,q3\n"
+                                    "x,2021,cao_loc,c,1,citizen,4,4,4\n", NULL, &res, &err), SIPAS_ERR_FORMAT);
+    assert_problem(f, "batch.csv:1: column 'q3': not a column of instrument 'mini' version '1'");
+    assert_int_equal(import_text(f, "respondent_id,wave,district,commune,weight,q1\nx,2021,cao_loc,c,1,4\n",
+                                 NULL, &res, &err), SIPAS_ERR_FORMAT);
+    assert_problem(f, "batch.csv:1: column 'respondent_type': missing from the header");
+    assert_problem(f, "column 'q2': missing from the header");
+    assert_int_equal(import_text(f, "respondent_id,wave,district,commune,weight,respondent_type,q1,q2,Q1\n"
+                                    "x,2021,cao_loc,c,1,citizen,4,4,4\n", NULL, &res, &err), SIPAS_ERR_FORMAT);
+    assert_problem(f, "column 'Q1': appears twice in the header");
+    assert_int_equal(import_text(f, "respondent_id,district,commune,weight,respondent_type,q1,q2\n"
+                                    "x,cao_loc,c,1,citizen,4,4\n", NULL, &res, &err), SIPAS_ERR_FORMAT);
+    assert_problem(f, "column 'wave': missing from the header; add the column or give --wave");
+    assert_int_equal(import_text(f, "", NULL, &res, &err), SIPAS_ERR_FORMAT);
+    assert_string_equal(err.message, "batch.csv: the file is empty (no header row)");
+    assert_int_equal(import_text(f, HEADER, NULL, &res, &err), SIPAS_ERR_FORMAT);
+    assert_string_equal(err.message, "batch.csv: no data rows (only a header)");
+    assert_int_equal(stored(f), 0);
+}
+
+static void test_wave_option_fills_missing_column(void **state)
+{
+    fixture *f = *state;
+    sipas_import_result res;
+    sipas_error err = {0};
+    sipas_import_options opt = {.wave = 2023};
+    assert_int_equal(import_text(f, "respondent_id,district,commune,weight,respondent_type,q1,q2\n"
+                                    "w1,cao_loc,c,1,citizen,4,4\n", &opt, &res, &err), SIPAS_OK);
+    assert_string_equal(stored_cell(f, "w1", "wave").text, "2023");
+    sipas_import_options opt2 = {.wave = 2024};
+    assert_int_equal(import_text(f, HEADER "w2,2023,cao_loc,c,1,citizen,,4,4\n", &opt2, &res, &err),
+                     SIPAS_ERR_VALIDATION);
+    assert_problem(f, "column 'wave': wave 2023 differs from --wave 2024");
+}
+
+static void test_duplicate_ids(void **state)
+{
+    fixture *f = *state;
+    sipas_import_result res;
+    sipas_error err = {0};
+    assert_int_equal(import_text(f, HEADER "d1,2021,cao_loc,c,1,citizen,,4,4\n"
+                                           "d2,2021,cao_loc,c,1,citizen,,4,4\n"
+                                           "d1,2021,cao_loc,c,1,citizen,,5,5\n", NULL, &res, &err),
+                     SIPAS_ERR_VALIDATION);
+    assert_problem(f, "batch.csv:4: column 'respondent_id': respondent id 'd1' is already at row 2 of this file");
+    assert_int_equal(stored(f), 0);
+    assert_int_equal(import_text(f, HEADER "d1,2021,cao_loc,c,1,citizen,,4,4\n", NULL, &res, &err), SIPAS_OK);
+    int64_t first = res.batch_id;
+    assert_int_equal(import_text(f, HEADER "d9,2021,cao_loc,c,1,citizen,,4,4\n"
+                                           "d1,2021,cao_loc,c,1,citizen,,4,4\n", NULL, &res, &err),
+                     SIPAS_ERR_VALIDATION);
+    char expected[128];
+    snprintf(expected, sizeof expected, "respondent id 'd1' is already stored from batch %lld ('batch.csv' row 2)",
+             (long long)first);
+    assert_problem(f, expected);
+    assert_int_equal(stored(f), 1);
+}
+
+static void test_keep_valid_stores_the_rest(void **state)
+{
+    fixture *f = *state;
+    sipas_import_result res;
+    sipas_error err = {0};
+    sipas_import_options opt = {.keep_valid = true};
+    assert_int_equal(import_text(f, HEADER "k1,2021,cao_loc,c,1,citizen,,4,4\n"
+                                           "k2,2021,cao_loc,c,0,citizen,,4,4\n"
+                                           "k3,2021,cao_loc,c,1,citizen,,2,1\n", &opt, &res, &err), SIPAS_OK);
+    assert_int_equal(res.rows_stored, 2);
+    assert_int_equal(res.rows_rejected, 1);
+    assert_int_equal(stored(f), 2);
+    sipas_batch_info info;
+    assert_int_equal(sipas_store_get_batch(f->store, res.batch_id, &info, &err), SIPAS_OK);
+    assert_int_equal(info.rows_read, 3);
+    assert_int_equal(info.rows_rejected, 1);
+    sipas_batch_info_clear(&info);
+}
+
+static void test_repeated_batch_and_replace(void **state)
+{
+    fixture *f = *state;
+    sipas_import_result res;
+    sipas_error err = {0};
+    const char *text = HEADER "p1,2021,cao_loc,c,1,citizen,,4,4\n";
+    assert_int_equal(import_text(f, text, NULL, &res, &err), SIPAS_OK);
+    int64_t first = res.batch_id;
+    assert_int_equal(import_text(f, text, NULL, &res, &err), SIPAS_ERR_CONFLICT);
+    assert_non_null(strstr(err.message, "has the same content as batch"));
+    assert_non_null(strstr(err.message, "use --replace"));
+    sipas_import_options opt = {.replace = true};
+    assert_int_equal(import_text(f, text, &opt, &res, &err), SIPAS_OK);
+    assert_true(res.batch_id != first);
+    assert_int_equal(stored(f), 1);
+    assert_int_equal(sipas_store_get_batch(f->store, first, &(sipas_batch_info){0}, &err), SIPAS_ERR_NOT_FOUND);
+    /* remove takes the responses with it */
+    assert_int_equal(sipas_store_remove_batch(f->store, res.batch_id, &err), SIPAS_OK);
+    assert_int_equal(stored(f), 0);
+}
+
+static void test_dry_run_and_interrupt_store_nothing(void **state)
+{
+    fixture *f = *state;
+    sipas_import_result res;
+    sipas_error err = {0};
+    sipas_import_options dry = {.dry_run = true};
+    assert_int_equal(import_text(f, HEADER "n1,2021,cao_loc,c,1,citizen,,4,4\n", &dry, &res, &err), SIPAS_OK);
+    assert_int_equal(res.rows_stored, 1);
+    assert_int_equal(stored(f), 0);
+    volatile int stop = 1;
+    sipas_import_options interrupted = {.stop_flag = &stop};
+    assert_int_equal(import_text(f, HEADER "n1,2021,cao_loc,c,1,citizen,,4,4\n", &interrupted, &res, &err),
+                     SIPAS_ERR_INTERRUPTED);
+    assert_int_equal(stored(f), 0);
+    sipas_batch_info *list = NULL;
+    size_t n = 0;
+    assert_int_equal(sipas_store_list_batches(f->store, NULL, &list, &n, &err), SIPAS_OK);
+    assert_int_equal(n, 0);
+    sipas_batch_list_free(list, n);
+}
+
+static void test_instrument_versions(void **state)
+{
+    fixture *f = *state;
+    sipas_error err = {0};
+    int64_t id1 = 0, again = 0;
+    assert_int_equal(sipas_store_register_instrument(f->store, f->inst, &id1, &err), SIPAS_OK);
+    assert_int_equal(sipas_store_register_instrument(f->store, f->inst, &again, &err), SIPAS_OK);
+    assert_int_equal(id1, again);
+    /* same version, other content: refused */
+    char *saved = f->inst->content_hash;
+    f->inst->content_hash = "0000";
+    assert_int_equal(sipas_store_register_instrument(f->store, f->inst, NULL, &err), SIPAS_ERR_CONFLICT);
+    assert_non_null(strstr(err.message, "give the changed instrument a new version"));
+    /* a new version is a new instrument row; the old rows keep theirs */
+    char *saved_version = f->inst->version;
+    f->inst->version = "2";
+    int64_t id2 = 0;
+    assert_int_equal(sipas_store_register_instrument(f->store, f->inst, &id2, &err), SIPAS_OK);
+    assert_true(id2 != id1);
+    f->inst->version = saved_version;
+    f->inst->content_hash = saved;
+}
+
+static void test_not_a_store(void **state)
+{
+    fixture *f = *state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/notes.txt", f->dir);
+    write_file(path, "this is not a database, just some text that is long enough to look like a header\n", 83);
+    sipas_store *s = NULL;
+    sipas_error err = {0};
+    assert_int_equal(sipas_store_open(path, SIPAS_STORE_READ_WRITE, &s, &err), SIPAS_ERR_STORE);
+    char expected[320];
+    snprintf(expected, sizeof expected, "'%s' is not a sipas store (not an SQLite database)", path);
+    assert_string_equal(err.message, expected);
+    snprintf(path, sizeof path, "%s/missing.db", f->dir);
+    assert_int_equal(sipas_store_open(path, SIPAS_STORE_READ_ONLY, &s, &err), SIPAS_ERR_NOT_FOUND);
+    assert_int_equal(access(path, F_OK), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_valid_batch_is_stored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_labels_both_languages_and_forms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tab_delimited_with_bom, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_each_row_rule_rejects_and_stores_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_header_problems_refuse_the_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wave_option_fills_missing_column, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicate_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keep_valid_stores_the_rest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repeated_batch_and_replace, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dry_run_and_interrupt_store_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_instrument_versions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_a_store, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
