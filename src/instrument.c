@@ -722,8 +722,8 @@ static sipas_status load_item(loader *ld, size_t index, const size_t *role_rows)
     if (is_design_role(it->role)) {
         if (*required != '\0' && !is_required)
             return refuse(ld, SHEET_SURVEY, r->line,
-                          "'%s': a %s column is always required; leave required empty or "
-                          "say yes", name, role);
+                          "'%s': the %s column is always required; leave required empty "
+                          "or say yes", name, role);
         is_required = true;
     }
     it->required = is_required;
