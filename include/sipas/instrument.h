@@ -13,6 +13,33 @@
  * satisfied under SIPAS scoring; `missing` = dont_know | not_applicable | refused marks codes
  * kept out of numerator and denominator.
  *
+ * Reading: each sheet is read with the CSV reader (any delimiter, UTF-8 BOM allowed, CRLF),
+ * its first row naming the columns in any order (matched without regard to case); unknown
+ * columns are ignored, a value under no header is refused. Cells are trimmed and must be UTF-8
+ * (a legacy encoding is named in the message). Absent optional columns read as empty cells.
+ *
+ * Rules checked by sipas_instrument_load (each refusal is "DIR/SHEET.csv:ROW: reason", or
+ * "DIR/SHEET.csv: reason" for a sheet-wide rule):
+ *   settings  exactly one row; form_id [a-z0-9_]+ and equal to the folder name; version not
+ *             empty; scoring empty (satisfied_share) or a known rule; default_language empty
+ *             ("vi"), "vi" or "en".
+ *   elements  names unique identifiers; weight a number >= 0 (empty = 1), not all 0; every
+ *             element has at least one criterion.
+ *   choices   list_name an identifier; code not empty and unique in its list; satisfied
+ *             1/0/yes/no/empty; missing empty or a known kind, never together with satisfied;
+ *             no two choices of a list share a label key in one language.
+ *   survey    name an identifier ([A-Za-z_][A-Za-z0-9_]*), unique ignoring case; type one of
+ *             the four; select_one of a defined list; role known; at most one id, wave,
+ *             stratum, cluster, weight and fpc column, and exactly one id; weight/fpc numeric,
+ *             wave integer; element and scoring only on criteria; a criterion is a non-personal
+ *             select_one over a list of integer codes with at least one valid (non-missing)
+ *             code, an existing element, and a list that fits its scoring (a satisfied code for
+ *             satisfied_share, two scale points for percent_to_max, valid codes 0..10 for
+ *             nps); at least one criterion.
+ * Required: the id and the design columns (wave, stratum, cluster, weight, fpc) are always
+ * required (required = no is refused for them); other columns default to not required, so an
+ * empty criterion cell is "no answer" (stored NULL, counted apart as missing).
+ *
  * Ownership: sipas_instrument_load returns an instrument the caller frees with
  * sipas_instrument_free; every pointer inside belongs to it. */
 #ifndef SIPAS_INSTRUMENT_H
@@ -108,8 +135,10 @@ typedef struct sipas_instrument {
     sipas_choice_list *lists;
     size_t nelements;
     sipas_element *elements;
-    char *content_hash;     /* SHA-256 hex of the four sheets, so a changed sheet under an
-                               unchanged version is caught */
+    char *content_hash;     /* SHA-256 hex over, for settings.csv, survey.csv, choices.csv,
+                               elements.csv in that order, the file name with its NUL and then
+                               the file's bytes; so a changed sheet under an unchanged version
+                               is caught */
     char *source_dir;
 } sipas_instrument;
 
@@ -117,7 +146,9 @@ typedef struct sipas_instrument {
  * "DIR/SHEET.csv:ROW: reason". */
 sipas_status sipas_instrument_load(const char *dir, sipas_instrument **out, sipas_error *err);
 
-/* Looks up surveys_dir/<form_id>/ and loads it. */
+/* Looks up surveys_dir/<form_id>/ and loads it. A form_id that is not [a-z0-9_]+ is
+ * SIPAS_ERR_USAGE (it never becomes a path); a missing folder is SIPAS_ERR_NOT_FOUND
+ * "no instrument 'ID' in 'DIR'". */
 sipas_status sipas_instrument_find(const char *surveys_dir, const char *form_id,
                                    sipas_instrument **out, sipas_error *err);
 
@@ -129,8 +160,10 @@ const sipas_item *sipas_instrument_item(const sipas_instrument *instrument, cons
 const sipas_choice_list *sipas_instrument_list(const sipas_instrument *instrument,
                                                const char *name);
 
-/* The choice that text answers: its code, or a label in either language compared by
- * sipas_text_key (case, surrounding spaces, NFC/NFD do not matter). NULL when none. */
+/* The choice that text answers: its code exactly (after trimming ASCII white space; "04" is
+ * not "4"), else a label in either language compared by sipas_text_key (case, spaces, NFC/NFD
+ * do not matter). NULL when none, for empty text and for text that is not UTF-8. Codes need
+ * no allocation; a label match allocates one key. */
 const sipas_choice *sipas_choice_list_match(const sipas_choice_list *list, const char *text,
                                             size_t len);
 
