@@ -59,6 +59,13 @@ bool cli_int(const char *option, const char *text, int64_t min, int64_t max, int
 
 void cli_print_options(const cli_option *options, size_t noptions);
 
+/* A subcommand: argv holds its own arguments (after the command name). */
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
 /* --db, then SIPAS_DB, then sipas.db. */
 const char *cli_db_path(const cli_args *args);
 /* --surveys, then SIPAS_SURVEYS, then ./surveys when it exists, then the build's default. */

@@ -102,7 +102,7 @@ static char *default_rejects_path(const char *path)
 
 static int run_import(int argc, char **argv, bool dry_run)
 {
-    const char *command = dry_run ? "check" : "import";
+    const char *command_name = dry_run ? "check" : "import";
     cli_args args;
     size_t nopt = sizeof import_options / sizeof import_options[0];
     if (!cli_parse(argc, argv, import_options, nopt, &args))
@@ -112,7 +112,7 @@ static int run_import(int argc, char **argv, bool dry_run)
     sipas_store *store = NULL;
     sipas_error err = {0};
     if (cli_flag(&args, "help")) {
-        printf("usage: %s %s --form ID [--wave YEAR] [options] FILE...\n\n", cli_program, command);
+        printf("usage: %s %s --form ID [--wave YEAR] [options] FILE...\n\n", cli_program, command_name);
         printf(dry_run ? "Validates CSV batches against the instrument and the store; stores nothing.\n\n"
                        : "Imports CSV batches into the store, each file one batch in one transaction.\n\n");
         cli_print_options(import_options, nopt);
@@ -121,8 +121,8 @@ static int run_import(int argc, char **argv, bool dry_run)
     const char *form = cli_value(&args, "form");
     int64_t wave = 0;
     if (form == NULL || args.npositional == 0) {
-        cli_error("%s needs --form ID and at least one FILE (see %s %s --help)", command,
-                  cli_program, command);
+        cli_error("%s needs --form ID and at least one FILE (see %s %s --help)", command_name,
+                  cli_program, command_name);
         code = CLI_EXIT_USAGE;
         goto done;
     }
@@ -265,20 +265,20 @@ static int run_show_or_remove(int argc, char **argv, bool remove)
     size_t nopt = sizeof batches_options / sizeof batches_options[0] ;
     if (!cli_parse(argc, argv, batches_options + 1, nopt - 1, &args))
         return CLI_EXIT_USAGE;
-    const char *command = remove ? "remove" : "show";
+    const char *command_name = remove ? "remove" : "show";
     int code = CLI_EXIT_OK;
     sipas_store *store = NULL;
     sipas_error err = {0};
     int64_t id = 0;
     if (cli_flag(&args, "help")) {
-        printf("usage: %s %s BATCH\n\n%s\n\n", cli_program, command,
+        printf("usage: %s %s BATCH\n\n%s\n\n", cli_program, command_name,
                remove ? "Removes a batch and every response it brought, in one transaction."
                       : "Shows one batch: its file, hash, instrument version and row counts.");
         cli_print_options(batches_options + 1, nopt - 1);
         goto done;
     }
     if (args.npositional != 1) {
-        cli_error("%s needs one batch number (see %s batches)", command, cli_program);
+        cli_error("%s needs one batch number (see %s batches)", command_name, cli_program);
         code = CLI_EXIT_USAGE;
         goto done;
     }
@@ -513,12 +513,6 @@ static int run_instrument(int argc, char **argv)
 }
 
 /* ---- main ------------------------------------------------------------------------------------ */
-
-typedef struct command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *summary;
-} command;
 
 static int run_import_cmd(int argc, char **argv) { return run_import(argc, argv, false); }
 static int run_check_cmd(int argc, char **argv) { return run_import(argc, argv, true); }

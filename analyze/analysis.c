@@ -1,0 +1,181 @@
+#include "analyze.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int parse_enum(const char *option, const char *value, const char *const *names, size_t n,
+                      int *out)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(value, names[i]) == 0) {
+            *out = (int)i;
+            return CLI_EXIT_OK;
+        }
+    cli_error("%s '%s' is not one of the choices (see --help)", option, value);
+    return CLI_EXIT_USAGE;
+}
+
+int analysis_open(analysis *a, int argc, char **argv, const cli_option *options, size_t noptions,
+                  const char *usage_line, const char *description, bool *help)
+{
+    memset(a, 0, sizeof *a);
+    a->out = stdout;
+    a->lang = "vi";
+    *help = false;
+    if (!cli_parse(argc, argv, options, noptions, &a->args))
+        return CLI_EXIT_USAGE;
+    if (cli_flag(&a->args, "help")) {
+        printf("usage: %s %s\n\n%s\n\n", cli_program, usage_line, description);
+        cli_print_options(options, noptions);
+        *help = true;
+        return CLI_EXIT_OK;
+    }
+    const char *form = cli_value(&a->args, "form");
+    if (form == NULL || a->args.npositional > 0) {
+        cli_error("%s needs --form ID and takes no other arguments (see --help)", usage_line);
+        return CLI_EXIT_USAGE;
+    }
+    sipas_error err = {0};
+    sipas_index_options *ix = &a->index;
+    const char *v;
+    int choice, code;
+    if ((v = cli_value(&a->args, "ci")) && sipas_ci_method_parse(v, &ix->ci, &err) != SIPAS_OK) {
+        cli_error("--ci: %s (logit, wilson, beta, mean or asin)", err.message);
+        return CLI_EXIT_USAGE;
+    }
+    if ((v = cli_value(&a->args, "level"))) {
+        char *end = NULL;
+        errno = 0;
+        ix->level = strtod(v, &end);
+        if (*end != '\0' || !(ix->level > 0 && ix->level < 1)) {
+            cli_error("--level '%s' is not a number between 0 and 1 (e.g. 0.95)", v);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    static const char *const lonely[] = {"fail", "remove", "certainty", "adjust", "average"};
+    if ((v = cli_value(&a->args, "lonely-psu"))) {
+        if ((code = parse_enum("--lonely-psu", v, lonely, 5, &choice)))
+            return code;
+        ix->lonely_psu = (sipas_lonely_psu)choice;
+    }
+    static const char *const scorings[] = {"satisfied_share", "percent_to_max", "nps"};
+    if ((v = cli_value(&a->args, "scoring"))) {
+        if ((code = parse_enum("--scoring", v, scorings, 3, &choice)))
+            return code;
+        ix->scoring_set = true;
+        ix->scoring = (sipas_scoring)choice;
+    }
+    static const char *const langs[] = {"vi", "en"};
+    if ((v = cli_value(&a->args, "lang"))) {
+        if ((code = parse_enum("--lang", v, langs, 2, &choice)))
+            return code;
+        a->lang = langs[choice];
+    }
+    static const char *const formats[] = {"table", "csv", "json"};
+    if ((v = cli_value(&a->args, "format"))) {
+        if ((code = parse_enum("--format", v, formats, 3, &choice)))
+            return code;
+        a->format = (output_format)choice;
+    }
+    /* --by a,b --by c: one list */
+    const char *const *values;
+    size_t n = cli_values(&a->args, "by", &values);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += strlen(values[i]) + 1;
+    if ((a->by_storage = malloc(total + 1)) == NULL) {
+        cli_error("out of memory");
+        return CLI_EXIT_FAILURE;
+    }
+    char *p = a->by_storage;
+    for (size_t i = 0; i < n; i++) {
+        strcpy(p, values[i]);
+        for (char *tok = strtok(p, ","); tok; tok = strtok(NULL, ",")) {
+            while (*tok == ' ')
+                tok++;
+            if (*tok == '\0')
+                continue;
+            if (a->nby == sizeof a->by / sizeof a->by[0]) {
+                cli_error("--by: too many columns");
+                return CLI_EXIT_USAGE;
+            }
+            a->by[a->nby++] = tok;
+        }
+        p += strlen(values[i]) + 1;
+    }
+    ix->by = a->by;
+    ix->nby = a->nby;
+    n = cli_values(&a->args, "where", &values);
+    for (size_t i = 0; i < n; i++) {
+        if (sipas_condition_parse(values[i], &a->conditions[a->nconditions], &err) != SIPAS_OK) {
+            cli_error("--where: %s", err.message);
+            return CLI_EXIT_USAGE;
+        }
+        a->filters[a->nconditions] = a->conditions[a->nconditions].filter;
+        a->nconditions++;
+    }
+    if ((v = cli_value(&a->args, "wave"))) {
+        int64_t year;
+        if (!cli_int("--wave", v, 1990, 2100, &year))
+            return CLI_EXIT_USAGE;
+        char cond[64];
+        snprintf(cond, sizeof cond, "wave=%lld", (long long)year);
+        if (sipas_condition_parse(cond, &a->conditions[a->nconditions], &err) != SIPAS_OK)
+            return cli_fail(&err);
+        a->filters[a->nconditions] = a->conditions[a->nconditions].filter;
+        a->nconditions++;
+    }
+    ix->where = a->filters;
+    ix->nwhere = a->nconditions;
+    if (sipas_instrument_find(cli_surveys_dir(&a->args), form, &a->inst, &err) != SIPAS_OK)
+        return cli_fail(&err);
+    if (cli_value(&a->args, "wave")) {
+        /* the wave column may have another name in this instrument */
+        for (size_t k = 0; k < a->inst->nitems; k++)
+            if (a->inst->items[k].role == SIPAS_ROLE_WAVE)
+                a->filters[a->nconditions - 1].column = a->inst->items[k].name;
+    }
+    if (sipas_store_open(cli_db_path(&a->args), SIPAS_STORE_READ_ONLY, &a->store, &err) != SIPAS_OK ||
+        sipas_dataset_load(a->store, a->inst, &a->data, &err) != SIPAS_OK)
+        return cli_fail(&err);
+    if ((v = cli_value(&a->args, "out")) && (a->out = fopen(v, "w")) == NULL) {
+        a->out = stdout;
+        cli_error("cannot write '%s': %s", v, strerror(errno));
+        return CLI_EXIT_FAILURE;
+    }
+    return CLI_EXIT_OK;
+}
+
+void analysis_close(analysis *a)
+{
+    if (a->out && a->out != stdout)
+        fclose(a->out);
+    sipas_dataset_free(a->data);
+    sipas_store_close(a->store);
+    sipas_instrument_free(a->inst);
+    for (size_t i = 0; i < a->nconditions; i++)
+        sipas_condition_release(&a->conditions[i]);
+    free(a->by_storage);
+    cli_args_free(&a->args);
+}
+
+const char *analysis_domain_label(const analysis *a, const char *column, const char *code)
+{
+    return sipas_index_domain_label(a->data, column, code, a->lang);
+}
+
+const char *analysis_percent(const analysis *a, double p, char *buf, size_t size)
+{
+    if (isnan(p)) {
+        snprintf(buf, size, "-");
+        return buf;
+    }
+    snprintf(buf, size, "%.2f%%", 100.0 * p);
+    if (strcmp(a->lang, "vi") == 0)
+        for (char *c = buf; *c; c++)
+            if (*c == '.')
+                *c = ',';
+    return buf;
+}

@@ -1,0 +1,66 @@
+/* analyze/analyze.h - the commands of sipas-analyze and what they share. */
+#ifndef SIPAS_ANALYZE_H
+#define SIPAS_ANALYZE_H
+
+#include <stdio.h>
+
+#include "cli.h"
+#include "sipas/dataset.h"
+#include "sipas/index.h"
+#include "sipas/instrument.h"
+#include "sipas/store.h"
+
+int analyze_index(int argc, char **argv);
+int analyze_change(int argc, char **argv);
+int analyze_trend(int argc, char **argv);
+int analyze_rank(int argc, char **argv);
+
+typedef enum { OUTPUT_TABLE = 0, OUTPUT_CSV, OUTPUT_JSON } output_format;
+
+/* Options every analysis command takes; ANALYSIS_OPTIONS is spliced into each command's table. */
+#define ANALYSIS_OPTIONS \
+    {"form", "ID", "the instrument (a folder under the surveys directory)", false}, \
+    {"by", "COLS", "domains: comma-separated columns (district, respondent_type, wave, ...)", true}, \
+    {"where", "COND", "keep a domain: COL=V, COL!=V, COL>=V, 'COL in A,B' (repeatable, all hold)", true}, \
+    {"wave", "YEAR", "shorthand for --where wave=YEAR", false}, \
+    {"ci", "METHOD", "interval: logit (default), wilson, beta, mean, asin", false}, \
+    {"level", "L", "confidence level (default 0.95)", false}, \
+    {"lonely-psu", "RULE", "stratum with one PSU: fail (default), remove, certainty, adjust, average", false}, \
+    {"scoring", "RULE", "score every criterion: satisfied_share, percent_to_max or nps", false}, \
+    {"lang", "LANG", "labels: vi (default) or en", false}, \
+    {"format", "FMT", "table (default), csv or json", false}, \
+    {"out", "FILE", "write to FILE instead of standard output", false}, \
+    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false}, \
+    {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false}, \
+    {"help", NULL, "show this help", false}
+
+/* Everything an analysis command has open. */
+typedef struct analysis {
+    cli_args args;
+    sipas_store *store;
+    sipas_instrument *inst;
+    sipas_dataset *data;
+    sipas_condition conditions[CLI_MAX_VALUES + 1];
+    size_t nconditions;
+    sipas_filter filters[CLI_MAX_VALUES + 1];
+    char *by_storage;
+    const char *by[64];
+    size_t nby;
+    sipas_index_options index;
+    const char *lang;
+    output_format format;
+    FILE *out;
+} analysis;
+
+/* Parses options, opens the store, loads the instrument and the data. Returns CLI_EXIT_OK, or
+ * the exit code after printing the problem; *help is set when --help was printed. */
+int analysis_open(analysis *a, int argc, char **argv, const cli_option *options, size_t noptions,
+                  const char *usage_line, const char *description, bool *help);
+void analysis_close(analysis *a);
+
+/* Label of a by-column code in the analysis language. */
+const char *analysis_domain_label(const analysis *a, const char *column, const char *code);
+/* "87,07%" (vi) or "87.07%" (en) of a proportion; "-" for NaN. buf >= 32 bytes. */
+const char *analysis_percent(const analysis *a, double p, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,203 @@
+/* sipas-analyze index: the satisfaction index table. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "output.h"
+#include "sipas/csv_writer.h"
+
+static const cli_option index_options[] = {
+    {"level-of", "LEVELS", "rows to show: overall,element,criterion (default: all)", false},
+    ANALYSIS_OPTIONS,
+};
+
+static bool row_wanted(const sipas_index_row *row, const char *levels)
+{
+    return levels == NULL || strstr(levels, sipas_index_level_name(row->level)) != NULL;
+}
+
+static void write_table(analysis *a, const sipas_index_result *r, const char *levels)
+{
+    FILE *out = a->out;
+    bool vi = strcmp(a->lang, "vi") == 0;
+    char lo[32], hi[32], est[32];
+    fprintf(out, "%s: %s %s\n", a->inst->form_id, vi ? a->inst->title_vi : a->inst->title_en,
+            vi ? "— chỉ số hài lòng" : "— satisfaction index");
+    fprintf(out, vi ? "Khoảng tin cậy %s %g%%; %zu phiếu, %zu tầng, %zu đơn vị mẫu cấp 1\n"
+                    : "%s interval at %g%%; %zu respondents, %zu strata, %zu primary sampling units\n",
+            sipas_ci_method_name(r->ci), 100 * r->level, r->design_rows, r->nstrata, r->npsu);
+    if (r->wave_added)
+        fprintf(out, vi ? "(theo từng đợt khảo sát: dữ liệu có nhiều đợt)\n"
+                        : "(by wave: the store holds several waves)\n");
+    fputc('\n', out);
+    for (size_t b = 0; b < r->nby; b++)
+        output_padded(out, r->by[b], b == 0 && strcmp(r->by[b], "wave") == 0 ? 6 : 18);
+    output_padded(out, vi ? "chỉ tiêu" : "measure", 46);
+    fprintf(out, "%7s %9s  %-19s %6s %6s  %s\n", "n", vi ? "chỉ số" : "index",
+            vi ? "khoảng tin cậy" : "confidence interval", "SE", "deff", vi ? "cờ" : "flags");
+    for (size_t i = 0; i < r->nrows; i++) {
+        const sipas_index_row *row = &r->rows[i];
+        if (!row_wanted(row, levels))
+            continue;
+        const sipas_index_domain *dom = &r->domains[row->domain];
+        for (size_t b = 0; b < r->nby; b++)
+            output_padded(out, analysis_domain_label(a, r->by[b], dom->values[b]),
+                          b == 0 && strcmp(r->by[b], "wave") == 0 ? 6 : 18);
+        char label[256];
+        const char *text = vi ? row->label_vi : row->label_en;
+        snprintf(label, sizeof label, "%s%s %s", row->level == SIPAS_LEVEL_CRITERION ? "    " :
+                 row->level == SIPAS_LEVEL_ELEMENT ? "  " : "", row->name, text ? text : "");
+        output_padded(out, label, 46);
+        bool nps = row->scoring == SIPAS_SCORING_NPS;
+        if (nps) {
+            snprintf(est, sizeof est, "%+.1f", 100 * row->estimate);
+            snprintf(lo, sizeof lo, "%+.1f", 100 * row->ci_low);
+            snprintf(hi, sizeof hi, "%+.1f", 100 * row->ci_high);
+        } else {
+            analysis_percent(a, row->estimate, est, sizeof est);
+            analysis_percent(a, row->ci_low, lo, sizeof lo);
+            analysis_percent(a, row->ci_high, hi, sizeof hi);
+        }
+        char ci[96], se[32], deff[32];
+        snprintf(ci, sizeof ci, "%s – %s", lo, hi);
+        snprintf(se, sizeof se, isnan(row->se) ? "-" : "%.2f", 100 * row->se);
+        snprintf(deff, sizeof deff, isnan(row->deff) ? "-" : "%.2f", row->deff);
+        if (vi) {
+            output_decimal_comma(se);
+            output_decimal_comma(deff);
+        }
+        fprintf(out, "%7zu %9s  ", row->n, est);
+        output_padded(out, ci, 19);
+        fprintf(out, " %6s %6s  %s\n", se, deff, output_flags(row->flags, nps));
+    }
+    fprintf(out, vi ? "\nSE: sai số chuẩn, điểm phần trăm. Cờ theo chuẩn trình bày NCHS 2017: "
+                      "suppress = nên ẩn, few_df = ít bậc tự do.\n"
+                    : "\nSE: standard error in percentage points. Flags follow the NCHS 2017 "
+                      "presentation standards: suppress = do not publish, few_df = review.\n");
+}
+
+static const char *const csv_fixed[] = {
+    "measure", "level", "label", "scoring", "n", "estimate", "se", "ci_low", "ci_high", "ci_method",
+    "df", "deff", "kish_deff", "n_eff", "n_empty", "n_dont_know", "n_not_applicable", "n_refused",
+    "flags",
+};
+
+static void write_csv(analysis *a, const sipas_index_result *r, const char *levels)
+{
+    FILE *out = a->out;
+    for (size_t b = 0; b < r->nby; b++)
+        fprintf(out, "%s,", r->by[b]);
+    for (size_t c = 0; c < sizeof csv_fixed / sizeof csv_fixed[0]; c++)
+        fprintf(out, "%s%c", csv_fixed[c], c + 1 < sizeof csv_fixed / sizeof csv_fixed[0] ? ',' : '\n');
+    bool vi = strcmp(a->lang, "vi") == 0;
+    for (size_t i = 0; i < r->nrows; i++) {
+        const sipas_index_row *row = &r->rows[i];
+        if (!row_wanted(row, levels))
+            continue;
+        for (size_t b = 0; b < r->nby; b++) {
+            const char *code = r->domains[row->domain].values[b];
+            sipas_csv_write_field(out, code, strlen(code), ',');
+            fputc(',', out);
+        }
+        const char *label = vi ? row->label_vi : row->label_en;
+        fprintf(out, "%s,%s,", row->name, sipas_index_level_name(row->level));
+        sipas_csv_write_field(out, label ? label : "", label ? strlen(label) : 0, ',');
+        fprintf(out, ",%s,%zu,", sipas_scoring_name(row->scoring), row->n);
+        const double v[] = {row->estimate, row->se, row->ci_low, row->ci_high};
+        for (size_t k = 0; k < 4; k++)
+            output_csv_number(out, v[k]);
+        fprintf(out, "%s,", sipas_ci_method_name(row->ci_method));
+        const double w[] = {row->df, row->deff, row->kish_deff, row->n_eff};
+        for (size_t k = 0; k < 4; k++)
+            output_csv_number(out, w[k]);
+        fprintf(out, "%zu,%zu,%zu,%zu,%s\n", row->n_missing[0], row->n_missing[SIPAS_MISSING_DONT_KNOW],
+                row->n_missing[SIPAS_MISSING_NOT_APPLICABLE], row->n_missing[SIPAS_MISSING_REFUSED],
+                output_flag_names(row->flags));
+    }
+}
+
+static void write_json(analysis *a, const sipas_index_result *r, const char *levels)
+{
+    FILE *out = a->out;
+    bool vi = strcmp(a->lang, "vi") == 0;
+    fprintf(out, "{\"form\":");
+    output_json_string(out, a->inst->form_id);
+    fprintf(out, ",\"instrument_version\":");
+    output_json_string(out, a->inst->version);
+    fprintf(out, ",\"ci_method\":\"%s\",\"level\":%.17g,\"respondents\":%zu,\"strata\":%zu,"
+            "\"psus\":%zu,\"by\":[", sipas_ci_method_name(r->ci), r->level, r->design_rows,
+            r->nstrata, r->npsu);
+    for (size_t b = 0; b < r->nby; b++) {
+        if (b)
+            fputc(',', out);
+        output_json_string(out, r->by[b]);
+    }
+    fprintf(out, "],\"rows\":[");
+    bool first = true;
+    for (size_t i = 0; i < r->nrows; i++) {
+        const sipas_index_row *row = &r->rows[i];
+        if (!row_wanted(row, levels))
+            continue;
+        fprintf(out, "%s\n{", first ? "" : ",");
+        first = false;
+        for (size_t b = 0; b < r->nby; b++) {
+            output_json_string(out, r->by[b]);
+            fputc(':', out);
+            output_json_string(out, r->domains[row->domain].values[b]);
+            fputc(',', out);
+        }
+        fprintf(out, "\"measure\":");
+        output_json_string(out, row->name);
+        fprintf(out, ",\"level\":\"%s\",\"label\":", sipas_index_level_name(row->level));
+        output_json_string(out, vi ? row->label_vi : row->label_en);
+        fprintf(out, ",\"scoring\":\"%s\",\"n\":%zu", sipas_scoring_name(row->scoring), row->n);
+        const char *names[] = {"estimate", "se", "ci_low", "ci_high", "df", "deff", "kish_deff", "n_eff"};
+        const double v[] = {row->estimate, row->se, row->ci_low, row->ci_high, row->df, row->deff,
+                            row->kish_deff, row->n_eff};
+        for (size_t k = 0; k < 8; k++) {
+            fprintf(out, ",\"%s\":", names[k]);
+            output_json_number(out, v[k]);
+        }
+        fprintf(out, ",\"ci_method\":\"%s\",\"missing\":{\"empty\":%zu,\"dont_know\":%zu,"
+                "\"not_applicable\":%zu,\"refused\":%zu},\"flags\":\"%s\"}",
+                sipas_ci_method_name(row->ci_method), row->n_missing[0],
+                row->n_missing[SIPAS_MISSING_DONT_KNOW], row->n_missing[SIPAS_MISSING_NOT_APPLICABLE],
+                row->n_missing[SIPAS_MISSING_REFUSED], output_flag_names(row->flags));
+    }
+    fprintf(out, "\n]}\n");
+}
+
+int analyze_index(int argc, char **argv)
+{
+    analysis a;
+    bool help;
+    int code = analysis_open(&a, argc, argv, index_options, sizeof index_options / sizeof index_options[0],
+                             "index --form ID [--by COLS] [--where COND] [options]",
+                             "Criterion, element and overall satisfaction indices with design-based "
+                             "standard errors,\nconfidence intervals, design effects and NCHS flags, "
+                             "by domain. See docs/methodology.md.", &help);
+    if (code != CLI_EXIT_OK || help) {
+        analysis_close(&a);
+        return code;
+    }
+    const char *levels = cli_value(&a.args, "level-of");
+    sipas_index_result *r = NULL;
+    sipas_error err = {0};
+    if (sipas_index_compute(a.data, &a.index, &r, &err) != SIPAS_OK) {
+        code = cli_fail(&err);
+    } else {
+        switch (a.format) {
+        case OUTPUT_TABLE: write_table(&a, r, levels); break;
+        case OUTPUT_CSV: write_csv(&a, r, levels); break;
+        case OUTPUT_JSON: write_json(&a, r, levels); break;
+        }
+        if (ferror(a.out)) {
+            cli_error("cannot write the output");
+            code = CLI_EXIT_FAILURE;
+        }
+    }
+    sipas_index_result_free(r);
+    analysis_close(&a);
+    return code;
+}

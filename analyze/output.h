@@ -1,0 +1,24 @@
+/* analyze/output.h - formatting shared by the analysis commands' table, CSV and JSON output. */
+#ifndef SIPAS_ANALYZE_OUTPUT_H
+#define SIPAS_ANALYZE_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Writes s left-aligned in `width` terminal columns (UTF-8 code points, NFC text), cut with "…"
+ * when longer, then one space. */
+void output_padded(FILE *out, const char *s, size_t width);
+/* Replaces '.' by ',' in place (Vietnamese number format). */
+void output_decimal_comma(char *s);
+/* A number at full precision followed by ','; empty for NaN (R reads it as NA). */
+void output_csv_number(FILE *out, double v);
+/* A JSON number at full precision, or null for NaN/Inf. */
+void output_json_number(FILE *out, double v);
+/* A JSON string with escapes; null for NULL. */
+void output_json_string(FILE *out, const char *s);
+/* "suppress", "suppress few_df", "few_df" or "" for a row's NCHS bits. */
+const char *output_flags(unsigned flags, bool nps);
+/* The set bits' names joined by '|' ("small_n_eff|few_df"), or "". Static buffer. */
+const char *output_flag_names(unsigned flags);
+
+#endif
