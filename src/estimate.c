@@ -1,6 +1,7 @@
 /* estimate.c - design-based estimation (see include/sipas/estimate.h and docs/methodology.md). */
 #include "sipas/estimate.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -474,6 +475,25 @@ static sipas_status t_quantile(double prob, double df, double *out, sipas_error 
     return SIPAS_OK;
 }
 
+/* GSL's gsl_cdf_beta_Pinv gives up (NaN) for large shapes, e.g. (1539.5, 183.8), which an
+ * n_eff of 1700 produces; its CDF stays accurate there, so invert the CDF by bisection, which
+ * halves [lo, hi] until it is as narrow as doubles allow. */
+static double beta_quantile_bisect(double prob, double a, double b)
+{
+    double lo = 0, hi = 1;
+    for (int i = 0; i < 200 && hi - lo > 4 * DBL_EPSILON * hi; i++) {
+        double mid = 0.5 * (lo + hi);
+        double cdf = gsl_cdf_beta_P(mid, a, b);
+        if (isnan(cdf))
+            return NAN;
+        if (cdf < prob)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
 static sipas_status beta_quantile(double prob, double a, double b, double *out,
                                   sipas_error *err)
 {
@@ -488,6 +508,8 @@ static sipas_status beta_quantile(double prob, double a, double b, double *out,
         return SIPAS_OK;
     }
     double q = gsl_cdf_beta_Pinv(prob, a, b);
+    if (isnan(q))
+        q = beta_quantile_bisect(prob, a, b);
     if (isnan(q))
         return sipas_error_set(err, SIPAS_ERR_MATH,
                                "beta quantile of %g with shapes %g, %g failed", prob, a, b);
