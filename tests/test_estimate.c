@@ -725,6 +725,22 @@ static void test_intervals_without_df(void **state)
     assert_float_equal(lo, 0, 0);
 }
 
+/* Korn-Graubard with large shapes, where gsl_cdf_beta_Pinv alone returns NaN: p = 0.89,
+ * V = p(1-p)/1700, n = 2000, df = 40. R: n_eff 1600.686, qbeta bounds below, from
+ *   ne <- 1700 * (qt(.025, 1999) / qt(.025, 40))^2
+ *   sprintf("%.17g", c(qbeta(.025, ne * .89, ne * .11 + 1), qbeta(.975, ne * .89 + 1, ne * .11))) */
+static void test_beta_large_shapes(void **state)
+{
+    (void)state;
+    double lo, hi, p = 0.89;
+    sipas_error err = {0};
+    assert_int_equal(sipas_ci_proportion(SIPAS_CI_BETA, p, p * (1 - p) / 1700, 40, 0.95, 2000,
+                                         &lo, &hi, &err),
+                     SIPAS_OK);
+    expect_close(lo, 0.87363873946710957, 1e-9, "beta lower", "large shapes");
+    expect_close(hi, 0.90491450799146678, 1e-9, "beta upper", "large shapes");
+}
+
 static void test_nchs_and_kish(void **state)
 {
     (void)state;
@@ -872,6 +888,7 @@ int main(void)
         cmocka_unit_test(test_fpc_fraction_equals_count),
         cmocka_unit_test(test_bad_designs),
         cmocka_unit_test(test_intervals_without_df),
+        cmocka_unit_test(test_beta_large_shapes),
         cmocka_unit_test(test_nchs_and_kish),
         cmocka_unit_test(test_nested_composite),
         cmocka_unit_test(test_speed),
