@@ -37,6 +37,8 @@ typedef struct import_ctx {
     size_t problems_len;
     int64_t rows_read, rows_rejected;
     bool header_failed;
+    char sha256[SIPAS_SHA256_HEX_LEN + 1]; /* of the bytes read */
+    const sipas_choice ***by_code; /* per item: choice of each small integer code, for speed */
 } import_ctx;
 
 sipas_status sipas_import_hash_file(const char *path, char sha256[65], sipas_error *err)
@@ -246,6 +248,51 @@ static bool parse_integer(const char *s, size_t len, int64_t *out)
     return true;
 }
 
+#define SMALL_CODES 128
+
+/* Criteria hold small integer codes in nearly every cell of a large batch: a table from code to
+ * choice answers them without the general code-or-label match. */
+static sipas_status build_code_tables(import_ctx *c, sipas_error *err)
+{
+    const sipas_instrument *inst = c->inst;
+    c->by_code = calloc(inst->nitems, sizeof *c->by_code);
+    if (c->by_code == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < inst->nitems; k++) {
+        const sipas_choice_list *list = inst->items[k].list;
+        if (list == NULL || inst->items[k].personal)
+            continue;
+        const sipas_choice **table = calloc(SMALL_CODES, sizeof *table);
+        if (table == NULL)
+            return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        c->by_code[k] = table;
+        for (size_t i = 0; i < list->nchoices; i++) {
+            const sipas_choice *ch = &list->choices[i];
+            char canonical[24];
+            /* only codes written exactly as their decimal value ("7", not "07") */
+            if (ch->has_value && ch->value >= 0 && ch->value < SMALL_CODES &&
+                snprintf(canonical, sizeof canonical, "%ld", ch->value) > 0 &&
+                strcmp(canonical, ch->name) == 0)
+                table[ch->value] = ch;
+        }
+    }
+    return SIPAS_OK;
+}
+
+static const sipas_choice *match_choice(const import_ctx *c, size_t k, const char *s, size_t len)
+{
+    const sipas_choice *const *table = c->by_code[k];
+    if (table && len >= 1 && len <= 3) {
+        int v = 0;
+        size_t i = 0;
+        while (i < len && s[i] >= '0' && s[i] <= '9' && !(i == 0 && s[0] == '0' && len > 1))
+            v = v * 10 + (s[i++] - '0');
+        if (i == len && v < SMALL_CODES && table[v])
+            return table[v];
+    }
+    return sipas_choice_list_match(c->inst->items[k].list, s, len);
+}
+
 /* Validates one cell into c->values[k]; reports problems. Returns false when the cell is bad. */
 static bool read_cell(import_ctx *c, size_t row, size_t k, const char *raw, size_t raw_len)
 {
@@ -288,7 +335,7 @@ static bool read_cell(import_ctx *c, size_t row, size_t k, const char *raw, size
     bool decimal_comma = sipas_csv_reader_delimiter(c->reader) != ',';
     switch (it->type) {
     case SIPAS_TYPE_SELECT_ONE: {
-        const sipas_choice *ch = sipas_choice_list_match(it->list, s, len);
+        const sipas_choice *ch = match_choice(c, k, s, len);
         if (ch == NULL) {
             row_problem(c, row, it->name, "'%.*s' is not a code or label of list '%s'",
                         (int)(len > 80 ? 80 : len), s, it->list->name);
@@ -401,6 +448,10 @@ static void import_ctx_release(import_ctx *c)
     free(c->item_of_field);
     free(c->values);
     free(c->hashes);
+    if (c->by_code)
+        for (size_t k = 0; k < c->inst->nitems; k++)
+            free((void *)c->by_code[k]);
+    free(c->by_code);
     if (c->rejects)
         fclose(c->rejects);
 }
@@ -416,7 +467,10 @@ static sipas_status read_batch_file(import_ctx *c, const char *path, sipas_error
     sipas_status st = buf ? SIPAS_OK : sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     uint64_t done = 0;
     size_t n;
+    sipas_sha256 hash;
+    sipas_sha256_init(&hash);
     while (st == SIPAS_OK && (n = fread(buf, 1, READ_CHUNK, f)) > 0) {
+        sipas_sha256_update(&hash, buf, n);
         if (c->opt->stop_flag && *c->opt->stop_flag) {
             st = sipas_error_set(err, SIPAS_ERR_INTERRUPTED, "%s: interrupted; nothing was stored",
                                  c->name);
@@ -431,6 +485,8 @@ static sipas_status read_batch_file(import_ctx *c, const char *path, sipas_error
         st = sipas_error_set(err, SIPAS_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
     if (st == SIPAS_OK)
         st = sipas_csv_reader_finish(c->reader, err);
+    if (st == SIPAS_OK)
+        sipas_sha256_hex(&hash, c->sha256);
     free(buf);
     fclose(f);
     return st;
@@ -446,8 +502,18 @@ sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst
     c.name = opt->display_name ? opt->display_name : path;
     memset(result, 0, sizeof *result);
 
-    sipas_status st = sipas_import_hash_file(path, result->sha256, err);
+    /* One reading pass hashes and imports. The hash is needed first only when the file may
+     * repeat a stored batch (one of the same size exists): a repeat is then refused, or with
+     * --replace the earlier batch removed, before its respondent ids come again. */
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return sipas_error_set(err, SIPAS_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+    bool same_size = false;
+    sipas_status st = sipas_store_has_batch_of_size(store, inst->form_id, (int64_t)sb.st_size,
+                                                    &same_size, err);
     if (st != SIPAS_OK)
+        return st;
+    if (same_size && (st = sipas_import_hash_file(path, result->sha256, err)) != SIPAS_OK)
         return st;
     if (opt->rejects_path)
         remove(opt->rejects_path); /* a rejects file from an earlier run would mislead */
@@ -462,12 +528,16 @@ sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst
             c.wave_item = (int)k;
     if ((st = sipas_store_personal_key(store, c.personal_key, err)) != SIPAS_OK)
         goto done;
-    if ((st = sipas_store_batch_begin(store, inst, c.name, result->sha256, opt->wave,
-                                      opt->replace, &c.batch, err)) != SIPAS_OK)
+    if ((st = build_code_tables(&c, err)) != SIPAS_OK)
+        goto done;
+    if ((st = sipas_store_batch_begin(store, inst, c.name, (int64_t)sb.st_size,
+                                      same_size ? result->sha256 : NULL, opt->wave, opt->replace,
+                                      &c.batch, err)) != SIPAS_OK)
         goto done;
     if ((st = sipas_csv_reader_new(NULL, c.name, on_row, &c, &c.reader, err)) != SIPAS_OK)
         goto done;
     st = read_batch_file(&c, path, err);
+    memcpy(result->sha256, c.sha256, sizeof c.sha256);
     result->delimiter = sipas_csv_reader_delimiter(c.reader);
     result->rows_read = c.rows_read;
     result->rows_rejected = c.rows_rejected;
@@ -497,8 +567,9 @@ sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst
     }
     result->rows_stored = c.rows_read - c.rows_rejected;
     if (opt->dry_run)
-        goto done;
-    st = sipas_store_batch_commit(c.batch, c.rows_read, c.rows_rejected, &result->batch_id, err);
+        goto done; /* a repeated file was refused at the start already */
+    st = sipas_store_batch_commit(c.batch, same_size ? NULL : c.sha256, c.rows_read,
+                                  c.rows_rejected, &result->batch_id, err);
     c.batch = NULL;
 done:
     sipas_store_batch_abort(c.batch);

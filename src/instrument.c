@@ -947,7 +947,7 @@ const sipas_choice *sipas_choice_list_match(const sipas_choice_list *list, const
     /* Codes first: they are what data files mostly hold, and need no allocation. */
     for (size_t c = 0; c < list->nchoices; c++) {
         const char *code = list->choices[c].name;
-        if (strlen(code) == n && memcmp(code, t, n) == 0)
+        if (code[0] == t[0] && strlen(code) == n && memcmp(code, t, n) == 0)
             return &list->choices[c];
     }
     char *key = sipas_text_key(t, n, NULL);

@@ -3,8 +3,8 @@
  * One file (default sipas.db) that people also open with sqlite3, R (DBI) or a spreadsheet:
  *   instruments, items, choices, elements  every registered instrument version, with value labels
  *   batches                                every imported file: name, SHA-256, counts, time
- *   responses_<form_id>                    one row per respondent, one typed column per item,
- *                                          plus batch_id, instrument_id and source_row
+ *   responses_<form_id>                    one row per respondent (respondent id UNIQUE), one
+ *                                          typed column per item, plus batch_id and source_row
  *   <form_id>_vi, <form_id>_en             views showing labels instead of codes
  * The schema version is PRAGMA user_version, upgraded by migrations on open. Foreign keys are on,
  * the journal is WAL. A batch is one transaction: an error, an interrupt or a killed process
@@ -71,14 +71,24 @@ typedef struct sipas_value {
 
 typedef struct sipas_store_batch sipas_store_batch;
 
+/* Whether a stored batch of the form has a file of exactly that many bytes: when none has, the
+ * new file cannot repeat one, and its hash can be computed while it is imported. */
+sipas_status sipas_store_has_batch_of_size(sipas_store *store, const char *form_id,
+                                           int64_t content_bytes, bool *found, sipas_error *err);
+
 /* Starts a batch for inst (registered first if needed): opens the transaction and prepares the
- * insert. A file whose content hash is already stored for the form is a conflict unless replace
- * is set, in which case the earlier batch and its responses are removed inside this transaction.
- * file_name is recorded as given. */
+ * insert. content_bytes is the file's size. When content_sha256 is given, a file with that content already stored for the form is
+ * a conflict unless replace is set, in which case the earlier batch and its responses are
+ * removed inside this transaction. content_sha256 may be NULL when the hash is only known at the
+ * end of a single reading pass: give it to sipas_store_batch_commit. file_name is recorded. */
 sipas_status sipas_store_batch_begin(sipas_store *store, const sipas_instrument *inst,
-                                     const char *file_name, const char *content_sha256,
-                                     int64_t wave, bool replace, sipas_store_batch **out,
-                                     sipas_error *err);
+                                     const char *file_name, int64_t content_bytes,
+                                     const char *content_sha256, int64_t wave, bool replace,
+                                     sipas_store_batch **out, sipas_error *err);
+
+/* SIPAS_ERR_CONFLICT naming the earlier batch when another batch of the form has this content. */
+sipas_status sipas_store_batch_check_hash(sipas_store_batch *batch, const char *content_sha256,
+                                          sipas_error *err);
 
 /* Inserts one respondent: values[j] for inst->items[j] (personal items are hashed by the caller
  * or NULL). source_row is the row of the file. A respondent id already stored is reported as
@@ -87,9 +97,11 @@ sipas_status sipas_store_batch_begin(sipas_store *store, const sipas_instrument 
 sipas_status sipas_store_batch_insert(sipas_store_batch *batch, const sipas_value *values,
                                       int64_t source_row, sipas_error *err);
 
-/* Records the counts and commits. Frees batch whatever the outcome. *batch_id may be NULL. */
-sipas_status sipas_store_batch_commit(sipas_store_batch *batch, int64_t rows_read,
-                                      int64_t rows_rejected, int64_t *batch_id,
+/* Records the counts and the content hash (NULL: the one given to begin), refuses a hash that
+ * another batch of the form has, and commits. Frees batch whatever the outcome. *batch_id may
+ * be NULL. */
+sipas_status sipas_store_batch_commit(sipas_store_batch *batch, const char *content_sha256,
+                                      int64_t rows_read, int64_t rows_rejected, int64_t *batch_id,
                                       sipas_error *err);
 
 /* Rolls back and frees (NULL is a no-op). */
@@ -123,8 +135,8 @@ typedef struct sipas_filter {
 
 /* Streams responses_<form_id> rows that pass every filter (and batch_id when > 0), in storage
  * order, calling row_fn with one value per requested column (kind NULL for SQL NULL; TEXT
- * pointers valid only during the call). Columns may be any item name or batch_id, source_row,
- * instrument_id; an unknown column is SIPAS_ERR_NOT_FOUND naming it. */
+ * pointers valid only during the call). Columns may be any item name, batch_id or source_row;
+ * an unknown column is SIPAS_ERR_NOT_FOUND naming it. */
 typedef sipas_status (*sipas_store_row_fn)(void *ctx, const sipas_value *values,
                                            sipas_error *err);
 sipas_status sipas_store_query_responses(sipas_store *store, const char *form_id,
