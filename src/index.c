@@ -827,13 +827,15 @@ static sipas_status name_lonely_stratum(const work *w, const subdesign *s, sipas
 }
 
 /* Variance, df, CI, flags of an estimate with its scores on the sub-design. */
-static sipas_status finish_row(work *w, const subdesign *s, const double *scores,
+/* mask is the domain the estimate is over: for a criterion its valid answers, so that df, the
+ * strata taking part and n match R's svyciprop on subset(design, valid & domain). */
+static sipas_status finish_row(work *w, const subdesign *s, const double *scores, const bool *mask,
                                double n_for_beta, sipas_index_row *row, sipas_error *err)
 {
-    sipas_status st = sipas_variance(s->prepared, scores, s->in_domain, &row->variance, err);
+    sipas_status st = sipas_variance(s->prepared, scores, mask, &row->variance, err);
     if (st != SIPAS_OK)
         return name_lonely_stratum(w, s, st, err);
-    if ((st = sipas_design_df(s->prepared, s->in_domain, &row->df, err)) != SIPAS_OK)
+    if ((st = sipas_design_df(s->prepared, mask, &row->df, err)) != SIPAS_OK)
         return st;
     row->se = sqrt(row->variance);
     bool nps = row->scoring == SIPAS_SCORING_NPS;
@@ -868,10 +870,57 @@ static void not_estimable(sipas_index_row *row)
     row->flags = SIPAS_NCHS_NO_CI;
 }
 
-static sipas_status estimate_domain(work *w, size_t dom, const subdesign *s, sipas_index_row *rows,
-                                    double *y, double *x, double *z, double *elem_scores,
-                                    double *overall_scores, sipas_error *err)
+/* Scratch space of one domain's estimation, m = rows of its sub-design. */
+typedef struct domain_buffers {
+    double *y, *x, *z;     /* m each */
+    bool *valid;           /* m: in the domain with a valid answer */
+    double *elem_scores;   /* nelements x m */
+    double *overall_scores;/* m */
+    const char *want;      /* copy this measure's scores into want_scores (NULL: none) */
+    double *want_scores;   /* m */
+} domain_buffers;
+
+static void domain_buffers_release(domain_buffers *b)
 {
+    free(b->y);
+    free(b->x);
+    free(b->z);
+    free(b->valid);
+    free(b->elem_scores);
+    free(b->overall_scores);
+    free(b->want_scores);
+    b->y = b->x = b->z = b->elem_scores = b->overall_scores = b->want_scores = NULL;
+    b->valid = NULL;
+}
+
+static sipas_status domain_buffers_alloc(domain_buffers *b, size_t m, size_t nelements,
+                                         sipas_error *err)
+{
+    domain_buffers_release(b);
+    size_t n = m ? m : 1;
+    b->y = malloc(n * sizeof *b->y);
+    b->x = malloc(n * sizeof *b->x);
+    b->z = malloc(n * sizeof *b->z);
+    b->valid = malloc(n * sizeof *b->valid);
+    b->elem_scores = malloc((nelements ? nelements : 1) * n * sizeof *b->elem_scores);
+    b->overall_scores = malloc(n * sizeof *b->overall_scores);
+    b->want_scores = calloc(n, sizeof *b->want_scores);
+    if (!b->y || !b->x || !b->z || !b->valid || !b->elem_scores || !b->overall_scores || !b->want_scores)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    return SIPAS_OK;
+}
+
+static void keep_scores(domain_buffers *b, const char *name, const double *scores, size_t m)
+{
+    if (b->want && strcmp(b->want, name) == 0)
+        memcpy(b->want_scores, scores, m * sizeof *scores);
+}
+
+static sipas_status estimate_domain(work *w, size_t dom, const subdesign *s, sipas_index_row *rows,
+                                    domain_buffers *b, sipas_error *err)
+{
+    double *y = b->y, *x = b->x, *z = b->z, *elem_scores = b->elem_scores,
+           *overall_scores = b->overall_scores;
     const sipas_instrument *inst = w->data->inst;
     size_t m = s->m, ne = inst->nelements;
     sipas_status st = SIPAS_OK;
@@ -931,6 +980,7 @@ static sipas_status estimate_domain(work *w, size_t dom, const subdesign *s, sip
                 sipas_missing_kind kind = score_row(sc, code, &y[i], &x[i]);
                 if (s->in_domain[i] && x[i] == 0)
                     crow->n_missing[isnan(code) ? 0 : kind]++;
+                b->valid[i] = s->in_domain[i] && x[i] != 0 && s->weight[i] > 0;
             }
             sipas_ratio ratio;
             sipas_error ratio_err;
@@ -948,9 +998,11 @@ static sipas_status estimate_domain(work *w, size_t dom, const subdesign *s, sip
             }
             crow->estimable = true;
             crow->estimate = ratio.estimate;
-            if ((st = finish_row(w, s, z, (double)ratio.n_domain, crow, err)) != SIPAS_OK)
+            if ((st = finish_row(w, s, z, b->valid, (double)ratio.n_valid, crow, err)) != SIPAS_OK)
                 return st;
-            if ((st = sipas_ratio_deff(s->prepared, y, x, s->in_domain, ratio.estimate,
+            keep_scores(b, crow->name, z, m);
+            /* as svymean(deff=TRUE) on the valid answers of the domain */
+            if ((st = sipas_ratio_deff(s->prepared, y, x, b->valid, ratio.estimate,
                                        crow->variance, false, &crow->deff, err)) != SIPAS_OK ||
                 (st = sipas_kish_deff(s->prepared, x, s->in_domain, &crow->kish_deff, err)) != SIPAS_OK)
                 return st;
@@ -965,7 +1017,8 @@ static sipas_status estimate_domain(work *w, size_t dom, const subdesign *s, sip
             not_estimable(erow);
         } else {
             erow->deff = NAN;
-            if ((st = finish_row(w, s, es, (double)respondents, erow, err)) != SIPAS_OK ||
+            keep_scores(b, erow->name, es, m);
+            if ((st = finish_row(w, s, es, s->in_domain, (double)respondents, erow, err)) != SIPAS_OK ||
                 (st = sipas_kish_deff(s->prepared, NULL, s->in_domain, &erow->kish_deff, err)) != SIPAS_OK)
                 return st;
         }
@@ -987,7 +1040,8 @@ static sipas_status estimate_domain(work *w, size_t dom, const subdesign *s, sip
         return SIPAS_OK;
     }
     overall->deff = NAN;
-    if ((st = finish_row(w, s, overall_scores, (double)respondents, overall, err)) != SIPAS_OK)
+    keep_scores(b, overall->name, overall_scores, m);
+    if ((st = finish_row(w, s, overall_scores, s->in_domain, (double)respondents, overall, err)) != SIPAS_OK)
         return st;
     return sipas_kish_deff(s->prepared, NULL, s->in_domain, &overall->kish_deff, err);
 }
@@ -1003,7 +1057,7 @@ sipas_status sipas_index_compute(const sipas_dataset *data, const sipas_index_op
     work w = {.data = data, .opt = opt, .res = res};
     bool *stratum_used = NULL;
     size_t *psu_map = NULL;
-    double *y = NULL, *x = NULL, *z = NULL, *elem_scores = NULL, *overall_scores = NULL;
+    domain_buffers buf = {0};
     subdesign s = {0};
     sipas_status st = SIPAS_OK;
     if (res == NULL)
@@ -1073,25 +1127,16 @@ sipas_status sipas_index_compute(const sipas_dataset *data, const sipas_index_op
             stratum_used[w.stratum[dom_rows[k]]] = true;
         if ((st = build_subdesign(&w, a, stratum_used, psu_map, &s, err)) != SIPAS_OK)
             break;
-        free(y); free(x); free(z); free(elem_scores); free(overall_scores);
-        y = malloc(s.m * sizeof *y);
-        x = malloc(s.m * sizeof *x);
-        z = malloc(s.m * sizeof *z);
-        elem_scores = malloc((inst->nelements ? inst->nelements : 1) * s.m * sizeof *elem_scores);
-        overall_scores = malloc(s.m * sizeof *overall_scores);
-        if (y == NULL || x == NULL || z == NULL || elem_scores == NULL || overall_scores == NULL) {
-            st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        if ((st = domain_buffers_alloc(&buf, s.m, inst->nelements, err)) != SIPAS_OK)
             break;
-        }
-        st = estimate_domain(&w, a, &s, res->rows + a * per_domain, y, x, z, elem_scores,
-                             overall_scores, err);
+        st = estimate_domain(&w, a, &s, res->rows + a * per_domain, &buf, err);
         subdesign_release(&s);
     }
     free(dom_start);
     free(dom_rows);
 done:
     subdesign_release(&s);
-    free(y); free(x); free(z); free(elem_scores); free(overall_scores);
+    domain_buffers_release(&buf);
     free(stratum_used);
     free(psu_map);
     work_release(&w);
@@ -1100,5 +1145,201 @@ done:
         return st;
     }
     *out = res;
+    return SIPAS_OK;
+}
+
+/* ---- units against their parent ------------------------------------------------------------- */
+
+void sipas_units_result_free(sipas_units_result *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t u = 0; u < r->nunits; u++)
+        free(r->units[u].code);
+    free(r->units);
+    free(r);
+}
+
+static const sipas_index_row *find_measure(const sipas_index_row *rows, size_t nrows,
+                                           const char *measure)
+{
+    for (size_t i = 0; i < nrows; i++)
+        if (strcmp(rows[i].name, measure) == 0)
+            return &rows[i];
+    return NULL;
+}
+
+sipas_status sipas_index_units(const sipas_dataset *data, const sipas_index_options *options,
+                               const char *unit_column, const char *measure,
+                               sipas_units_result **out, sipas_error *err)
+{
+    *out = NULL;
+    const sipas_instrument *inst = data->inst;
+    sipas_index_options opt = *options;
+    opt.by = NULL;
+    opt.nby = 0;
+    opt.keep_wave_pooled = true;
+    sipas_index_result *res = calloc(1, sizeof *res);
+    sipas_units_result *ur = calloc(1, sizeof *ur);
+    work w = {.data = data, .opt = &opt, .res = res};
+    subdesign s = {0};
+    domain_buffers buf = {0};
+    bool *stratum_used = NULL, *parent_mask = NULL;
+    size_t *psu_map = NULL;
+    double *parent_scores = NULL;
+    sipas_index_row *rows = NULL;
+    sipas_status st = SIPAS_OK;
+    if (res == NULL || ur == NULL) {
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    if (options->nby > 0) {
+        st = sipas_error_set(err, SIPAS_ERR_USAGE, "units are compared within one parent domain; "
+                             "give no --by");
+        goto done;
+    }
+    res->ci = opt.ci;
+    res->level = opt.level > 0 ? opt.level : 0.95;
+    const sipas_column *unit = sipas_dataset_column(data, unit_column);
+    if (unit == NULL) {
+        st = sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "form '%s' has no column '%s'", inst->form_id,
+                             unit_column);
+        goto done;
+    }
+    for (size_t k = 0; k < inst->nitems; k++)
+        w.ncriteria += inst->items[k].role == SIPAS_ROLE_CRITERION && !inst->items[k].personal;
+    w.scorers = calloc(w.ncriteria ? w.ncriteria : 1, sizeof *w.scorers);
+    if (w.scorers == NULL) {
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t k = 0, c = 0; k < inst->nitems; k++)
+        if (inst->items[k].role == SIPAS_ROLE_CRITERION && !inst->items[k].personal)
+            if ((st = make_scorer(data, k, &opt, &w.scorers[c++], err)) != SIPAS_OK)
+                goto done;
+    if ((st = build_design(&w, err)) != SIPAS_OK || (st = build_domains(&w, err)) != SIPAS_OK)
+        goto done;
+    const sipas_column *wave = sipas_dataset_role(data, SIPAS_ROLE_WAVE);
+    if (wave) {
+        double first = NAN;
+        for (size_t i = 0; i < data->n; i++) {
+            if (w.domain_of[i] != 0)
+                continue;
+            if (isnan(first))
+                first = wave->number[i];
+            else if (wave->number[i] != first) {
+                st = sipas_error_set(err, SIPAS_ERR_USAGE, "units are compared within one wave; the "
+                                     "selection holds several: give --wave YEAR");
+                goto done;
+            }
+        }
+    }
+    stratum_used = calloc(w.nstrata, sizeof *stratum_used);
+    psu_map = malloc((w.npsu ? w.npsu : 1) * sizeof *psu_map);
+    if (stratum_used == NULL || psu_map == NULL) {
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t p = 0; p < w.npsu; p++)
+        psu_map[p] = SIZE_MAX;
+    for (size_t i = 0; i < data->n; i++)
+        if (w.domain_of[i] == 0)
+            stratum_used[w.stratum[i]] = true;
+    if ((st = build_subdesign(&w, 0, stratum_used, psu_map, &s, err)) != SIPAS_OK ||
+        (st = domain_buffers_alloc(&buf, s.m, inst->nelements, err)) != SIPAS_OK)
+        goto done;
+    size_t per_domain = 1 + inst->nelements + w.ncriteria;
+    rows = calloc(per_domain, sizeof *rows);
+    parent_mask = malloc((s.m ? s.m : 1) * sizeof *parent_mask);
+    parent_scores = malloc((s.m ? s.m : 1) * sizeof *parent_scores);
+    if (rows == NULL || parent_mask == NULL || parent_scores == NULL) {
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    buf.want = measure;
+    if ((st = estimate_domain(&w, 0, &s, rows, &buf, err)) != SIPAS_OK)
+        goto done;
+    const sipas_index_row *prow = find_measure(rows, per_domain, measure);
+    if (prow == NULL) {
+        st = sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "form '%s' has no measure '%s' (overall, an "
+                             "element or a criterion)", inst->form_id, measure);
+        goto done;
+    }
+    ur->parent = *prow;
+    ur->parent_respondents = res->domains[0].respondents;
+    ur->ci = res->ci;
+    ur->level = res->level;
+    memcpy(parent_mask, s.in_domain, s.m * sizeof *parent_mask);
+    memcpy(parent_scores, buf.want_scores, s.m * sizeof *parent_scores);
+    /* units: the unit column's codes present in the parent, in choice-list order */
+    size_t nlevels = unit->is_text ? unit->nlevels : 0;
+    if (!unit->is_text) {
+        st = sipas_error_set(err, SIPAS_ERR_USAGE, "column '%s' is numeric; units need a text or "
+                             "coded column such as district", unit_column);
+        goto done;
+    }
+    ur->units = calloc(nlevels ? nlevels : 1, sizeof *ur->units);
+    if (ur->units == NULL) {
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    const sipas_choice_list *list = unit->item->list;
+    size_t norder = list ? list->nchoices + nlevels : nlevels;
+    for (size_t o = 0; o < norder && st == SIPAS_OK; o++) {
+        /* listed codes first in list order, then any other stored codes */
+        int32_t level = -1;
+        if (list && o < list->nchoices) {
+            for (size_t l = 0; l < nlevels; l++)
+                if (strcmp(unit->levels[l], list->choices[o].name) == 0)
+                    level = (int32_t)l;
+        } else {
+            size_t l = list ? o - list->nchoices : o;
+            bool listed = false;
+            for (size_t c = 0; list && c < list->nchoices; c++)
+                listed |= strcmp(unit->levels[l], list->choices[c].name) == 0;
+            if (!listed)
+                level = (int32_t)l;
+        }
+        if (level < 0)
+            continue;
+        size_t count = 0;
+        for (size_t i = 0; i < s.m; i++) {
+            s.in_domain[i] = parent_mask[i] && unit->level[s.rows[i]] == level;
+            count += s.in_domain[i];
+        }
+        if (count == 0)
+            continue;
+        res->domains[0].respondents = count;
+        memset(buf.want_scores, 0, s.m * sizeof *buf.want_scores);
+        if ((st = estimate_domain(&w, 0, &s, rows, &buf, err)) != SIPAS_OK)
+            break;
+        sipas_unit_estimate *ue = &ur->units[ur->nunits];
+        ue->row = *find_measure(rows, per_domain, measure);
+        ue->respondents = count;
+        if ((ue->code = strdup(unit->levels[level])) == NULL) {
+            st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+            break;
+        }
+        ur->nunits++;
+        ue->cov_with_parent = NAN;
+        if (ue->row.estimable && ur->parent.estimable)
+            st = sipas_covariance(s.prepared, buf.want_scores, s.in_domain, parent_scores,
+                                  parent_mask, &ue->cov_with_parent, err);
+    }
+done:
+    subdesign_release(&s);
+    domain_buffers_release(&buf);
+    free(rows);
+    free(parent_mask);
+    free(parent_scores);
+    free(stratum_used);
+    free(psu_map);
+    work_release(&w);
+    sipas_index_result_free(res);
+    if (st != SIPAS_OK) {
+        sipas_units_result_free(ur);
+        return st;
+    }
+    *out = ur;
     return SIPAS_OK;
 }

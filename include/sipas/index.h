@@ -108,6 +108,33 @@ sipas_status sipas_index_compute(const sipas_dataset *data, const sipas_index_op
                                  sipas_index_result **out, sipas_error *err);
 void sipas_index_result_free(sipas_index_result *result); /* NULL is a no-op */
 
+/* One measure in each unit of a parent domain (a district within the province in one wave),
+ * with Cov(unit, parent) from the linearised scores of the same design, for ranking units
+ * against the province (sipas_rank_units). */
+typedef struct sipas_unit_estimate {
+    char *code;                 /* the unit's code in unit_column; owned */
+    size_t respondents;
+    sipas_index_row row;        /* the measure in this unit (domain field unused) */
+    double cov_with_parent;
+} sipas_unit_estimate;
+
+typedef struct sipas_units_result {
+    sipas_index_row parent;     /* the measure over the whole parent domain */
+    size_t parent_respondents;
+    size_t nunits;
+    sipas_unit_estimate *units; /* in the order of the unit column's choice list */
+    sipas_ci_method ci;
+    double level;
+} sipas_units_result;
+
+/* The parent domain is every respondent that passes options->where (options->by must be
+ * empty); it must lie in one wave, else SIPAS_ERR_USAGE asks for --wave. measure is "overall",
+ * an element name or a criterion name. */
+sipas_status sipas_index_units(const sipas_dataset *data, const sipas_index_options *options,
+                               const char *unit_column, const char *measure,
+                               sipas_units_result **out, sipas_error *err);
+void sipas_units_result_free(sipas_units_result *result); /* NULL is a no-op */
+
 /* The label of a by column's code in a language ("vi"/"en"), or the code itself. */
 const char *sipas_index_domain_label(const sipas_dataset *data, const char *column,
                                      const char *code, const char *lang);
