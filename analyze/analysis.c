@@ -67,6 +67,12 @@ int analysis_open(analysis *a, int argc, char **argv, const cli_option *options,
         ix->scoring_set = true;
         ix->scoring = (sipas_scoring)choice;
     }
+    if ((v = cli_value(&a->args, "min-cell"))) {
+        int64_t min_cell;
+        if (!cli_int("--min-cell", v, 1, 1000000, &min_cell))
+            return CLI_EXIT_USAGE;
+        ix->min_cell = (size_t)min_cell;
+    }
     static const char *const langs[] = {"vi", "en"};
     if ((v = cli_value(&a->args, "lang"))) {
         if ((code = parse_enum("--lang", v, langs, 2, &choice)))

@@ -27,6 +27,7 @@ typedef enum { OUTPUT_TABLE = 0, OUTPUT_CSV, OUTPUT_JSON } output_format;
     {"level", "L", "confidence level (default 0.95)", false}, \
     {"lonely-psu", "RULE", "stratum with one PSU: fail (default), remove, certainty, adjust, average", false}, \
     {"scoring", "RULE", "score every criterion: satisfied_share, percent_to_max or nps", false}, \
+    {"min-cell", "N", "withhold values over fewer than N respondents (default 5)", false}, \
     {"lang", "LANG", "labels: vi (default) or en", false}, \
     {"format", "FMT", "table (default), csv or json", false}, \
     {"out", "FILE", "write to FILE instead of standard output", false}, \

@@ -72,9 +72,12 @@ static void write_table(analysis *a, const sipas_index_result *r, const char *le
         fprintf(out, " %6s %6s  %s\n", se, deff, output_flags(row->flags, nps));
     }
     fprintf(out, vi ? "\nSE: sai số chuẩn, điểm phần trăm. Cờ theo chuẩn trình bày NCHS 2017: "
-                      "suppress = nên ẩn, few_df = ít bậc tự do.\n"
+                      "suppress = nên ẩn, few_df = ít bậc tự do; small_cell = dưới %zu người trả "
+                      "lời, không công bố giá trị.\n"
                     : "\nSE: standard error in percentage points. Flags follow the NCHS 2017 "
-                      "presentation standards: suppress = do not publish, few_df = review.\n");
+                      "presentation standards: suppress = do not publish, few_df = review; "
+                      "small_cell = fewer than %zu respondents, values withheld.\n",
+            a->index.min_cell ? a->index.min_cell : (size_t)SIPAS_DEFAULT_MIN_CELL);
 }
 
 static const char *const csv_fixed[] = {

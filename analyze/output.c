@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sipas/estimate.h"
+#include "sipas/index.h"
 
 static size_t display_width(const char *s)
 {
@@ -85,6 +86,8 @@ void output_json_string(FILE *out, const char *s)
 const char *output_flags(unsigned flags, bool nps)
 {
     (void)nps;
+    if (flags & SIPAS_FLAG_SMALL_CELL)
+        return "small_cell";
     bool suppress = (flags & SIPAS_NCHS_SUPPRESS) != 0, few = (flags & SIPAS_NCHS_FEW_DF) != 0;
     return suppress && few ? "suppress few_df" : suppress ? "suppress" : few ? "few_df" : "";
 }
@@ -93,6 +96,8 @@ const char *output_flag_names(unsigned flags)
 {
     static char buf[128];
     buf[0] = '\0';
+    if (flags & SIPAS_FLAG_SMALL_CELL)
+        strcat(buf, "small_cell");
     for (unsigned bit = 1; bit && bit <= SIPAS_NCHS_FEW_DF; bit <<= 1) {
         const char *name = (flags & bit) ? sipas_nchs_flag_name(bit) : NULL;
         if (name) {

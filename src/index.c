@@ -862,6 +862,17 @@ static sipas_status finish_row(work *w, const subdesign *s, const double *scores
     return SIPAS_OK;
 }
 
+/* Withholds every value of a row over too few respondents (privacy), keeping n. */
+static void withhold_small_cell(sipas_index_row *row, size_t min_cell)
+{
+    if (row->n >= min_cell)
+        return;
+    row->estimate = row->variance = row->se = row->ci_low = row->ci_high = NAN;
+    row->deff = row->kish_deff = row->n_eff = NAN;
+    memset(row->n_missing, 0, sizeof row->n_missing); /* counts would reveal answers too */
+    row->flags = SIPAS_FLAG_SMALL_CELL | SIPAS_NCHS_NO_CI;
+}
+
 static void not_estimable(sipas_index_row *row)
 {
     row->estimable = false;
@@ -1134,6 +1145,9 @@ sipas_status sipas_index_compute(const sipas_dataset *data, const sipas_index_op
     }
     free(dom_start);
     free(dom_rows);
+    if (st == SIPAS_OK)
+        for (size_t i = 0; i < res->nrows; i++)
+            withhold_small_cell(&res->rows[i], opt->min_cell ? opt->min_cell : SIPAS_DEFAULT_MIN_CELL);
 done:
     subdesign_release(&s);
     domain_buffers_release(&buf);
@@ -1266,6 +1280,7 @@ sipas_status sipas_index_units(const sipas_dataset *data, const sipas_index_opti
         goto done;
     }
     ur->parent = *prow;
+    withhold_small_cell(&ur->parent, opt.min_cell ? opt.min_cell : SIPAS_DEFAULT_MIN_CELL);
     ur->parent_respondents = res->domains[0].respondents;
     ur->ci = res->ci;
     ur->level = res->level;
@@ -1325,6 +1340,11 @@ sipas_status sipas_index_units(const sipas_dataset *data, const sipas_index_opti
         if (ue->row.estimable && ur->parent.estimable)
             st = sipas_covariance(s.prepared, buf.want_scores, s.in_domain, parent_scores,
                                   parent_mask, &ue->cov_with_parent, err);
+        size_t min_cell = opt.min_cell ? opt.min_cell : SIPAS_DEFAULT_MIN_CELL;
+        if (ue->row.n < min_cell) {
+            withhold_small_cell(&ue->row, min_cell);
+            ue->cov_with_parent = NAN;
+        }
     }
 done:
     subdesign_release(&s);

@@ -60,7 +60,14 @@ typedef struct sipas_index_options {
     bool scoring_set;             /* score every criterion with `scoring` */
     sipas_scoring scoring;
     bool keep_wave_pooled;        /* do not add wave to `by` when the data hold several waves */
+    size_t min_cell;              /* privacy: a row over fewer respondents (a criterion: fewer
+                                     valid answers) shows no value; 0: SIPAS_DEFAULT_MIN_CELL */
 } sipas_index_options;
+
+#define SIPAS_DEFAULT_MIN_CELL 5
+/* Row flag beside the SIPAS_NCHS_* bits: the cell is below options->min_cell and every value of
+ * the row (estimate, se, interval, deff...) is withheld as NaN; only n stays. */
+#define SIPAS_FLAG_SMALL_CELL (1u << 8)
 
 enum { SIPAS_MISSING_KINDS = 4 }; /* indexed by sipas_missing_kind; [0] counts empty cells */
 
