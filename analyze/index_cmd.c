@@ -34,8 +34,13 @@ static void write_table(analysis *a, const sipas_index_result *r, const char *le
     for (size_t b = 0; b < r->nby; b++)
         output_padded(out, r->by[b], b == 0 && strcmp(r->by[b], "wave") == 0 ? 6 : 18);
     output_padded(out, vi ? "chỉ tiêu" : "measure", 46);
-    fprintf(out, "%7s %9s  %-19s %6s %6s  %s\n", "n", vi ? "chỉ số" : "index",
-            vi ? "khoảng tin cậy" : "confidence interval", "SE", "deff", vi ? "cờ" : "flags");
+    output_right(out, "n", 7);
+    output_right(out, vi ? "chỉ số" : "index", 9);
+    fputc(' ', out);
+    output_padded(out, vi ? "khoảng tin cậy" : "confidence interval", 19);
+    output_right(out, "SE", 6);
+    output_right(out, "deff", 6);
+    fprintf(out, " %s\n", vi ? "cờ" : "flags");
     for (size_t i = 0; i < r->nrows; i++) {
         const sipas_index_row *row = &r->rows[i];
         if (!row_wanted(row, levels))

@@ -37,6 +37,14 @@ void output_padded(FILE *out, const char *s, size_t width)
     fputc(' ', out);
 }
 
+void output_right(FILE *out, const char *s, size_t width)
+{
+    for (size_t w = display_width(s); w < width; w++)
+        fputc(' ', out);
+    fputs(s, out);
+    fputc(' ', out);
+}
+
 void output_decimal_comma(char *s)
 {
     for (; *s; s++)

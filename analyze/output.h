@@ -8,6 +8,8 @@
 /* Writes s left-aligned in `width` terminal columns (UTF-8 code points, NFC text), cut with "…"
  * when longer, then one space. */
 void output_padded(FILE *out, const char *s, size_t width);
+/* Writes s right-aligned in `width` terminal columns, then one space. */
+void output_right(FILE *out, const char *s, size_t width);
 /* Replaces '.' by ',' in place (Vietnamese number format). */
 void output_decimal_comma(char *s);
 /* A number at full precision followed by ','; empty for NaN (R reads it as NA). */
