@@ -829,56 +829,6 @@ static void test_nested_composite(void **state)
     sipas_prepared_design_free(pd);
 }
 
-/* 1,000,000 rows x 20 criteria: prepare once, then ratio + variance per criterion. The time is
- * printed for the benchmark in docs/methodology.md; the assertion only guards O(n) behaviour. */
-static void test_speed(void **state)
-{
-    (void)state;
-    const size_t n = 1000000, nstrata = 200, per_stratum = 25, ncrit = 20;
-    size_t *stratum = malloc(n * sizeof *stratum), *psu = malloc(n * sizeof *psu);
-    double *w = malloc(n * sizeof *w), *y = malloc(n * sizeof *y), *x = malloc(n * sizeof *x),
-           *z = malloc(n * sizeof *z);
-    assert_true(stratum && psu && w && y && x && z);
-    uint64_t s = 88172645463325252ull;
-    for (size_t i = 0; i < n; i++) {
-        psu[i] = i / (n / (nstrata * per_stratum));
-        stratum[i] = psu[i] / per_stratum;
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        w[i] = 50 + (double)(s % 1000);
-    }
-    sipas_design d = {.n = n, .weight = w, .nstrata = nstrata, .stratum = stratum,
-                      .npsu = nstrata * per_stratum, .psu = psu};
-    sipas_prepared_design *pd = NULL;
-    sipas_error err = {0};
-    clock_t start = clock();
-    assert_int_equal(sipas_design_prepare(&d, &pd, &err), SIPAS_OK);
-    for (size_t c = 0; c < ncrit; c++) {
-        for (size_t i = 0; i < n; i++) {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            x[i] = (s % 20) != 0;
-            y[i] = x[i] && (s % 7) < 5;
-        }
-        sipas_ratio r;
-        double v;
-        ratio_and_variance(pd, y, x, NULL, &r, z, &v);
-        assert_true(v > 0 && r.estimate > 0.6 && r.estimate < 0.8);
-    }
-    double secs = (double)(clock() - start) / CLOCKS_PER_SEC;
-    print_message("[          ] 1e6 rows x 20 criteria (incl. making data): %.2f s\n", secs);
-    assert_true(secs < 60);
-    sipas_prepared_design_free(pd);
-    free(stratum);
-    free(psu);
-    free(w);
-    free(y);
-    free(x);
-    free(z);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -891,7 +841,6 @@ int main(void)
         cmocka_unit_test(test_beta_large_shapes),
         cmocka_unit_test(test_nchs_and_kish),
         cmocka_unit_test(test_nested_composite),
-        cmocka_unit_test(test_speed),
     };
     return cmocka_run_group_tests(tests, load_sets, free_sets);
 }
