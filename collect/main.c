@@ -76,6 +76,13 @@ static void show_problem(void *ctx, const char *message)
         fprintf(stderr, "%s\n", message);
 }
 
+static void tell_waiting(void *ctx, const char *path)
+{
+    (void)ctx;
+    fprintf(stderr, "%s: waiting for another process writing to '%s' (up to 30 s)...\n",
+            cli_program, path);
+}
+
 /* ---- import and check -------------------------------------------------------------------- */
 
 static const cli_option import_options[] = {
@@ -147,6 +154,7 @@ static int run_import(int argc, char **argv, bool dry_run)
         code = cli_fail(&err);
         goto done;
     }
+    sipas_store_on_wait(store, tell_waiting, NULL);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     bool quiet = cli_flag(&args, "quiet");

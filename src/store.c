@@ -16,7 +16,34 @@
 struct sipas_store {
     sqlite3 *db;
     char *path;
+    sipas_store_wait_fn on_wait;
+    void *wait_ctx;
 };
+
+/* Waits for another process's write lock up to SIPAS_BUSY_TIMEOUT_MS, telling the caller once
+ * (at the first retry of each wait) so that a user is not left looking at a silent program. */
+static int busy_wait(void *ctx, int attempt)
+{
+    sipas_store *store = ctx;
+    static const int delays_ms[] = {1, 2, 5, 10, 20, 50, 100};
+    if (attempt == 0 && store->on_wait)
+        store->on_wait(store->wait_ctx, store->path);
+    int total = 0;
+    for (int i = 0; i < attempt && i < 7; i++)
+        total += delays_ms[i];
+    if (attempt >= 7)
+        total += (attempt - 6) * 100;
+    if (total >= SIPAS_BUSY_TIMEOUT_MS)
+        return 0;
+    sqlite3_sleep(attempt < 7 ? delays_ms[attempt] : 100);
+    return 1;
+}
+
+void sipas_store_on_wait(sipas_store *store, sipas_store_wait_fn fn, void *ctx)
+{
+    store->on_wait = fn;
+    store->wait_ctx = ctx;
+}
 
 struct sipas_store_batch {
     sipas_store *store;
@@ -208,6 +235,9 @@ static sipas_status migrate(sipas_store *store, bool read_only, sipas_error *err
                                SCHEMA_VERSION);
     if ((st = exec_sql(store, "BEGIN IMMEDIATE", "cannot upgrade the schema", err)) != SIPAS_OK)
         return st;
+    /* Another process may have created or upgraded the store while this one waited for the lock. */
+    if ((st = pragma_int(store, "PRAGMA user_version", &version, err)) != SIPAS_OK)
+        goto fail;
     for (int v = version; v < SCHEMA_VERSION; v++) {
         if ((st = exec_sql(store, migrations[v], "cannot upgrade the schema", err)) != SIPAS_OK)
             goto fail;
@@ -248,7 +278,7 @@ sipas_status sipas_store_open(const char *path, sipas_store_mode mode, sipas_sto
         goto fail;
     }
     sqlite3_extended_result_codes(store->db, 1);
-    sqlite3_busy_timeout(store->db, SIPAS_BUSY_TIMEOUT_MS);
+    sqlite3_busy_handler(store->db, busy_wait, store);
     int app_id = 0;
     if (sqlite3_exec(store->db, "PRAGMA application_id", NULL, NULL, NULL) != SQLITE_OK) {
         int code = sqlite3_errcode(store->db);

@@ -34,6 +34,11 @@ typedef enum {
 sipas_status sipas_store_open(const char *path, sipas_store_mode mode, sipas_store **out,
                               sipas_error *err);
 void sipas_store_close(sipas_store *store); /* NULL is a no-op */
+
+/* Called once each time the store has to wait for another process's write lock (a concurrent
+ * import), with the store's path; the wait goes on for up to 30 s. */
+typedef void (*sipas_store_wait_fn)(void *ctx, const char *path);
+void sipas_store_on_wait(sipas_store *store, sipas_store_wait_fn fn, void *ctx);
 const char *sipas_store_path(const sipas_store *store);
 
 /* Registers an instrument version (idempotent). The same form_id and version with other content
