@@ -14,6 +14,7 @@ int analyze_index(int argc, char **argv);
 int analyze_change(int argc, char **argv);
 int analyze_trend(int argc, char **argv);
 int analyze_rank(int argc, char **argv);
+int analyze_targets(int argc, char **argv);
 
 typedef enum { OUTPUT_TABLE = 0, OUTPUT_CSV, OUTPUT_JSON } output_format;
 

@@ -10,6 +10,10 @@
 
 static const command commands[] = {
     {"index", analyze_index, "criterion, element and overall indices with CIs, by domain"},
+    {"change", analyze_change, "year-on-year change in percentage points with CI and p-value"},
+    {"trend", analyze_trend, "logit trend, projections to 2025/2030, target verdicts, unit labels"},
+    {"rank", analyze_rank, "units against the province, adjusted p-values, up/down since last year"},
+    {"targets", analyze_targets, "every target of targets.csv with its verdict"},
 };
 
 static void usage(FILE *out)
