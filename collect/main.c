@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "sipas/csv_writer.h"
+#include "sipas/frame.h"
 #include "sipas/import.h"
 #include "sipas/instrument.h"
 #include "sipas/store.h"
@@ -520,6 +521,66 @@ static int run_instrument(int argc, char **argv)
     return code;
 }
 
+/* ---- population frames ------------------------------------------------------------------------ */
+
+static const cli_option frame_options[] = {
+    {"form", "ID", "the instrument whose columns the frame names", false},
+    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
+    {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false},
+    {"help", NULL, "show this help", false},
+};
+
+static int run_frame(int argc, char **argv)
+{
+    cli_args args;
+    size_t nopt = sizeof frame_options / sizeof frame_options[0];
+    if (!cli_parse(argc, argv, frame_options, nopt, &args))
+        return CLI_EXIT_USAGE;
+    int code = CLI_EXIT_OK;
+    sipas_instrument *inst = NULL;
+    sipas_store *store = NULL;
+    sipas_error err = {0};
+    if (cli_flag(&args, "help")) {
+        printf("usage: %s frame --form ID FILE...\n\nStores population counts by the cells of a "
+               "margin (e.g. district, or sex,age_group),\noptionally by wave, for base weights "
+               "and calibration (sipas-analyze --poststratify, --rake).\nEach FILE is one margin; "
+               "it replaces the stored counts of the waves it gives.\n\n", cli_program);
+        cli_print_options(frame_options, nopt);
+        goto done;
+    }
+    const char *form = cli_value(&args, "form");
+    if (form == NULL || args.npositional == 0) {
+        cli_error("frame needs --form ID and at least one FILE (see %s frame --help)", cli_program);
+        code = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (sipas_instrument_find(cli_surveys_dir(&args), form, &inst, &err) != SIPAS_OK ||
+        sipas_store_open(cli_db_path(&args), SIPAS_STORE_READ_WRITE, &store, &err) != SIPAS_OK) {
+        code = cli_fail(&err);
+        goto done;
+    }
+    for (size_t f = 0; f < args.npositional; f++) {
+        sipas_frame_summary sum;
+        if (sipas_frame_import(store, inst, args.positional[f], &sum, &err) != SIPAS_OK) {
+            int c = cli_fail(&err);
+            code = c > code ? c : code;
+            continue;
+        }
+        printf("%s: margin '%s': %zu cells stored", args.positional[f], sum.margin, sum.cells);
+        if (sum.first_wave)
+            printf(" (waves %ld-%ld; %.0f people in %ld)", sum.first_wave, sum.last_wave, sum.total,
+                   sum.first_wave);
+        else
+            printf(" (every wave; %.0f people)", sum.total);
+        printf("\n");
+    }
+done:
+    sipas_store_close(store);
+    sipas_instrument_free(inst);
+    cli_args_free(&args);
+    return code;
+}
+
 /* ---- main ------------------------------------------------------------------------------------ */
 
 static int run_import_cmd(int argc, char **argv) { return run_import(argc, argv, false); }
@@ -535,6 +596,7 @@ static const command commands[] = {
     {"remove", run_remove_cmd, "remove a batch and its responses"},
     {"export", run_export, "write stored responses as CSV"},
     {"instrument", run_instrument, "check and describe an instrument"},
+    {"frame", run_frame, "store population counts for base weights and calibration"},
 };
 
 static void usage(FILE *out)

@@ -194,6 +194,13 @@ static const char *const migrations[] = {
     "  rows_stored INTEGER NOT NULL DEFAULT 0, rows_rejected INTEGER NOT NULL DEFAULT 0,"
     "  imported_at TEXT NOT NULL,"
     "  UNIQUE(form_id, content_sha256));",
+    /* 1 -> 2: population counts for base weights and calibration (sipas-collect frame) */
+    "CREATE TABLE population_margins("
+    "  form_id TEXT NOT NULL, margin TEXT NOT NULL,"
+    "  wave INTEGER NOT NULL DEFAULT 0,"  /* 0: every wave */
+    "  cell TEXT NOT NULL, population REAL NOT NULL CHECK (population >= 0),"
+    "  source_file TEXT NOT NULL, imported_at TEXT NOT NULL,"
+    "  PRIMARY KEY(form_id, margin, wave, cell));",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -1281,5 +1288,110 @@ done:
     sqlite3_finalize(stmt);
     free(sql.s);
     free_columns(names, types, ncols);
+    return st;
+}
+
+/* ---- population margins ---------------------------------------------------------------------- */
+
+void sipas_margin_cells_free(sipas_margin_cell *cells, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(cells[i].cell);
+    free(cells);
+}
+
+sipas_status sipas_store_replace_margin(sipas_store *store, const char *form_id, const char *margin,
+                                        const sipas_margin_cell *cells, size_t count,
+                                        const char *source_file, sipas_error *err)
+{
+    sipas_status st = exec_sql(store, "BEGIN IMMEDIATE", "cannot start a transaction", err);
+    if (st != SIPAS_OK)
+        return st;
+    sqlite3_stmt *del = NULL, *ins = NULL;
+    if ((st = prepare(store, "DELETE FROM population_margins WHERE form_id = ? AND margin = ?"
+                      " AND wave = ?", &del, err)) != SIPAS_OK ||
+        (st = prepare(store, "INSERT INTO population_margins VALUES (?,?,?,?,?,?,"
+                      "strftime('%Y-%m-%dT%H:%M:%SZ','now'))", &ins, err)) != SIPAS_OK)
+        goto done;
+    /* the waves the file gives replace what was stored for them; other waves stay */
+    for (size_t i = 0; i < count && st == SIPAS_OK; i++) {
+        bool first_of_wave = true;
+        for (size_t j = 0; j < i; j++)
+            first_of_wave &= cells[j].wave != cells[i].wave;
+        if (!first_of_wave)
+            continue;
+        bind_text(del, 1, form_id);
+        bind_text(del, 2, margin);
+        sqlite3_bind_int64(del, 3, cells[i].wave);
+        st = step_done(store, del, "cannot replace the margin", err);
+    }
+    for (size_t i = 0; i < count && st == SIPAS_OK; i++) {
+        bind_text(ins, 1, form_id);
+        bind_text(ins, 2, margin);
+        sqlite3_bind_int64(ins, 3, cells[i].wave);
+        bind_text(ins, 4, cells[i].cell);
+        sqlite3_bind_double(ins, 5, cells[i].population);
+        bind_text(ins, 6, source_file);
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            int ext = sqlite3_extended_errcode(store->db);
+            sqlite3_reset(ins);
+            st = ext == SQLITE_CONSTRAINT_PRIMARYKEY
+               ? sipas_error_set(err, SIPAS_ERR_VALIDATION, "margin '%s': cell '%s' of wave %lld is "
+                                 "given twice", margin, cells[i].cell, (long long)cells[i].wave)
+               : db_error(store, err, "cannot store the margin");
+        } else {
+            sqlite3_reset(ins);
+        }
+    }
+    if (st == SIPAS_OK)
+        st = exec_sql(store, "COMMIT", "cannot store the margin", err);
+done:
+    sqlite3_finalize(del);
+    sqlite3_finalize(ins);
+    if (st != SIPAS_OK)
+        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
+sipas_status sipas_store_load_margin(sipas_store *store, const char *form_id, const char *margin,
+                                     sipas_margin_cell **cells, size_t *count, sipas_error *err)
+{
+    *cells = NULL;
+    *count = 0;
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store, "SELECT wave, cell, population FROM population_margins"
+                              " WHERE form_id = ? AND margin = ? ORDER BY wave, cell", &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    bind_text(stmt, 1, form_id);
+    bind_text(stmt, 2, margin);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*count == cap) {
+            cap = cap ? cap * 2 : 32;
+            sipas_margin_cell *grown = realloc(*cells, cap * sizeof *grown);
+            if (grown == NULL) {
+                st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+                break;
+            }
+            *cells = grown;
+        }
+        sipas_margin_cell *c = &(*cells)[(*count)++];
+        c->wave = sqlite3_column_int64(stmt, 0);
+        c->cell = dup_column_text(stmt, 1);
+        c->population = sqlite3_column_double(stmt, 2);
+    }
+    if (st == SIPAS_OK && rc != SQLITE_DONE)
+        st = db_error(store, err, "cannot read the margin");
+    sqlite3_finalize(stmt);
+    if (st == SIPAS_OK && *count == 0)
+        st = sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "no population margin '%s' for form '%s' in "
+                             "'%s' (import one with sipas-collect frame)", margin, form_id, store->path);
+    if (st != SIPAS_OK) {
+        sipas_margin_cells_free(*cells, *count);
+        *cells = NULL;
+        *count = 0;
+    }
     return st;
 }

@@ -154,4 +154,25 @@ sipas_status sipas_store_query_responses(sipas_store *store, const char *form_id
 sipas_status sipas_store_count_responses(sipas_store *store, const char *form_id,
                                          int64_t *count, sipas_error *err);
 
+/* ---- population margins (sipas-collect frame) --------------------------------------------- */
+
+/* A population count of one cell of a margin: margin "district" cell "cao_loc", or margin
+ * "sex+age_group" cell "female|18_29"; wave 0 means every wave. Population in persons. */
+typedef struct sipas_margin_cell {
+    int64_t wave;
+    char *cell;
+    double population;
+} sipas_margin_cell;
+
+void sipas_margin_cells_free(sipas_margin_cell *cells, size_t count);
+
+/* Stores a margin in one transaction: the rows of every wave present in cells replace what was
+ * stored for that wave; a cell given twice for a wave is SIPAS_ERR_VALIDATION. */
+sipas_status sipas_store_replace_margin(sipas_store *store, const char *form_id, const char *margin,
+                                        const sipas_margin_cell *cells, size_t count,
+                                        const char *source_file, sipas_error *err);
+/* Every cell of a stored margin, by wave then cell; none is SIPAS_ERR_NOT_FOUND. */
+sipas_status sipas_store_load_margin(sipas_store *store, const char *form_id, const char *margin,
+                                     sipas_margin_cell **cells, size_t *count, sipas_error *err);
+
 #endif
