@@ -17,6 +17,40 @@ static int parse_enum(const char *option, const char *value, const char *const *
     return CLI_EXIT_USAGE;
 }
 
+/* --base-weights, --poststratify, --rake: at most one kind; the margins come from the store. */
+static int load_weighting(analysis *a)
+{
+    const char *const *values;
+    size_t nrake = cli_values(&a->args, "rake", &values);
+    const char *base = cli_value(&a->args, "base-weights"), *post = cli_value(&a->args, "poststratify");
+    if ((base != NULL) + (post != NULL) + (nrake > 0) > 1) {
+        cli_error("choose one of --base-weights, --poststratify and --rake");
+        return CLI_EXIT_USAGE;
+    }
+    if (nrake == 1) {
+        cli_error("--rake needs two or more margins (for one, use --poststratify)");
+        return CLI_EXIT_USAGE;
+    }
+    const char *one = base ? base : post;
+    size_t n = one ? 1 : nrake;
+    a->index.weighting = base ? SIPAS_WEIGHTING_BASE : post ? SIPAS_WEIGHTING_POSTSTRATIFY
+                       : nrake ? SIPAS_WEIGHTING_RAKE : SIPAS_WEIGHTING_DESIGN;
+    for (size_t m = 0; m < n; m++) {
+        const char *name = one ? one : values[m];
+        sipas_error err = {0};
+        size_t count = 0;
+        if (sipas_store_load_margin(a->store, a->inst->form_id, name, &a->margin_cells[m], &count,
+                                    &err) != SIPAS_OK)
+            return cli_fail(&err);
+        a->margins[m] = (sipas_population_margin){.columns = name, .cells = a->margin_cells[m],
+                                                   .ncells = count};
+        a->nmargins = m + 1;
+    }
+    a->index.margins = a->margins;
+    a->index.nmargins = a->nmargins;
+    return CLI_EXIT_OK;
+}
+
 int analysis_open(analysis *a, int argc, char **argv, const cli_option *options, size_t noptions,
                   const char *usage_line, const char *description, bool *help)
 {
@@ -146,6 +180,8 @@ int analysis_open(analysis *a, int argc, char **argv, const cli_option *options,
     if (sipas_store_open(cli_db_path(&a->args), SIPAS_STORE_READ_ONLY, &a->store, &err) != SIPAS_OK ||
         sipas_dataset_load(a->store, a->inst, &a->data, &err) != SIPAS_OK)
         return cli_fail(&err);
+    if ((code = load_weighting(a)) != CLI_EXIT_OK)
+        return code;
     if ((v = cli_value(&a->args, "out")) && (a->out = fopen(v, "w")) == NULL) {
         a->out = stdout;
         cli_error("cannot write '%s': %s", v, strerror(errno));
@@ -159,6 +195,8 @@ void analysis_close(analysis *a)
     if (a->out && a->out != stdout)
         fclose(a->out);
     sipas_dataset_free(a->data);
+    for (size_t m = 0; m < a->nmargins; m++)
+        sipas_margin_cells_free(a->margin_cells[m], a->margins[m].ncells);
     sipas_store_close(a->store);
     sipas_instrument_free(a->inst);
     for (size_t i = 0; i < a->nconditions; i++)

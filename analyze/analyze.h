@@ -15,6 +15,8 @@ int analyze_change(int argc, char **argv);
 int analyze_trend(int argc, char **argv);
 int analyze_rank(int argc, char **argv);
 int analyze_targets(int argc, char **argv);
+int analyze_plot(int argc, char **argv);   /* report_cmds.c */
+int analyze_report(int argc, char **argv); /* report_cmds.c */
 
 typedef enum { OUTPUT_TABLE = 0, OUTPUT_CSV, OUTPUT_JSON } output_format;
 
@@ -29,6 +31,9 @@ typedef enum { OUTPUT_TABLE = 0, OUTPUT_CSV, OUTPUT_JSON } output_format;
     {"lonely-psu", "RULE", "stratum with one PSU: fail (default), remove, certainty, adjust, average", false}, \
     {"scoring", "RULE", "score every criterion: satisfied_share, percent_to_max or nps", false}, \
     {"min-cell", "N", "withhold values over fewer than N respondents (default 5)", false}, \
+    {"base-weights", "MARGIN", "weights N/n from the stored population counts of MARGIN (sipas-collect frame)", false}, \
+    {"poststratify", "MARGIN", "post-stratify the weights to a stored margin (e.g. district)", false}, \
+    {"rake", "MARGIN", "rake the weights to stored margins (repeat: --rake sex --rake age_group)", true}, \
     {"lang", "LANG", "labels: vi (default) or en", false}, \
     {"format", "FMT", "table (default), csv or json", false}, \
     {"out", "FILE", "write to FILE instead of standard output", false}, \
@@ -49,6 +54,9 @@ typedef struct analysis {
     const char *by[64];
     size_t nby;
     sipas_index_options index;
+    sipas_population_margin margins[CLI_MAX_VALUES];
+    sipas_margin_cell *margin_cells[CLI_MAX_VALUES];
+    size_t nmargins;
     const char *lang;
     output_format format;
     FILE *out;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sipas/calibrate.h"
 #include "sipas/text.h"
 
 const char *sipas_index_level_name(sipas_index_level level)
@@ -425,6 +426,9 @@ typedef struct work {
     /* criteria */
     size_t ncriteria;
     criterion_scorer *scorers;
+    /* calibration (NULL: none) and scratch for adjusting scores in row order */
+    sipas_calibration *cal;
+    double *cal_scores;
 } work;
 
 static void work_release(work *w)
@@ -443,6 +447,8 @@ static void work_release(work *w)
     for (size_t c = 0; c < w->ncriteria; c++)
         release_scorer(&w->scorers[c]);
     free(w->scorers);
+    sipas_calibration_free(w->cal);
+    free(w->cal_scores);
 }
 
 static sipas_status build_design(work *w, sipas_error *err)
@@ -547,6 +553,204 @@ static sipas_status build_design(work *w, sipas_error *err)
 done:
     map_release(&strata);
     map_release(&psus);
+    return st;
+}
+
+/* The cell of row i in a margin ("female|18_29"), or false when a column is empty. */
+static bool margin_cell_of_row(const sipas_dataset *d, const sipas_column *const *cols, size_t ncols,
+                               size_t i, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (size_t k = 0; k < ncols; k++) {
+        char code[256];
+        column_code(cols[k], i, code, sizeof code);
+        if (code[0] == '\0')
+            return false;
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s", k ? "|" : "", code);
+    }
+    (void)d;
+    return true;
+}
+
+/* Builds one sipas_margin over the rows: cells are wave x margin cell, populations from the
+ * frame (the wave's own row, else the every-wave row). */
+static sipas_status build_margin(work *w, const sipas_population_margin *pm, sipas_margin *out,
+                                 size_t **cell_out, double **pop_out, char ***labels_out,
+                                 sipas_error *err)
+{
+    const sipas_dataset *d = w->data;
+    const sipas_column *wave = sipas_dataset_role(d, SIPAS_ROLE_WAVE);
+    const sipas_column *cols[8];
+    size_t ncols = 0;
+    char names[256];
+    snprintf(names, sizeof names, "%s", pm->columns);
+    for (char *tok = strtok(names, "+"); tok; tok = strtok(NULL, "+")) {
+        if (ncols == 8 || (cols[ncols] = sipas_dataset_column(d, tok)) == NULL)
+            return sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "margin '%s': form '%s' has no column "
+                                   "'%s'", pm->columns, d->inst->form_id, tok);
+        ncols++;
+    }
+    size_t *cell = malloc((d->n ? d->n : 1) * sizeof *cell);
+    index_map cells = {0};
+    double *pop = NULL;
+    char **labels = NULL;
+    size_t cap = 0;
+    sipas_status st = SIPAS_OK;
+    if (cell == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < d->n && st == SIPAS_OK; i++) {
+        char key[1024];
+        if (!margin_cell_of_row(d, cols, ncols, i, key, sizeof key)) {
+            st = sipas_error_set(err, SIPAS_ERR_VALIDATION, "margin '%s': a respondent has no value "
+                                 "in a margin column, so cannot be calibrated (row %zu of the "
+                                 "stored data)", pm->columns, i + 1);
+            break;
+        }
+        long wv = wave ? (long)wave->number[i] : 0;
+        uint64_t h = mix64((uint64_t)wv);
+        for (const char *p = key; *p; p++)
+            h = mix64(h ^ (unsigned char)*p);
+        size_t c;
+        if (!map_get_or_add(&cells, h, &c)) {
+            st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+            break;
+        }
+        cell[i] = c;
+        if (c < cap && labels[c] != NULL)
+            continue;
+        if (c >= cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            while (ncap <= c)
+                ncap *= 2;
+            double *p2 = realloc(pop, ncap * sizeof *p2);
+            char **l2 = p2 ? realloc(labels, ncap * sizeof *l2) : NULL;
+            if (p2) pop = p2;
+            if (l2) labels = l2;
+            if (!p2 || !l2) {
+                st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+                break;
+            }
+            for (size_t k = cap; k < ncap; k++)
+                labels[k] = NULL;
+            cap = ncap;
+        }
+        char label[1100];
+        snprintf(label, sizeof label, wave ? "%s (wave %ld)" : "%s", key, wv);
+        if ((labels[c] = strdup(label)) == NULL) {
+            st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+            break;
+        }
+        /* the population of the cell: this wave's frame row, else the every-wave row */
+        pop[c] = NAN;
+        for (size_t f = 0; f < pm->ncells; f++) {
+            if (strcmp(pm->cells[f].cell, key) != 0)
+                continue;
+            if (pm->cells[f].wave == wv)
+                pop[c] = pm->cells[f].population;
+            else if (pm->cells[f].wave == 0 && isnan(pop[c]))
+                pop[c] = pm->cells[f].population;
+        }
+        if (isnan(pop[c]))
+            st = sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "margin '%s': no population count for cell "
+                                 "'%s'", pm->columns, label);
+    }
+    /* a frame cell of a wave in the data that no respondent fills cannot be calibrated to */
+    if (st == SIPAS_OK && wave) {
+        for (size_t f = 0; f < pm->ncells && st == SIPAS_OK; f++) {
+            if (pm->cells[f].population <= 0)
+                continue;
+            bool wave_present = false, filled = false;
+            for (size_t c = 0; c < cells.count && !filled; c++) {
+                const char *open = strrchr(labels[c], '(');
+                long wv = open ? strtol(open + 6, NULL, 10) : 0;
+                size_t klen = open ? (size_t)(open - labels[c] - 1) : strlen(labels[c]);
+                if (pm->cells[f].wave != 0 && wv != pm->cells[f].wave)
+                    continue;
+                wave_present = true;
+                filled = strlen(pm->cells[f].cell) == klen &&
+                         strncmp(labels[c], pm->cells[f].cell, klen) == 0;
+            }
+            if (wave_present && !filled && pm->cells[f].wave != 0)
+                st = sipas_error_set(err, SIPAS_ERR_VALIDATION, "margin '%s': cell '%s' (wave %lld) "
+                                     "has a population of %g but no respondent", pm->columns,
+                                     pm->cells[f].cell, (long long)pm->cells[f].wave,
+                                     pm->cells[f].population);
+        }
+    }
+    map_release(&cells);
+    if (st != SIPAS_OK) {
+        free(cell);
+        free(pop);
+        for (size_t k = 0; k < cap; k++)
+            free(labels ? labels[k] : NULL);
+        free(labels);
+        return st;
+    }
+    out->name = pm->columns;
+    out->cell = cell;
+    out->ncells = cells.count;
+    out->population = pop;
+    out->labels = (const char *const *)labels;
+    *cell_out = cell;
+    *pop_out = pop;
+    *labels_out = labels;
+    return SIPAS_OK;
+}
+
+/* Applies options->weighting to w->weight (and keeps the calibration for the variances). */
+static sipas_status apply_weighting(work *w, sipas_error *err)
+{
+    const sipas_index_options *opt = w->opt;
+    if (opt->weighting == SIPAS_WEIGHTING_DESIGN)
+        return SIPAS_OK;
+    size_t needed = opt->weighting == SIPAS_WEIGHTING_RAKE ? 2 : 1;
+    if (opt->nmargins < needed || (opt->weighting != SIPAS_WEIGHTING_RAKE && opt->nmargins != 1))
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "%s needs %s population margin%s",
+                               opt->weighting == SIPAS_WEIGHTING_RAKE ? "raking" :
+                               opt->weighting == SIPAS_WEIGHTING_BASE ? "base weighting" :
+                               "post-stratification",
+                               opt->weighting == SIPAS_WEIGHTING_RAKE ? "two or more" : "one",
+                               needed > 1 ? "s" : "");
+    sipas_margin *margins = calloc(opt->nmargins, sizeof *margins);
+    size_t **cells = calloc(opt->nmargins, sizeof *cells);
+    double **pops = calloc(opt->nmargins, sizeof *pops);
+    char ***labels = calloc(opt->nmargins, sizeof *labels);
+    sipas_status st = SIPAS_OK;
+    if (!margins || !cells || !pops || !labels)
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    size_t built = 0;
+    for (; built < opt->nmargins && st == SIPAS_OK; built++)
+        st = build_margin(w, &opt->margins[built], &margins[built], &cells[built], &pops[built],
+                          &labels[built], err);
+    if (st == SIPAS_OK && opt->weighting == SIPAS_WEIGHTING_BASE) {
+        /* w_i = N_c / n_c: a stratified simple random sample of respondents */
+        st = sipas_base_weights(w->n, cells[0], margins[0].ncells, pops[0], w->weight, err);
+    } else if (st == SIPAS_OK) {
+        st = opt->weighting == SIPAS_WEIGHTING_POSTSTRATIFY
+           ? sipas_poststratify(w->n, w->weight, &margins[0], &w->cal, err)
+           : sipas_rake(w->n, w->weight, opt->nmargins, margins, NULL, &w->cal, err);
+        if (st == SIPAS_OK && !sipas_calibration_converged(w->cal))
+            st = sipas_error_set(err, SIPAS_ERR_MATH, "raking did not converge after %zu passes "
+                                 "(largest change %g people); check that the margins agree",
+                                 sipas_calibration_passes(w->cal), sipas_calibration_last_change(w->cal));
+        if (st == SIPAS_OK) {
+            memcpy(w->weight, sipas_calibration_weights(w->cal), w->n * sizeof *w->weight);
+            if ((w->cal_scores = malloc((w->n ? w->n : 1) * sizeof *w->cal_scores)) == NULL)
+                st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        }
+    }
+    for (size_t m = 0; m < built && margins; m++) {
+        free(cells[m]);
+        free(pops[m]);
+        for (size_t c = 0; c < margins[m].ncells; c++)
+            free(labels[m][c]);
+        free(labels[m]);
+    }
+    free(margins);
+    free(cells);
+    free(pops);
+    free(labels);
     return st;
 }
 
@@ -832,7 +1036,24 @@ static sipas_status name_lonely_stratum(const work *w, const subdesign *s, sipas
 static sipas_status finish_row(work *w, const subdesign *s, const double *scores, const bool *mask,
                                double n_for_beta, sipas_index_row *row, sipas_error *err)
 {
-    sipas_status st = sipas_variance(s->prepared, scores, mask, &row->variance, err);
+    sipas_status st;
+    if (w->cal) {
+        /* the residuals of the scores on the calibration cells, computed in row order; R keeps
+         * every row of a calibrated design in a domain, so every stratum takes part */
+        for (size_t i = 0; i < s->m; i++)
+            w->cal_scores[s->rows[i]] = scores[i];
+        if ((st = sipas_calibration_adjust_scores(w->cal, w->cal_scores, w->cal_scores, err)) != SIPAS_OK)
+            return st;
+        double *adjusted = malloc((s->m ? s->m : 1) * sizeof *adjusted);
+        if (adjusted == NULL)
+            return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < s->m; i++)
+            adjusted[i] = w->cal_scores[s->rows[i]];
+        st = sipas_variance(s->prepared, adjusted, NULL, &row->variance, err);
+        free(adjusted);
+    } else {
+        st = sipas_variance(s->prepared, scores, mask, &row->variance, err);
+    }
     if (st != SIPAS_OK)
         return name_lonely_stratum(w, s, st, err);
     if ((st = sipas_design_df(s->prepared, mask, &row->df, err)) != SIPAS_OK)
@@ -1090,7 +1311,8 @@ sipas_status sipas_index_compute(const sipas_dataset *data, const sipas_index_op
         if (inst->items[k].role == SIPAS_ROLE_CRITERION && !inst->items[k].personal)
             if ((st = make_scorer(data, k, opt, &w.scorers[c++], err)) != SIPAS_OK)
                 goto done;
-    if ((st = build_design(&w, err)) != SIPAS_OK || (st = build_domains(&w, err)) != SIPAS_OK)
+    if ((st = build_design(&w, err)) != SIPAS_OK || (st = apply_weighting(&w, err)) != SIPAS_OK ||
+        (st = build_domains(&w, err)) != SIPAS_OK)
         goto done;
     size_t per_domain = 1 + inst->nelements + w.ncriteria;
     res->nrows = res->ndomains * per_domain;
@@ -1133,7 +1355,9 @@ sipas_status sipas_index_compute(const sipas_dataset *data, const sipas_index_op
         free(fill);
     }
     for (size_t a = 0; a < res->ndomains && st == SIPAS_OK; a++) {
-        memset(stratum_used, 0, w.nstrata * sizeof *stratum_used);
+        /* calibrated: residuals spread over the calibration cells, and R lets every stratum
+         * take part, so the whole design */
+        memset(stratum_used, w.cal != NULL, w.nstrata * sizeof *stratum_used);
         for (size_t k = dom_start[a]; k < dom_start[a + 1]; k++)
             stratum_used[w.stratum[dom_rows[k]]] = true;
         if ((st = build_subdesign(&w, a, stratum_used, psu_map, &s, err)) != SIPAS_OK)
@@ -1231,7 +1455,8 @@ sipas_status sipas_index_units(const sipas_dataset *data, const sipas_index_opti
         if (inst->items[k].role == SIPAS_ROLE_CRITERION && !inst->items[k].personal)
             if ((st = make_scorer(data, k, &opt, &w.scorers[c++], err)) != SIPAS_OK)
                 goto done;
-    if ((st = build_design(&w, err)) != SIPAS_OK || (st = build_domains(&w, err)) != SIPAS_OK)
+    if ((st = build_design(&w, err)) != SIPAS_OK || (st = apply_weighting(&w, err)) != SIPAS_OK ||
+        (st = build_domains(&w, err)) != SIPAS_OK)
         goto done;
     const sipas_column *wave = sipas_dataset_role(data, SIPAS_ROLE_WAVE);
     if (wave) {
@@ -1257,7 +1482,7 @@ sipas_status sipas_index_units(const sipas_dataset *data, const sipas_index_opti
     for (size_t p = 0; p < w.npsu; p++)
         psu_map[p] = SIZE_MAX;
     for (size_t i = 0; i < data->n; i++)
-        if (w.domain_of[i] == 0)
+        if (w.domain_of[i] == 0 || w.cal != NULL)
             stratum_used[w.stratum[i]] = true;
     if ((st = build_subdesign(&w, 0, stratum_used, psu_map, &s, err)) != SIPAS_OK ||
         (st = domain_buffers_alloc(&buf, s.m, inst->nelements, err)) != SIPAS_OK)

@@ -49,6 +49,21 @@ typedef struct sipas_condition {
 sipas_status sipas_condition_parse(const char *text, sipas_condition *out, sipas_error *err);
 void sipas_condition_release(sipas_condition *cond);
 
+/* Population counts of one margin from the store (sipas_store_load_margin): its columns joined
+ * by '+' ("district", "sex+age_group") and its cells ("female|18_29") by wave (0 = every wave). */
+typedef struct sipas_population_margin {
+    const char *columns;
+    const sipas_margin_cell *cells;
+    size_t ncells;
+} sipas_population_margin;
+
+typedef enum {
+    SIPAS_WEIGHTING_DESIGN = 0,   /* the weight column (1 without one) */
+    SIPAS_WEIGHTING_BASE,         /* N_h / n_h from margins[0] over the stratum column */
+    SIPAS_WEIGHTING_POSTSTRATIFY, /* the weights post-stratified to margins[0] */
+    SIPAS_WEIGHTING_RAKE          /* the weights raked to margins[0..nmargins) */
+} sipas_weighting;
+
 typedef struct sipas_index_options {
     const char *const *by;        /* domain columns (stratum, domain, wave or any select_one) */
     size_t nby;
@@ -62,6 +77,13 @@ typedef struct sipas_index_options {
     bool keep_wave_pooled;        /* do not add wave to `by` when the data hold several waves */
     size_t min_cell;              /* privacy: a row over fewer respondents (a criterion: fewer
                                      valid answers) shows no value; 0: SIPAS_DEFAULT_MIN_CELL */
+    /* Weighting (docs/calibration.md). Cells are wave x the margin's cell: every wave is
+     * calibrated to its own counts (a frame row with wave 0 serves every wave). Calibrated
+     * estimates take their variance from the calibration residuals over the whole design, as R's
+     * postStratify/rake + svyciprop do. */
+    sipas_weighting weighting;
+    const sipas_population_margin *margins;
+    size_t nmargins;
 } sipas_index_options;
 
 #define SIPAS_DEFAULT_MIN_CELL 5
