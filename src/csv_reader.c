@@ -351,7 +351,8 @@ static void try_start(sipas_csv_reader *r, bool at_end)
     }
     csv_set_delim(&r->parser, (unsigned char)r->delimiter);
     r->started = true;
-    parse_bytes(r, r->pending + r->bom_len, r->pending_len - r->bom_len);
+    if (r->pending != NULL) /* NULL for an empty input: NULL + 0 is undefined */
+        parse_bytes(r, r->pending + r->bom_len, r->pending_len - r->bom_len);
     free(r->pending);
     r->pending = NULL;
     r->pending_len = r->pending_cap = 0;
