@@ -91,14 +91,14 @@ bool cli_parse(int argc, char **argv, const cli_option *options, size_t noptions
         }
         if (a[1] != '-') {
             cli_error("unknown option '%s' (options are spelled --name; see --help)", a);
-            return false;
+            goto fail;
         }
         const char *name = a + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         int o = find_option(options, noptions, name, len);
         if (o < 0) {
             cli_error("unknown option '--%.*s' (see --help)", (int)len, name);
-            return false;
+            goto fail;
         }
         const char *value = NULL;
         if (options[o].arg) {
@@ -108,11 +108,11 @@ bool cli_parse(int argc, char **argv, const cli_option *options, size_t noptions
                 value = argv[++i];
             else {
                 cli_error("option '--%s' needs a value (%s)", options[o].name, options[o].arg);
-                return false;
+                goto fail;
             }
         } else if (eq) {
             cli_error("option '--%s' takes no value", options[o].name);
-            return false;
+            goto fail;
         } else {
             value = "";
         }
@@ -120,11 +120,14 @@ bool cli_parse(int argc, char **argv, const cli_option *options, size_t noptions
             args->nvalues[o] = 0; /* the last one given wins */
         if (args->nvalues[o] == CLI_MAX_VALUES) {
             cli_error("option '--%s' given too many times", options[o].name);
-            return false;
+            goto fail;
         }
         args->values[o][args->nvalues[o]++] = value;
     }
     return true;
+fail: /* the caller frees nothing when parsing fails */
+    cli_args_free(args);
+    return false;
 }
 
 void cli_args_free(cli_args *args)
