@@ -400,7 +400,7 @@ static void test_not_a_store(void **state)
     fixture *f = *state;
     char path[128];
     snprintf(path, sizeof path, "%s/notes.txt", f->dir);
-    write_file(path, "this is not a database, just some text that is long enough to look like a header\n", 83);
+    write_file(path, "this is not a database, just some text that is long enough to look like a header\n", 81);
     sipas_store *s = NULL;
     sipas_error err = {0};
     assert_int_equal(sipas_store_open(path, SIPAS_STORE_READ_WRITE, &s, &err), SIPAS_ERR_STORE);
