@@ -209,3 +209,37 @@ const char *cli_surveys_dir(const cli_args *args)
         return "surveys";
     return SIPAS_DEFAULT_SURVEYS_DIR;
 }
+
+static void print_usage(FILE *out, const command *commands, size_t n, const char *synopsis)
+{
+    fprintf(out, "usage: %s %s\n\nCommands:\n", cli_program, synopsis);
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'%s COMMAND --help' describes a command. The store is --db FILE, $SIPAS_DB or "
+            "sipas.db.\nExit codes: 0 success, 1 input refused, 2 usage, 3 store or file error, "
+            "130 interrupted.\n", cli_program);
+}
+
+int cli_dispatch(const char *program, const command *commands, size_t ncommands,
+                 const char *synopsis, int argc, char **argv)
+{
+    cli_program = program;
+    if (argc < 2) {
+        print_usage(stderr, commands, ncommands, synopsis);
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        print_usage(stdout, commands, ncommands, synopsis);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("%s %s\n", cli_program, SIPAS_VERSION);
+        return CLI_EXIT_OK;
+    }
+    for (size_t i = 0; i < ncommands; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 2, argv + 2);
+    cli_error("unknown command '%s'", argv[1]);
+    print_usage(stderr, commands, ncommands, synopsis);
+    return CLI_EXIT_USAGE;
+}

@@ -66,6 +66,11 @@ typedef struct command {
     const char *summary;
 } command;
 
+/* The programs' main(): usage on no command (exit 2) or --help (exit 0), --version, and the
+ * command named by argv[1] run with the arguments after it. synopsis follows "usage: PROGRAM". */
+int cli_dispatch(const char *program, const command *commands, size_t ncommands,
+                 const char *synopsis, int argc, char **argv);
+
 /* --db, then SIPAS_DB, then sipas.db. */
 const char *cli_db_path(const cli_args *args);
 /* --surveys, then SIPAS_SURVEYS, then ./surveys when it exists, then the build's default. */

@@ -599,35 +599,8 @@ static const command commands[] = {
     {"frame", run_frame, "store population counts for base weights and calibration"},
 };
 
-static void usage(FILE *out)
-{
-    fprintf(out, "usage: %s COMMAND [options] [FILE...]\n\nCommands:\n", cli_program);
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\n'%s COMMAND --help' describes a command. The store is --db FILE, $SIPAS_DB or "
-            "sipas.db.\nExit codes: 0 success, 1 input refused, 2 usage, 3 store or file error, "
-            "130 interrupted.\n", cli_program);
-}
-
 int main(int argc, char **argv)
 {
-    cli_program = "sipas-collect";
-    if (argc < 2) {
-        usage(stderr);
-        return CLI_EXIT_USAGE;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-        usage(stdout);
-        return CLI_EXIT_OK;
-    }
-    if (strcmp(argv[1], "--version") == 0) {
-        printf("%s %s\n", cli_program, SIPAS_VERSION);
-        return CLI_EXIT_OK;
-    }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 2, argv + 2);
-    cli_error("unknown command '%s'", argv[1]);
-    usage(stderr);
-    return CLI_EXIT_USAGE;
+    return cli_dispatch("sipas-collect", commands, sizeof commands / sizeof commands[0],
+                        "COMMAND [options] [FILE...]", argc, argv);
 }
