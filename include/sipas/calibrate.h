@@ -13,8 +13,9 @@
  * they keep into a sipas_calibration, which the caller frees with sipas_calibration_free. Output
  * arrays (weight, adjusted) are caller-owned buffers of n doubles.
  *
- * Units: weights and population counts are in persons (respondents represented); a score vector
- * is in the units of the estimate divided by nothing: whatever sipas_ratio_estimate wrote.
+ * Units: weights and population counts are in persons (people each respondent represents);
+ * scores are in the units of the estimate (what sipas_ratio_estimate writes), and so are the
+ * adjusted scores.
  *
  * How the index layer uses it (the calibrated design is the original design with new weights):
  *   1. sipas_poststratify or sipas_rake on the design weights (or on sipas_base_weights);
