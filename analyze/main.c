@@ -14,6 +14,8 @@ static const command commands[] = {
     {"trend", analyze_trend, "logit trend, projections to 2025/2030, target verdicts, unit labels"},
     {"rank", analyze_rank, "units against the province, adjusted p-values, up/down since last year"},
     {"targets", analyze_targets, "every target of targets.csv with its verdict"},
+    {"plot", analyze_plot, "a review chart (trend, ranking, profile, heatmap) as PNG, SVG or PDF"},
+    {"report", analyze_report, "the annual review as one HTML page, with its tables as CSV and xlsx"},
 };
 
 static void usage(FILE *out)
