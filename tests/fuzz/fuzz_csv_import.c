@@ -4,7 +4,8 @@
  *   - the reader gives the same records, row numbers and outcome whether the bytes come in one
  *     piece or in chunks of 1, 7 and 4096 bytes (csv_reader.h: "feeds bytes in chunks of any
  *     size");
- *   - sipas_import_batch into a fresh store: a failure leaves no batch and no response; a
+ *   - sipas_import_batch into an empty store (one store for the whole run, emptied after each
+ *     input with sipas_store_remove_batch, which must leave no response behind): a failure leaves no batch and no response; a
  *     success stores exactly rows_stored responses in one batch, and rows_read = stored +
  *     rejected;
  *   - the same import again with keep_valid, then a repeat of the same file, which must be a
@@ -19,6 +20,7 @@
 #include "sipas/store.h"
 
 static sipas_instrument *inst;
+static sipas_store *store;
 static char csv_path[128], rejects_path[128];
 
 typedef struct digest {
@@ -76,13 +78,13 @@ static sipas_status read_in_chunks(const uint8_t *data, size_t size, size_t chun
     return st;
 }
 
-static void store_counts(sipas_store *store, int64_t *responses, size_t *batches)
+static void store_counts(sipas_store *db, int64_t *responses, size_t *batches)
 {
     sipas_error err = {0};
-    FUZZ_CHECK(sipas_store_count_responses(store, "mini", responses, &err) == SIPAS_OK, "count: %s",
+    FUZZ_CHECK(sipas_store_count_responses(db, "mini", responses, &err) == SIPAS_OK, "count: %s",
                err.message);
     sipas_batch_info *list = NULL;
-    FUZZ_CHECK(sipas_store_list_batches(store, "mini", &list, batches, &err) == SIPAS_OK,
+    FUZZ_CHECK(sipas_store_list_batches(db, "mini", &list, batches, &err) == SIPAS_OK,
                "list: %s", err.message);
     sipas_batch_list_free(list, *batches);
 }
@@ -122,9 +124,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* the import */
     fuzz_write(csv_path, data, size);
-    sipas_store *store = NULL;
-    FUZZ_CHECK(sipas_store_open(":memory:", SIPAS_STORE_READ_WRITE, &store, &err) == SIPAS_OK, "%s",
-               err.message);
+    if (store == NULL)
+        FUZZ_CHECK(sipas_store_open(":memory:", SIPAS_STORE_READ_WRITE, &store, &err) == SIPAS_OK,
+                   "%s", err.message);
     for (int pass = 0; pass < 3; pass++) {
         sipas_import_options opt = {
             .keep_valid = pass >= 1,
@@ -161,6 +163,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(st == SIPAS_ERR_CONFLICT, "the same file stored twice (%s)",
                        sipas_status_name(st));
     }
-    sipas_store_close(store);
+    /* back to an empty store for the next input */
+    sipas_batch_info *list = NULL;
+    size_t n = 0;
+    FUZZ_CHECK(sipas_store_list_batches(store, "mini", &list, &n, &err) == SIPAS_OK, "%s", err.message);
+    for (size_t b = 0; b < n; b++)
+        FUZZ_CHECK(sipas_store_remove_batch(store, list[b].batch_id, &err) == SIPAS_OK, "remove: %s",
+                   err.message);
+    sipas_batch_list_free(list, n);
+    int64_t left = 0;
+    store_counts(store, &left, &n);
+    FUZZ_CHECK(left == 0 && n == 0, "%lld responses and %zu batches left after removing every batch",
+               (long long)left, n);
     return 0;
 }
