@@ -1278,6 +1278,26 @@ static sipas_status estimate_domain(work *w, size_t dom, const subdesign *s, sip
     return sipas_kish_deff(s->prepared, NULL, s->in_domain, &overall->kish_deff, err);
 }
 
+/* Scorers for the criteria, the design, the weighting and the domains: what every estimate
+ * of a call needs, done once. */
+static sipas_status work_prepare(work *w, sipas_error *err)
+{
+    const sipas_instrument *inst = w->data->inst;
+    sipas_status st;
+    for (size_t k = 0; k < inst->nitems; k++)
+        w->ncriteria += inst->items[k].role == SIPAS_ROLE_CRITERION && !inst->items[k].personal;
+    w->scorers = calloc(w->ncriteria ? w->ncriteria : 1, sizeof *w->scorers);
+    if (w->scorers == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    for (size_t k = 0, c = 0; k < inst->nitems; k++)
+        if (inst->items[k].role == SIPAS_ROLE_CRITERION && !inst->items[k].personal)
+            if ((st = make_scorer(w->data, k, w->opt, &w->scorers[c++], err)) != SIPAS_OK)
+                return st;
+    if ((st = build_design(w, err)) != SIPAS_OK || (st = apply_weighting(w, err)) != SIPAS_OK)
+        return st;
+    return build_domains(w, err);
+}
+
 sipas_status sipas_index_compute(const sipas_dataset *data, const sipas_index_options *options,
                                  sipas_index_result **out, sipas_error *err)
 {
@@ -1300,19 +1320,7 @@ sipas_status sipas_index_compute(const sipas_dataset *data, const sipas_index_op
         st = sipas_error_set(err, SIPAS_ERR_USAGE, "confidence level %g is not between 0 and 1", res->level);
         goto done;
     }
-    for (size_t k = 0; k < inst->nitems; k++)
-        w.ncriteria += inst->items[k].role == SIPAS_ROLE_CRITERION && !inst->items[k].personal;
-    w.scorers = calloc(w.ncriteria ? w.ncriteria : 1, sizeof *w.scorers);
-    if (w.scorers == NULL) {
-        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t k = 0, c = 0; k < inst->nitems; k++)
-        if (inst->items[k].role == SIPAS_ROLE_CRITERION && !inst->items[k].personal)
-            if ((st = make_scorer(data, k, opt, &w.scorers[c++], err)) != SIPAS_OK)
-                goto done;
-    if ((st = build_design(&w, err)) != SIPAS_OK || (st = apply_weighting(&w, err)) != SIPAS_OK ||
-        (st = build_domains(&w, err)) != SIPAS_OK)
+    if ((st = work_prepare(&w, err)) != SIPAS_OK)
         goto done;
     size_t per_domain = 1 + inst->nelements + w.ncriteria;
     res->nrows = res->ndomains * per_domain;
@@ -1444,19 +1452,7 @@ sipas_status sipas_index_units(const sipas_dataset *data, const sipas_index_opti
                              unit_column);
         goto done;
     }
-    for (size_t k = 0; k < inst->nitems; k++)
-        w.ncriteria += inst->items[k].role == SIPAS_ROLE_CRITERION && !inst->items[k].personal;
-    w.scorers = calloc(w.ncriteria ? w.ncriteria : 1, sizeof *w.scorers);
-    if (w.scorers == NULL) {
-        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t k = 0, c = 0; k < inst->nitems; k++)
-        if (inst->items[k].role == SIPAS_ROLE_CRITERION && !inst->items[k].personal)
-            if ((st = make_scorer(data, k, &opt, &w.scorers[c++], err)) != SIPAS_OK)
-                goto done;
-    if ((st = build_design(&w, err)) != SIPAS_OK || (st = apply_weighting(&w, err)) != SIPAS_OK ||
-        (st = build_domains(&w, err)) != SIPAS_OK)
+    if ((st = work_prepare(&w, err)) != SIPAS_OK)
         goto done;
     const sipas_column *wave = sipas_dataset_role(data, SIPAS_ROLE_WAVE);
     if (wave) {
