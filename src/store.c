@@ -219,17 +219,28 @@ static sipas_status pragma_int(sipas_store *store, const char *sql, int *value, 
     return st;
 }
 
-static sipas_status migrate(sipas_store *store, bool read_only, sipas_error *err)
+/* Refuses the SQLite file of another program; called before anything (the journal mode) is
+ * written to the file. */
+static sipas_status check_identity(sipas_store *store, sipas_error *err)
 {
-    int app_id = 0, version = 0, tables = 0;
+    int app_id = 0, tables = 0;
     sipas_status st;
     if ((st = pragma_int(store, "PRAGMA application_id", &app_id, err)) != SIPAS_OK ||
-        (st = pragma_int(store, "PRAGMA user_version", &version, err)) != SIPAS_OK ||
         (st = pragma_int(store, "SELECT count(*) FROM sqlite_master", &tables, err)) != SIPAS_OK)
         return st;
     if (app_id != SIPAS_APPLICATION_ID && (app_id != 0 || tables > 0))
         return sipas_error_set(err, SIPAS_ERR_STORE, "'%s' is an SQLite database but not a sipas "
                                "store", store->path);
+    return SIPAS_OK;
+}
+
+static sipas_status migrate(sipas_store *store, bool read_only, sipas_error *err)
+{
+    int version = 0;
+    sipas_status st;
+    if ((st = check_identity(store, err)) != SIPAS_OK ||
+        (st = pragma_int(store, "PRAGMA user_version", &version, err)) != SIPAS_OK)
+        return st;
     if (version > SCHEMA_VERSION)
         return sipas_error_set(err, SIPAS_ERR_STORE, "'%s' has schema version %d; this sipas "
                                "knows up to %d: use a newer sipas", store->path, version,
@@ -296,7 +307,8 @@ sipas_status sipas_store_open(const char *path, sipas_store_mode mode, sipas_sto
         goto fail;
     }
     (void)app_id;
-    if ((st = exec_sql(store, "PRAGMA foreign_keys = ON", "cannot configure the store", err)))
+    if ((st = exec_sql(store, "PRAGMA foreign_keys = ON", "cannot configure the store", err)) ||
+        (st = check_identity(store, err)))
         goto fail;
     if (mode != SIPAS_STORE_READ_ONLY) {
         /* WAL: readers (an analyst's R session) do not block an import, and a killed import
