@@ -540,7 +540,7 @@ sipas_status sipas_ci_proportion(sipas_ci_method method, double p, double varian
                                sipas_ci_method_name(method), p);
     if (isnan(p) || !(df > 0) || !isfinite(variance) || variance < 0)
         return SIPAS_OK;
-    double alpha = 1 - level, t;
+    double alpha = 1 - level, t = NAN; /* set by t_quantile; gcc -O2 cannot see it */
     sipas_status status = t_quantile(1 - alpha / 2, df, &t, err);
     if (status != SIPAS_OK)
         return status;
