@@ -28,124 +28,7 @@
 #define MAX_MARGINS 8
 #define REL_TOL 1e-9
 
-/* ------------------------------------------------------------------ a tiny CSV table */
-
-typedef struct table {
-    size_t ncols, nrows;
-    char *names[MAX_COLS];
-    char ***cells; /* nrows x ncols, strings */
-} table;
-
-static void split_line(char *line, char **fields, size_t *nfields)
-{
-    size_t n = 0;
-    line[strcspn(line, "\r\n")] = '\0';
-    char *p = line;
-    for (;;) {
-        assert_true(n < MAX_COLS);
-        fields[n++] = p;
-        char *comma = strchr(p, ',');
-        if (!comma)
-            break;
-        *comma = '\0';
-        p = comma + 1;
-    }
-    *nfields = n;
-}
-
-static table *table_read(const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s%s", FIXTURE_DIR, name);
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        fail_msg("cannot open '%s'", path);
-    table *t = calloc(1, sizeof *t);
-    assert_non_null(t);
-    char *line = NULL;
-    size_t cap = 0, alloc_rows = 0;
-    bool header = true;
-    while (getline(&line, &cap, fp) > 0) {
-        char *fields[MAX_COLS];
-        size_t nf;
-        split_line(line, fields, &nf);
-        if (header) {
-            t->ncols = nf;
-            for (size_t j = 0; j < nf; j++)
-                t->names[j] = strdup(fields[j]);
-            header = false;
-            continue;
-        }
-        assert_int_equal(nf, t->ncols);
-        if (t->nrows == alloc_rows) {
-            alloc_rows = alloc_rows ? alloc_rows * 2 : 64;
-            t->cells = realloc(t->cells, alloc_rows * sizeof *t->cells);
-            assert_non_null(t->cells);
-        }
-        char **row = calloc(nf, sizeof *row);
-        assert_non_null(row);
-        for (size_t j = 0; j < nf; j++)
-            row[j] = strdup(fields[j]);
-        t->cells[t->nrows++] = row;
-    }
-    free(line);
-    fclose(fp);
-    return t;
-}
-
-static void table_free(table *t)
-{
-    if (!t)
-        return;
-    for (size_t i = 0; i < t->nrows; i++) {
-        for (size_t j = 0; j < t->ncols; j++)
-            free(t->cells[i][j]);
-        free(t->cells[i]);
-    }
-    for (size_t j = 0; j < t->ncols; j++)
-        free(t->names[j]);
-    free(t->cells);
-    free(t);
-}
-
-static size_t table_col(const table *t, const char *name)
-{
-    for (size_t j = 0; j < t->ncols; j++)
-        if (strcmp(t->names[j], name) == 0)
-            return j;
-    fail_msg("no column '%s'", name);
-    return 0;
-}
-
-static const char *cell_of(const table *t, size_t row, const char *col)
-{
-    return t->cells[row][table_col(t, col)];
-}
-
-static double num(const char *s)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (*end != '\0' || end == s)
-        fail_msg("not a number: '%s'", s);
-    return v;
-}
-
-/* ------------------------------------------------------------------ comparisons */
-
-static int g_checks;
-
-static void expect_close(double got, double want, double rel, const char *what,
-                         const char *context)
-{
-    g_checks++;
-    /* a score total that is 0 in exact arithmetic comes out as rounding noise, in R as here */
-    if (fabs(want) < 1e-15 && fabs(got) < 1e-15)
-        return;
-    if (!(fabs(got - want) <= rel * fabs(want)))
-        fail_msg("%s: %s: got %.17g, R %.17g (rel diff %.3g)", context, what, got, want,
-                 fabs(got - want) / fabs(want));
-}
+#include "fixture_table.h"
 
 /* ------------------------------------------------------------------ datasets */
 
@@ -242,15 +125,6 @@ static bool *domain_mask(const dataset *d, const char *spec)
     return mask;
 }
 
-static sipas_lonely_psu rule_of(const char *name)
-{
-    static const char *const names[] = {"fail", "remove", "certainty", "adjust", "average"};
-    for (size_t r = 0; r < 5; r++)
-        if (strcmp(names[r], name) == 0)
-            return (sipas_lonely_psu)r;
-    fail_msg("unknown rule '%s'", name);
-    return SIPAS_LONELY_FAIL;
-}
 
 static sipas_prepared_design *prepare(const dataset *d, const double *weight,
                                       sipas_lonely_psu rule)
