@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int parse_enum(const char *option, const char *value, const char *const *names, size_t n,
-                      int *out)
+int analysis_parse_choice(const char *option, const char *value, const char *const *names,
+                          size_t n, int *out)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(value, names[i]) == 0) {
@@ -17,12 +17,58 @@ static int parse_enum(const char *option, const char *value, const char *const *
     return CLI_EXIT_USAGE;
 }
 
-/* --base-weights, --poststratify, --rake: at most one kind; the margins come from the store. */
-static int load_weighting(analysis *a)
+int analysis_parse_estimation(const cli_args *args, sipas_index_options *ix, const char **lang)
+{
+    sipas_error err = {0};
+    const char *v;
+    int choice, code;
+    if ((v = cli_value(args, "ci")) && sipas_ci_method_parse(v, &ix->ci, &err) != SIPAS_OK) {
+        cli_error("--ci: %s (logit, wilson, beta, mean or asin)", err.message);
+        return CLI_EXIT_USAGE;
+    }
+    if ((v = cli_value(args, "level"))) {
+        char *end = NULL;
+        ix->level = strtod(v, &end);
+        if (*end != '\0' || !(ix->level > 0 && ix->level < 1)) {
+            cli_error("--level '%s' is not a number between 0 and 1 (e.g. 0.95)", v);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    static const char *const lonely[] = {"fail", "remove", "certainty", "adjust", "average"};
+    if ((v = cli_value(args, "lonely-psu"))) {
+        if ((code = analysis_parse_choice("--lonely-psu", v, lonely, 5, &choice)))
+            return code;
+        ix->lonely_psu = (sipas_lonely_psu)choice;
+    }
+    static const char *const scorings[] = {"satisfied_share", "percent_to_max", "nps"};
+    if ((v = cli_value(args, "scoring"))) {
+        if ((code = analysis_parse_choice("--scoring", v, scorings, 3, &choice)))
+            return code;
+        ix->scoring_set = true;
+        ix->scoring = (sipas_scoring)choice;
+    }
+    if ((v = cli_value(args, "min-cell"))) {
+        int64_t min_cell;
+        if (!cli_int("--min-cell", v, 1, 1000000, &min_cell))
+            return CLI_EXIT_USAGE;
+        ix->min_cell = (size_t)min_cell;
+    }
+    static const char *const langs[] = {"vi", "en"};
+    *lang = "vi";
+    if ((v = cli_value(args, "lang"))) {
+        if ((code = analysis_parse_choice("--lang", v, langs, 2, &choice)))
+            return code;
+        *lang = langs[choice];
+    }
+    return CLI_EXIT_OK;
+}
+
+int analysis_weighting_load(analysis_weighting *w, const cli_args *args, sipas_store *store,
+                            const char *form_id, sipas_index_options *ix)
 {
     const char *const *values;
-    size_t nrake = cli_values(&a->args, "rake", &values);
-    const char *base = cli_value(&a->args, "base-weights"), *post = cli_value(&a->args, "poststratify");
+    size_t nrake = cli_values(args, "rake", &values);
+    const char *base = cli_value(args, "base-weights"), *post = cli_value(args, "poststratify");
     if ((base != NULL) + (post != NULL) + (nrake > 0) > 1) {
         cli_error("choose one of --base-weights, --poststratify and --rake");
         return CLI_EXIT_USAGE;
@@ -33,22 +79,28 @@ static int load_weighting(analysis *a)
     }
     const char *one = base ? base : post;
     size_t n = one ? 1 : nrake;
-    a->index.weighting = base ? SIPAS_WEIGHTING_BASE : post ? SIPAS_WEIGHTING_POSTSTRATIFY
-                       : nrake ? SIPAS_WEIGHTING_RAKE : SIPAS_WEIGHTING_DESIGN;
+    ix->weighting = base ? SIPAS_WEIGHTING_BASE : post ? SIPAS_WEIGHTING_POSTSTRATIFY
+                  : nrake ? SIPAS_WEIGHTING_RAKE : SIPAS_WEIGHTING_DESIGN;
     for (size_t m = 0; m < n; m++) {
         const char *name = one ? one : values[m];
         sipas_error err = {0};
         size_t count = 0;
-        if (sipas_store_load_margin(a->store, a->inst->form_id, name, &a->margin_cells[m], &count,
-                                    &err) != SIPAS_OK)
+        if (sipas_store_load_margin(store, form_id, name, &w->cells[m], &count, &err) != SIPAS_OK)
             return cli_fail(&err);
-        a->margins[m] = (sipas_population_margin){.columns = name, .cells = a->margin_cells[m],
+        w->margins[m] = (sipas_population_margin){.columns = name, .cells = w->cells[m],
                                                    .ncells = count};
-        a->nmargins = m + 1;
+        w->n = m + 1;
     }
-    a->index.margins = a->margins;
-    a->index.nmargins = a->nmargins;
+    ix->margins = w->margins;
+    ix->nmargins = w->n;
     return CLI_EXIT_OK;
+}
+
+void analysis_weighting_release(analysis_weighting *w)
+{
+    for (size_t m = 0; m < w->n; m++)
+        sipas_margin_cells_free(w->cells[m], w->margins[m].ncells);
+    w->n = 0;
 }
 
 int analysis_open(analysis *a, int argc, char **argv, const cli_option *options, size_t noptions,
@@ -75,47 +127,11 @@ int analysis_open(analysis *a, int argc, char **argv, const cli_option *options,
     sipas_index_options *ix = &a->index;
     const char *v;
     int choice, code;
-    if ((v = cli_value(&a->args, "ci")) && sipas_ci_method_parse(v, &ix->ci, &err) != SIPAS_OK) {
-        cli_error("--ci: %s (logit, wilson, beta, mean or asin)", err.message);
-        return CLI_EXIT_USAGE;
-    }
-    if ((v = cli_value(&a->args, "level"))) {
-        char *end = NULL;
-        errno = 0;
-        ix->level = strtod(v, &end);
-        if (*end != '\0' || !(ix->level > 0 && ix->level < 1)) {
-            cli_error("--level '%s' is not a number between 0 and 1 (e.g. 0.95)", v);
-            return CLI_EXIT_USAGE;
-        }
-    }
-    static const char *const lonely[] = {"fail", "remove", "certainty", "adjust", "average"};
-    if ((v = cli_value(&a->args, "lonely-psu"))) {
-        if ((code = parse_enum("--lonely-psu", v, lonely, 5, &choice)))
-            return code;
-        ix->lonely_psu = (sipas_lonely_psu)choice;
-    }
-    static const char *const scorings[] = {"satisfied_share", "percent_to_max", "nps"};
-    if ((v = cli_value(&a->args, "scoring"))) {
-        if ((code = parse_enum("--scoring", v, scorings, 3, &choice)))
-            return code;
-        ix->scoring_set = true;
-        ix->scoring = (sipas_scoring)choice;
-    }
-    if ((v = cli_value(&a->args, "min-cell"))) {
-        int64_t min_cell;
-        if (!cli_int("--min-cell", v, 1, 1000000, &min_cell))
-            return CLI_EXIT_USAGE;
-        ix->min_cell = (size_t)min_cell;
-    }
-    static const char *const langs[] = {"vi", "en"};
-    if ((v = cli_value(&a->args, "lang"))) {
-        if ((code = parse_enum("--lang", v, langs, 2, &choice)))
-            return code;
-        a->lang = langs[choice];
-    }
+    if ((code = analysis_parse_estimation(&a->args, ix, &a->lang)) != CLI_EXIT_OK)
+        return code;
     static const char *const formats[] = {"table", "csv", "json"};
     if ((v = cli_value(&a->args, "format"))) {
-        if ((code = parse_enum("--format", v, formats, 3, &choice)))
+        if ((code = analysis_parse_choice("--format", v, formats, 3, &choice)))
             return code;
         a->format = (output_format)choice;
     }
@@ -180,7 +196,8 @@ int analysis_open(analysis *a, int argc, char **argv, const cli_option *options,
     if (sipas_store_open(cli_db_path(&a->args), SIPAS_STORE_READ_ONLY, &a->store, &err) != SIPAS_OK ||
         sipas_dataset_load(a->store, a->inst, &a->data, &err) != SIPAS_OK)
         return cli_fail(&err);
-    if ((code = load_weighting(a)) != CLI_EXIT_OK)
+    if ((code = analysis_weighting_load(&a->weighting, &a->args, a->store, a->inst->form_id,
+                                        &a->index)) != CLI_EXIT_OK)
         return code;
     if ((v = cli_value(&a->args, "out")) && (a->out = fopen(v, "w")) == NULL) {
         a->out = stdout;
@@ -195,8 +212,7 @@ void analysis_close(analysis *a)
     if (a->out && a->out != stdout)
         fclose(a->out);
     sipas_dataset_free(a->data);
-    for (size_t m = 0; m < a->nmargins; m++)
-        sipas_margin_cells_free(a->margin_cells[m], a->margins[m].ncells);
+    analysis_weighting_release(&a->weighting);
     sipas_store_close(a->store);
     sipas_instrument_free(a->inst);
     for (size_t i = 0; i < a->nconditions; i++)

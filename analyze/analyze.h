@@ -31,15 +31,26 @@ typedef enum { OUTPUT_TABLE = 0, OUTPUT_CSV, OUTPUT_JSON } output_format;
     {"lonely-psu", "RULE", "stratum with one PSU: fail (default), remove, certainty, adjust, average", false}, \
     {"scoring", "RULE", "score every criterion: satisfied_share, percent_to_max or nps", false}, \
     {"min-cell", "N", "withhold values over fewer than N respondents (default 5)", false}, \
-    {"base-weights", "MARGIN", "weights N/n from the stored population counts of MARGIN (sipas-collect frame)", false}, \
-    {"poststratify", "MARGIN", "post-stratify the weights to a stored margin (e.g. district)", false}, \
-    {"rake", "MARGIN", "rake the weights to stored margins (repeat: --rake sex --rake age_group)", true}, \
+    WEIGHTING_OPTIONS, \
     {"lang", "LANG", "labels: vi (default) or en", false}, \
     {"format", "FMT", "table (default), csv or json", false}, \
     {"out", "FILE", "write to FILE instead of standard output", false}, \
     {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false}, \
     {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false}, \
     {"help", NULL, "show this help", false}
+
+/* The population margins of --base-weights, --poststratify or --rake, loaded from the store. */
+typedef struct analysis_weighting {
+    sipas_population_margin margins[CLI_MAX_VALUES];
+    sipas_margin_cell *cells[CLI_MAX_VALUES];
+    size_t n;
+} analysis_weighting;
+
+/* The weighting options, as spliced into a command's option table. */
+#define WEIGHTING_OPTIONS \
+    {"base-weights", "MARGIN", "weights N/n from the stored population counts of MARGIN (sipas-collect frame)", false}, \
+    {"poststratify", "MARGIN", "post-stratify the weights to a stored margin (e.g. district)", false}, \
+    {"rake", "MARGIN", "rake the weights to stored margins (repeat: --rake sex --rake age_group)", true}
 
 /* Everything an analysis command has open. */
 typedef struct analysis {
@@ -54,9 +65,7 @@ typedef struct analysis {
     const char *by[64];
     size_t nby;
     sipas_index_options index;
-    sipas_population_margin margins[CLI_MAX_VALUES];
-    sipas_margin_cell *margin_cells[CLI_MAX_VALUES];
-    size_t nmargins;
+    analysis_weighting weighting;
     const char *lang;
     output_format format;
     FILE *out;
@@ -67,6 +76,16 @@ typedef struct analysis {
 int analysis_open(analysis *a, int argc, char **argv, const cli_option *options, size_t noptions,
                   const char *usage_line, const char *description, bool *help);
 void analysis_close(analysis *a);
+
+/* One of names; prints a usage error and returns CLI_EXIT_USAGE otherwise. */
+int analysis_parse_choice(const char *option, const char *value, const char *const *names,
+                          size_t n, int *out);
+/* --ci, --level, --lonely-psu, --scoring, --min-cell and --lang (those of args' table). */
+int analysis_parse_estimation(const cli_args *args, sipas_index_options *ix, const char **lang);
+/* --base-weights / --poststratify / --rake: loads the margins and sets ix's weighting. */
+int analysis_weighting_load(analysis_weighting *w, const cli_args *args, sipas_store *store,
+                            const char *form_id, sipas_index_options *ix);
+void analysis_weighting_release(analysis_weighting *w);
 
 /* Label of a by-column code in the analysis language. */
 const char *analysis_domain_label(const analysis *a, const char *column, const char *code);

@@ -27,6 +27,7 @@
     {"level", "L", "confidence level (default 0.95)", false}, \
     {"lonely-psu", "RULE", "stratum with one PSU: fail (default), remove, certainty, adjust, average", false}, \
     {"lang", "LANG", "labels and numbers: vi (default) or en", false}, \
+    WEIGHTING_OPTIONS, \
     {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false}, \
     {"surveys", "DIR", "instrument folders and targets.csv (default: $SIPAS_SURVEYS, else ./surveys)", false}, \
     {"help", NULL, "show this help", false}
@@ -57,6 +58,7 @@ typedef struct session {
     sipas_targets *targets;
     sipas_review *review;
     sipas_index_options index;
+    analysis_weighting weighting;
     const char *unit_column;
     char unit_words[128];   /* the unit column's label for running text: "huyện/thành phố" */
 } session;
@@ -68,21 +70,10 @@ static void session_close(session *s)
     sipas_review_free(s->review);
     sipas_targets_free(s->targets);
     sipas_dataset_free(s->data);
+    analysis_weighting_release(&s->weighting);
     sipas_store_close(s->store);
     sipas_instrument_free(s->inst);
     cli_args_free(&s->args);
-}
-
-static int parse_choice(const char *option, const char *value, const char *const *names,
-                        size_t n, int *out)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(value, names[i]) == 0) {
-            *out = (int)i;
-            return CLI_EXIT_OK;
-        }
-    cli_error("%s '%s' is not one of the choices (see --help)", option, value);
-    return CLI_EXIT_USAGE;
 }
 
 /* Parses the options, loads instrument, data and targets and computes the review. Returns
@@ -109,32 +100,11 @@ static int session_open(session *s, int argc, char **argv, const cli_option *opt
         return CLI_EXIT_USAGE;
     }
     sipas_error err = {0};
-    const char *v;
-    int choice, code;
-    if ((v = cli_value(&s->args, "lang"))) {
-        static const char *const langs[] = {"vi", "en"};
-        if ((code = parse_choice("--lang", v, langs, 2, &choice)))
-            return code;
-        s->vi = choice == 0;
-    }
-    if ((v = cli_value(&s->args, "ci")) && sipas_ci_method_parse(v, &s->index.ci, &err) != SIPAS_OK) {
-        cli_error("--ci: %s (logit, wilson, beta, mean or asin)", err.message);
-        return CLI_EXIT_USAGE;
-    }
-    if ((v = cli_value(&s->args, "level"))) {
-        char *end = NULL;
-        s->index.level = strtod(v, &end);
-        if (*end != '\0' || !(s->index.level > 0 && s->index.level < 1)) {
-            cli_error("--level '%s' is not a number between 0 and 1 (e.g. 0.95)", v);
-            return CLI_EXIT_USAGE;
-        }
-    }
-    if ((v = cli_value(&s->args, "lonely-psu"))) {
-        static const char *const lonely[] = {"fail", "remove", "certainty", "adjust", "average"};
-        if ((code = parse_choice("--lonely-psu", v, lonely, 5, &choice)))
-            return code;
-        s->index.lonely_psu = (sipas_lonely_psu)choice;
-    }
+    const char *v, *lang;
+    int code;
+    if ((code = analysis_parse_estimation(&s->args, &s->index, &lang)) != CLI_EXIT_OK)
+        return code;
+    s->vi = strcmp(lang, "vi") == 0;
     int64_t wave = 0;
     if ((v = cli_value(&s->args, "wave")) && !cli_int("--wave", v, 1990, 2100, &wave))
         return CLI_EXIT_USAGE;
@@ -143,6 +113,9 @@ static int session_open(session *s, int argc, char **argv, const cli_option *opt
         sipas_store_open(cli_db_path(&s->args), SIPAS_STORE_READ_ONLY, &s->store, &err) != SIPAS_OK ||
         sipas_dataset_load(s->store, s->inst, &s->data, &err) != SIPAS_OK)
         return cli_fail(&err);
+    if ((code = analysis_weighting_load(&s->weighting, &s->args, s->store, s->inst->form_id,
+                                        &s->index)) != CLI_EXIT_OK)
+        return code;
     /* Targets are optional: without surveys/targets.csv the review has no verdicts. */
     if (sipas_targets_load_dir(surveys, &s->targets, &err) != SIPAS_OK) {
         if (err.status != SIPAS_ERR_NOT_FOUND)
@@ -604,7 +577,7 @@ int analyze_plot(int argc, char **argv)
         session_close(&s);
         return CLI_EXIT_USAGE;
     }
-    if ((code = parse_choice("--kind", v, kinds, 4, &kind))) {
+    if ((code = analysis_parse_choice("--kind", v, kinds, 4, &kind))) {
         session_close(&s);
         return code;
     }
