@@ -609,7 +609,7 @@ sipas_status sipas_rank_units(const sipas_unit_value *units, size_t nunits,
     sipas_status st = check_level(level, err);
     if (st != SIPAS_OK)
         return st;
-    sipas_unit_comparison *result = malloc((nunits > 0 ? nunits : 1) * sizeof *result);
+    sipas_unit_comparison *result = calloc(nunits > 0 ? nunits : 1, sizeof *result); /* calloc: gcc -O2 */
     if (result == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "ranking: out of memory for %zu units",
                                nunits);
