@@ -57,8 +57,10 @@ phase("design")
 
 f17 <- function(v) ifelse(is.na(v) | !is.finite(v), "", sprintf("%.17g", v))
 out <- list()
-emit <- function(domain, measure, lvl, est, se, ci, df, deff)
+emit <- function(domain, measure, lvl, est, se, ci, df, deff) {
+  stopifnot(length(c(est, se, ci[1], ci[2], df, deff)) == 6)
   out[[length(out) + 1]] <<- c("bench", domain, measure, lvl, f17(c(est, se, ci[1], ci[2], df, deff)))
+}
 
 crit_rows <- list()
 for (c in crit$name) {
@@ -74,8 +76,8 @@ for (c in crit$name) {
     k <- keys[r]
     mr <- match(k, mkeys)
     df <- degf(des[valid & d$domain == k, ])
-    crit_rows[[paste(k, c)]] <- list(p = mb[mr, y], se = sb[r, "se"], ci = c(sb[r, "ci_l"], sb[r, "ci_u"]),
-                                     df = df, deff = mb[mr, "DEff"])
+    crit_rows[[paste(k, c)]] <- list(p = mb[mr, y], se = sb[r, grep("^se", names(sb))], ci = c(sb[r, "ci_l"], sb[r, "ci_u"]),
+                                     df = df, deff = mb[mr, grep("^DEff", names(mb))])
   }
 }
 phase("criteria (svyby x 22)")

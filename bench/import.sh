@@ -17,8 +17,9 @@
 #     store every field as text into a table it creates, no checks);
 #  3. ROUNDS alternating rounds (sipas, sqlite3, sipas, sqlite3, ...: one hyperfine run each) so
 #     that a slow phase of the shared machine hits both alike; medians of those too;
-#  4. peak resident memory (/usr/bin/time -f %M, KiB) of sipas-collect import for ROWS/4 and
-#     ROWS rows: it should not grow with the file beyond SQLite's fixed page cache.
+#  4. peak resident memory (/usr/bin/time -f %M, KiB) of sipas-collect import for ROWS/4, ROWS
+#     and 2 x ROWS rows: it should not grow with the file beyond SQLite's page cache, which the
+#     store caps at 128 MiB (PRAGMA cache_size = -131072 in src/store.c).
 # Results go to BENCH_DIR (hyperfine JSON/markdown, alternating.csv, memory.csv) and a summary
 # to standard output.
 set -euo pipefail
@@ -30,6 +31,7 @@ runs=${RUNS:-5}
 rounds=${ROUNDS:-5}
 rows=${ROWS:-1000000}
 small=$((rows / 4))
+double=$((rows * 2))
 mkdir -p "$work"
 
 if [ ! -x "$build/sipas-collect" ]; then
@@ -45,6 +47,9 @@ little=$work/batch_$small.csv
     --waves 2024 --rows "$rows" --out "$big"
 [ -s "$little" ] || "$build/sipas_gen_sample" --surveys "$source_dir/surveys" --form sipas2017 \
     --waves 2024 --rows "$small" --out "$little"
+huge=$work/batch_$double.csv
+[ -s "$huge" ] || "$build/sipas_gen_sample" --surveys "$source_dir/surveys" --form sipas2017 \
+    --waves 2024 --rows "$double" --out "$huge"
 echo "batch: $big, $(($(wc -l <"$big") - 1)) rows, $(du -m "$big" | cut -f1) MB"
 
 store=$work/import.db
@@ -74,7 +79,7 @@ alt_sqlite=$(awk -F, '$2 == "sqlite" { print $3 }' "$work/alternating.csv" | med
 
 # 4. peak memory, fresh store each time
 echo "rows,peak_rss_kib" >"$work/memory.csv"
-for f in "$little" "$big"; do
+for f in "$little" "$big" "$huge"; do
     eval "$clean"
     n=$(($(wc -l <"$f") - 1))
     /usr/bin/time -f %M -o "$work/time.txt" "$build/sipas-collect" import --db "$store" \
