@@ -362,7 +362,7 @@ static void add_preamble(script *s, const sipas_plot_options *opt, const canvas 
     script_add(s, "set border 3 lw 1 lc rgb '#555555'\n"
                   "set tics nomirror out scale 0.6\n"
                   "set grid lw 1 lc rgb '#e3e3e3' dt 1\n"
-                  "set key below horizontal center samplen 2.5 spacing 1.2 width 1\n"
+                  "set key below horizontal center samplen 2.5 spacing 1.2 width 1 height 1.5\n"
                   "set errorbars small\n"
                   "set style textbox opaque noborder margins 3,1\n");
 }
