@@ -361,9 +361,11 @@ static bool read_cell(import_ctx *c, size_t row, size_t k, const char *raw, size
     case SIPAS_TYPE_DECIMAL:
         v->kind = SIPAS_VALUE_REAL;
         if (!parse_decimal(s, len, decimal_comma, &v->r)) {
+            /* the decimal-comma hint only where a comma could have been meant as one */
+            bool has_comma = memchr(s, ',', len) != NULL;
             row_problem(c, row, it->name, "'%.*s' is not a number%s", (int)(len > 80 ? 80 : len), s,
-                        decimal_comma ? "" : " (a decimal comma is accepted only in semicolon- or "
-                        "tab-separated files)");
+                        decimal_comma || !has_comma ? "" : " (a decimal comma is accepted only in "
+                        "semicolon- or tab-separated files)");
             return false;
         }
         break;

@@ -240,6 +240,10 @@ static sipas_status compile_condition(const sipas_dataset *data, const sipas_fil
 {
     memset(out, 0, sizeof *out);
     const sipas_column *col = sipas_dataset_column(data, f->column);
+    const sipas_item *it = col ? NULL : sipas_instrument_item(data->inst, f->column);
+    if (it && it->personal)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "--where: column '%s' is personal data, stored "
+                               "only as a keyed hash; it cannot select respondents", f->column);
     if (col == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "--where: form '%s' has no column '%s'",
                                data->inst->form_id, f->column);
@@ -795,7 +799,11 @@ static sipas_status build_domains(work *w, sipas_error *err)
         const char *name = add_wave ? (b == 0 ? wave->item->name : opt->by[b - 1]) : opt->by[b];
         cols[b] = sipas_dataset_column(d, name);
         if (cols[b] == NULL) {
-            st = sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "--by: form '%s' has no column '%s'",
+            const sipas_item *it = sipas_instrument_item(d->inst, name);
+            st = it && it->personal
+               ? sipas_error_set(err, SIPAS_ERR_USAGE, "--by: column '%s' is personal data, stored "
+                                 "only as a keyed hash; it cannot define domains", name)
+               : sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "--by: form '%s' has no column '%s'",
                                  d->inst->form_id, name);
             goto done;
         }

@@ -247,6 +247,9 @@ static sipas_status migrate(sipas_store *store, bool read_only, sipas_error *err
                                SCHEMA_VERSION);
     if (version == SCHEMA_VERSION)
         return SIPAS_OK;
+    if (read_only && version == 0)
+        return sipas_error_set(err, SIPAS_ERR_STORE, "'%s' is empty, not a sipas store (importing "
+                               "a batch into it creates one)", store->path);
     if (read_only)
         return sipas_error_set(err, SIPAS_ERR_STORE, "'%s' has schema version %d and needs an "
                                "upgrade to %d: open it once read-write", store->path, version,

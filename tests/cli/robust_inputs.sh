@@ -102,7 +102,7 @@ ${P}dupid.csv: 2 of 3 rows rejected; nothing was stored (rejected rows are in 'd
 printf '%s\nw1,2023,cao_loc,c1,0,citizen,,4,5\nw2,2023,cao_loc,c1,-1,citizen,,4,5\nw3,2023,cao_loc,c1,NaN,citizen,,4,5\nw4,2023,cao_loc,c1,"1,5e3",citizen,,4,5\n' "$H" > weights.csv
 refused "weights 0, -1, NaN, 1,5e3" 1 "weights.csv:2: column 'weight': '0' is not a positive number
 weights.csv:3: column 'weight': '-1' is not a positive number
-weights.csv:4: column 'weight': 'NaN' is not a number (a decimal comma is accepted only in semicolon- or tab-separated files)
+weights.csv:4: column 'weight': 'NaN' is not a number
 weights.csv:5: column 'weight': '1,5e3' is not a number (a decimal comma is accepted only in semicolon- or tab-separated files)
 ${P}weights.csv: 4 of 4 rows rejected; nothing was stored (rejected rows are in 'weights.rejects.csv')" weights.csv
 

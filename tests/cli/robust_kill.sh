@@ -40,7 +40,13 @@ for delay in 0.2 0.5 1 1.5 2.5; do
   sleep "$delay"
   kill -KILL "$pid" 2>/dev/null || true
   set +e; wait "$pid"; rc=$?; set -e
-  if [ "$rc" -eq 137 ]; then
+  if [ "$rc" -eq 137 ] && [ "$(counts)" = "302000 2" ]; then
+    # killed after its COMMIT, before the process exited: the whole batch is stored, as it
+    # should be; undo it and go on
+    echo "killed after the commit at ${delay}s"
+    id=$(sqlite3 s.db "SELECT batch_id FROM batches WHERE file_name LIKE '%big.csv'")
+    "$collect" remove --db s.db "$id" >/dev/null
+  elif [ "$rc" -eq 137 ]; then
     killed=$((killed + 1))
     echo "killed after ${delay}s"
   else
