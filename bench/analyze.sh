@@ -6,7 +6,9 @@
 #
 # Environment: BENCH_DIR (scratch, default /tmp/sipas-bench), ROWS_PER_WAVE (default 166667:
 # six waves 2019-2024 totalling 1,000,002 respondents, 22 criteria), RUNS (sipas runs, default
-# 10), R_RUNS (runs of each R variant, default 1: one R run takes minutes).
+# 10), R_RUNS (runs of each R variant, default 1: one R run takes minutes), UNITS (the
+# generator's --units-per-commune, default 1: with 166,667 rows per wave every commune is then
+# sampled, a census of PSUs whose variances are 0; UNITS=40 gives a design with variance).
 # Needs hyperfine, R with survey 4.1.1, data.table and RSQLite (Debian: r-cran-survey
 # r-cran-data.table r-cran-rsqlite).
 #
@@ -24,6 +26,7 @@ source_dir=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$source_dir/build-bench}
 work=${BENCH_DIR:-/tmp/sipas-bench}
 per_wave=${ROWS_PER_WAVE:-166667}
+units=${UNITS:-1}
 runs=${RUNS:-10}
 r_runs=${R_RUNS:-1}
 export SIPAS_SURVEYS=$source_dir/surveys
@@ -36,9 +39,11 @@ fi
 grep -q 'CMAKE_BUILD_TYPE:STRING=Release' "$build/CMakeCache.txt" ||
     echo "warning: $build is not a Release build" >&2
 
-csv=$work/waves6_$per_wave.csv
-store=$work/waves6_$per_wave.db
-[ -s "$csv" ] || "$build/sipas_gen_sample" --form sipas2017 --waves 2019-2024 --rows "$per_wave" --out "$csv"
+suffix=$per_wave$([ "$units" = 1 ] || echo "_u$units")
+csv=$work/waves6_$suffix.csv
+store=$work/waves6_$suffix.db
+[ -s "$csv" ] || "$build/sipas_gen_sample" --form sipas2017 --waves 2019-2024 --rows "$per_wave" \
+    --units-per-commune "$units" --out "$csv"
 if [ ! -s "$store" ]; then
     /usr/bin/time -f "import: %e s, peak %M KiB" "$build/sipas-collect" import --db "$store" \
         --form sipas2017 "$csv"
