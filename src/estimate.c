@@ -697,7 +697,9 @@ unsigned sipas_nchs_flags(double p, double variance, double n, double lower, dou
                           double df)
 {
     unsigned flags = 0;
-    double n_eff = (p == 0 || p == 1) ? n : sipas_effective_n(p, variance);
+    /* p of 0 or 1, or a variance of exactly 0 (every PSU of every stratum taken: a census),
+     * have no sampling error to judge by: n_eff is the cap, n */
+    double n_eff = (p == 0 || p == 1 || variance == 0) ? n : sipas_effective_n(p, variance);
     if (n_eff > n)
         n_eff = n;
     if (!(n_eff >= 30))

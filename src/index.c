@@ -1078,8 +1078,11 @@ static sipas_status finish_row(work *w, const subdesign *s, const double *scores
                                   n_for_beta, &row->ci_low, &row->ci_high, err)) != SIPAS_OK)
         return st;
     if (!nps) {
-        double lo = NAN, hi = NAN;
-        if ((st = sipas_ci_proportion(SIPAS_CI_BETA, p, row->variance, row->df, 0.95, n_for_beta,
+        /* 0 < p < 1 with V = 0 comes from the fpc of a census of PSUs: no sampling error; at
+         * p = 0 or 1 Korn-Graubard gives the Clopper-Pearson interval */
+        double lo = p, hi = p;
+        if ((row->variance != 0 || p == 0 || p == 1) &&
+            (st = sipas_ci_proportion(SIPAS_CI_BETA, p, row->variance, row->df, 0.95, n_for_beta,
                                       &lo, &hi, err)) != SIPAS_OK)
             return st;
         row->n_eff = sipas_effective_n(p, row->variance);

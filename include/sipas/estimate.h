@@ -194,7 +194,7 @@ double sipas_effective_n(double p, double variance);
  * 2(175)), as a bit set. Suppress when any SUPPRESS bit is set; review when FEW_DF is. */
 enum {
     SIPAS_NCHS_SMALL_N_EFF = 1u << 0, /* n_eff < 30; n_eff = p(1-p)/V capped at n, = n when
-                                         p is 0 or 1 */
+                                         p is 0 or 1 or V is 0 (a census of PSUs) */
     SIPAS_NCHS_WIDE_CI = 1u << 1,     /* upper - lower >= 0.30 */
     SIPAS_NCHS_WIDE_RELATIVE = 1u << 2, /* 0.05 < width < 0.30 and width / p > 1.30 */
     SIPAS_NCHS_NO_CI = 1u << 3,       /* a bound is NaN: nothing to judge by */
