@@ -1,5 +1,6 @@
 /* calibrate.c - base weights, post-stratification, raking and calibration residuals
  * (see include/sipas/calibrate.h and docs/calibration.md). */
+#include "alloc.h"
 #include "sipas/calibrate.h"
 
 #include <math.h>
@@ -34,15 +35,6 @@ struct sipas_calibration {
     size_t passes;
     double last_change;
 };
-
-static void *alloc_array(size_t count, size_t size)
-{
-    if (count == 0)
-        count = 1;
-    if (count > SIZE_MAX / size)
-        return NULL;
-    return calloc(count, size);
-}
 
 void sipas_calibration_free(sipas_calibration *cal)
 {

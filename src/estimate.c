@@ -1,4 +1,5 @@
 /* estimate.c - design-based estimation (see include/sipas/estimate.h and docs/methodology.md). */
+#include "alloc.h"
 #include "sipas/estimate.h"
 
 #include <float.h>
@@ -57,15 +58,6 @@ void sipas_prepared_design_free(sipas_prepared_design *pd)
 size_t sipas_prepared_design_rows(const sipas_prepared_design *pd)
 {
     return pd ? pd->n : 0;
-}
-
-static void *alloc_array(size_t count, size_t size)
-{
-    if (count == 0)
-        count = 1;
-    if (count > SIZE_MAX / size)
-        return NULL;
-    return calloc(count, size);
 }
 
 /* Reads the per-stratum fpc the way R's as.fpc does: all counts or all fractions. */
