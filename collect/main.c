@@ -90,6 +90,8 @@ static const cli_option import_options[] = {
     {"form", "ID", "instrument of the batch (a folder under the surveys directory)", false},
     {"wave", "YEAR", "the wave of every row (the file may then omit the wave column)", false},
     {"keep-valid", NULL, "store the valid rows of a batch that has rejected rows", false},
+    {"encoding", "NAME", "the files' text encoding: auto (default: detected), UTF-8, UTF-16, "
+     "Windows-1258, TCVN3 or VISCII", false},
     {"replace", NULL, "replace an earlier batch that has the same content", false},
     {"rejects", "FILE", "where rejected rows go (default: FILE.rejects.csv beside the input)", false},
     {"quiet", NULL, "print only the summary", false},
@@ -106,6 +108,14 @@ static char *default_rejects_path(const char *path)
     if (out)
         snprintf(out, n + 16, "%.*s.rejects.csv", (int)(ext - path), path);
     return out;
+}
+
+/* Ends the summary line; names the encoding of a file that was not UTF-8. */
+static void print_converted(sipas_encoding encoding)
+{
+    if (encoding != SIPAS_ENCODING_UTF8 && encoding != SIPAS_ENCODING_DETECT)
+        printf(" (read as %s)", sipas_encoding_name(encoding));
+    printf("\n");
 }
 
 static int run_import(int argc, char **argv, bool dry_run)
@@ -136,6 +146,12 @@ static int run_import(int argc, char **argv, bool dry_run)
     }
     if (cli_value(&args, "wave") && !cli_int("--wave", cli_value(&args, "wave"), 1990, 2100, &wave)) {
         code = CLI_EXIT_USAGE;
+        goto done;
+    }
+    sipas_encoding encoding = SIPAS_ENCODING_DETECT;
+    if (cli_value(&args, "encoding") &&
+        sipas_encoding_from_name(cli_value(&args, "encoding"), &encoding, &err) != SIPAS_OK) {
+        code = cli_fail(&err);
         goto done;
     }
     if (cli_value(&args, "rejects") && args.npositional > 1) {
@@ -170,6 +186,7 @@ static int run_import(int argc, char **argv, bool dry_run)
             .keep_valid = cli_flag(&args, "keep-valid"),
             .replace = cli_flag(&args, "replace"),
             .dry_run = dry_run,
+            .encoding = encoding,
             .rejects_path = rejects,
             .on_problem = show_problem,
             .problem_ctx = &problems,
@@ -189,14 +206,15 @@ static int run_import(int argc, char **argv, bool dry_run)
             if (code == CLI_EXIT_OK || c > code)
                 code = c;
         } else if (dry_run) {
-            printf("%s: %lld rows valid%s\n", path, (long long)result.rows_read,
+            printf("%s: %lld rows valid%s", path, (long long)result.rows_read,
                    result.rows_rejected ? "" : "; it can be imported");
+            print_converted(result.encoding);
         } else {
             printf("%s: batch %lld: %lld rows stored", path, (long long)result.batch_id,
                    (long long)result.rows_stored);
             if (result.rows_rejected)
                 printf(", %lld rejected (in '%s')", (long long)result.rows_rejected, rejects);
-            printf("\n");
+            print_converted(result.encoding);
         }
         free(rejects);
     }

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc.h"
+
 #define DEFAULT_MAX_FIELD_BYTES ((size_t)1 << 20)
 #define DEFAULT_MAX_FIELDS ((size_t)4096)
 /* The delimiter is guessed from the first record, or from this many bytes when the first record
@@ -32,10 +34,10 @@ struct sipas_csv_reader {
     size_t max_field_bytes;
     size_t max_fields;
 
-    /* Prelude: bytes held back until the byte order mark and the delimiter are known. */
+    sipas_decoder *decoder; /* the file's bytes to UTF-8 (encoding.h) */
+
+    /* Prelude: text held back until the delimiter is known. */
     bool started;
-    bool bom_checked;
-    size_t bom_len;
     char *pending;
     size_t pending_len, pending_cap;
     size_t sniff_pos;
@@ -81,25 +83,6 @@ static sipas_status reader_report(const sipas_csv_reader *r, sipas_error *err)
     if (r->status != SIPAS_OK && err != NULL)
         *err = r->error;
     return r->status;
-}
-
-/* Grows *buf to hold at least need bytes, doubling so that appends stay linear overall. */
-static bool grow_bytes(char **buf, size_t *cap, size_t need)
-{
-    if (need <= *cap)
-        return true;
-    size_t cap2 = *cap ? *cap : 256;
-    while (cap2 < need) {
-        if (cap2 > SIZE_MAX / 2)
-            return false;
-        cap2 *= 2;
-    }
-    char *p = realloc(*buf, cap2);
-    if (p == NULL)
-        return false;
-    *buf = p;
-    *cap = cap2;
-    return true;
 }
 
 static bool grow_fields(sipas_csv_reader *r)
@@ -273,42 +256,11 @@ static void parse_bytes(sipas_csv_reader *r, const char *data, size_t len)
     }
 }
 
-static void check_bom(sipas_csv_reader *r)
-{
-    const unsigned char *b = (const unsigned char *)r->pending;
-    size_t n = r->pending_len;
-    static const struct {
-        unsigned char bytes[4];
-        size_t len;
-        const char *encoding;
-        const char *shown;
-    } boms[] = {
-        {{0xFF, 0xFE, 0x00, 0x00}, 4, "UTF-32", "FF FE 00 00"},
-        {{0x00, 0x00, 0xFE, 0xFF}, 4, "UTF-32", "00 00 FE FF"},
-        {{0xFF, 0xFE, 0, 0}, 2, "UTF-16", "FF FE"},
-        {{0xFE, 0xFF, 0, 0}, 2, "UTF-16", "FE FF"},
-    };
-    r->bom_checked = true;
-    for (size_t i = 0; i < sizeof boms / sizeof boms[0]; i++) {
-        if (n >= boms[i].len && memcmp(b, boms[i].bytes, boms[i].len) == 0) {
-            reader_fail(r, SIPAS_ERR_FORMAT,
-                        "%s: the file is %s (byte order mark %s); save it as UTF-8 CSV",
-                        r->source, boms[i].encoding, boms[i].shown);
-            return;
-        }
-    }
-    if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)
-        r->bom_len = 3;
-    r->sniff_pos = r->bom_len;
-}
-
 /* Scans the held-back bytes for the end of the first non-blank record outside quotes; true
  * when it is found. Resumes where the last call stopped, so feeding byte by byte stays linear. */
 static bool sniff_first_record(sipas_csv_reader *r)
 {
-    size_t limit = r->pending_len;
-    if (limit > r->bom_len + SNIFF_CAP)
-        limit = r->bom_len + SNIFF_CAP;
+    size_t limit = r->pending_len < SNIFF_CAP ? r->pending_len : SNIFF_CAP;
     for (; r->sniff_pos < limit; r->sniff_pos++) {
         char c = r->pending[r->sniff_pos];
         if (c == '"') {
@@ -327,19 +279,12 @@ static bool sniff_first_record(sipas_csv_reader *r)
                 r->sniff_content = true;
         }
     }
-    return r->pending_len >= r->bom_len + SNIFF_CAP;
+    return r->pending_len >= SNIFF_CAP;
 }
 
 /* Settles the prelude once enough bytes are held (or at the end) and parses what was held. */
 static void try_start(sipas_csv_reader *r, bool at_end)
 {
-    if (!r->bom_checked) {
-        if (r->pending_len < 4 && !at_end)
-            return;
-        check_bom(r);
-        if (r->status != SIPAS_OK)
-            return;
-    }
     if (!r->delimiter_given) {
         if (!sniff_first_record(r) && !at_end)
             return;
@@ -352,10 +297,42 @@ static void try_start(sipas_csv_reader *r, bool at_end)
     csv_set_delim(&r->parser, (unsigned char)r->delimiter);
     r->started = true;
     if (r->pending != NULL) /* NULL for an empty input: NULL + 0 is undefined */
-        parse_bytes(r, r->pending + r->bom_len, r->pending_len - r->bom_len);
+        parse_bytes(r, r->pending, r->pending_len);
     free(r->pending);
     r->pending = NULL;
     r->pending_len = r->pending_cap = 0;
+}
+
+/* The decoder's sink: UTF-8 text, held until the delimiter is known, then parsed. */
+static sipas_status parse_text(void *ctx, const char *data, size_t len, sipas_error *err)
+{
+    sipas_csv_reader *r = ctx;
+    if (r->started) {
+        parse_bytes(r, data, len);
+        return reader_report(r, err);
+    }
+    if (!grow_bytes(&r->pending, &r->pending_cap, r->pending_len + len)) {
+        reader_fail(r, SIPAS_ERR_NOMEM, "%s: out of memory", r->source);
+        return reader_report(r, err);
+    }
+    memcpy(r->pending + r->pending_len, data, len);
+    r->pending_len += len;
+    try_start(r, false);
+    return reader_report(r, err);
+}
+
+/* A failure of the decoder itself (not of parse_text) gets the file name, and the row where
+ * the bad bytes are once the encoding is known (detection failures concern the whole file). */
+static sipas_status decoder_report(sipas_csv_reader *r, sipas_status st,
+                                   const sipas_error *decoder_error, sipas_error *err)
+{
+    if (st != SIPAS_OK && r->status == SIPAS_OK) {
+        if (sipas_decoder_encoding(r->decoder) == SIPAS_ENCODING_DETECT)
+            reader_fail(r, st, "%s: %s", r->source, decoder_error->message);
+        else
+            reader_fail(r, st, "%s:%zu: %s", r->source, r->line, decoder_error->message);
+    }
+    return reader_report(r, err);
 }
 
 sipas_status sipas_csv_reader_new(const sipas_csv_options *options, const char *source_name,
@@ -385,6 +362,12 @@ sipas_status sipas_csv_reader_new(const sipas_csv_options *options, const char *
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     }
     r->parser_ready = true;
+    sipas_status st = sipas_decoder_new(options != NULL ? options->encoding : SIPAS_ENCODING_DETECT,
+                                        &r->decoder, err);
+    if (st != SIPAS_OK) {
+        sipas_csv_reader_free(r);
+        return st;
+    }
     r->row_fn = row_fn;
     r->ctx = ctx;
     r->delimiter = delimiter;
@@ -411,18 +394,9 @@ sipas_status sipas_csv_reader_feed(sipas_csv_reader *reader, const char *data, s
                                r->source);
     if (len == 0)
         return SIPAS_OK;
-    if (r->started) {
-        parse_bytes(r, data, len);
-        return reader_report(r, err);
-    }
-    if (!grow_bytes(&r->pending, &r->pending_cap, r->pending_len + len)) {
-        reader_fail(r, SIPAS_ERR_NOMEM, "%s: out of memory", r->source);
-        return reader_report(r, err);
-    }
-    memcpy(r->pending + r->pending_len, data, len);
-    r->pending_len += len;
-    try_start(r, false);
-    return reader_report(r, err);
+    sipas_error decoder_error;
+    sipas_status st = sipas_decoder_feed(r->decoder, data, len, parse_text, r, &decoder_error);
+    return decoder_report(r, st, &decoder_error, err);
 }
 
 sipas_status sipas_csv_reader_finish(sipas_csv_reader *reader, sipas_error *err)
@@ -435,6 +409,10 @@ sipas_status sipas_csv_reader_finish(sipas_csv_reader *reader, sipas_error *err)
     if (r->finished)
         return SIPAS_OK;
     r->finished = true;
+    sipas_error decoder_error;
+    sipas_status st = sipas_decoder_finish(r->decoder, parse_text, r, &decoder_error);
+    if (st != SIPAS_OK)
+        return decoder_report(r, st, &decoder_error, err);
     if (!r->started) {
         try_start(r, true);
         if (r->status != SIPAS_OK)
@@ -444,6 +422,11 @@ sipas_status sipas_csv_reader_finish(sipas_csv_reader *reader, sipas_error *err)
         reader_fail(r, SIPAS_ERR_FORMAT, "%s:%zu: unterminated quoted field", r->source,
                     r->line);
     return reader_report(r, err);
+}
+
+sipas_encoding sipas_csv_reader_encoding(const sipas_csv_reader *reader)
+{
+    return reader != NULL ? sipas_decoder_encoding(reader->decoder) : SIPAS_ENCODING_DETECT;
 }
 
 char sipas_csv_reader_delimiter(const sipas_csv_reader *reader)
@@ -459,6 +442,7 @@ void sipas_csv_reader_free(sipas_csv_reader *reader)
         return;
     if (reader->parser_ready)
         csv_free(&reader->parser);
+    sipas_decoder_free(reader->decoder);
     free(reader->source);
     free(reader->pending);
     free(reader->rec);

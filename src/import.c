@@ -536,11 +536,13 @@ sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst
                                       same_size ? result->sha256 : NULL, opt->wave, opt->replace,
                                       &c.batch, err)) != SIPAS_OK)
         goto done;
-    if ((st = sipas_csv_reader_new(NULL, c.name, on_row, &c, &c.reader, err)) != SIPAS_OK)
+    sipas_csv_options csv_options = {.encoding = opt->encoding};
+    if ((st = sipas_csv_reader_new(&csv_options, c.name, on_row, &c, &c.reader, err)) != SIPAS_OK)
         goto done;
     st = read_batch_file(&c, path, err);
     memcpy(result->sha256, c.sha256, sizeof c.sha256);
     result->delimiter = sipas_csv_reader_delimiter(c.reader);
+    result->encoding = sipas_csv_reader_encoding(c.reader);
     result->rows_read = c.rows_read;
     result->rows_rejected = c.rows_rejected;
     if (st != SIPAS_OK)

@@ -7,6 +7,8 @@
 
 #include <utf8proc.h>
 
+#include "text_legacy.h"
+
 /* Labels are short; anything longer than this is not a label but a mistake, and utf8proc_map
  * allocates several times the input length. */
 #define TEXT_KEY_MAX_BYTES ((size_t)64 * 1024)
@@ -409,21 +411,26 @@ static int vietnamese_score(const unsigned char *s, size_t len, const uint16_t *
 }
 
 /* UTF-16 text that is mostly ASCII (as CSV is) has a NUL in every other byte. */
-static bool looks_utf16(const unsigned char *s, size_t len)
+int sipas_utf16_nul_parity(const unsigned char *s, size_t len)
 {
-    if (len >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF)))
-        return true;
     size_t nul[2] = {0, 0};
     for (size_t i = 0; i < len; i++)
         if (s[i] == 0)
             nul[i & 1]++;
     size_t pairs = len / 2;
     if (pairs == 0)
-        return false;
+        return -1;
     for (int parity = 0; parity < 2; parity++)
         if (nul[parity] * 4 >= pairs && nul[1 - parity] * 4 < nul[parity])
-            return true;
-    return false;
+            return parity;
+    return -1;
+}
+
+static bool looks_utf16(const unsigned char *s, size_t len)
+{
+    if (len >= 2 && ((s[0] == 0xFF && s[1] == 0xFE) || (s[0] == 0xFE && s[1] == 0xFF)))
+        return true;
+    return sipas_utf16_nul_parity(s, len) >= 0;
 }
 
 const char *sipas_guess_legacy_encoding(const char *s, size_t len)
@@ -445,4 +452,13 @@ const char *sipas_guess_legacy_encoding(const char *s, size_t len)
         }
     }
     return best;
+}
+
+const uint16_t *sipas_legacy_table(const char *name)
+{
+    for (size_t e = 0; name != NULL && e < sizeof legacy_encodings / sizeof legacy_encodings[0];
+         e++)
+        if (strcmp(name, legacy_encodings[e].name) == 0)
+            return legacy_encodings[e].high;
+    return NULL;
 }

@@ -115,15 +115,55 @@ static const csv_case cases[] = {
     {.name = "UTF-8 byte order mark skipped", .input = "\xEF\xBB\xBFid,q\n1,2\n",
      .rows = "1:[id][q]\n2:[1][2]\n"},
     {.name = "UTF-8 BOM on a short file", .input = "\xEF\xBB\xBF" "a", .rows = "1:[a]\n"},
-    {.name = "UTF-16 LE refused", .input = "\xFF\xFEi\0d\0", .input_len = 6,
+    {.name = "UTF-16 LE with a BOM", .input = "\xFF\xFEi\0d\0", .input_len = 6,
+     .rows = "1:[id]\n"},
+    {.name = "UTF-16 BE with a BOM", .input = "\xFE\xFF\0i", .input_len = 4, .rows = "1:[i]\n"},
+    {.name = "UTF-16 LE: \"Hài\" and a surrogate pair (U+1F600)",
+     .input = "\xFF\xFEH\0\xE0\0i\0,\0=\xD8\0\xDE\n\0", .input_len = 16,
+     .rows = "1:[H\xC3\xA0i][\xF0\x9F\x98\x80]\n"},
+    {.name = "UTF-16 LE cut off", .input = "\xFF\xFEi\0d", .input_len = 5,
      .status = SIPAS_ERR_FORMAT, .rows = "",
-     .message = "t.csv: the file is UTF-16 (byte order mark FF FE); save it as UTF-8 CSV"},
-    {.name = "UTF-16 BE refused", .input = "\xFE\xFF\0i", .input_len = 4,
-     .status = SIPAS_ERR_FORMAT, .rows = "",
-     .message = "t.csv: the file is UTF-16 (byte order mark FE FF); save it as UTF-8 CSV"},
+     .message = "t.csv:1: the file ends inside a UTF-16 character (1 byte left over); it may "
+                "have been cut off"},
+    {.name = "UTF-16 lone surrogate", .input = "\xFF\xFE" "a\0\n\0\x00\xDC" "b\0", .input_len = 10,
+     .status = SIPAS_ERR_FORMAT, .rows = "1:[a]\n",
+     .message = "t.csv:2: not valid UTF-16 (a lone surrogate 0xDC00)"},
     {.name = "UTF-32 LE refused", .input = "\xFF\xFE\0\0i\0\0\0", .input_len = 8,
      .status = SIPAS_ERR_FORMAT, .rows = "",
-     .message = "t.csv: the file is UTF-32 (byte order mark FF FE 00 00); save it as UTF-8 CSV"},
+     .message = "t.csv: the file is UTF-32 (byte order mark FF FE 00 00); save it as UTF-8"},
+    /* Bytes made with `printf 'Hài lòng' | iconv -f UTF-8 -t CP1258` (o + U+0300 as 6F CC) and
+     * `-t TCVN5712-1`: converted and composed to NFC. */
+    {.name = "Windows-1258 converted to NFC", .input = "q\nH\xE0i l\x6F\xCCng\n",
+     .rows = "1:[q]\n2:[H\xC3\xA0i l\xC3\xB2ng]\n"},
+    {.name = "TCVN3 converted", .input = "q\nH\xB5i l\xDFng\n",
+     .rows = "1:[q]\n2:[H\xC3\xA0i l\xC3\xB2ng]\n"},
+    {.name = "Windows-1258 given for ASCII", .input = "a,b\n", .rows = "1:[a][b]\n",
+     .options = {.encoding = SIPAS_ENCODING_WINDOWS_1258}},
+    {.name = "a legacy encoding given for UTF-8 text", .input = "q\nH\xC3\xA0i\n",
+     .options = {.encoding = SIPAS_ENCODING_TCVN3}, .status = SIPAS_ERR_FORMAT, .rows = "",
+     .message = "t.csv: the file is UTF-8, not TCVN3 (ABC) as --encoding says; leave "
+                "--encoding out"},
+    {.name = "UTF-8 given for Windows-1258 text", .input = "q\nok\nH\xE0i l\x6F\xCCng\n",
+     .options = {.encoding = SIPAS_ENCODING_UTF8}, .status = SIPAS_ERR_FORMAT,
+     .rows = "1:[q]\n2:[ok]\n",
+     .message = "t.csv:3: not valid UTF-8 (byte 0xE0); the text looks like Windows-1258: give "
+                "--encoding Windows-1258, or save the file as UTF-8"},
+    /* A file cut off inside "à" (C3 A0) is UTF-8 that ends early, not TCVN3 or Windows-1258. */
+    {.name = "UTF-8 cut off inside a character", .input = "q\nH\xC3\xA0i\nH\xC3",
+     .status = SIPAS_ERR_FORMAT, .rows = "1:[q]\n2:[H\xC3\xA0i]\n",
+     .message = "t.csv:3: the file ends inside a UTF-8 character (byte 0xC3); it may have been "
+                "cut off"},
+    {.name = "damaged UTF-8: mostly valid, one bad byte",
+     .input = "q\nH\xC3\xA0i l\xC3\xB2ng\nH\xE0i\n", .status = SIPAS_ERR_FORMAT,
+     .rows = "1:[q]\n2:[H\xC3\xA0i l\xC3\xB2ng]\n",
+     .message = "t.csv:3: not valid UTF-8 (byte 0xE0), though the text before it is UTF-8 (this "
+                "part looks like Windows-1258); correct that text, or save the file as UTF-8 "
+                "again"},
+    {.name = "bytes in no Vietnamese encoding", .input = "q\n\x81\x8d\x8f\x90\x9d\n",
+     .status = SIPAS_ERR_FORMAT, .rows = "",
+     .message = "t.csv: the file is not UTF-8, and its bytes do not read as Vietnamese in "
+                "Windows-1258, TCVN3 or VISCII; name its encoding with --encoding, or save it "
+                "as UTF-8"},
     {.name = "quoted newline, delimiter and doubled quotes",
      .input = "id,note\n1,\"line one\nline \"\"two\"\", end\"\n2,x\n",
      .rows = "1:[id][note]\n2:[1][line one\nline \"two\", end]\n4:[2][x]\n"},
@@ -147,10 +187,8 @@ static const csv_case cases[] = {
      .status = SIPAS_ERR_FORMAT, .rows = "1:[a][b]\n",
      .message = "t.csv:2: field 2 holds a NUL byte; this is not a text file (UTF-16 or a "
                 "spreadsheet?): save it as UTF-8 CSV"},
-    {.name = "UTF-16 without a BOM", .input = "a\0,\0b\0", .input_len = 6,
-     .status = SIPAS_ERR_FORMAT, .rows = "",
-     .message = "t.csv:1: field 1 holds a NUL byte; this is not a text file (UTF-16 or a "
-                "spreadsheet?): save it as UTF-8 CSV"},
+    {.name = "UTF-16 LE without a BOM", .input = "a\0,\0b\0", .input_len = 6,
+     .rows = "1:[a][b]\n"},
     {.name = "unterminated quote", .input = "a,b\n1,\"open\n2,3\n",
      .status = SIPAS_ERR_FORMAT, .rows = "1:[a][b]\n",
      .message = "t.csv:2: unterminated quoted field"},
@@ -230,8 +268,11 @@ static void test_delimiter_unknown_before_first_record(void **state)
     assert_int_equal(sipas_csv_reader_feed(reader, "a;b", 3, &err), SIPAS_OK);
     assert_int_equal(sipas_csv_reader_delimiter(reader), 0);
     assert_int_equal(sipas_csv_reader_feed(reader, "\n1;2\n", 5, &err), SIPAS_OK);
-    assert_int_equal(sipas_csv_reader_delimiter(reader), ';');
+    /* the encoding waits for 64 KiB or the end, and the delimiter for the encoding */
+    assert_int_equal(sipas_csv_reader_encoding(reader), SIPAS_ENCODING_DETECT);
     assert_int_equal(sipas_csv_reader_finish(reader, &err), SIPAS_OK);
+    assert_int_equal(sipas_csv_reader_delimiter(reader), ';');
+    assert_int_equal(sipas_csv_reader_encoding(reader), SIPAS_ENCODING_UTF8);
     assert_string_equal(c.text, "1:[a][b]\n2:[1][2]\n");
     sipas_csv_reader_free(reader);
     sipas_csv_reader_free(NULL);

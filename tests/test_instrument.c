@@ -187,18 +187,26 @@ static void test_load_spreadsheet_saved(void **state)
     sipas_instrument_free(b);
 }
 
-static void test_legacy_encoding_refused(void **state)
+/* choices.csv in TCVN3 (made by make_variants.py with glibc iconv) is converted on reading:
+ * every label equals the UTF-8 original. */
+static void test_legacy_encoding_converted(void **state)
 {
     (void)state;
-    sipas_instrument *inst = NULL;
-    sipas_error err = {0};
-    assert_int_equal(sipas_instrument_load(FIXTURES "/legacy_tcvn", &inst, &err),
-                     SIPAS_ERR_FORMAT);
-    assert_null(inst);
-    assert_string_equal(err.message,
-                        FIXTURES "/legacy_tcvn/choices.csv:2: column 'label::vi': not valid "
-                                 "UTF-8 (byte 2) (it looks like TCVN3 (ABC)); save the sheet as "
-                                 "CSV UTF-8");
+    sipas_instrument *utf8 = load_ok(FIXTURES "/mini");
+    sipas_instrument *tcvn = load_ok(FIXTURES "/legacy_tcvn");
+    check_mini(tcvn, "legacy_tcvn");
+    assert_int_equal(tcvn->nlists, utf8->nlists);
+    for (size_t l = 0; l < utf8->nlists; l++) {
+        assert_int_equal(tcvn->lists[l].nchoices, utf8->lists[l].nchoices);
+        for (size_t c = 0; c < utf8->lists[l].nchoices; c++) {
+            assert_string_equal(tcvn->lists[l].choices[c].label_vi,
+                                utf8->lists[l].choices[c].label_vi);
+            assert_string_equal(tcvn->lists[l].choices[c].label_en,
+                                utf8->lists[l].choices[c].label_en);
+        }
+    }
+    sipas_instrument_free(utf8);
+    sipas_instrument_free(tcvn);
 }
 
 static void test_match(void **state)
@@ -600,7 +608,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_mini),
         cmocka_unit_test(test_load_spreadsheet_saved),
-        cmocka_unit_test(test_legacy_encoding_refused),
+        cmocka_unit_test(test_legacy_encoding_converted),
         cmocka_unit_test(test_match),
         cmocka_unit_test(test_find),
         cmocka_unit_test(test_names),

@@ -2,8 +2,9 @@
  *
  * Feeds bytes in chunks of any size and calls row_fn once per complete record, so memory does
  * not grow with the file. It handles, before libcsv sees the data:
- *   - a UTF-8 byte order mark (skipped); a UTF-16/UTF-32 BOM is refused with a message that says
- *     to save the file as UTF-8;
+ *   - the encoding (sipas/encoding.h): UTF-8 with or without a byte order mark, UTF-16,
+ *     Windows-1258, TCVN3 and VISCII detected (or options->encoding) and converted to UTF-8;
+ *     bytes that are not text in it stop the file with one message naming the row;
  *   - the delimiter: ',' ';' or '\t', detected from the first non-blank record, or its first
  *     64 KiB (delimiters counted outside quotes; the most frequent wins, ties prefer ',' then
  *     ';' then tab, none at all gives ',') unless options->delimiter is set;
@@ -23,8 +24,7 @@
  * This is the line a text editor shows, and the row a spreadsheet shows when no field holds a
  * line break. Errors inside a record name the row where the record starts. Limits: a field
  * longer than max_field_bytes or a record with more than max_fields fields is refused naming
- * the row and the field's 1-based position. Encoding is not checked here: the validator checks
- * each field so that it can name the column.
+ * the row and the field's 1-based position. Fields are always valid UTF-8.
  */
 #ifndef SIPAS_CSV_READER_H
 #define SIPAS_CSV_READER_H
@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sipas/encoding.h"
 #include "sipas/error.h"
 
 /* Return SIPAS_OK to go on; any other status stops the reader and is passed back to the caller
@@ -44,6 +45,7 @@ typedef struct sipas_csv_options {
     char delimiter;          /* 0: detect from the first record */
     size_t max_field_bytes;  /* 0: default 1 MiB; a longer field is refused */
     size_t max_fields;       /* 0: default 4096; a record with more fields is refused */
+    sipas_encoding encoding; /* 0 (SIPAS_ENCODING_DETECT): detect from the first 64 KiB */
 } sipas_csv_options;
 
 typedef struct sipas_csv_reader sipas_csv_reader;
@@ -56,6 +58,8 @@ sipas_status sipas_csv_reader_feed(sipas_csv_reader *reader, const char *data, s
                                    sipas_error *err);
 /* Delivers a last record that has no newline and reports an unterminated quote. */
 sipas_status sipas_csv_reader_finish(sipas_csv_reader *reader, sipas_error *err);
+/* The encoding in use: detected or given; SIPAS_ENCODING_DETECT before it is known. */
+sipas_encoding sipas_csv_reader_encoding(const sipas_csv_reader *reader);
 /* The delimiter in use: detected or given; 0 before the first record is known. */
 char sipas_csv_reader_delimiter(const sipas_csv_reader *reader);
 void sipas_csv_reader_free(sipas_csv_reader *reader); /* NULL is a no-op */

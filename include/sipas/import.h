@@ -10,7 +10,8 @@
  *                comma-separated (Vietnamese-locale spreadsheets write "1,5")
  *   weight, fpc  a positive number
  *   id           non-empty and unique among stored respondents of the form
- *   every cell   valid UTF-8 (otherwise the likely legacy encoding is named)
+ *   every cell   valid UTF-8: the file is converted from its encoding first (encoding.h), and
+ *                bytes that are not text stop the file with one message
  * Each problem is reported as "FILE:ROW: column 'NAME': reason" through on_problem, and the row
  * goes to the rejects file with its reasons. A batch with rejected rows is stored without them
  * when keep_valid is set, otherwise not at all. Personal items are stored as a keyed hash
@@ -34,6 +35,7 @@ typedef struct sipas_import_options {
     bool replace;              /* replace an earlier batch with the same content */
     bool dry_run;              /* validate everything, store nothing (sipas-collect check) */
     const char *display_name;  /* name in messages and in the batch record; NULL: the path */
+    sipas_encoding encoding;   /* the file's text encoding; 0 (DETECT): detected (encoding.h) */
     const char *rejects_path;  /* where rejected rows go; NULL: nowhere */
     sipas_import_problem_fn on_problem;
     void *problem_ctx;
@@ -48,6 +50,7 @@ typedef struct sipas_import_result {
     int64_t rows_stored;
     int64_t rows_rejected;
     char delimiter;
+    sipas_encoding encoding;   /* the encoding the file was read in */
     char sha256[65];
 } sipas_import_result;
 
