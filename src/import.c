@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "sipas/csv_writer.h"
 #include "sipas/hash.h"
+#include "sipas/header_match.h"
+#include "sipas/label_match.h"
 #include "sipas/text.h"
 
 #define READ_CHUNK (64 * 1024)
@@ -39,6 +42,7 @@ typedef struct import_ctx {
     bool header_failed;
     char sha256[SIPAS_SHA256_HEX_LEN + 1]; /* of the bytes read */
     const sipas_choice ***by_code; /* per item: choice of each small integer code, for speed */
+    sipas_label_index **label_index; /* per list of the instrument: labels, aliases, cache */
 } import_ctx;
 
 sipas_status sipas_import_hash_file(const char *path, char sha256[65], sipas_error *err)
@@ -119,24 +123,6 @@ static sipas_status write_reject(import_ctx *c, size_t row, size_t nfields, char
     return SIPAS_OK;
 }
 
-static bool header_name_equal(const char *field, size_t len, const char *name)
-{
-    size_t start, n;
-    sipas_text_trim(field, len, &start, &n);
-    if (n != strlen(name))
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char a = field[start + i], b = name[i];
-        if (a >= 'A' && a <= 'Z')
-            a = (char)(a - 'A' + 'a');
-        if (b >= 'A' && b <= 'Z')
-            b = (char)(b - 'A' + 'a');
-        if (a != b)
-            return false;
-    }
-    return true;
-}
-
 static sipas_status read_header(import_ctx *c, size_t row, size_t nfields, char *const *fields,
                                 const size_t *lengths, sipas_error *err)
 {
@@ -145,15 +131,19 @@ static sipas_status read_header(import_ctx *c, size_t row, size_t nfields, char 
     c->item_of_field = malloc(nfields * sizeof *c->item_of_field);
     c->header = calloc(nfields, sizeof *c->header);
     bool *seen = calloc(inst->nitems, sizeof *seen);
-    if (c->item_of_field == NULL || c->header == NULL || seen == NULL) {
+    size_t *first_field = calloc(inst->nitems, sizeof *first_field); /* of each seen item */
+    if (c->item_of_field == NULL || c->header == NULL || seen == NULL || first_field == NULL) {
         free(seen);
+        free(first_field);
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     }
     size_t problems = 0;
+    size_t submission_id_field = SIZE_MAX; /* _uuid or meta/instanceID of a KoboToolbox export */
     for (size_t j = 0; j < nfields; j++) {
         c->header[j] = strndup(fields[j], lengths[j]);
         if (c->header[j] == NULL) {
             free(seen);
+            free(first_field);
             return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
         }
         c->item_of_field[j] = -1;
@@ -164,24 +154,44 @@ static sipas_status read_header(import_ctx *c, size_t row, size_t nfields, char 
             problems++;
             continue;
         }
-        for (size_t k = 0; k < inst->nitems; k++) {
-            if (header_name_equal(fields[j], lengths[j], inst->items[k].name)) {
-                c->item_of_field[j] = (int)k;
-                break;
-            }
-        }
-        int k = c->item_of_field[j];
-        if (k < 0) {
+        char reason[PROBLEM_MAX / 2];
+        size_t k;
+        sipas_header_kind kind = sipas_header_match(inst, fields[j], lengths[j], &k, reason,
+                                                    sizeof reason);
+        if (kind == SIPAS_HEADER_META) {
+            if (submission_id_field == SIZE_MAX &&
+                sipas_header_is_submission_id(fields[j], lengths[j]))
+                submission_id_field = j;
+        } else if (kind == SIPAS_HEADER_AMBIGUOUS) {
+            row_problem(c, row, c->header[j], "%s", reason);
+            problems++;
+        } else if (kind == SIPAS_HEADER_UNKNOWN) {
             row_problem(c, row, c->header[j], "not a column of instrument '%s' version '%s'",
                         inst->form_id, inst->version);
             problems++;
-        } else if (seen[k]) {
+        } else if (seen[k] && strcasecmp(c->header[first_field[k]], c->header[j]) == 0) {
             row_problem(c, row, c->header[j], "appears twice in the header");
+            problems++;
+        } else if (seen[k]) {
+            row_problem(c, row, c->header[j], "names column '%s', as '%s' (field %zu) does; "
+                        "rename one of them", inst->items[k].name, c->header[first_field[k]],
+                        first_field[k] + 1);
             problems++;
         } else {
             seen[k] = true;
+            first_field[k] = j;
+            c->item_of_field[j] = (int)k;
         }
     }
+    /* A KoboToolbox export carries its own unique submission id: the respondent id when the
+     * file has no id column. */
+    for (size_t k = 0; k < inst->nitems && submission_id_field != SIZE_MAX; k++) {
+        if (inst->items[k].role == SIPAS_ROLE_ID && !seen[k]) {
+            seen[k] = true;
+            c->item_of_field[submission_id_field] = (int)k;
+        }
+    }
+    free(first_field);
     for (size_t k = 0; k < inst->nitems; k++) {
         const sipas_item *it = &inst->items[k];
         if (seen[k] || it->personal)
@@ -279,8 +289,25 @@ static sipas_status build_code_tables(import_ctx *c, sipas_error *err)
     return SIPAS_OK;
 }
 
-static const sipas_choice *match_choice(const import_ctx *c, size_t k, const char *s, size_t len)
+static sipas_status build_label_indexes(import_ctx *c, sipas_error *err)
 {
+    const sipas_instrument *inst = c->inst;
+    c->label_index = calloc(inst->nlists ? inst->nlists : 1, sizeof *c->label_index);
+    if (c->label_index == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    for (size_t l = 0; l < inst->nlists; l++) {
+        sipas_status st = sipas_label_index_new(&inst->lists[l], &c->label_index[l], err);
+        if (st != SIPAS_OK)
+            return st;
+    }
+    return SIPAS_OK;
+}
+
+/* The choice of a cell, or NULL with *reason set (label_match.h). */
+static const sipas_choice *match_choice(const import_ctx *c, size_t k, const char *s, size_t len,
+                                        const char **reason)
+{
+    *reason = NULL;
     const sipas_choice *const *table = c->by_code[k];
     if (table && len >= 1 && len <= 3) {
         int v = 0;
@@ -290,7 +317,8 @@ static const sipas_choice *match_choice(const import_ctx *c, size_t k, const cha
         if (i == len && v < SMALL_CODES && table[v])
             return table[v];
     }
-    return sipas_choice_list_match(c->inst->items[k].list, s, len);
+    const sipas_choice_list *list = c->inst->items[k].list;
+    return sipas_label_index_match(c->label_index[list - c->inst->lists], s, len, reason);
 }
 
 /* Validates one cell into c->values[k]; reports problems. Returns false when the cell is bad. */
@@ -335,10 +363,10 @@ static bool read_cell(import_ctx *c, size_t row, size_t k, const char *raw, size
     bool decimal_comma = sipas_csv_reader_delimiter(c->reader) != ',';
     switch (it->type) {
     case SIPAS_TYPE_SELECT_ONE: {
-        const sipas_choice *ch = match_choice(c, k, s, len);
+        const char *reason;
+        const sipas_choice *ch = match_choice(c, k, s, len, &reason);
         if (ch == NULL) {
-            row_problem(c, row, it->name, "'%.*s' is not a code or label of list '%s'",
-                        (int)(len > 80 ? 80 : len), s, it->list->name);
+            row_problem(c, row, it->name, "%s", reason ? reason : "out of memory");
             return false;
         }
         if (ch->has_value) {
@@ -418,8 +446,9 @@ static sipas_status on_row(void *ctx, size_t row, size_t nfields, char *const *f
             c->values[c->wave_item].i = c->opt->wave;
         }
         for (size_t j = 0; j < nfields; j++)
-            if (!read_cell(c, row, (size_t)c->item_of_field[j], fields[j], lengths[j]))
-                ok = false;
+            if (c->item_of_field[j] >= 0 &&
+                !read_cell(c, row, (size_t)c->item_of_field[j], fields[j], lengths[j]))
+                ok = false; /* fields of no item (KoboToolbox system columns) are skipped */
     }
     if (ok) {
         sipas_error dup;
@@ -454,6 +483,10 @@ static void import_ctx_release(import_ctx *c)
         for (size_t k = 0; k < c->inst->nitems; k++)
             free((void *)c->by_code[k]);
     free(c->by_code);
+    if (c->label_index)
+        for (size_t l = 0; l < c->inst->nlists; l++)
+            sipas_label_index_free(c->label_index[l]);
+    free(c->label_index);
     if (c->rejects)
         fclose(c->rejects);
 }
@@ -528,9 +561,16 @@ sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst
     for (size_t k = 0; k < inst->nitems; k++)
         if (inst->items[k].role == SIPAS_ROLE_WAVE)
             c.wave_item = (int)k;
+    if (opt->wave > 0 && c.wave_item < 0) {
+        st = sipas_error_set(err, SIPAS_ERR_USAGE, "--wave %lld was given, but instrument '%s' "
+                             "version '%s' has no wave column (role 'wave' in survey.csv)",
+                             (long long)opt->wave, inst->form_id, inst->version);
+        goto done;
+    }
     if ((st = sipas_store_personal_key(store, c.personal_key, err)) != SIPAS_OK)
         goto done;
-    if ((st = build_code_tables(&c, err)) != SIPAS_OK)
+    if ((st = build_code_tables(&c, err)) != SIPAS_OK ||
+        (st = build_label_indexes(&c, err)) != SIPAS_OK)
         goto done;
     if ((st = sipas_store_batch_begin(store, inst, c.name, (int64_t)sb.st_size,
                                       same_size ? result->sha256 : NULL, opt->wave, opt->replace,

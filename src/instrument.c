@@ -209,6 +209,39 @@ static int sheet_col(const sheet *s, const char *name)
     return -1;
 }
 
+/* Does header name PREFIX in language lang ("vi" or "en")? KoboToolbox and XLSForm write the
+ * language as "label::Tiếng Việt (vi)" or "label::Vietnamese" as well as "label::vi". */
+static bool names_language(const char *header, const char *prefix, const char *lang)
+{
+    size_t plen = strlen(prefix);
+    if (strncasecmp(header, prefix, plen) != 0 || strncmp(header + plen, "::", 2) != 0)
+        return false;
+    const char *name = header + plen + 2;
+    size_t len = strlen(name);
+    if (len >= 4 && name[len - 1] == ')') {
+        const char *open = strrchr(name, '(');
+        size_t code_len = open ? (size_t)(name + len - 1 - (open + 1)) : 0;
+        return open != NULL && code_len == strlen(lang) && strncasecmp(open + 1, lang, code_len) == 0;
+    }
+    static const char *const vi_names[] = {"vi", "vie", "vietnamese", "Tiếng Việt", NULL};
+    static const char *const en_names[] = {"en", "eng", "english", "Tiếng Anh", NULL};
+    const char *const *names = strcmp(lang, "vi") == 0 ? vi_names : en_names;
+    for (size_t i = 0; names[i] != NULL; i++)
+        if (strcasecmp(name, names[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The column of PREFIX in language lang, or -1. A bare PREFIX column (an XLSForm with one
+ * language) is the Vietnamese one when no PREFIX::vi column is there. */
+static int sheet_lang_col(const sheet *s, const char *prefix, const char *lang)
+{
+    for (size_t i = 0; i < s->ncols; i++)
+        if (names_language(s->header[i], prefix, lang))
+            return (int)i;
+    return strcmp(lang, "vi") == 0 ? sheet_col(s, prefix) : -1;
+}
+
 static const char *cell(const sheet_row *r, int col)
 {
     if (col < 0 || (size_t)col >= r->nfields)
@@ -235,6 +268,28 @@ static sipas_status refuse(loader *ld, int which, size_t line, const char *fmt, 
     if (line > 0)
         return sipas_error_set(ld->err, SIPAS_ERR_FORMAT, "%s:%zu: %s", path, line, reason);
     return sipas_error_set(ld->err, SIPAS_ERR_FORMAT, "%s: %s", path, reason);
+}
+
+/* A sheet whose labels sipas cannot find would load with every label blank: refused, naming
+ * the label columns it has. */
+static sipas_status require_label_column(loader *ld, int which)
+{
+    const sheet *s = &ld->sheets[which];
+    if (sheet_lang_col(s, "label", "vi") >= 0 || sheet_lang_col(s, "label", "en") >= 0)
+        return SIPAS_OK;
+    char found[400] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < s->ncols && used + 1 < sizeof found; i++) {
+        if (strncasecmp(s->header[i], "label", 5) != 0)
+            continue;
+        int n = snprintf(found + used, sizeof found - used, "%s'%s'", used ? ", " : "",
+                         s->header[i]);
+        if (n > 0)
+            used = used + (size_t)n < sizeof found ? used + (size_t)n : sizeof found - 1;
+    }
+    return refuse(ld, which, 0, "no label column in Vietnamese or English (label::vi, label::en, "
+                  "or label::Tiếng Việt (vi) as KoboToolbox writes it)%s%s",
+                  used ? "; found " : "", found);
 }
 
 static sipas_status require_columns(loader *ld, int which, const char *const *names)
@@ -375,8 +430,8 @@ static sipas_status load_settings(loader *ld, const char *dir)
     bool ok = true;
     inst->form_id = dup_or_null(form_id, &ok);
     inst->version = dup_or_null(version, &ok);
-    inst->title_vi = dup_or_null(cell(r, sheet_col(s, "form_title::vi")), &ok);
-    inst->title_en = dup_or_null(cell(r, sheet_col(s, "form_title::en")), &ok);
+    inst->title_vi = dup_or_null(cell(r, sheet_lang_col(s, "form_title", "vi")), &ok);
+    inst->title_en = dup_or_null(cell(r, sheet_lang_col(s, "form_title", "en")), &ok);
     inst->default_language = dup_or_null(language, &ok);
     inst->scoring = (sipas_scoring)sc;
     return ok ? SIPAS_OK : nomem(ld);
@@ -386,11 +441,13 @@ static sipas_status load_elements(loader *ld)
 {
     static const char *const required[] = {"name", NULL};
     sipas_status st = require_columns(ld, SHEET_ELEMENTS, required);
+    if (st == SIPAS_OK)
+        st = require_label_column(ld, SHEET_ELEMENTS);
     if (st != SIPAS_OK)
         return st;
     const sheet *s = &ld->sheets[SHEET_ELEMENTS];
-    int c_name = sheet_col(s, "name"), c_vi = sheet_col(s, "label::vi");
-    int c_en = sheet_col(s, "label::en"), c_weight = sheet_col(s, "weight");
+    int c_name = sheet_col(s, "name"), c_vi = sheet_lang_col(s, "label", "vi");
+    int c_en = sheet_lang_col(s, "label", "en"), c_weight = sheet_col(s, "weight");
     sipas_instrument *inst = ld->inst;
     inst->elements = calloc(s->nrows ? s->nrows : 1, sizeof *inst->elements);
     if (inst->elements == NULL)
@@ -448,33 +505,83 @@ static sipas_status label_key(loader *ld, const sheet_row *r, const char *label,
     return SIPAS_OK;
 }
 
-/* A label that means two codes would make answers ambiguous. */
+static bool has_alias_key(const sipas_choice *ch, const char *key)
+{
+    for (size_t a = 0; a < ch->naliases; a++)
+        if (strcmp(ch->alias_keys[a], key) == 0)
+            return true;
+    return false;
+}
+
+/* A label that means two codes would make answers ambiguous. A label is compared with the
+ * labels of its language and with every alias; an alias (alias = true) with everything. */
 static sipas_status check_label_unique(loader *ld, const sipas_choice_list *list,
                                        const sheet_row *r, const char *key, const char *label,
-                                       bool english)
+                                       bool english, bool alias)
 {
     if (*key == '\0')
         return SIPAS_OK;
     for (size_t j = 0; j + 1 < list->nchoices; j++) {
-        const char *other = english ? list->choices[j].key_en : list->choices[j].key_vi;
-        if (strcmp(other, key) == 0)
+        const sipas_choice *other = &list->choices[j];
+        bool same = alias ? strcmp(other->key_vi, key) == 0 || strcmp(other->key_en, key) == 0
+                          : strcmp(english ? other->key_en : other->key_vi, key) == 0;
+        if (same || has_alias_key(other, key))
             return refuse(ld, SHEET_CHOICES, r->line,
-                          "label '%s' is already used by choice '%s' of list '%s'", label,
-                          list->choices[j].name, list->name);
+                          "%s '%s' is already used by choice '%s' of list '%s'",
+                          alias ? "alias" : "label", label, other->name, list->name);
     }
     return SIPAS_OK;
+}
+
+/* The '|'-separated names of an aliases cell, trimmed, empty ones skipped. */
+static sipas_status parse_aliases(loader *ld, const char *text, size_t *n, char ***out)
+{
+    *n = 0;
+    *out = NULL;
+    if (*text == '\0')
+        return SIPAS_OK;
+    size_t max = 1;
+    for (const char *p = text; *p; p++)
+        max += *p == '|';
+    *out = calloc(max, sizeof **out);
+    if (*out == NULL)
+        return nomem(ld);
+    for (const char *p = text;;) {
+        size_t len = strcspn(p, "|");
+        char *alias = copy_trimmed(p, len);
+        if (alias == NULL)
+            return nomem(ld);
+        if (*alias != '\0')
+            (*out)[(*n)++] = alias;
+        else
+            free(alias);
+        if (p[len] == '\0')
+            break;
+        p += len + 1;
+    }
+    return SIPAS_OK;
+}
+
+static void free_aliases(size_t n, char **aliases)
+{
+    for (size_t a = 0; aliases != NULL && a < n; a++)
+        free(aliases[a]);
+    free(aliases);
 }
 
 static sipas_status load_choices(loader *ld)
 {
     static const char *const required[] = {"list_name", "name", NULL};
     sipas_status st = require_columns(ld, SHEET_CHOICES, required);
+    if (st == SIPAS_OK)
+        st = require_label_column(ld, SHEET_CHOICES);
     if (st != SIPAS_OK)
         return st;
     const sheet *s = &ld->sheets[SHEET_CHOICES];
     int c_list = sheet_col(s, "list_name"), c_name = sheet_col(s, "name");
-    int c_vi = sheet_col(s, "label::vi"), c_en = sheet_col(s, "label::en");
+    int c_vi = sheet_lang_col(s, "label", "vi"), c_en = sheet_lang_col(s, "label", "en");
     int c_sat = sheet_col(s, "satisfied"), c_miss = sheet_col(s, "missing");
+    int c_aliases = sheet_col(s, "aliases");
     sipas_instrument *inst = ld->inst;
     /* At most one list per row, so the array never moves once filled (items point into it). */
     inst->lists = calloc(s->nrows ? s->nrows : 1, sizeof *inst->lists);
@@ -544,9 +651,20 @@ static sipas_status load_choices(loader *ld)
         if (st == SIPAS_OK)
             st = label_key(ld, r, ch->label_en, &ch->key_en);
         if (st == SIPAS_OK)
-            st = check_label_unique(ld, list, r, ch->key_vi, ch->label_vi, false);
+            st = check_label_unique(ld, list, r, ch->key_vi, ch->label_vi, false, false);
         if (st == SIPAS_OK)
-            st = check_label_unique(ld, list, r, ch->key_en, ch->label_en, true);
+            st = check_label_unique(ld, list, r, ch->key_en, ch->label_en, true, false);
+        if (st == SIPAS_OK)
+            st = parse_aliases(ld, cell(r, c_aliases), &ch->naliases, &ch->aliases);
+        if (st == SIPAS_OK && ch->naliases > 0 &&
+            (ch->alias_keys = calloc(ch->naliases, sizeof *ch->alias_keys)) == NULL)
+            st = nomem(ld);
+        for (size_t a = 0; st == SIPAS_OK && a < ch->naliases; a++) {
+            st = label_key(ld, r, ch->aliases[a], &ch->alias_keys[a]);
+            if (st == SIPAS_OK)
+                st = check_label_unique(ld, list, r, ch->alias_keys[a], ch->aliases[a], false,
+                                        true);
+        }
     }
     if (st != SIPAS_OK)
         return st;
@@ -688,12 +806,16 @@ static sipas_status load_item(loader *ld, size_t index, const size_t *role_rows)
                           name, s->rows[j].line);
     bool ok = true;
     it->name = dup_or_null(name, &ok);
-    it->label_vi = dup_or_null(cell(r, sheet_col(s, "label::vi")), &ok);
-    it->label_en = dup_or_null(cell(r, sheet_col(s, "label::en")), &ok);
+    it->label_vi = dup_or_null(cell(r, sheet_lang_col(s, "label", "vi")), &ok);
+    it->label_en = dup_or_null(cell(r, sheet_lang_col(s, "label", "en")), &ok);
     it->element = -1;
     inst->nitems = index + 1;
     if (!ok)
         return nomem(ld);
+    sipas_status ast = parse_aliases(ld, cell(r, sheet_col(s, "aliases")), &it->naliases,
+                                     &it->aliases);
+    if (ast != SIPAS_OK)
+        return ast;
 
     sipas_status st = parse_type(ld, r, type, it);
     if (st != SIPAS_OK)
@@ -767,6 +889,8 @@ static sipas_status load_survey(loader *ld)
 {
     static const char *const required[] = {"type", "name", NULL};
     sipas_status st = require_columns(ld, SHEET_SURVEY, required);
+    if (st == SIPAS_OK)
+        st = require_label_column(ld, SHEET_SURVEY);
     if (st != SIPAS_OK)
         return st;
     const sheet *s = &ld->sheets[SHEET_SURVEY];
@@ -882,6 +1006,7 @@ void sipas_instrument_free(sipas_instrument *inst)
         free(inst->items[i].name);
         free(inst->items[i].label_vi);
         free(inst->items[i].label_en);
+        free_aliases(inst->items[i].naliases, inst->items[i].aliases);
     }
     free(inst->items);
     for (size_t l = 0; l < inst->nlists; l++) {
@@ -893,6 +1018,8 @@ void sipas_instrument_free(sipas_instrument *inst)
             free(ch->label_en);
             free(ch->key_vi);
             free(ch->key_en);
+            free_aliases(ch->naliases, ch->aliases);
+            free_aliases(ch->naliases, ch->alias_keys);
         }
         free(list->choices);
         free(list->name);
@@ -957,7 +1084,8 @@ const sipas_choice *sipas_choice_list_match(const sipas_choice_list *list, const
     if (*key != '\0')
         for (size_t c = 0; c < list->nchoices && found == NULL; c++) {
             const sipas_choice *ch = &list->choices[c];
-            if (strcmp(ch->key_vi, key) == 0 || strcmp(ch->key_en, key) == 0)
+            if (strcmp(ch->key_vi, key) == 0 || strcmp(ch->key_en, key) == 0 ||
+                has_alias_key(ch, key))
                 found = ch;
         }
     free(key);

@@ -4,8 +4,9 @@
  * spreadsheet (full description: docs/instruments.md):
  *   settings.csv  one row: form_id, version, form_title::vi, form_title::en, scoring,
  *                 default_language
- *   survey.csv    type, name, label::vi, label::en, role, element, scoring, required, personal
- *   choices.csv   list_name, name, label::vi, label::en, satisfied, missing
+ *   survey.csv    type, name, label::vi, label::en, role, element, scoring, required, personal,
+ *                 aliases
+ *   choices.csv   list_name, name, label::vi, label::en, satisfied, missing, aliases
  *   elements.csv  name, label::vi, label::en, weight
  * Roles of a survey row: id, wave, stratum, cluster, weight, fpc, domain, criterion, or empty (a
  * plain attribute stored as given). A criterion is a select_one over a list whose choice codes
@@ -88,6 +89,9 @@ typedef struct sipas_choice {
     char *label_en;
     char *key_vi;      /* sipas_text_key of the labels, for matching answers */
     char *key_en;
+    size_t naliases;   /* other spellings answers may use (choices.csv `aliases`, '|'-separated) */
+    char **aliases;
+    char **alias_keys; /* sipas_text_key of each alias */
     bool has_value;    /* name parses as an integer */
     long value;
     bool satisfied;
@@ -120,6 +124,8 @@ typedef struct sipas_item {
     sipas_scoring scoring;
     bool required;     /* an empty cell is an error (ids, design columns default to required) */
     bool personal;     /* name, phone, ID number: never stored in clear */
+    size_t naliases;   /* other header names of the column (survey.csv `aliases`, '|'-separated) */
+    char **aliases;
 } sipas_item;
 
 typedef struct sipas_instrument {
@@ -161,8 +167,8 @@ const sipas_choice_list *sipas_instrument_list(const sipas_instrument *instrumen
                                                const char *name);
 
 /* The choice that text answers: its code exactly (after trimming ASCII white space; "04" is
- * not "4"), else a label in either language compared by sipas_text_key (case, spaces, NFC/NFD
- * do not matter). NULL when none, for empty text and for text that is not UTF-8. Codes need
+ * not "4"), else a label in either language or an alias compared by sipas_text_key (case,
+ * spaces, NFC/NFD do not matter). Import matches more forgivingly (label_match.h). NULL when none, for empty text and for text that is not UTF-8. Codes need
  * no allocation; a label match allocates one key. */
 const sipas_choice *sipas_choice_list_match(const sipas_choice_list *list, const char *text,
                                             size_t len);
