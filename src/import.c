@@ -159,8 +159,9 @@ static sipas_status read_header(import_ctx *c, size_t row, size_t nfields, char 
         sipas_header_kind kind = sipas_header_match(inst, fields[j], lengths[j], &k, reason,
                                                     sizeof reason);
         if (kind == SIPAS_HEADER_META) {
-            if (submission_id_field == SIZE_MAX &&
-                sipas_header_is_submission_id(fields[j], lengths[j]))
+            /* _uuid is preferred: meta/instanceID holds the same id behind "uuid:" */
+            if (sipas_header_is_submission_id(fields[j], lengths[j]) &&
+                (submission_id_field == SIZE_MAX || strcasecmp(c->header[j], "_uuid") == 0))
                 submission_id_field = j;
         } else if (kind == SIPAS_HEADER_AMBIGUOUS) {
             row_problem(c, row, c->header[j], "%s", reason);
