@@ -15,6 +15,7 @@
 #include "sipas/frame.h"
 #include "sipas/import.h"
 #include "sipas/instrument.h"
+#include "sipas/number_format.h"
 #include "sipas/store.h"
 
 #define PROBLEMS_SHOWN 20
@@ -92,6 +93,7 @@ static const cli_option import_options[] = {
     {"keep-valid", NULL, "store the valid rows of a batch that has rejected rows", false},
     {"encoding", "NAME", "the files' text encoding: auto (default: detected), UTF-8, UTF-16, "
      "Windows-1258, TCVN3 or VISCII", false},
+    {"excel", NULL, "write the rejects file for Excel: byte order mark and ';'", false},
     {"replace", NULL, "replace an earlier batch that has the same content", false},
     {"rejects", "FILE", "where rejected rows go (default: FILE.rejects.csv beside the input)", false},
     {"quiet", NULL, "print only the summary", false},
@@ -187,6 +189,7 @@ static int run_import(int argc, char **argv, bool dry_run)
             .replace = cli_flag(&args, "replace"),
             .dry_run = dry_run,
             .encoding = encoding,
+            .rejects_for_excel = cli_flag(&args, "excel"),
             .rejects_path = rejects,
             .on_problem = show_problem,
             .problem_ctx = &problems,
@@ -351,17 +354,23 @@ static const cli_option export_options[] = {
     {"labels", "LANG", "codes (default), vi or en: choice labels instead of codes", false},
     {"out", "FILE", "write to FILE instead of standard output", false},
     {"sep", "C", "field separator: , (default) ; or tab", false},
+    {"excel", NULL, "for Excel in a Vietnamese locale: byte order mark, ';' and decimal comma", false},
     {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
     {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false},
     {"help", NULL, "show this help", false},
 };
 
+/* Excel opens a CSV file as UTF-8 only when it starts with a byte order mark; a Vietnamese
+ * locale expects ';' between fields and ',' in numbers. */
+static const char excel_bom[] = "\xEF\xBB\xBF";
+
 typedef struct export_state {
     FILE *out;
     char sep;
+    char decimal;  /* '.', or ',' with --excel */
     const sipas_instrument *inst;
     int lang; /* 0 codes, 1 vi, 2 en */
-    char number[64];
+    char number[SIPAS_NUMBER_MAX];
 } export_state;
 
 static sipas_status export_row(void *ctx, const sipas_value *values, sipas_error *err)
@@ -377,7 +386,7 @@ static sipas_status export_row(void *ctx, const sipas_value *values, sipas_error
         switch (v->kind) {
         case SIPAS_VALUE_NULL: continue;
         case SIPAS_VALUE_INT: len = (size_t)snprintf(e->number, sizeof e->number, "%lld", (long long)v->i); text = e->number; break;
-        case SIPAS_VALUE_REAL: len = (size_t)snprintf(e->number, sizeof e->number, "%.17g", v->r); text = e->number; break;
+        case SIPAS_VALUE_REAL: len = sipas_format_number(v->r, e->decimal, e->number); text = e->number; break;
         case SIPAS_VALUE_TEXT: text = v->text; len = v->len; break;
         }
         const sipas_item *it = i < e->inst->nitems ? &e->inst->items[i] : NULL;
@@ -406,9 +415,9 @@ static int run_export(int argc, char **argv)
     sipas_instrument *inst = NULL;
     const char **columns = NULL;
     sipas_error err = {0};
-    export_state e = {.out = stdout, .sep = ','};
+    export_state e = {.out = stdout, .sep = ',', .decimal = '.'};
     if (cli_flag(&args, "help")) {
-        printf("usage: %s export --form ID [--batch N] [--labels vi|en] [--out FILE]\n\n"
+        printf("usage: %s export --form ID [--batch N] [--labels vi|en] [--excel] [--out FILE]\n\n"
                "Writes the stored responses of a form as CSV, one row per respondent.\n\n", cli_program);
         cli_print_options(export_options, nopt);
         goto done;
@@ -431,7 +440,15 @@ static int run_export(int argc, char **argv)
         goto done;
     }
     e.lang = labels == NULL || strcmp(labels, "codes") == 0 ? 0 : strcmp(labels, "vi") == 0 ? 1 : 2;
-    if (sep) {
+    if (cli_flag(&args, "excel")) {
+        if (sep && strcmp(sep, ";") != 0) {
+            cli_error("--excel writes ';' between fields; leave out --sep '%s'", sep);
+            code = CLI_EXIT_USAGE;
+            goto done;
+        }
+        e.sep = ';';
+        e.decimal = ',';
+    } else if (sep) {
         if (strcmp(sep, ",") == 0 || strcmp(sep, ";") == 0)
             e.sep = sep[0];
         else if (strcmp(sep, "tab") == 0 || strcmp(sep, "\t") == 0)
@@ -463,6 +480,8 @@ static int run_export(int argc, char **argv)
         goto done;
     }
     e.inst = inst;
+    if (e.decimal == ',')
+        fputs(excel_bom, e.out);
     for (size_t i = 0; i <= inst->nitems; i++) {
         if (i)
             fputc(e.sep, e.out);

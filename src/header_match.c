@@ -11,7 +11,10 @@
 /* System columns of KoboToolbox and ODK without a leading '_' (formpack, ODK XForms meta). */
 static const char *const meta_names[] = {
     "start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber",
-    "username", "email", "audit", "instanceID", "instanceName", "deprecatedID", NULL,
+    "username", "email", "audit", "instanceID", "instanceName", "deprecatedID",
+    /* written by sipas itself: the batch of an export, the row and reasons of a rejects file,
+     * so that both import again as they are */
+    "batch_id", "row", "problems", NULL,
 };
 
 static bool same_ascii_ci(const char *a, size_t alen, const char *b)

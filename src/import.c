@@ -101,23 +101,26 @@ static sipas_status write_reject(import_ctx *c, size_t row, size_t nfields, char
     c->rows_rejected++;
     if (c->opt->rejects_path == NULL)
         return SIPAS_OK;
+    char sep = c->opt->rejects_for_excel ? ';' : ',';
     if (c->rejects == NULL) {
         c->rejects = fopen(c->opt->rejects_path, "w");
         if (c->rejects == NULL)
             return sipas_error_set(err, SIPAS_ERR_IO, "cannot write rejects to '%s': %s",
                                    c->opt->rejects_path, strerror(errno));
-        fputs("row,problems", c->rejects);
+        if (c->opt->rejects_for_excel)
+            fputs("\xEF\xBB\xBF", c->rejects); /* Excel reads UTF-8 only after a BOM */
+        fprintf(c->rejects, "row%cproblems", sep);
         for (size_t j = 0; j < c->nfields; j++) {
-            fputc(',', c->rejects);
-            sipas_csv_write_field(c->rejects, c->header[j], strlen(c->header[j]), ',');
+            fputc(sep, c->rejects);
+            sipas_csv_write_field(c->rejects, c->header[j], strlen(c->header[j]), sep);
         }
         fputc('\n', c->rejects);
     }
-    fprintf(c->rejects, "%zu,", row);
-    sipas_csv_write_field(c->rejects, c->problems, c->problems_len, ',');
+    fprintf(c->rejects, "%zu%c", row, sep);
+    sipas_csv_write_field(c->rejects, c->problems, c->problems_len, sep);
     for (size_t j = 0; j < nfields; j++) {
-        fputc(',', c->rejects);
-        sipas_csv_write_field(c->rejects, fields[j], lengths[j], ',');
+        fputc(sep, c->rejects);
+        sipas_csv_write_field(c->rejects, fields[j], lengths[j], sep);
     }
     fputc('\n', c->rejects);
     return SIPAS_OK;
@@ -322,6 +325,18 @@ static const sipas_choice *match_choice(const import_ctx *c, size_t k, const cha
     return sipas_label_index_match(c->label_index[list - c->inst->lists], s, len, reason);
 }
 
+/* 64 lowercase hex digits: how the store keeps a personal value, and so how export writes it.
+ * No name or phone number looks like that. */
+static bool is_personal_hash(const char *s, size_t len)
+{
+    if (len != SIPAS_SHA256_HEX_LEN)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return false;
+    return true;
+}
+
 /* Validates one cell into c->values[k]; reports problems. Returns false when the cell is bad. */
 static bool read_cell(import_ctx *c, size_t row, size_t k, const char *raw, size_t raw_len)
 {
@@ -355,7 +370,10 @@ static bool read_cell(import_ctx *c, size_t row, size_t k, const char *raw, size
         return true;
     }
     if (it->personal) {
-        sipas_hmac_sha256_hex(c->personal_key, sizeof c->personal_key, s, len, c->hashes[k]);
+        if (is_personal_hash(s, len)) /* an export of sipas: hashed already, not twice */
+            memcpy(c->hashes[k], s, len);
+        else
+            sipas_hmac_sha256_hex(c->personal_key, sizeof c->personal_key, s, len, c->hashes[k]);
         v->kind = SIPAS_VALUE_TEXT;
         v->text = c->hashes[k];
         v->len = SIPAS_SHA256_HEX_LEN;

@@ -10,7 +10,8 @@
  *      phonenumber, username, email, audit, instanceID, instanceName, deprecatedID, anything
  *      under meta/ or formhub/, and any name starting with '_' (_id, _uuid, _submission_time,
  *      _validation_status, _notes, _status, _submitted_by, __version__, _tags, _index,
- *      _parent_index, _submission_*...): ignored, never an error;
+ *      _parent_index, _submission_*...): ignored, never an error; so are the columns sipas
+ *      itself adds to what it writes: batch_id (export), row and problems (rejects file);
  *   3. for a group path, its last segment by rule 1 or 2;
  *   4. an item's label in either language (the whole field, then its last segment) by
  *      sipas_text_key, then by the tone and loose keys of label_match.h; a level that two

@@ -37,6 +37,7 @@ typedef struct sipas_import_options {
     const char *display_name;  /* name in messages and in the batch record; NULL: the path */
     sipas_encoding encoding;   /* the file's text encoding; 0 (DETECT): detected (encoding.h) */
     const char *rejects_path;  /* where rejected rows go; NULL: nowhere */
+    bool rejects_for_excel;    /* rejects file with a UTF-8 byte order mark and ';' */
     sipas_import_problem_fn on_problem;
     void *problem_ctx;
     sipas_csv_progress_fn progress;

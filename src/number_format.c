@@ -1,0 +1,33 @@
+#include "sipas/number_format.h"
+
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Replaces the C locale's decimal point (printf writes it, strtod expects it) by decimal. */
+static size_t set_decimal(char *s, char decimal)
+{
+    const char *point = localeconv()->decimal_point;
+    size_t plen = strlen(point);
+    char *at = plen > 0 ? strstr(s, point) : NULL;
+    if (at != NULL) {
+        *at = decimal;
+        memmove(at + 1, at + plen, strlen(at + plen) + 1);
+    }
+    return strlen(s);
+}
+
+size_t sipas_format_number(double x, char decimal, char out[SIPAS_NUMBER_MAX])
+{
+    if (!isfinite(x))
+        return (size_t)snprintf(out, SIPAS_NUMBER_MAX, "%s", isnan(x) ? "NaN" : x > 0 ? "Inf"
+                                                                                       : "-Inf");
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(out, SIPAS_NUMBER_MAX, "%.*g", digits, x);
+        if (digits == 17 || strtod(out, NULL) == x)
+            break;
+    }
+    return set_decimal(out, decimal);
+}
