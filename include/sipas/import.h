@@ -2,9 +2,10 @@
  *
  * The file is read once to hash it (SHA-256: the same content cannot be stored twice without
  * `replace`) and once to validate and store it, streaming, so memory does not grow with the file.
- * The header is matched to the instrument's item names (case and surrounding spaces ignored);
- * unknown, missing and repeated columns refuse the file. Each data row is checked:
- *   select_one   a code or a label in either language (sipas_choice_list_match)
+ * The header is matched to the instrument's items by header_match.h (names, aliases, group
+ * paths, labels; KoboToolbox system columns and the batch_id of an export ignored; _uuid as
+ * the id when there is no id column); unknown, missing and repeated columns refuse the file. Each data row is checked:
+ *   select_one   a code or a label in either language, forgivingly (label_match.h)
  *   integer      an integer; the wave column also between 1990 and 2100
  *   decimal      a finite number; a decimal comma is accepted when the file is not
  *                comma-separated (Vietnamese-locale spreadsheets write "1,5")
@@ -15,7 +16,8 @@
  * Each problem is reported as "FILE:ROW: column 'NAME': reason" through on_problem, and the row
  * goes to the rejects file with its reasons. A batch with rejected rows is stored without them
  * when keep_valid is set, otherwise not at all. Personal items are stored as a keyed hash
- * (HMAC-SHA-256 with the store's key), never in clear. */
+ * (HMAC-SHA-256 with the store's key), never in clear; a value that already is such a hash (64
+ * lowercase hex digits, as export writes it) is stored as it is, so exports import again. */
 #ifndef SIPAS_IMPORT_H
 #define SIPAS_IMPORT_H
 

@@ -14,10 +14,13 @@
  * satisfied under SIPAS scoring; `missing` = dont_know | not_applicable | refused marks codes
  * kept out of numerator and denominator.
  *
- * Reading: each sheet is read with the CSV reader (any delimiter, UTF-8 BOM allowed, CRLF),
- * its first row naming the columns in any order (matched without regard to case); unknown
- * columns are ignored, a value under no header is refused. Cells are trimmed and must be UTF-8
- * (a legacy encoding is named in the message). Absent optional columns read as empty cells.
+ * Reading: each sheet is read with the CSV reader (any delimiter and encoding, CRLF), its
+ * first row naming the columns in any order (matched without regard to case); unknown columns
+ * are ignored, a value under no header is refused. Cells are trimmed. Absent optional columns
+ * read as empty cells. Label and title columns may be spelled as KoboToolbox writes them,
+ * "label::Tiếng Việt (vi)" (the bracketed code decides), or "label::Vietnamese", or a bare
+ * "label" (Vietnamese); a survey, choices or elements sheet without a Vietnamese or English
+ * label column is refused rather than loaded with blank labels.
  *
  * Rules checked by sipas_instrument_load (each refusal is "DIR/SHEET.csv:ROW: reason", or
  * "DIR/SHEET.csv: reason" for a sheet-wide rule):
