@@ -34,6 +34,22 @@ for enc in cp1258:Windows-1258 tcvn3:"TCVN3 (ABC)" utf16:UTF-16LE utf16be:UTF-16
   cmp -s "$WORK/utf8.index" "$WORK/$name.index" || fail "$name: index differs from UTF-8"
 done
 
+# files longer than the 64 KiB the encoding is detected from (and read in): the 300-row sample
+# converted with glibc iconv here, so the decoder also runs on the chunks after detection
+SAMPLE="$SIPAS_SOURCE/surveys/sample/sipas2017_2024_labels_vi.csv"
+import_into big_utf8 "$SAMPLE"
+for enc in CP1258:Windows-1258 TCVN5712-1:"TCVN3 (ABC)" UTF-16:UTF-16LE; do
+  name=big_${enc%%:*}
+  iconv -f UTF-8 -t "${enc%%:*}" "$SAMPLE" > "$WORK/$name.csv"
+  checks=$((checks + 1))
+  [ "$(wc -c < "$WORK/$name.csv")" -gt 65536 ] || fail "$name: not longer than 64 KiB"
+  import_into "$name" "$WORK/$name.csv"
+  expect_equal "$(cat "$WORK/$name.import")" \
+    "$WORK/$name.csv: batch 1: 300 rows stored (read as ${enc#*:})" "$name summary"
+  checks=$((checks + 1))
+  cmp -s "$WORK/big_utf8.export" "$WORK/$name.export" || fail "$name: export differs from UTF-8"
+done
+
 # the encoding named instead of detected
 import_into named "$FIX/tcvn3.csv" --encoding tcvn3
 checks=$((checks + 1))
