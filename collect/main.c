@@ -92,7 +92,7 @@ static const cli_option import_options[] = {
     {"wave", "YEAR", "the wave of every row (the file may then omit the wave column)", false},
     {"keep-valid", NULL, "store the valid rows of a batch that has rejected rows", false},
     {"encoding", "NAME", "the files' text encoding: auto (default: detected), UTF-8, UTF-16, "
-     "Windows-1258, TCVN3 or VISCII", false},
+     "Windows-1258, TCVN3, VISCII or VNI", false},
     {"excel", NULL, "write the rejects file for Excel: byte order mark and ';'", false},
     {"replace", NULL, "replace an earlier batch that has the same content", false},
     {"rejects", "FILE", "where rejected rows go (default: FILE.rejects.csv beside the input)", false},

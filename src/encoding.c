@@ -35,6 +35,7 @@ static const struct {
      "Windows-1258"},
     {SIPAS_ENCODING_TCVN3, "TCVN3 (ABC)", "TCVN3 (ABC)", "tcvn3|tcvn|abc|tcvn57121", "TCVN3"},
     {SIPAS_ENCODING_VISCII, "VISCII", "VISCII", "viscii", "VISCII"},
+    {SIPAS_ENCODING_VNI, "VNI", "VNI", "vni|vniwindows", "VNI"},
 };
 #define NENCODINGS (sizeof encodings / sizeof encodings[0])
 
@@ -73,15 +74,15 @@ sipas_status sipas_encoding_from_name(const char *name, sipas_encoding *out, sip
         }
     }
     return sipas_error_set(err, SIPAS_ERR_USAGE, "unknown encoding '%s' (known: UTF-8, UTF-16, "
-                           "UTF-16LE, UTF-16BE, Windows-1258, TCVN3, VISCII, auto)",
+                           "UTF-16LE, UTF-16BE, Windows-1258, TCVN3, VISCII, VNI, auto)",
                            name ? name : "");
 }
 
-static const uint16_t *legacy_table(sipas_encoding encoding)
+static const sipas_legacy_encoding *legacy_of(sipas_encoding encoding)
 {
     for (size_t i = 0; i < NENCODINGS; i++)
-        if (encodings[i].encoding == encoding)
-            return encodings[i].legacy ? sipas_legacy_table(encodings[i].legacy) : NULL;
+        if (encodings[i].encoding == encoding && encodings[i].legacy != NULL)
+            return sipas_legacy_find(encodings[i].legacy);
     return NULL;
 }
 
@@ -199,14 +200,14 @@ sipas_status sipas_encoding_detect(const char *sample, size_t len, bool at_end,
     if (*out != SIPAS_ENCODING_DETECT)
         return SIPAS_OK;
     return sipas_error_set(err, SIPAS_ERR_FORMAT, "the file is not UTF-8, and its bytes do not "
-                           "read as Vietnamese in Windows-1258, TCVN3 or VISCII; name its "
+                           "read as Vietnamese in Windows-1258, TCVN3, VISCII or VNI; name its "
                            "encoding with --encoding, or save it as UTF-8");
 }
 
 struct sipas_decoder {
     sipas_encoding encoding; /* DETECT until decided */
     sipas_encoding given;
-    const uint16_t *table;   /* single-byte encodings */
+    const sipas_legacy_encoding *legacy; /* single-byte encodings */
     sipas_status status;     /* sticky */
     sipas_error error;
     char *sample;            /* bytes held until the encoding is decided */
@@ -295,22 +296,25 @@ static sipas_status append_code_point(sipas_decoder *d, int32_t cp)
 static sipas_status decode_single_byte(sipas_decoder *d, const unsigned char *s, size_t len,
                                        sipas_text_sink sink, void *ctx)
 {
-    if (!grow_bytes(&d->text, &d->text_cap, d->text_len + 3 * len))
+    if (!grow_bytes(&d->text, &d->text_cap, d->text_len + 6 * len))
         return decoder_fail(d, SIPAS_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < len; i++) {
         if (s[i] < 0x80) {
             d->text[d->text_len++] = (char)s[i];
             continue;
         }
-        int32_t cp = d->table[s[i] - 0x80];
-        if (cp == 0) {
+        int32_t cp[2];
+        int n = sipas_legacy_decode(d->legacy, s[i], cp);
+        if (n == 0) {
             /* the text before the byte goes on first, so the reader's row is the byte's row */
             if (compose_flush(d, true, sink, ctx) != SIPAS_OK)
                 return d->status;
             return decoder_fail(d, SIPAS_ERR_FORMAT, "byte 0x%02X is not a character of %s",
                                 s[i], sipas_encoding_name(d->encoding));
         }
-        d->text_len += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)d->text + d->text_len);
+        for (int k = 0; k < n; k++)
+            d->text_len += (size_t)utf8proc_encode_char(cp[k],
+                                                        (utf8proc_uint8_t *)d->text + d->text_len);
     }
     return compose_flush(d, false, sink, ctx);
 }
@@ -468,7 +472,7 @@ static sipas_status decide(sipas_decoder *d, bool at_end, sipas_text_sink sink, 
                                 sipas_encoding_name(found));
         if (bom != SIPAS_ENCODING_DETECT)
             found = bom; /* UTF-16 given, the BOM tells the byte order */
-        if (st == SIPAS_OK && legacy_table(found) != NULL && sipas_utf8_valid(d->sample, len, NULL)
+        if (st == SIPAS_OK && legacy_of(found) != NULL && sipas_utf8_valid(d->sample, len, NULL)
             && has_non_ascii(s, len))
             return decoder_fail(d, SIPAS_ERR_FORMAT, "the file is UTF-8, not %s as --encoding "
                                 "says; leave --encoding out", sipas_encoding_name(found));
@@ -478,7 +482,7 @@ static sipas_status decide(sipas_decoder *d, bool at_end, sipas_text_sink sink, 
         return st;
     }
     d->encoding = found;
-    d->table = legacy_table(found);
+    d->legacy = legacy_of(found);
     st = convert(d, s + bom_len, len - bom_len, sink, ctx);
     free(d->sample);
     d->sample = NULL;

@@ -211,18 +211,68 @@ static const uint16_t viscii_high[128] = {
     0x1EE5, 0x00F9, 0x00FA, 0x0169, 0x1EE7, 0x00FD, 0x1EE3, 0x1EEE,
 };
 
+/* VNI-Windows, the encoding of the VNI fonts: a toned or shaped vowel is its ASCII base letter
+ * followed by one byte that adds the marks ("Rất" is R a 0xE1 t: a, circumflex, acute), with
+ * ơ ư đ and the toned i and ỵ as bytes of their own. The layout is that of the VNI table of
+ * xvnkb (github.com/lamdao/xvnkb, vni.h): per vowel, base, sắc, huyền, hỏi, ngã, nặng, then
+ * the same after the circumflex (â ê ô) and the breve (ă). Bytes 0xC0-0xFF give one or two
+ * code points (vni_first, then vni_second, 0 for none); bytes 0x80-0xBF are those of
+ * Windows-1252, which cp1258_high shares there. */
+static const uint16_t vni_first[64] = {
+    0x0302, 0x0302, 0x0302, 0x0302, 0x0302, 0x0302, 0x1EC8, 0x00C7,
+    0x0306, 0x0306, 0x0306, 0x0306, 0x00CC, 0x00CD, 0x1EF4, 0x0323,
+    0x00D0, 0x0110, 0x1ECA, 0x0128, 0x01A0, 0x0303, 0x01AF, 0x00D7,
+    0x0300, 0x0301, 0x0306, 0x0309, 0x0306, 0x00DD, 0x00DE, 0x00DF,
+    0x0302, 0x0302, 0x0302, 0x0302, 0x0302, 0x0302, 0x1EC9, 0x00E7,
+    0x0306, 0x0306, 0x0306, 0x0306, 0x00EC, 0x00ED, 0x1EF5, 0x0323,
+    0x00F0, 0x0111, 0x1ECB, 0x0129, 0x01A1, 0x0303, 0x01B0, 0x00F7,
+    0x0300, 0x0301, 0x0306, 0x0309, 0x0306, 0x00FD, 0x00FE, 0x00FF,
+};
+
+static const uint16_t vni_second[64] = {
+    0x0300, 0x0301, 0x0000, 0x0303, 0x0323, 0x0309, 0x0000, 0x0000,
+    0x0300, 0x0301, 0x0000, 0x0323, 0x0000, 0x0000, 0x0000, 0x0000,
+    0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000,
+    0x0000, 0x0000, 0x0309, 0x0000, 0x0303, 0x0000, 0x0000, 0x0000,
+    0x0300, 0x0301, 0x0000, 0x0303, 0x0323, 0x0309, 0x0000, 0x0000,
+    0x0300, 0x0301, 0x0000, 0x0323, 0x0000, 0x0000, 0x0000, 0x0000,
+    0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000, 0x0000,
+    0x0000, 0x0000, 0x0309, 0x0000, 0x0303, 0x0000, 0x0000, 0x0000,
+};
+
 /* In order of preference when two encodings read the bytes equally well (for "Không" the
  * Windows-1258 and VISCII bytes are the same): Windows-1258 is what Excel on a Vietnamese
  * Windows saves as "CSV", TCVN3 is the older font encoding still found in office files, VISCII
- * is rare. */
-static const struct {
+ * and VNI are rare. second: a second code point per byte (VNI only). */
+struct sipas_legacy_encoding {
     const char *name;
-    const uint16_t *high;
-} legacy_encodings[] = {
-    {"Windows-1258", cp1258_high},
-    {"TCVN3 (ABC)", tcvn_high},
-    {"VISCII", viscii_high},
+    const uint16_t *high;         /* bytes 0x80-0xFF */
+    const uint16_t *upper_first;  /* NULL, or bytes 0xC0-0xFF instead of high (VNI) */
+    const uint16_t *upper_second;
 };
+
+static const sipas_legacy_encoding legacy_encodings[] = {
+    {"Windows-1258", cp1258_high, NULL, NULL},
+    {"TCVN3 (ABC)", tcvn_high, NULL, NULL},
+    {"VISCII", viscii_high, NULL, NULL},
+    {"VNI", cp1258_high, vni_first, vni_second},
+};
+
+int sipas_legacy_decode(const sipas_legacy_encoding *e, unsigned char byte, int32_t cp[2])
+{
+    cp[1] = 0;
+    if (byte < 0x80) {
+        cp[0] = byte;
+        return 1;
+    }
+    if (byte >= 0xC0 && e->upper_first != NULL) {
+        cp[0] = e->upper_first[byte - 0xC0];
+        cp[1] = e->upper_second[byte - 0xC0];
+        return cp[1] != 0 ? 2 : 1;
+    }
+    cp[0] = e->high[byte - 0x80];
+    return cp[0] != 0 ? 1 : 0;
+}
 
 static bool is_tone_mark(utf8proc_int32_t cp)
 {
@@ -322,6 +372,12 @@ static bool plausible_syllable(const word_state *w)
                                          "k", "kh", "l", "m", "n", "ng", "ngh", "nh", "p",
                                          "ph", "q", "r", "s", "t", "th", "tr", "v", "x", NULL};
     static const char *const codas[] = {"", "c", "ch", "m", "n", "ng", "nh", "p", "t", NULL};
+    /* The vowel groups of Vietnamese, by base letter (ư, ơ, â... counted as u, o, a): "ươi" is
+     * uoi. "aư" (TCVN3 bytes read as VNI, or the reverse) is none. */
+    static const char *const nuclei[] = {
+        "a", "e", "i", "o", "u", "y", "ai", "ao", "au", "ay", "eo", "eu", "ia", "ie", "iu",
+        "oa", "oe", "oi", "oo", "ua", "ue", "ui", "uo", "uu", "uy", "ya", "ye", "ieu", "yeu",
+        "oai", "oay", "oeo", "uay", "uoi", "uou", "uya", "uye", "uyu", NULL};
     if (w->nbases > WORD_MAX)
         return false;
     size_t i = 0;
@@ -331,7 +387,14 @@ static bool plausible_syllable(const word_state *w)
     while (i < w->nbases && is_ascii_vowel((unsigned char)w->bases[i]))
         i++;
     size_t nucleus = i - onset;
+    /* "gi" and "qu" take the vowel after them into the onset: "giữ" is gi + ư, "quá" qu + a */
+    bool onset_takes_vowel = onset == 1 && nucleus >= 2 &&
+                             ((w->bases[0] == 'g' && w->bases[1] == 'i') ||
+                              (w->bases[0] == 'q' && w->bases[1] == 'u'));
+    size_t first = onset_takes_vowel ? onset + 1 : onset;
     return nucleus >= 1 && nucleus <= 3 && in_list(w->bases, onset, onsets) &&
+           (in_list(w->bases + onset, nucleus, nuclei) ||
+            in_list(w->bases + first, i - first, nuclei)) &&
            in_list(w->bases + i, w->nbases - i, codas);
 }
 
@@ -348,63 +411,88 @@ static int end_word(word_state *w)
     return penalty;
 }
 
-/* How Vietnamese the bytes read when decoded with high: +2 per Vietnamese letter or tone mark
- * in a plausible place, -2 per other non-ASCII character, -3/-4 for capitals inside a
- * lowercase word, a second tone in one word, a tone mark after a consonant, or a word with
- * non-ASCII letters that is not a Vietnamese syllable. A heuristic: short strings whose bytes
- * read as Vietnamese in two encodings are decided by the order of legacy_encodings. INT_MIN when a
- * byte is undefined in the encoding. */
-static int vietnamese_score(const unsigned char *s, size_t len, const uint16_t *high)
+static bool is_shape_mark(utf8proc_int32_t cp)
+{
+    return cp == 0x0302 || cp == 0x0306 || cp == 0x031B;
+}
+
+/* Adds one code point of a decoded text to the word being read and to the score (see
+ * vietnamese_score). */
+static void score_code_point(word_state *w, utf8proc_int32_t cp, int *score)
+{
+    if (is_ascii_letter(cp)) {
+        bool upper = cp < 'a';
+        if (w->any && upper)
+            w->inner_upper = true;
+        if (!upper)
+            w->has_lower = true;
+        w->any = true;
+        w->last_bare_vowel = is_ascii_vowel(cp);
+        word_add(w, (char)(cp | 0x20));
+        return;
+    }
+    if (cp < 0x80) {
+        *score += end_word(w);
+        return;
+    }
+    if (is_shape_mark(cp)) {
+        /* VNI writes â ă as the letter and a combining circumflex or breve */
+        char base = w->nbases > 0 && w->nbases <= WORD_MAX ? w->bases[w->nbases - 1] : 0;
+        bool fits = w->last_bare_vowel && w->tones == 0 && base != 0 &&
+                    ((cp == 0x0302 && strchr("aeo", base) != NULL) ||
+                     (cp == 0x0306 && base == 'a') || (cp == 0x031B && strchr("ou", base) != NULL));
+        *score += fits ? 2 : -4;
+        w->last_bare_vowel = fits;
+        w->non_ascii = true;
+        return;
+    }
+    if (is_tone_mark(cp)) {
+        /* Windows-1258 writes most toned vowels as base letter + combining mark. */
+        if (w->last_bare_vowel && w->tones == 0)
+            *score += 2;
+        else
+            *score -= 4;
+        w->tones++;
+        w->last_bare_vowel = false;
+        w->non_ascii = true;
+        return;
+    }
+    viet_letter v = classify_letter(cp);
+    if (!v.letter) {
+        *score -= 2;
+        *score += end_word(w);
+        return;
+    }
+    *score += 2;
+    if (w->any && v.upper)
+        w->inner_upper = true;
+    if (!v.upper)
+        w->has_lower = true;
+    w->any = true;
+    w->non_ascii = true;
+    word_add(w, v.base);
+    if (v.tone && ++w->tones > 1)
+        *score -= 4;
+    w->last_bare_vowel = v.vowel && !v.tone;
+}
+
+/* How Vietnamese the bytes read when decoded in e: +2 per Vietnamese letter,
+ * tone mark or shape mark in a plausible place, -2 per other non-ASCII character, -3/-4 for
+ * capitals inside a lowercase word, a second tone in one word, a mark after a consonant, or a
+ * word with non-ASCII letters that is not a Vietnamese syllable. A heuristic: short strings
+ * whose bytes read as Vietnamese in two encodings are decided by the order of
+ * legacy_encodings. INT_MIN when a byte is undefined in the encoding. */
+static int vietnamese_score(const unsigned char *s, size_t len, const sipas_legacy_encoding *e)
 {
     int score = 0;
     word_state w = {0};
     for (size_t i = 0; i < len; i++) {
-        utf8proc_int32_t cp = s[i] < 0x80 ? s[i] : high[s[i] - 0x80];
-        if (cp == 0)
+        int32_t cp[2];
+        int n = sipas_legacy_decode(e, s[i], cp);
+        if (n == 0)
             return INT_MIN;
-        if (is_ascii_letter(cp)) {
-            bool upper = cp < 'a';
-            if (w.any && upper)
-                w.inner_upper = true;
-            if (!upper)
-                w.has_lower = true;
-            w.any = true;
-            w.last_bare_vowel = is_ascii_vowel(cp);
-            word_add(&w, (char)(cp | 0x20));
-            continue;
-        }
-        if (cp < 0x80) {
-            score += end_word(&w);
-            continue;
-        }
-        if (is_tone_mark(cp)) {
-            /* Windows-1258 writes most toned vowels as base letter + combining mark. */
-            if (w.last_bare_vowel && w.tones == 0)
-                score += 2;
-            else
-                score -= 4;
-            w.tones++;
-            w.last_bare_vowel = false;
-            w.non_ascii = true;
-            continue;
-        }
-        viet_letter v = classify_letter(cp);
-        if (!v.letter) {
-            score -= 2;
-            score += end_word(&w);
-            continue;
-        }
-        score += 2;
-        if (w.any && v.upper)
-            w.inner_upper = true;
-        if (!v.upper)
-            w.has_lower = true;
-        w.any = true;
-        w.non_ascii = true;
-        word_add(&w, v.base);
-        if (v.tone && ++w.tones > 1)
-            score -= 4;
-        w.last_bare_vowel = v.vowel && !v.tone;
+        for (int k = 0; k < n; k++)
+            score_code_point(&w, cp[k], &score);
     }
     score += end_word(&w);
     return score;
@@ -445,7 +533,7 @@ const char *sipas_guess_legacy_encoding(const char *s, size_t len)
     const char *best = NULL;
     int best_score = 0;
     for (size_t e = 0; e < sizeof legacy_encodings / sizeof legacy_encodings[0]; e++) {
-        int score = vietnamese_score(u, len, legacy_encodings[e].high);
+        int score = vietnamese_score(u, len, &legacy_encodings[e]);
         if (score > best_score) {
             best_score = score;
             best = legacy_encodings[e].name;
@@ -454,11 +542,11 @@ const char *sipas_guess_legacy_encoding(const char *s, size_t len)
     return best;
 }
 
-const uint16_t *sipas_legacy_table(const char *name)
+const sipas_legacy_encoding *sipas_legacy_find(const char *name)
 {
     for (size_t e = 0; name != NULL && e < sizeof legacy_encodings / sizeof legacy_encodings[0];
          e++)
         if (strcmp(name, legacy_encodings[e].name) == 0)
-            return legacy_encodings[e].high;
+            return &legacy_encodings[e];
     return NULL;
 }

@@ -6,9 +6,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The table of bytes 0x80-0xFF (128 code points, 0 for an undefined byte; bytes below 0x80 are
- * ASCII) of an encoding named as sipas_guess_legacy_encoding names it, or NULL. */
-const uint16_t *sipas_legacy_table(const char *name);
+typedef struct sipas_legacy_encoding sipas_legacy_encoding;
+
+/* The encoding named as sipas_guess_legacy_encoding names it, or NULL. Static. */
+const sipas_legacy_encoding *sipas_legacy_find(const char *name);
+
+/* The code points of one byte: writes one or two into cp (VNI's mark bytes add a shape mark
+ * and a tone mark) and returns how many; 0 for a byte the encoding leaves undefined. Bytes below
+ * 0x80 are ASCII. */
+int sipas_legacy_decode(const sipas_legacy_encoding *e, unsigned char byte, int32_t cp[2]);
 
 /* Where the NULs of UTF-16 text without a byte order mark are: 1 at odd offsets (little-endian,
  * "a" is 61 00), 0 at even offsets (big-endian), -1 when the bytes do not look like UTF-16 (a

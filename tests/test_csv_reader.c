@@ -162,7 +162,7 @@ static const csv_case cases[] = {
     {.name = "bytes in no Vietnamese encoding", .input = "q\n\x81\x8d\x8f\x90\x9d\n",
      .status = SIPAS_ERR_FORMAT, .rows = "",
      .message = "t.csv: the file is not UTF-8, and its bytes do not read as Vietnamese in "
-                "Windows-1258, TCVN3 or VISCII; name its encoding with --encoding, or save it "
+                "Windows-1258, TCVN3, VISCII or VNI; name its encoding with --encoding, or save it "
                 "as UTF-8"},
     {.name = "quoted newline, delimiter and doubled quotes",
      .input = "id,note\n1,\"line one\nline \"\"two\"\", end\"\n2,x\n",

@@ -39,6 +39,8 @@ static void test_detect(void **state)
         {"Windows-1258", BYTES("R\xE2\xECt h\xE0i l\x6F\xCCng"), SIPAS_ENCODING_WINDOWS_1258, 0},
         {"TCVN3", BYTES("R\xCA\x74 h\xB5i l\xDFng"), SIPAS_ENCODING_TCVN3, 0},
         {"VISCII", BYTES("R\xA4t h\xE0i l\xF2ng"), SIPAS_ENCODING_VISCII, 0},
+        {"VNI", BYTES("R\x61\xE1t h\x61\xF8i l\x6F\xF8ng, Ng\xF6\xF4\xF8i d\x61\xE2n"),
+         SIPAS_ENCODING_VNI, 0},
         {"UTF-32 refused", BYTES("\xFF\xFE\0\0q\0\0\0"), SIPAS_ENCODING_DETECT, 0},
         {"bytes of no Vietnamese encoding", BYTES("\x81\x8d\x8f\x90\x9d"), SIPAS_ENCODING_DETECT,
          0},
@@ -73,10 +75,11 @@ static void test_names(void **state)
         {"Windows-1258", SIPAS_ENCODING_WINDOWS_1258}, {"CP1258", SIPAS_ENCODING_WINDOWS_1258},
         {"TCVN3", SIPAS_ENCODING_TCVN3},      {"abc", SIPAS_ENCODING_TCVN3},
         {"TCVN5712-1", SIPAS_ENCODING_TCVN3}, {"viscii", SIPAS_ENCODING_VISCII},
+        {"VNI-Windows", SIPAS_ENCODING_VNI},
         {"auto", SIPAS_ENCODING_DETECT},
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        sipas_encoding got = SIPAS_ENCODING_VISCII + 1;
+        sipas_encoding got = SIPAS_ENCODING_VNI + 1;
         sipas_error err = {0};
         assert_int_equal(sipas_encoding_from_name(names[i].name, &got, &err), SIPAS_OK);
         assert_int_equal(got, names[i].encoding);
@@ -85,7 +88,7 @@ static void test_names(void **state)
     sipas_error err = {0};
     assert_int_equal(sipas_encoding_from_name("latin1", &got, &err), SIPAS_ERR_USAGE);
     assert_string_equal(err.message, "unknown encoding 'latin1' (known: UTF-8, UTF-16, UTF-16LE, "
-                                     "UTF-16BE, Windows-1258, TCVN3, VISCII, auto)");
+                                     "UTF-16BE, Windows-1258, TCVN3, VISCII, VNI, auto)");
     assert_int_equal(sipas_encoding_from_name("", &got, &err), SIPAS_ERR_USAGE);
     assert_string_equal(sipas_encoding_name(SIPAS_ENCODING_TCVN3), "TCVN3 (ABC)");
 }
@@ -131,12 +134,31 @@ static void test_decoder_composes_in_any_chunks(void **state)
     sipas_decoder_free(NULL);
 }
 
+/* VNI's mark bytes add one or two combining marks to the letter before them: composed to NFC. */
+static void test_decoder_vni(void **state)
+{
+    (void)state;
+    static const char vni[] = "R\x61\xE1t h\x61\xF8i l\x6F\xF8ng; Ng\xF6\xF4\xF8i; \xD1\x61\xEF"
+                              "i h\x6F\xEF\x63; \xF1\x61\xEA\x63 ";
+    static const char nfc[] = "R\xE1\xBA\xA5t h\xC3\xA0i l\xC3\xB2ng; Ng\xC6\xB0\xE1\xBB\x9Di; "
+                              "\xC4\x90\xE1\xBA\xA1i h\xE1\xBB\x8D\x63; \xC4\x91\xC4\x83\x63 ";
+    sipas_decoder *d = NULL;
+    sipas_error err = {0};
+    sink_text out = {.len = 0};
+    assert_int_equal(sipas_decoder_new(SIPAS_ENCODING_VNI, &d, &err), SIPAS_OK);
+    assert_int_equal(sipas_decoder_feed(d, vni, sizeof vni - 1, to_buffer, &out, &err), SIPAS_OK);
+    assert_int_equal(sipas_decoder_finish(d, to_buffer, &out, &err), SIPAS_OK);
+    assert_string_equal(out.text, nfc); /* Rất hài lòng; Người; Đại học; đăc */
+    sipas_decoder_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_detect),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_decoder_composes_in_any_chunks),
+        cmocka_unit_test(test_decoder_vni),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

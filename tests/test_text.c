@@ -133,6 +133,10 @@ static void test_guess_legacy_encoding(void **state)
         {"Rất hài lòng", BYTES("\x52\xa4\x74\x20\x68\xe0\x69\x20\x6c\xf2\x6e\x67"), "VISCII"},
         {"Không hài lòng", BYTES("\x4b\x68\xf4\x6e\x67\x20\x68\xe0\x69\x20\x6c\xf2\x6e\x67"),
          "VISCII"},
+        /* VNI: base letter + a byte of marks; ơ ư as bytes F4 F6 */
+        {"Rất hài lòng", BYTES("R\x61\xe1t h\x61\xf8i l\x6f\xf8ng"), "VNI"},
+        {"Không hài lòng", BYTES("Kho\xe2ng h\x61\xf8i l\x6f\xf8ng"), "VNI"},
+        {"Người dân", BYTES("Ng\xf6\xf4\xf8i d\x61\xe2n"), "VNI"},
         {"Đà Nẵng (Windows-1258)", BYTES("\xd0\xe0\x20\x4e\xe3\xde\x6e\x67"), "Windows-1258"},
         {"Hài lòng, UTF-16LE", BYTES("H\0\xe0\0i\0 \0l\0\xf2\0n\0g\0"), "UTF-16"},
         {"Hài lòng, UTF-16BE with BOM", BYTES("\xfe\xff\0H\0\xe0\0i"), "UTF-16"},

@@ -3,7 +3,7 @@
  * Feeds bytes in chunks of any size and calls row_fn once per complete record, so memory does
  * not grow with the file. It handles, before libcsv sees the data:
  *   - the encoding (sipas/encoding.h): UTF-8 with or without a byte order mark, UTF-16,
- *     Windows-1258, TCVN3 and VISCII detected (or options->encoding) and converted to UTF-8;
+ *     Windows-1258, TCVN3, VISCII and VNI detected (or options->encoding) and converted to UTF-8;
  *     bytes that are not text in it stop the file with one message naming the row;
  *   - the delimiter: ',' ';' or '\t', detected from the first non-blank record, or its first
  *     64 KiB (delimiters counted outside quotes; the most frequent wins, ties prefer ',' then

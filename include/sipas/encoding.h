@@ -3,7 +3,8 @@
  * Survey files reach us as UTF-8 (with or without a byte order mark), as UTF-16 (Excel's
  * "Unicode Text", with a BOM, or without one when the text is mostly ASCII), or in the
  * single-byte encodings of older Vietnamese office software: Windows-1258 (what Excel on a
- * Vietnamese Windows saves as "CSV"), TCVN3 (ABC fonts) and VISCII. A decoder turns the bytes
+ * Vietnamese Windows saves as "CSV"), TCVN3 (ABC fonts), VISCII and VNI (VNI fonts: a base
+ * letter followed by a byte of marks). A decoder turns the bytes
  * of one file into UTF-8 in chunks, so memory does not grow with the file:
  *   UTF-8          passed through unchanged (as written, not normalised: matching normalises),
  *                  checked as it passes; the first bad byte stops the file with one message;
@@ -16,8 +17,8 @@
  *      may be cut off there, which is then reported as such, not as a legacy encoding) is UTF-8;
  *   4. more valid multi-byte UTF-8 characters than bad bytes is damaged UTF-8, reported at the
  *      first bad byte (single-byte Vietnamese text almost never forms valid UTF-8 sequences);
- *   5. otherwise the Vietnamese score of sipas_guess_legacy_encoding picks Windows-1258, TCVN3
- *      or VISCII; bytes that read as Vietnamese in none of them are refused, asking for
+ *   5. otherwise the Vietnamese score of sipas_guess_legacy_encoding picks Windows-1258, TCVN3,
+ *      VISCII or VNI; bytes that read as Vietnamese in none of them are refused, asking for
  *      --encoding.
  * A named encoding skips detection, but a legacy name given for a file that is valid UTF-8
  * with non-ASCII text is refused: decoding it would silently store mojibake. */
@@ -36,12 +37,13 @@ typedef enum sipas_encoding {
     SIPAS_ENCODING_UTF16BE,
     SIPAS_ENCODING_WINDOWS_1258,
     SIPAS_ENCODING_TCVN3,
-    SIPAS_ENCODING_VISCII
+    SIPAS_ENCODING_VISCII,
+    SIPAS_ENCODING_VNI
 } sipas_encoding;
 
 /* The encoding a user names: case, '-' and '_' ignored; "UTF-8", "UTF-16" (byte order from the
  * BOM, else little-endian), "UTF-16LE", "UTF-16BE", "Windows-1258" ("CP1258"), "TCVN3" ("ABC",
- * "TCVN5712-1"), "VISCII"; "auto" is DETECT. An unknown name is SIPAS_ERR_USAGE naming the
+ * "TCVN5712-1"), "VISCII", "VNI"; "auto" is DETECT. An unknown name is SIPAS_ERR_USAGE naming the
  * accepted ones. */
 sipas_status sipas_encoding_from_name(const char *name, sipas_encoding *out, sipas_error *err);
 

@@ -1,7 +1,7 @@
 /* sipas/text.h - UTF-8 checks, label matching keys and legacy-encoding guesses (utf8proc).
  *
  * Survey files come from Vietnamese spreadsheets: text may be NFC or NFD, in any case, with stray
- * spaces, or not UTF-8 at all (Windows-1258, TCVN3/ABC, VISCII from old Excel files). */
+ * spaces, or not UTF-8 at all (Windows-1258, TCVN3/ABC, VISCII, VNI from old Excel files). */
 #ifndef SIPAS_TEXT_H
 #define SIPAS_TEXT_H
 
@@ -16,13 +16,14 @@
 bool sipas_utf8_valid(const char *s, size_t len, size_t *bad_offset);
 
 /* For bytes that are not UTF-8: the most likely legacy encoding by name ("Windows-1258",
- * "TCVN3 (ABC)", "VISCII", "UTF-16"), or NULL when there is no good guess (also for valid
+ * "TCVN3 (ABC)", "VISCII", "VNI", "UTF-16"), or NULL when there is no good guess (also for valid
  * UTF-8). Static string, for messages only ("... looks like TCVN3 (ABC); save as UTF-8").
  * A heuristic, not a decoder: UTF-16 when there is a UTF-16 BOM or a NUL in at least a quarter
  * of the odd or even bytes; otherwise the bytes are decoded with each single-byte table and
  * scored for Vietnamese (letters of the alphabet, one tone per word, words shaped like
  * syllables, no capitals inside lowercase words). Strings that read as Vietnamese in two
- * encodings (short words whose bytes coincide) go to Windows-1258, then TCVN3, then VISCII. */
+ * encodings (short words whose bytes coincide) go to Windows-1258, then TCVN3, then VISCII,
+ * then VNI (whose combining circumflex and breve count like tone marks). */
 const char *sipas_guess_legacy_encoding(const char *s, size_t len);
 
 /* The matching key of a label: case folded and NFC (utf8proc_map with UTF8PROC_STABLE |

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Files in other encodings import to the same store contents as the UTF-8 original: the 60
 # respondents of tests/fixtures/encodings (made by make.sh there with glibc iconv) as
-# Windows-1258, TCVN3, UTF-16 LE with a BOM and UTF-16 BE without one, each into its own store;
+# Windows-1258, TCVN3, UTF-16 LE with a BOM, UTF-16 BE without one and VNI (make_vni.py), each
+# into its own store;
 # the export (every stored value but the keyed hashes of personal columns) and `sipas-analyze index` must equal those of the UTF-8 file.
 source "$SIPAS_SOURCE/tests/cli/lib.bash"
 FIX="$SIPAS_SOURCE/tests/fixtures/encodings"
@@ -23,7 +24,7 @@ import_into() {
 import_into utf8 "$FIX/utf8.csv"
 expect_equal "$(cat "$WORK/utf8.import")" "$FIX/utf8.csv: batch 1: 60 rows stored" "UTF-8 summary"
 expect_equal "$(wc -l < "$WORK/utf8.export")" 61 "UTF-8 export rows"
-for enc in cp1258:Windows-1258 tcvn3:"TCVN3 (ABC)" utf16:UTF-16LE utf16be:UTF-16BE; do
+for enc in cp1258:Windows-1258 tcvn3:"TCVN3 (ABC)" utf16:UTF-16LE utf16be:UTF-16BE vni:VNI; do
   name=${enc%%:*}
   import_into "$name" "$FIX/$name.csv"
   expect_equal "$(cat "$WORK/$name.import")" \
@@ -38,7 +39,7 @@ done
 # converted with glibc iconv here, so the decoder also runs on the chunks after detection
 SAMPLE="$SIPAS_SOURCE/surveys/sample/sipas2017_2024_labels_vi.csv"
 import_into big_utf8 "$SAMPLE"
-for enc in CP1258:Windows-1258 TCVN5712-1:"TCVN3 (ABC)" UTF-16:UTF-16LE; do
+for enc in CP1258:Windows-1258 TCVN5712-1:"TCVN3 (ABC)" VISCII:VISCII UTF-16:UTF-16LE; do
   name=big_${enc%%:*}
   iconv -f UTF-8 -t "${enc%%:*}" "$SAMPLE" > "$WORK/$name.csv"
   checks=$((checks + 1))

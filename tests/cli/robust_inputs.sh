@@ -78,13 +78,13 @@ printf '%s\nr1,2023,Lộc Bình,c1,1,Người dân,,Hài lòng,5\n' "$H" > vi.cs
 iconv -f UTF-8 -t CP1258 vi.csv > cp1258.csv
 refused "UTF-8 named for a Windows-1258 file" 1 "${P}cp1258.csv:2: not valid UTF-8 (byte 0xF4); the text looks like Windows-1258: give --encoding Windows-1258, or save the file as UTF-8" cp1258.csv --encoding UTF-8
 refused "TCVN3 named for a UTF-8 file" 1 "${P}vi.csv: the file is UTF-8, not TCVN3 (ABC) as --encoding says; leave --encoding out" vi.csv --encoding TCVN3
-refused "an unknown encoding" 2 "${P}unknown encoding 'latin9' (known: UTF-8, UTF-16, UTF-16LE, UTF-16BE, Windows-1258, TCVN3, VISCII, auto)" vi.csv --encoding latin9
+refused "an unknown encoding" 2 "${P}unknown encoding 'latin9' (known: UTF-8, UTF-16, UTF-16LE, UTF-16BE, Windows-1258, TCVN3, VISCII, VNI, auto)" vi.csv --encoding latin9
 { printf '%s\n' "$H"; for i in $(seq 1 20); do printf 'x%d,2023,Lộc Bình,c1,1,Người dân,,Hài lòng,5\n' "$i"; done; printf 'y1,2023,L'; printf '\xf4'; printf 'c,c1,1,citizen,,4,5\n'; } > damaged.csv
 refused "one bad byte in a UTF-8 file" 1 "${P}damaged.csv:22: not valid UTF-8 (byte 0xF4), though the text before it is UTF-8 (this part looks like Windows-1258); correct that text, or save the file as UTF-8 again" damaged.csv
 head -c "$(( $(wc -c < vi.csv) - 11 ))" vi.csv > cutoff.csv   # ends inside the 'à' of 'Hài'
 refused "UTF-8 cut off inside a character" 1 "${P}cutoff.csv:2: the file ends inside a UTF-8 character (byte 0xC3); it may have been cut off" cutoff.csv
 printf '%s\nr1,2023,cao_loc,c1,1,citizen,,\x81\x8d\x8f,5\n' "$H" > binary.csv
-refused "bytes of no Vietnamese encoding" 1 "${P}binary.csv: the file is not UTF-8, and its bytes do not read as Vietnamese in Windows-1258, TCVN3 or VISCII; name its encoding with --encoding, or save it as UTF-8" binary.csv
+refused "bytes of no Vietnamese encoding" 1 "${P}binary.csv: the file is not UTF-8, and its bytes do not read as Vietnamese in Windows-1258, TCVN3, VISCII or VNI; name its encoding with --encoding, or save it as UTF-8" binary.csv
 printf '\xff\xfe\0\0' > utf32.csv
 refused "UTF-32" 1 "${P}utf32.csv: the file is UTF-32 (byte order mark FF FE 00 00); save it as UTF-8" utf32.csv
 
