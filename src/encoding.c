@@ -418,6 +418,7 @@ static sipas_status pass_utf8(sipas_decoder *d, const unsigned char *s, size_t l
         if (emit(d, (const char *)d->carry, d->carry_len, sink, ctx) != SIPAS_OK)
             return d->status;
         d->carry_len = 0;
+        d->utf8_seen = true; /* a carried character is never ASCII */
     }
     size_t bad;
     bool valid = sipas_utf8_valid((const char *)s, len, &bad);

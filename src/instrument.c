@@ -69,23 +69,7 @@ static sipas_status sheet_row_fn(void *ctx, size_t row, size_t nfields, char *co
                                  const size_t *lengths, sipas_error *err)
 {
     sheet *s = ctx;
-    for (size_t i = 0; i < nfields; i++) {
-        size_t bad;
-        if (!sipas_utf8_valid(fields[i], lengths[i], &bad)) {
-            const char *guess = sipas_guess_legacy_encoding(fields[i], lengths[i]);
-            const char *column = s->header != NULL && i < s->ncols ? s->header[i] : NULL;
-            char where[300];
-            if (column != NULL)
-                snprintf(where, sizeof where, "column '%s'", column);
-            else
-                snprintf(where, sizeof where, "field %zu", i + 1);
-            return sipas_error_set(err, SIPAS_ERR_FORMAT,
-                                   "%s:%zu: %s: not valid UTF-8 (byte %zu)%s%s%s; save the sheet "
-                                   "as CSV UTF-8", s->path, row, where, bad + 1,
-                                   guess ? " (it looks like " : "", guess ? guess : "",
-                                   guess ? ")" : "");
-        }
-    }
+    /* fields are UTF-8: the CSV reader converts the sheet from its encoding (encoding.h) */
     if (s->header == NULL) {
         s->header = calloc(nfields, sizeof *s->header);
         if (s->header == NULL)
