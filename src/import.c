@@ -249,6 +249,13 @@ static bool parse_decimal(const char *s, size_t len, bool decimal_comma, double 
 static bool parse_integer(const char *s, size_t len, int64_t *out)
 {
     char buf[32];
+    /* spreadsheets and pandas write whole numbers as "2024.0": the zero fraction is dropped */
+    const char *point = memchr(s, '.', len);
+    const char *p = point != NULL ? point + 1 : NULL;
+    while (p != NULL && p < s + len && *p == '0')
+        p++;
+    if (point != NULL && p == s + len && point + 1 < s + len)
+        len = (size_t)(point - s);
     if (len == 0 || len >= sizeof buf)
         return false;
     memcpy(buf, s, len);

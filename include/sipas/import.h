@@ -6,7 +6,8 @@
  * paths, labels; KoboToolbox system columns and the batch_id of an export ignored; _uuid as
  * the id when there is no id column); unknown, missing and repeated columns refuse the file. Each data row is checked:
  *   select_one   a code or a label in either language, forgivingly (label_match.h)
- *   integer      an integer; the wave column also between 1990 and 2100
+ *   integer      an integer, a zero fraction allowed ("2024.0"); the wave column also between
+ *                1990 and 2100
  *   decimal      a finite number; a decimal comma is accepted when the file is not
  *                comma-separated (Vietnamese-locale spreadsheets write "1,5")
  *   weight, fpc  a positive number

@@ -50,6 +50,15 @@ run "$COLLECT" check --db "$WORK/clean.db" --form field "$WORK/twice.csv"
 expect_rc 1 "two groups end in q1"
 expect_err "twice.csv:1: column 'grp_b/q1': names column 'q1', as 'grp_a/q1' (field 6) does; rename one of them" "two groups end in q1"
 
+# whole numbers as spreadsheets and pandas write them
+sed 's/,2025,/,2025.0,/' "$FIX/clean.csv" > "$WORK/wave_decimal.csv"
+run "$COLLECT" check --db "$WORK/fresh.db" --form field "$WORK/wave_decimal.csv"
+expect_rc 0 "wave written 2025.0"
+sed '2s/,2025,/,2025.5,/' "$FIX/clean.csv" > "$WORK/wave_fraction.csv"
+run "$COLLECT" check --db "$WORK/fresh.db" --form field "$WORK/wave_fraction.csv"
+expect_rc 1 "wave written 2025.5"
+expect_err "wave_fraction.csv:2: column 'wave': '2025.5' is not a whole number" "wave written 2025.5"
+
 run "$COLLECT" check --db "$WORK/fresh.db" --form field --wave 2025 "$FIX/clean.csv"
 expect_rc 0 "--wave with a wave column"
 mkdir -p "$WORK/surveys/nowave"
