@@ -16,6 +16,8 @@ static const cli_option sample_options[] = {
     {"frame", "FILE", "the frame: one cluster a row, with its stratum and (for PPS) its size", false},
     {"seed", "S", "the random seed (a whole number >= 0): the same seed gives the same draw", false},
     {"clusters-per-unit", "K", "clusters to draw in every stratum", false},
+    {"clusters-from", "FILE", "clusters to draw by stratum, from a CSV such as plan's --format csv", false},
+    {"clusters-column", "COL", "with --clusters-from: the count column (default clusters_t)", false},
     {"size-column", "COL", "the frame's size column: PPS systematic; without it, SRS", false},
     {"certainty", NULL, "take clusters larger than the sampling interval with certainty", false},
     {"wave", "YEAR", "the wave the draw is for: its population counts are stored for it", false},
@@ -29,21 +31,28 @@ static const cli_option sample_options[] = {
 /* Parses the options into opt; CLI_EXIT_OK or the usage code after a message. */
 static int parse_sample_options(const cli_args *args, sipas_sample_options *opt, int64_t *wave)
 {
-    int64_t seed, clusters;
-    const char *v;
+    int64_t seed, clusters = 0;
+    const char *v, *per_unit = cli_value(args, "clusters-per-unit");
+    const char *from = cli_value(args, "clusters-from");
     if (cli_value(args, "form") == NULL || cli_value(args, "frame") == NULL ||
-        cli_value(args, "seed") == NULL || cli_value(args, "clusters-per-unit") == NULL ||
+        cli_value(args, "seed") == NULL || (per_unit == NULL) == (from == NULL) ||
         args->npositional > 0) {
-        cli_error("sample needs --form ID --frame FILE --seed S --clusters-per-unit K and takes "
-                  "no other arguments (see %s sample --help)", cli_program);
+        cli_error("sample needs --form ID --frame FILE --seed S and one of --clusters-per-unit K "
+                  "and --clusters-from FILE, and takes no other arguments (see %s sample --help)",
+                  cli_program);
+        return CLI_EXIT_USAGE;
+    }
+    if (cli_value(args, "clusters-column") && from == NULL) {
+        cli_error("--clusters-column needs --clusters-from FILE");
         return CLI_EXIT_USAGE;
     }
     if (!cli_int("--seed", cli_value(args, "seed"), 0, INT64_MAX, &seed) ||
-        !cli_int("--clusters-per-unit", cli_value(args, "clusters-per-unit"), 1, 100000, &clusters))
+        (per_unit && !cli_int("--clusters-per-unit", per_unit, 1, 100000, &clusters)))
         return CLI_EXIT_USAGE;
     *opt = (sipas_sample_options){.size_column = cli_value(args, "size-column"),
-                                  .clusters_per_unit = (size_t)clusters, .seed = (uint64_t)seed,
-                                  .certainty = cli_flag(args, "certainty")};
+                                  .clusters_per_unit = (size_t)clusters, .clusters_path = from,
+                                  .clusters_column = cli_value(args, "clusters-column"),
+                                  .seed = (uint64_t)seed, .certainty = cli_flag(args, "certainty")};
     *wave = 0;
     if ((v = cli_value(args, "wave")) && !cli_int("--wave", v, 1990, 2100, wave))
         return CLI_EXIT_USAGE;
@@ -88,8 +97,9 @@ int collect_sample(int argc, char **argv)
     sipas_sample_options opt;
     int64_t wave;
     if (cli_flag(&args, "help")) {
-        printf("usage: %s sample --form ID --frame FILE --seed S --clusters-per-unit K "
-               "[--size-column COL [--certainty] --wave YEAR] [--out FILE]\n\n"
+        printf("usage: %s sample --form ID --frame FILE --seed S (--clusters-per-unit K | "
+               "--clusters-from FILE)\n       [--size-column COL [--certainty] --wave YEAR] "
+               "[--out FILE]\n\n"
                "Draws the clusters of the next wave: PPS systematic within strata with a size "
                "column\n(clusters larger than the interval taken with certainty with --certainty), "
                "else simple\nrandom sampling. Writes the selected clusters with their inclusion "

@@ -305,7 +305,7 @@ sipas_status sipas_plan_units(size_t nunits, const sipas_plan_observed *observed
         st = sipas_plan_allocate(nunits, opt->allocation, opt->budget, population, sd, required,
                                  allocated, err);
     if (st == SIPAS_OK) {
-        /* the whole's variance: sum W_h^2 S_h^2 / n_h (Cochran 1977, 5.6) */
+        /* the whole's variance: sum W_h^2 S_h^2 / n_h (Cochran 1977, ch. 5) */
         double variance = 0;
         for (size_t h = 0; h < nunits; h++) {
             sipas_plan_row *row = &rows[h];

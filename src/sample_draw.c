@@ -260,6 +260,101 @@ static sipas_status frame_row(void *ctx, char delimiter, size_t row, size_t nfie
     return SIPAS_OK;
 }
 
+/* ---- clusters per stratum from a file ------------------------------------------------------ */
+
+typedef struct clusters_reader {
+    const char *path, *column;
+    const sipas_item *stratum;
+    size_t *by_choice;           /* per choice of the stratum list; 0 = not given */
+    bool have_header;
+    size_t nfields;
+    long stratum_field, count_field;
+    frame_problems problems;
+} clusters_reader;
+
+static sipas_status clusters_row(void *ctx, char delimiter, size_t row, size_t nfields,
+                                 char *const *fields, const size_t *lengths, sipas_error *err)
+{
+    clusters_reader *c = ctx;
+    if (!c->have_header) {
+        c->nfields = nfields;
+        c->stratum_field = c->count_field = -1;
+        for (size_t j = 0; j < nfields; j++) {
+            size_t start, len;
+            sipas_text_trim(fields[j], lengths[j], &start, &len);
+            if (len == strlen(c->stratum->name) && memcmp(fields[j] + start, c->stratum->name, len) == 0)
+                c->stratum_field = (long)j;
+            else if (len == strlen(c->column) && memcmp(fields[j] + start, c->column, len) == 0)
+                c->count_field = (long)j;
+        }
+        if (c->stratum_field < 0 || c->count_field < 0)
+            return sipas_error_set(err, SIPAS_ERR_FORMAT, "%s:%zu: no column '%s' (the clusters "
+                                   "file names the stratum column '%s' and the count column '%s')",
+                                   c->path, row, c->stratum_field < 0 ? c->stratum->name : c->column,
+                                   c->stratum->name, c->column);
+        c->have_header = true;
+        return SIPAS_OK;
+    }
+    if (nfields != c->nfields) {
+        frame_problem(&c->problems, row, NULL, "the row has %zu fields but the header has %zu",
+                      nfields, c->nfields);
+        return SIPAS_OK;
+    }
+    size_t start, len;
+    const char *sv = fields[c->stratum_field];
+    sipas_text_trim(sv, lengths[c->stratum_field], &start, &len);
+    if (len == 0)
+        return SIPAS_OK; /* plan's total row */
+    const sipas_choice *ch = sipas_choice_list_match(c->stratum->list, sv, lengths[c->stratum_field]);
+    double count;
+    if (ch == NULL)
+        frame_problem(&c->problems, row, c->stratum->name, "'%.*s' is not a code or label of list '%s'",
+                      (int)(len > 80 ? 80 : len), sv + start, c->stratum->list->name);
+    else if (!frame_number(fields[c->count_field], lengths[c->count_field], delimiter, &count) ||
+             !(count >= 1 && count <= 100000 && count == floor(count)))
+        frame_problem(&c->problems, row, c->column, "'%.*s' is not a whole number of clusters "
+                      "(1 or more)", (int)(lengths[c->count_field] > 80 ? 80 : lengths[c->count_field]),
+                      fields[c->count_field]);
+    else
+        c->by_choice[ch - c->stratum->list->choices] = (size_t)count;
+    return SIPAS_OK;
+}
+
+/* Sets each stratum's n_h from options (one number, or the clusters file). */
+static sipas_status clusters_to_draw(sipas_sample_result *res, const sipas_sample_options *opt,
+                                     sipas_error *err)
+{
+    if (opt->clusters_path == NULL) {
+        for (size_t h = 0; h < res->nstrata; h++)
+            res->strata[h].drawn = opt->clusters_per_unit;
+        return SIPAS_OK;
+    }
+    const sipas_choice_list *list = res->stratum_item->list;
+    clusters_reader c = {.path = opt->clusters_path,
+                         .column = opt->clusters_column ? opt->clusters_column : "clusters_t",
+                         .stratum = res->stratum_item, .problems = {.path = opt->clusters_path}};
+    if ((c.by_choice = alloc_array(list->nchoices, sizeof *c.by_choice)) == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    sipas_status st = frame_read(opt->clusters_path, clusters_row, &c, err);
+    if (st == SIPAS_OK && !c.have_header)
+        st = sipas_error_set(err, SIPAS_ERR_FORMAT, "%s: the file is empty (no header row)", c.path);
+    if (st == SIPAS_OK && c.problems.count > 0)
+        st = sipas_error_set(err, SIPAS_ERR_VALIDATION, "%s%s; nothing was drawn", c.problems.first,
+                             c.problems.count > 1 ? " (and more problems)" : "");
+    for (size_t h = 0; st == SIPAS_OK && h < res->nstrata; h++) {
+        size_t choice = 0;
+        while (strcmp(list->choices[choice].name, res->strata[h].code) != 0)
+            choice++;
+        res->strata[h].drawn = c.by_choice[choice];
+        if (res->strata[h].drawn == 0)
+            st = sipas_error_set(err, SIPAS_ERR_VALIDATION, "%s: no clusters for %s '%s' of the "
+                                 "frame in column '%s'", c.path, res->stratum_item->name,
+                                 res->strata[h].code, c.column);
+    }
+    free(c.by_choice);
+    return st;
+}
+
 void sipas_sample_free(sipas_sample_result *result)
 {
     if (result == NULL)
@@ -296,17 +391,18 @@ static sipas_status draw_stratum(sipas_sample_result *res, size_t h,
             index[count] = k;
             size[count++] = res->units[k].size;
         }
-    size_t n = opt->clusters_per_unit;
+    size_t n = s->drawn;
     if (st == SIPAS_OK && n > count)
         st = sipas_error_set(err, SIPAS_ERR_VALIDATION, "%s '%s' has %zu %s clusters in the frame, "
-                             "fewer than --clusters-per-unit %zu", res->stratum_item->name, s->code,
+                             "fewer than the %zu to draw", res->stratum_item->name, s->code,
                              count, res->cluster_item->name, n);
     if (st == SIPAS_OK && res->pps) {
         st = sipas_inclusion_probabilities(count, size, n, pi, &s->certain, err);
         if (st == SIPAS_OK && s->certain > 0 && !opt->certainty) {
-            size_t k = 0;
-            while (pi[k] < 1)
-                k++;
+            size_t k = 0; /* the largest: it exceeds the first interval sum(x) / n */
+            for (size_t j = 1; j < count; j++)
+                if (size[j] > size[k])
+                    k = j;
             st = sipas_error_set(err, SIPAS_ERR_VALIDATION, "%s '%s': %s '%s' (size %g) is larger "
                                  "than the sampling interval %g; take it with certainty "
                                  "(--certainty) or split it in the frame", res->stratum_item->name,
@@ -344,7 +440,7 @@ sipas_status sipas_sample_draw(const sipas_instrument *inst, const char *frame_p
         return sipas_error_set(err, SIPAS_ERR_USAGE, "instrument '%s' has no %s column: a draw "
                                "needs a coded stratum column and a cluster column", inst->form_id,
                                stratum == NULL || stratum->list == NULL ? "stratum" : "cluster");
-    if (options->clusters_per_unit == 0)
+    if (options->clusters_per_unit == 0 && options->clusters_path == NULL)
         return sipas_error_set(err, SIPAS_ERR_USAGE, "draw at least one cluster per stratum");
     sipas_sample_result *res = calloc(1, sizeof *res);
     if (res == NULL)
@@ -389,6 +485,8 @@ sipas_status sipas_sample_draw(const sipas_instrument *inst, const char *frame_p
             res->units[k].stratum = stratum_of_choice[res->units[k].stratum];
     }
     free(stratum_of_choice);
+    if (st == SIPAS_OK)
+        st = clusters_to_draw(res, options, err);
     sipas_rng rng;
     sipas_rng_seed(&rng, options->seed);
     for (size_t h = 0; st == SIPAS_OK && h < res->nstrata; h++)

@@ -231,7 +231,7 @@ static void test_draw_from_a_frame(void **state)
     /* more clusters than a stratum has */
     opt.clusters_per_unit = 3;
     assert_int_equal(sipas_sample_draw(inst, path, &opt, &r, &err), SIPAS_ERR_VALIDATION);
-    assert_non_null(strstr(err.message, "district 'dinh_lap' has 2 commune clusters in the frame"));
+    assert_non_null(strstr(err.message, "district 'dinh_lap' has 2 commune clusters in the frame, fewer than the 3 to draw"));
     unlink(path);
     /* bad rows: the first is named with file, row and column */
     path = frame_file("district,commune,people\ncao_loc,a,12\ncao_loc,b,many\nha_noi,c,3\n");

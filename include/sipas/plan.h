@@ -7,15 +7,16 @@
  * respondents per cluster; level is a two-sided confidence level (0.95).
  *
  *   z            Phi^-1(1 - (1 - level) / 2)
- *   n for margin n0 = z^2 p (1 - p) deff / e^2                         (Cochran 1977, 4.2 + Kish 1965, 8.2)
+ *   n for margin n0 = z^2 p (1 - p) deff / e^2               (Cochran 1977, ch. 4; Kish 1965, 8.2)
  *   margin of n  e = z sqrt(p (1 - p) deff / n)
- *   rho          deff = 1 + (m - 1) rho, rho = (deff - 1) / (m - 1)   (Kish 1965, 5.4)
+ *   rho          deff = 1 + (m - 1) rho, rho = (deff - 1) / (m - 1)  (Kish 1965, 5.4)
  *   clusters_t   the least a >= 2 with t_{a-1} sqrt(p (1 - p) deff / (a m)) <= e: the index's interval
  *                of a unit that is one stratum has a - 1 degrees of freedom, and at 3-5
- *                clusters t_{a-1} is far above z (Valliant, Dever & Kreuter 2018, 9.2.3)
+ *                clusters t_{a-1} is far above z
  *   detect       n per wave = deff (z_a sqrt(2 pb (1 - pb)) + z_b sqrt(p1 q1 + p2 q2))^2 / d^2,
  *                pb = (p1 + p2) / 2, z_a two-sided at level, z_b = Phi^-1(power)
- *                (Fleiss 1981; R's power.prop.test; Valliant, Dever & Kreuter 2018, 4.4)
+ *                (Fleiss, Levin & Paik 2003; R's power.prop.test; Valliant, Dever & Kreuter
+ *                2018, ch. 4)
  *
  * No finite population correction: a unit's population (tens of thousands of people) makes
  * n / N below 1% and the correction below half a respondent in a hundred. */

@@ -3,7 +3,7 @@
  * with a documented portable generator so that a seed gives the same draw on every machine.
  * docs/planning.md gives the algorithms and their sources.
  *
- * Generator: xoshiro256** (Blackman & Vigna 2018) whose 256-bit state is filled by four
+ * Generator: xoshiro256** (Blackman & Vigna 2021) whose 256-bit state is filled by four
  * outputs of splitmix64 (Steele, Lea & Flood 2014) from the 64-bit seed; a uniform in [0, 1)
  * is the top 53 bits of an output times 2^-53. Integer arithmetic only, so the stream is the
  * same on every platform.
@@ -12,13 +12,13 @@
  * pi_k >= 1, those units get pi_k = 1 (certainty) and the others are recomputed with n minus
  * the certainties over the remaining sizes.
  *
- * PPS systematic (Madow 1949; Särndal, Swensson & Wretman 1992, 3.6): the certainty units are
- * taken; over the others, in frame order, with cumulated V_k = pi_1 + ... + pi_k and one
- * uniform u, unit k is selected when an integer j has V_{k-1} <= u + j < V_k. Each unit is
- * selected with probability pi_k, exactly n in all.
+ * PPS systematic (Madow 1949; Särndal, Swensson & Wretman 1992, ch. 3, systematic πps
+ * sampling): the certainty units are taken; over the others, in frame order, with cumulated
+ * V_k = pi_1 + ... + pi_k and one uniform u, unit k is selected when an integer j has
+ * V_{k-1} <= u + j < V_k. Each unit is selected with probability pi_k, exactly n in all.
  *
- * SRS without replacement: selection-rejection (Fan, Muller & Rezucha 1962; Knuth's
- * Algorithm S): unit k of N is taken with probability (n - taken) / (N - k + 1).
+ * SRS without replacement: selection-rejection (Fan, Muller & Rezucha 1962; Knuth, TAOCP 2,
+ * 3.4.2, Algorithm S): unit k of N is taken with probability (n - taken) / (N - k + 1).
  *
  * Ownership: sipas_sample_draw returns a result the caller frees with sipas_sample_free. */
 #ifndef SIPAS_SAMPLE_DRAW_H
@@ -64,7 +64,12 @@ sipas_status sipas_draw_srs(size_t count, size_t n, sipas_rng *rng, unsigned cha
  * nothing. */
 typedef struct sipas_sample_options {
     const char *size_column;     /* NULL: simple random sampling */
-    size_t clusters_per_unit;    /* n_h in every stratum */
+    size_t clusters_per_unit;    /* n_h in every stratum, unless clusters_path */
+    /* n_h by stratum from a CSV with the stratum column and clusters_column (whole numbers >= 1),
+     * such as the CSV of sipas-analyze plan (clusters_t or clusters_allocated); rows with an
+     * empty stratum (plan's total row) are skipped; every stratum of the frame needs a row */
+    const char *clusters_path;
+    const char *clusters_column;
     uint64_t seed;
     bool certainty;              /* take units larger than the interval with certainty;
                                     without it such a frame is refused, naming the unit */
@@ -82,6 +87,7 @@ typedef struct sipas_sample_unit {
 typedef struct sipas_sample_stratum {
     const char *code;            /* the stratum's code, borrowed from the instrument */
     size_t units;                /* clusters in the frame */
+    size_t drawn;                /* n_h */
     double size;                 /* sum of the sizes; NaN without a size column */
     size_t certain;
 } sipas_sample_stratum;
@@ -108,7 +114,9 @@ sipas_status sipas_sample_write_csv(const sipas_sample_result *result, FILE *out
 
 /* Stores the strata's summed sizes for wave as the population margin named after the stratum
  * column (what sipas-collect frame stores and --base-weights reads): a PPS draw with the same
- * take in every cluster is self-weighting within its stratum, and N_h / n_h is its weight.
+ * take in every cluster is self-weighting within its stratum, and N_h / n_h is its weight
+ * (not for the respondents of a certainty cluster, whose weight is the cluster's size over
+ * its take: docs/planning.md).
  * SIPAS_ERR_USAGE without sizes. */
 sipas_status sipas_sample_store_counts(sipas_store *store, const sipas_instrument *inst,
                                        const sipas_sample_result *result, long wave,

@@ -94,7 +94,30 @@ expect_rc 0 "draw stores 2024 counts"
 run "$ANALYZE" index --form sipas2017 --wave 2024 --base-weights district --level-of overall --format csv
 expect_rc 0 "base weights from the stored counts"
 
+# the plan's clusters per district drive the draw
+run "$ANALYZE" plan --form sipas2017 --wave 2024 --by district --margin 0.05 --format csv --out "$WORK/plan.csv"
+expect_rc 0 "plan to a file"
+run "$COLLECT" sample --form sipas2017 --frame "$FRAME" --clusters-from "$WORK/plan.csv" --seed 5 \
+  --size-column population --certainty --no-store
+expect_rc 0 "draw the plan's clusters"
+checks=$((checks + 1))
+bad=$(awk -F, 'NR == FNR { if ($1 == "unit") { for (i = 1; i <= NF; i++) if (h[i] == "clusters_t") want[$2] = $i }
+                           else if (FNR == 1) for (i = 1; i <= NF; i++) h[i] = $i; next }
+  FNR > 1 { got[$1]++ } END { for (d in want) if (got[d] != want[d]) print d, got[d], want[d] }' \
+  "$WORK/plan.csv" "$WORK/out")
+[ -z "$bad" ] || fail "clusters drawn differ from the plan: $bad"
+printf 'district,clusters_t\ncao_loc,2.5\n' > "$WORK/c1.csv"
+run "$COLLECT" sample --form sipas2017 --frame "$FRAME" --clusters-from "$WORK/c1.csv" --seed 1 --no-store
+expect_rc 1 "fractional clusters"
+expect_err "c1.csv:2: column 'clusters_t': '2.5' is not a whole number of clusters" "fractional clusters"
+printf 'district,clusters_t\ncao_loc,2\n' > "$WORK/c2.csv"
+run "$COLLECT" sample --form sipas2017 --frame "$FRAME" --clusters-from "$WORK/c2.csv" --seed 1 --no-store
+expect_rc 1 "a district without clusters"
+expect_err "no clusters for district 'tp_lang_son' of the frame in column 'clusters_t'" "a district without clusters"
+
 # usage errors
+run "$COLLECT" sample --form sipas2017 --frame "$FRAME" --clusters-per-unit 4 --clusters-from "$WORK/c2.csv" --seed 1
+expect_rc 2 "two ways to say the clusters"
 run "$COLLECT" sample --form sipas2017 --frame "$FRAME" --clusters-per-unit 4; expect_rc 2 "no seed"
 run "$COLLECT" sample --form sipas2017 --frame "$FRAME" --seed -1 --clusters-per-unit 4; expect_rc 2 "negative seed"
 run "$COLLECT" sample --form sipas2017 --frame "$FRAME" --seed 1 --clusters-per-unit 4 --size-column population
@@ -102,7 +125,7 @@ expect_rc 2 "sizes without --wave"
 expect_err "give --wave YEAR (or --no-store)" "sizes without --wave"
 run "$COLLECT" sample --form sipas2017 --frame "$FRAME" --seed 1 --clusters-per-unit 9 --no-store
 expect_rc 1 "more clusters than a district has"
-expect_err "district 'tp_lang_son' has 8 commune clusters in the frame, fewer than --clusters-per-unit 9" "K too large"
+expect_err "district 'tp_lang_son' has 8 commune clusters in the frame, fewer than the 9 to draw" "K too large"
 
 # bad frames: file:row: column, nothing drawn or stored
 printf 'district,commune,population\ncao_loc,a,100\nha_noi,b,50\n' > "$WORK/f1.csv"
