@@ -20,6 +20,7 @@ static const cli_option sample_options[] = {
     {"clusters-column", "COL", "with --clusters-from: the count column (default clusters_t)", false},
     {"size-column", "COL", "the frame's size column: PPS systematic; without it, SRS", false},
     {"certainty", NULL, "take clusters larger than the sampling interval with certainty", false},
+    {"interviews-per-cluster", "M", "with a size column: add each respondent's weight size/(pi M)", false},
     {"wave", "YEAR", "the wave the draw is for: its population counts are stored for it", false},
     {"no-store", NULL, "store nothing (try a draw)", false},
     {"out", "FILE", "write the selection list to FILE instead of standard output", false},
@@ -46,12 +47,21 @@ static int parse_sample_options(const cli_args *args, sipas_sample_options *opt,
         cli_error("--clusters-column needs --clusters-from FILE");
         return CLI_EXIT_USAGE;
     }
+    int64_t interviews = 0;
     if (!cli_int("--seed", cli_value(args, "seed"), 0, INT64_MAX, &seed) ||
-        (per_unit && !cli_int("--clusters-per-unit", per_unit, 1, 100000, &clusters)))
+        (per_unit && !cli_int("--clusters-per-unit", per_unit, 1, 100000, &clusters)) ||
+        ((v = cli_value(args, "interviews-per-cluster")) &&
+         !cli_int("--interviews-per-cluster", v, 1, 1000000, &interviews)))
         return CLI_EXIT_USAGE;
+    if (interviews && cli_value(args, "size-column") == NULL) {
+        cli_error("--interviews-per-cluster needs --size-column COL (a weight is the cluster's "
+                  "size over its interviews and probability)");
+        return CLI_EXIT_USAGE;
+    }
     *opt = (sipas_sample_options){.size_column = cli_value(args, "size-column"),
                                   .clusters_per_unit = (size_t)clusters, .clusters_path = from,
                                   .clusters_column = cli_value(args, "clusters-column"),
+                                  .interviews_per_cluster = (size_t)interviews,
                                   .seed = (uint64_t)seed, .certainty = cli_flag(args, "certainty")};
     *wave = 0;
     if ((v = cli_value(args, "wave")) && !cli_int("--wave", v, 1990, 2100, wave))
@@ -98,8 +108,8 @@ int collect_sample(int argc, char **argv)
     int64_t wave;
     if (cli_flag(&args, "help")) {
         printf("usage: %s sample --form ID --frame FILE --seed S (--clusters-per-unit K | "
-               "--clusters-from FILE)\n       [--size-column COL [--certainty] --wave YEAR] "
-               "[--out FILE]\n\n"
+               "--clusters-from FILE)\n       [--size-column COL [--certainty] "
+               "[--interviews-per-cluster M] --wave YEAR] [--out FILE]\n\n"
                "Draws the clusters of the next wave: PPS systematic within strata with a size "
                "column\n(clusters larger than the interval taken with certainty with --certainty), "
                "else simple\nrandom sampling. Writes the selected clusters with their inclusion "

@@ -442,12 +442,17 @@ sipas_status sipas_sample_draw(const sipas_instrument *inst, const char *frame_p
                                stratum == NULL || stratum->list == NULL ? "stratum" : "cluster");
     if (options->clusters_per_unit == 0 && options->clusters_path == NULL)
         return sipas_error_set(err, SIPAS_ERR_USAGE, "draw at least one cluster per stratum");
+    if (options->interviews_per_cluster && options->size_column == NULL)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "respondents' weights need the clusters' "
+                               "sizes (a size column)");
     sipas_sample_result *res = calloc(1, sizeof *res);
     if (res == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     res->stratum_item = stratum;
     res->cluster_item = cluster;
     res->fpc_item = role_item(inst, SIPAS_ROLE_FPC);
+    res->weight_item = role_item(inst, SIPAS_ROLE_WEIGHT);
+    res->interviews_per_cluster = options->interviews_per_cluster;
     res->pps = options->size_column != NULL;
     frame_reader f = {.inst = inst, .path = frame_path, .opt = options, .res = res,
                       .problems = {.path = frame_path}};
@@ -503,7 +508,7 @@ sipas_status sipas_sample_draw(const sipas_instrument *inst, const char *frame_p
 
 sipas_status sipas_sample_write_csv(const sipas_sample_result *result, FILE *out, sipas_error *err)
 {
-    const char *header[7];
+    const char *header[8];
     size_t ncolumns = 0;
     header[ncolumns++] = result->stratum_item->name;
     header[ncolumns++] = result->cluster_item->name;
@@ -513,6 +518,9 @@ sipas_status sipas_sample_write_csv(const sipas_sample_result *result, FILE *out
     header[ncolumns++] = "inclusion_probability";
     header[ncolumns++] = "cluster_weight";
     header[ncolumns++] = "certainty";
+    size_t m = result->pps ? result->interviews_per_cluster : 0;
+    if (m)
+        header[ncolumns++] = result->weight_item ? result->weight_item->name : "weight";
     sipas_csv_write_record(out, header, ncolumns, ',');
     for (size_t k = 0; k < result->nunits; k++) {
         const sipas_sample_unit *u = &result->units[k];
@@ -524,8 +532,11 @@ sipas_status sipas_sample_write_csv(const sipas_sample_result *result, FILE *out
         sipas_csv_write_field(out, u->cluster, strlen(u->cluster), ',');
         if (result->pps)
             fprintf(out, ",%.17g", u->size);
-        fprintf(out, ",%zu,%.17g,%.17g,%s\n", s->units, u->probability, 1 / u->probability,
+        fprintf(out, ",%zu,%.17g,%.17g,%s", s->units, u->probability, 1 / u->probability,
                 u->certainty ? "yes" : "no");
+        if (m) /* pi_k m / x_k: the chance of a person in the cluster */
+            fprintf(out, ",%.17g", u->size / (u->probability * (double)m));
+        fputc('\n', out);
     }
     if (fflush(out) != 0 || ferror(out))
         return sipas_error_set(err, SIPAS_ERR_IO, "cannot write the selection list");

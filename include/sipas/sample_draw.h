@@ -71,6 +71,8 @@ typedef struct sipas_sample_options {
     const char *clusters_path;
     const char *clusters_column;
     uint64_t seed;
+    size_t interviews_per_cluster; /* PPS: the list gets each respondent's weight
+                                    size / (pi m) in the instrument's weight column; 0: none */
     bool certainty;              /* take units larger than the interval with certainty;
                                     without it such a frame is refused, naming the unit */
 } sipas_sample_options;
@@ -94,6 +96,8 @@ typedef struct sipas_sample_stratum {
 
 typedef struct sipas_sample_result {
     const sipas_item *stratum_item, *cluster_item, *fpc_item; /* fpc_item may be NULL */
+    const sipas_item *weight_item; /* may be NULL */
+    size_t interviews_per_cluster; /* from the options */
     size_t nunits;
     sipas_sample_unit *units;    /* in frame order */
     size_t nstrata;
@@ -108,7 +112,9 @@ void sipas_sample_free(sipas_sample_result *result); /* NULL is a no-op */
 
 /* The selected clusters as CSV: the stratum column, the cluster column, size (PPS), the fpc
  * column (the stratum's clusters in the frame; "clusters_in_stratum" when the instrument has
- * none), inclusion_probability, cluster_weight (1 / pi) and certainty (yes/no). Returns
+ * none), inclusion_probability, cluster_weight (1 / pi), certainty (yes/no) and, with
+ * interviews_per_cluster m, the weight column (the instrument's, else "weight"): the weight of
+ * each of the cluster's m respondents, size / (pi m), certainty clusters included. Returns
  * SIPAS_ERR_IO when a write fails. */
 sipas_status sipas_sample_write_csv(const sipas_sample_result *result, FILE *out, sipas_error *err);
 

@@ -106,6 +106,19 @@ bad=$(awk -F, 'NR == FNR { if ($1 == "unit") { for (i = 1; i <= NF; i++) if (h[i
   FNR > 1 { got[$1]++ } END { for (d in want) if (got[d] != want[d]) print d, got[d], want[d] }' \
   "$WORK/plan.csv" "$WORK/out")
 [ -z "$bad" ] || fail "clusters drawn differ from the plan: $bad"
+# respondents' weights: size / (pi m); the same for every non-certainty commune of a district
+run "$COLLECT" sample --form sipas2017 --frame "$FRAME" --clusters-from "$WORK/plan.csv" --seed 5 \
+  --size-column population --certainty --interviews-per-cluster 45 --no-store
+expect_rc 0 "weights in the list"
+checks=$((checks + 1))
+bad=$(awk -F, 'NR == FNR { if (FNR > 1) tot[$1] += $3; next }
+  FNR == 1 { if ($8 != "weight") print "header " $0; next }
+  { w = $3 / ($5 * 45); if ($8 - w > 1e-9 * w || w - $8 > 1e-9 * w) print "weight: " $0
+    if ($7 == "no") { if (($1 in first) && (first[$1] - $8 > 1e-9 * w || $8 - first[$1] > 1e-9 * w)) print "unequal: " $0
+                      first[$1] = $8 } }' "$FRAME" "$WORK/out")
+[ -z "$bad" ] || fail "respondent weights: $bad"
+run "$COLLECT" sample --form sipas2017 --frame "$FRAME" --seed 5 --clusters-per-unit 2 --interviews-per-cluster 45 --no-store
+expect_rc 2 "weights without sizes"
 printf 'district,clusters_t\ncao_loc,2.5\n' > "$WORK/c1.csv"
 run "$COLLECT" sample --form sipas2017 --frame "$FRAME" --clusters-from "$WORK/c1.csv" --seed 1 --no-store
 expect_rc 1 "fractional clusters"
