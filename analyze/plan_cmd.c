@@ -171,7 +171,7 @@ static void write_table_row(analysis *a, const plan_table *t, const char *label,
                             const sipas_plan_observed *o, const sipas_plan_row *row)
 {
     FILE *out = a->out;
-    char b[12][32];
+    char b[14][32];
     output_padded(out, label, 18);
     output_right(out, plan_number(a, o->n, 0, b[0], 32), 6);
     output_right(out, plan_number(a, o->clusters, 0, b[1], 32), 5);
@@ -179,18 +179,18 @@ static void write_table_row(analysis *a, const plan_table *t, const char *label,
     output_right(out, analysis_percent(a, o->p, b[3], 32), 8);
     output_right(out, plan_number(a, row->deff_observed, 2, b[4], 32), 6);
     output_right(out, plan_number(a, row->deff_used, 2, b[5], 32), 6);
-    output_padded(out, row->deff_source == SIPAS_PLAN_DEFF_OWN ? "own" : "pooled", 6);
+    output_padded(out, deff_source_name(row->deff_source), 6);
     output_right(out, plan_number(a, row->rho, 3, b[6], 32), 6);
     output_right(out, plan_number(a, row->n_margin, 0, b[7], 32), 6);
     output_right(out, plan_number(a, row->clusters_t, 0, b[8], 32), 6);
-    output_right(out, plan_number(a, row->n_t, 0, b[2], 32), 6);
+    output_right(out, plan_number(a, row->n_t, 0, b[9], 32), 6);
     if (t->options.budget) {
-        output_right(out, plan_number(a, row->n_allocated, 0, b[9], 32), 7);
-        output_right(out, plan_number(a, row->clusters_allocated, 0, b[10], 32), 5);
-        output_right(out, plan_number(a, 100 * row->margin_allocated, 2, b[11], 32), 7);
+        output_right(out, plan_number(a, row->n_allocated, 0, b[10], 32), 7);
+        output_right(out, plan_number(a, row->clusters_allocated, 0, b[11], 32), 5);
+        output_right(out, plan_number(a, 100 * row->margin_allocated, 2, b[12], 32), 7);
     }
     if (t->options.detect > 0)
-        output_right(out, plan_number(a, row->n_detect, 0, b[9], 32), 7);
+        output_right(out, plan_number(a, row->n_detect, 0, b[13], 32), 7);
     fputc('\n', out);
 }
 
