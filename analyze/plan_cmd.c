@@ -117,35 +117,22 @@ static int plan_compute(analysis *a, plan_table *t, const sipas_index_result *r,
     t->codes = calloc(t->nunits + 1, sizeof *t->codes);
     t->observed = calloc(t->nunits + 1, sizeof *t->observed);
     t->rows = calloc(t->nunits + 1, sizeof *t->rows);
-    double *clusters = calloc(t->nunits + 1, sizeof *clusters);
-    double *population = calloc(t->nunits + 1, sizeof *population);
     sipas_error err = {0};
     int code = CLI_EXIT_OK;
-    if (!t->codes || !t->observed || !t->rows || !clusters || !population) {
+    if (!t->codes || !t->observed || !t->rows) {
         cli_error("out of memory");
-        code = CLI_EXIT_FAILURE;
-    } else {
-        for (size_t h = 0; h < t->nunits; h++) {
-            t->codes[h] = r->domains[h].values[0];
-            observe_row(measure_row(r, h, t->measure), &t->observed[h]);
-        }
-        observe_row(total, &t->total);
-        if (sipas_plan_observe(a->data, t->wave, t->unit_column, t->nunits, t->codes, clusters,
-                               population, &t->total.clusters, &t->total.population,
-                               &err) != SIPAS_OK) {
-            code = cli_fail(&err);
-        } else {
-            for (size_t h = 0; h < t->nunits; h++) {
-                t->observed[h].clusters = clusters[h];
-                t->observed[h].population = population[h];
-            }
-            if (sipas_plan_units(t->nunits, t->observed, &t->total, &t->options, t->rows,
-                                 &t->total_row, &t->pooled, &err) != SIPAS_OK)
-                code = cli_fail(&err);
-        }
+        return CLI_EXIT_FAILURE;
     }
-    free(clusters);
-    free(population);
+    for (size_t h = 0; h < t->nunits; h++) {
+        t->codes[h] = r->domains[h].values[0];
+        observe_row(measure_row(r, h, t->measure), &t->observed[h]);
+    }
+    observe_row(total, &t->total);
+    if (sipas_plan_observe(a->data, t->wave, t->unit_column, t->nunits, t->codes, t->observed,
+                           &t->total, &err) != SIPAS_OK ||
+        sipas_plan_units(t->nunits, t->observed, &t->total, &t->options, t->rows, &t->total_row,
+                         &t->pooled, &err) != SIPAS_OK)
+        code = cli_fail(&err);
     return code;
 }
 
@@ -247,12 +234,12 @@ static void write_table(analysis *a, const plan_table *t)
     write_table_row(a, t, vi ? "Toàn bộ" : "Whole", &t->total, &t->total_row);
     fprintf(out, vi ? "\nn, cụm, m: đợt %ld (phiếu, đơn vị mẫu cấp 1, phiếu mỗi cụm). n(z): cỡ mẫu "
                       "để nửa khoảng tin cậy <= ±%s điểm (Cochran, phân phối chuẩn); cụm(t), n(t): "
-                      "số cụm và số phiếu với m như đợt này khi khoảng tin cậy dùng t với số cụm - 1 "
-                      "bậc tự do. Xem docs/planning.md.\n"
+                      "số cụm và số phiếu với m như đợt này khi khoảng tin cậy dùng t với (số cụm - số "
+                      "tầng) bậc tự do. Xem docs/planning.md.\n"
                     : "\nn, PSUs, m: wave %ld (respondents, primary sampling units, respondents per "
                       "PSU). n(z): sample for a half-width <= ±%s points (Cochran, normal); PSU(t), "
                       "n(t): clusters and respondents at this wave's m when the interval takes t at "
-                      "clusters - 1 degrees of freedom. See docs/planning.md.\n",
+                      "clusters - strata degrees of freedom. See docs/planning.md.\n",
             t->wave, margin);
 }
 

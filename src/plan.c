@@ -38,19 +38,21 @@ double sipas_plan_t(double level, double df)
     return gsl_cdf_tdist_Pinv(1 - (1 - level) / 2, df);
 }
 
-double sipas_plan_clusters_for_margin_t(double p, double deff, double m, double margin, double level)
+double sipas_plan_clusters_for_margin_t(double p, double deff, double m, double strata,
+                                        double margin, double level)
 {
     if (!(p >= 0 && p <= 1) || !(deff >= 0) || !isfinite(deff) || !(m >= 1) || !isfinite(m) ||
-        !(margin > 0) || !(level > 0 && level < 1))
+        !(strata >= 1 && strata < SIPAS_PLAN_MAX_CLUSTERS) || !(margin > 0) ||
+        !(level > 0 && level < 1))
         return NAN;
     double spread = p * (1 - p) * deff / m;
-    /* the half-width falls as a grows: bisect on whole a over [2, MAX] */
-    double lo = 2, hi = SIPAS_PLAN_MAX_CLUSTERS;
-    if (sipas_plan_t(level, hi - 1) * sqrt(spread / hi) > margin)
+    /* the half-width falls as a grows: bisect on whole a over [strata + 1, MAX] */
+    double lo = strata + 1, hi = SIPAS_PLAN_MAX_CLUSTERS;
+    if (sipas_plan_t(level, hi - strata) * sqrt(spread / hi) > margin)
         return NAN;
     while (lo < hi) {
         double a = floor((lo + hi) / 2);
-        if (sipas_plan_t(level, a - 1) * sqrt(spread / a) <= margin)
+        if (sipas_plan_t(level, a - strata) * sqrt(spread / a) <= margin)
             hi = a;
         else
             lo = a + 1;
@@ -209,6 +211,12 @@ static double observed_deff(const sipas_plan_observed *o)
     return o->n * o->variance / pq;
 }
 
+/* The strata a unit's clusters lie in; at least 1. */
+static double strata_of(const sipas_plan_observed *o)
+{
+    return o->strata >= 1 ? o->strata : 1;
+}
+
 static void plan_row_start(const sipas_plan_observed *o, sipas_plan_row *row)
 {
     memset(row, 0, sizeof *row);
@@ -278,8 +286,8 @@ sipas_status sipas_plan_units(size_t nunits, const sipas_plan_observed *observed
         plan_row_finish(opt, row);
         if (row->cluster_size > 1) {
             row->clusters_t = sipas_plan_clusters_for_margin_t(row->p_used, row->deff_used,
-                                                               row->cluster_size, opt->margin,
-                                                               opt->level);
+                                                               row->cluster_size, strata_of(&observed[h]),
+                                                               opt->margin, opt->level);
             row->n_t = ceil(row->clusters_t * row->cluster_size - 1e-9);
         }
     }
@@ -313,11 +321,10 @@ sipas_status sipas_plan_units(size_t nunits, const sipas_plan_observed *observed
             row->clusters_allocated = ceil(row->n_allocated / row->cluster_size - 1e-9);
             row->margin_allocated = sipas_plan_margin_for_n(row->p_used, row->deff_used,
                                                             row->n_allocated, opt->level);
-            if (row->cluster_size > 1) /* one cluster: no variance, no interval */
-                row->margin_allocated = row->clusters_allocated >= 2
-                    ? row->margin_allocated * sipas_plan_t(opt->level, row->clusters_allocated - 1) /
-                      sipas_plan_z(opt->level)
-                    : NAN;
+            double df = row->clusters_allocated - strata_of(&observed[h]);
+            if (row->cluster_size > 1) /* no df: no variance, no interval */
+                row->margin_allocated = df >= 1 ? row->margin_allocated *
+                                        sipas_plan_t(opt->level, df) / sipas_plan_z(opt->level) : NAN;
             double share = pop_total > 0 ? population[h] / pop_total : NAN;
             variance += share * share * sd[h] * sd[h] / row->n_allocated;
         }
@@ -369,23 +376,26 @@ static bool column_holds(const sipas_column *col, size_t i, const char *code)
     return end != code && *end == '\0' && col->number[i] == v;
 }
 
-static size_t count_distinct(const cluster_key *keys, size_t n, bool by_unit, size_t unit)
+/* Distinct clusters (or strata) of sorted keys, of one unit when by_unit. */
+static size_t count_distinct(const cluster_key *keys, size_t n, bool by_unit, size_t unit,
+                             bool strata)
 {
     size_t count = 0;
     for (size_t i = 0; i < n; i++) {
         if (by_unit && keys[i].unit != unit)
             continue;
         bool same = i > 0 && (!by_unit || keys[i - 1].unit == unit) &&
-                    keys[i - 1].stratum == keys[i].stratum && keys[i - 1].cluster == keys[i].cluster;
+                    keys[i - 1].stratum == keys[i].stratum &&
+                    (strata || keys[i - 1].cluster == keys[i].cluster);
         count += !same;
     }
     return count;
 }
 
 sipas_status sipas_plan_observe(const sipas_dataset *data, long wave, const char *unit_column,
-                                size_t nunits, const char *const *unit_codes, double *clusters,
-                                double *population, double *total_clusters,
-                                double *total_population, sipas_error *err)
+                                size_t nunits, const char *const *unit_codes,
+                                sipas_plan_observed *observed, sipas_plan_observed *total,
+                                sipas_error *err)
 {
     const sipas_column *wave_col = sipas_dataset_role(data, SIPAS_ROLE_WAVE);
     const sipas_column *stratum = sipas_dataset_role(data, SIPAS_ROLE_STRATUM);
@@ -404,8 +414,8 @@ sipas_status sipas_plan_observe(const sipas_dataset *data, long wave, const char
     if (keys == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     for (size_t h = 0; h < nunits; h++)
-        population[h] = 0;
-    *total_population = 0;
+        observed[h].population = 0;
+    total->population = 0;
     size_t n = 0;
     for (size_t i = 0; i < data->n; i++) {
         if (!(wave_col->number[i] == (double)wave))
@@ -421,17 +431,20 @@ sipas_status sipas_plan_observe(const sipas_dataset *data, long wave, const char
                                 .cluster = cluster ? column_key(cluster, i) : (double)i};
         double w = weight && !weight->is_text && isfinite(weight->number[i]) ? weight->number[i] : 1;
         if (h < nunits)
-            population[h] += w;
-        *total_population += w;
+            observed[h].population += w;
+        total->population += w;
         n++;
     }
     qsort(keys, n, sizeof *keys, cluster_key_compare);
-    for (size_t h = 0; h < nunits; h++)
-        clusters[h] = (double)count_distinct(keys, n, true, h);
+    for (size_t h = 0; h < nunits; h++) {
+        observed[h].clusters = (double)count_distinct(keys, n, true, h, false);
+        observed[h].strata = (double)count_distinct(keys, n, true, h, true);
+    }
     for (size_t i = 0; i < n; i++)
         keys[i].unit = 0;
     qsort(keys, n, sizeof *keys, cluster_key_compare);
-    *total_clusters = (double)count_distinct(keys, n, false, 0);
+    total->clusters = (double)count_distinct(keys, n, false, 0, false);
+    total->strata = (double)count_distinct(keys, n, false, 0, true);
     free(keys);
     return SIPAS_OK;
 }

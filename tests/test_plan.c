@@ -30,13 +30,14 @@ static void test_formulas_match_r(void **state)
         double e = num(cell_of(t, i, "margin")), level = num(cell_of(t, i, "level"));
         double m = num(cell_of(t, i, "m")), n = num(cell_of(t, i, "n"));
         double change = num(cell_of(t, i, "change")), power = num(cell_of(t, i, "power"));
+        double strata = num(cell_of(t, i, "strata"));
         expect_close(sipas_plan_n_for_margin(p, deff, e, level), num(cell_of(t, i, "n_margin")),
                      1e-12, "n for margin", context);
         expect_close(sipas_plan_margin_for_n(p, deff, n, level), num(cell_of(t, i, "margin_of_n")),
                      1e-12, "margin of n", context);
         expect_close(sipas_plan_rho_from_deff(deff, m), num(cell_of(t, i, "rho")), 1e-12, "rho",
                      context);
-        expect_close(sipas_plan_clusters_for_margin_t(p, deff, m, e, level),
+        expect_close(sipas_plan_clusters_for_margin_t(p, deff, m, strata, e, level),
                      num(cell_of(t, i, "clusters_t")), 0, "clusters with t", context);
         /* power.prop.test solves for n with uniroot (tolerance about 1e-4 in n) */
         expect_close(sipas_plan_n_to_detect(p, change, level, power, deff),
@@ -70,10 +71,15 @@ static void test_formulas_by_hand(void **state)
     assert_true(isnan(sipas_plan_n_to_detect(0.5, 0.03, 0.95, 1.2, 1)));
     /* clusters with t: p = 0.5, deff 1, m = 10, e = 0.1, 95%: z alone needs 96.04 / 10 = 10
      * clusters; t at 9 df (2.262) needs a with 2.262^2 * 0.025 / a... = 13 */
-    double a = sipas_plan_clusters_for_margin_t(0.5, 1, 10, 0.1, 0.95);
+    double a = sipas_plan_clusters_for_margin_t(0.5, 1, 10, 1, 0.1, 0.95);
     assert_true(a > ceil(sipas_plan_n_for_margin(0.5, 1, 0.1, 0.95) / 10));
     assert_true(sipas_plan_t(0.95, a - 1) * sqrt(0.025 / a) <= 0.1);
     assert_true(sipas_plan_t(0.95, a - 2) * sqrt(0.025 / (a - 1)) > 0.1);
+    /* over 11 strata the df are a - 11: more clusters, at least 12 */
+    double a11 = sipas_plan_clusters_for_margin_t(0.5, 1, 10, 11, 0.1, 0.95);
+    assert_true(a11 >= 12 && a11 > a);
+    assert_true(sipas_plan_t(0.95, a11 - 11) * sqrt(0.025 / a11) <= 0.1);
+    assert_true(sipas_plan_t(0.95, a11 - 12) * sqrt(0.025 / (a11 - 1)) > 0.1);
     assert_true(isnan(sipas_plan_n_for_margin(0.5, 1, 0, 0.95)));
     assert_true(isnan(sipas_plan_n_for_margin(1.5, 1, 0.05, 0.95)));
 }

@@ -10,9 +10,9 @@
  *   n for margin n0 = z^2 p (1 - p) deff / e^2               (Cochran 1977, ch. 4; Kish 1965, 8.2)
  *   margin of n  e = z sqrt(p (1 - p) deff / n)
  *   rho          deff = 1 + (m - 1) rho, rho = (deff - 1) / (m - 1)  (Kish 1965, 5.4)
- *   clusters_t   the least a >= 2 with t_{a-1} sqrt(p (1 - p) deff / (a m)) <= e: the index's interval
- *                of a unit that is one stratum has a - 1 degrees of freedom, and at 3-5
- *                clusters t_{a-1} is far above z
+ *   clusters_t   the least a >= H + 1 with t_{a-H} sqrt(p (1 - p) deff / (a m)) <= e: the index's
+ *                interval of a unit whose clusters lie in H strata has a - H degrees of freedom
+ *                (H = 1 for a district that is a stratum), and at 3-5 clusters t is far above z
  *   detect       n per wave = deff (z_a sqrt(2 pb (1 - pb)) + z_b sqrt(p1 q1 + p2 q2))^2 / d^2,
  *                pb = (p1 + p2) / 2, z_a two-sided at level, z_b = Phi^-1(power)
  *                (Fleiss, Levin & Paik 2003; R's power.prop.test; Valliant, Dever & Kreuter
@@ -40,8 +40,10 @@ double sipas_plan_n_for_margin(double p, double deff, double margin, double leve
 double sipas_plan_margin_for_n(double p, double deff, double n, double level);
 /* Student's t quantile Phi_t^-1(1 - (1 - level) / 2; df). */
 double sipas_plan_t(double level, double df);
-/* clusters_t (at most SIPAS_PLAN_MAX_CLUSTERS; NaN beyond it or for arguments out of range). */
-double sipas_plan_clusters_for_margin_t(double p, double deff, double m, double margin, double level);
+/* clusters_t over strata >= 1 strata (at most SIPAS_PLAN_MAX_CLUSTERS; NaN beyond it or for
+ * arguments out of range). */
+double sipas_plan_clusters_for_margin_t(double p, double deff, double m, double strata,
+                                        double margin, double level);
 #define SIPAS_PLAN_MAX_CLUSTERS 100000
 /* NaN when m <= 1 (one respondent per cluster: no intra-class correlation to speak of). */
 double sipas_plan_rho_from_deff(double deff, double m);
@@ -82,6 +84,7 @@ typedef struct sipas_plan_observed {
     double df;         /* degrees of freedom of the variance */
     double n;          /* respondents */
     double clusters;   /* distinct clusters (PSUs) */
+    double strata;     /* distinct strata of those clusters */
     double population; /* sum of weights (people the unit's respondents represent) */
 } sipas_plan_observed;
 
@@ -109,13 +112,14 @@ typedef struct sipas_plan_row {
     double rho;               /* (deff_used - 1) / (m - 1); NaN when m <= 1 */
     double n_margin;          /* ceil(n0) */
     double clusters_margin;   /* ceil(n_margin / m) */
-    double clusters_t;        /* clusters_t at m (units only; NaN for the whole, or m <= 1) */
+    double clusters_t;        /* clusters_t at m over the unit's strata (units only; NaN for
+                                 the whole, or m <= 1) */
     double n_t;               /* ceil(clusters_t m) */
     double n_allocated;       /* with a budget; NaN otherwise */
     double clusters_allocated;
     double margin_allocated;  /* the half-width the allocation buys: with t at
-                                 clusters_allocated - 1 df for a unit with m > 1 (NaN for
-                                 one cluster), else z */
+                                 clusters_allocated - strata df for a unit with m > 1 (NaN
+                                 without a df), else z */
     double n_detect;          /* with detect > 0; NaN otherwise */
 } sipas_plan_row;
 
@@ -134,13 +138,14 @@ sipas_status sipas_plan_units(size_t nunits, const sipas_plan_observed *observed
                               sipas_plan_row *rows, sipas_plan_row *total_row,
                               sipas_plan_pooled *pooled, sipas_error *err);
 
-/* From the wave's data: per unit (the rows of wave whose unit_column holds unit_codes[h]) the
- * distinct clusters (stratum x cluster column; each respondent when there is no cluster column)
- * and the sum of the weight column (respondents when there is none); the same over every row
- * of the wave into *total_clusters and *total_population. unit_column NULL: nunits must be 0. */
+/* From the wave's data, into observed[h].clusters, .strata and .population for each unit (the
+ * rows of wave whose unit_column holds unit_codes[h]) and into *total for every row of the wave:
+ * the distinct clusters (stratum x cluster column; each respondent when there is no cluster
+ * column), the distinct strata, and the sum of the weight column (respondents when there is
+ * none). unit_column NULL: nunits must be 0. */
 sipas_status sipas_plan_observe(const sipas_dataset *data, long wave, const char *unit_column,
-                                size_t nunits, const char *const *unit_codes, double *clusters,
-                                double *population, double *total_clusters,
-                                double *total_population, sipas_error *err);
+                                size_t nunits, const char *const *unit_codes,
+                                sipas_plan_observed *observed, sipas_plan_observed *total,
+                                sipas_error *err);
 
 #endif
