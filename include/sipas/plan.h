@@ -19,7 +19,7 @@
  *                2018, ch. 4)
  *
  * No finite population correction: a unit's population (tens of thousands of people) makes
- * n / N below 1% and the correction below half a respondent in a hundred. */
+ * n / N below 1%, and n0 / (1 + n0 / N) smaller than n0 by less than 1%. */
 #ifndef SIPAS_PLAN_H
 #define SIPAS_PLAN_H
 
@@ -71,8 +71,9 @@ bool sipas_allocation_parse(const char *name, sipas_allocation *out);
 
 /* Whole respondents summing to budget: the floors of the real allocation, then one more to
  * the largest remainders (earlier unit first on ties); a unit whose floor is 0 gets 1, taken
- * back from the largest allocation. population, sd and required have nunits entries (sd for
- * neyman, required for min-per-unit; others may be NULL). budget < nunits is SIPAS_ERR_USAGE. */
+ * back from the largest allocation. population, sd and required have nunits entries
+ * (population for all but equal, sd for neyman, required for min-per-unit; the others may be
+ * NULL). budget < nunits is SIPAS_ERR_USAGE. */
 sipas_status sipas_plan_allocate(size_t nunits, sipas_allocation allocation, size_t budget,
                                  const double *population, const double *sd,
                                  const double *required, size_t *allocated, sipas_error *err);
@@ -130,7 +131,7 @@ typedef struct sipas_plan_pooled {
 } sipas_plan_pooled;
 
 /* Plans nunits units (rows[h] for observed[h]) and the whole (total, from the whole's own
- * row: its own deff always, no pooling) into total_row. With a budget, total_row->n_allocated is
+ * row: its own deff whatever its df, the pooled rho only when it has none) into total_row. With a budget, total_row->n_allocated is
  * the budget and margin_allocated the whole's half-width z sqrt(sum W_h^2 p_h q_h deff_h / n_h),
  * W_h = N_h / N. pooled may be NULL. */
 sipas_status sipas_plan_units(size_t nunits, const sipas_plan_observed *observed,
