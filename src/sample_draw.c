@@ -149,6 +149,8 @@ sipas_status sipas_draw_srs(size_t count, size_t n, sipas_rng *rng, unsigned cha
 
 /* ---- reading a frame ---------------------------------------------------------------------- */
 
+#define SAMPLE_MAX_CLUSTERS 1000000
+
 typedef struct frame_reader {
     const sipas_instrument *inst;
     const char *path;
@@ -201,7 +203,7 @@ static sipas_status frame_row(void *ctx, char delimiter, size_t row, size_t nfie
     if (!f->have_header)
         return frame_header(f, row, nfields, fields, lengths, err);
     if (nfields != f->nfields) {
-        frame_problem(&f->problems, row, res->stratum_item->name, "the row has %zu fields but the header has %zu",
+        frame_problem(&f->problems, row, NULL, "the row has %zu fields but the header has %zu",
                       nfields, f->nfields);
         return SIPAS_OK;
     }
@@ -218,8 +220,9 @@ static sipas_status frame_row(void *ctx, char delimiter, size_t row, size_t nfie
     const char *cv = fields[f->cluster_field];
     sipas_text_trim(cv, lengths[f->cluster_field], &start, &len);
     if (len == 0 || !sipas_utf8_valid(cv + start, len, NULL)) {
-        frame_problem(&f->problems, row, res->cluster_item->name, len == 0 ? "empty, but every cluster needs "
-                      "its name" : "the name is not UTF-8 text; save the file as UTF-8");
+        frame_problem(&f->problems, row, res->cluster_item->name, len == 0
+                      ? "empty, but every cluster needs its name"
+                      : "the name is not UTF-8 text; save the file as UTF-8");
         return SIPAS_OK;
     }
     double size = NAN;
@@ -229,19 +232,14 @@ static sipas_status frame_row(void *ctx, char delimiter, size_t row, size_t nfie
         if (!frame_number(p, plen, delimiter, &size) || !(size > 0)) {
             size_t s0, slen;
             sipas_text_trim(p, plen, &s0, &slen);
-            frame_problem(&f->problems, row, f->opt->size_column, "'%.*s' is not a size (a number > 0)",
-                          (int)(slen > 80 ? 80 : slen), p + s0);
+            frame_problem(&f->problems, row, f->opt->size_column,
+                          "'%.*s' is not a size (a number > 0)", (int)(slen > 80 ? 80 : slen), p + s0);
             return SIPAS_OK;
         }
     }
-    size_t stratum = (size_t)(ch - st_item->list->choices);
-    for (size_t k = 0; k < res->nunits; k++)
-        if (res->units[k].stratum == stratum && strlen(res->units[k].cluster) == len &&
-            memcmp(res->units[k].cluster, cv + start, len) == 0) {
-            frame_problem(&f->problems, row, res->cluster_item->name, "'%.*s' is listed twice in %s '%s'",
-                          (int)(len > 80 ? 80 : len), cv + start, st_item->name, ch->name);
-            return SIPAS_OK;
-        }
+    if (res->nunits == SAMPLE_MAX_CLUSTERS)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "%s: more than %d clusters", f->path,
+                               SAMPLE_MAX_CLUSTERS);
     if (res->nunits == f->cap) {
         size_t cap = f->cap ? 2 * f->cap : 256;
         sipas_sample_unit *grown = realloc(res->units, cap * sizeof *grown);
@@ -254,9 +252,51 @@ static sipas_status frame_row(void *ctx, char delimiter, size_t row, size_t nfie
     memset(u, 0, sizeof *u);
     if ((u->cluster = strndup(cv + start, len)) == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-    u->stratum = stratum;
+    u->stratum = (size_t)(ch - st_item->list->choices);
     u->size = size;
+    u->row = row;
     res->nunits++;
+    return SIPAS_OK;
+}
+
+static int compare_units(const void *a, const void *b)
+{
+    const sipas_sample_unit *x = *(const sipas_sample_unit *const *)a;
+    const sipas_sample_unit *y = *(const sipas_sample_unit *const *)b;
+    if (x->stratum != y->stratum)
+        return x->stratum < y->stratum ? -1 : 1;
+    int c = strcmp(x->cluster, y->cluster);
+    return c ? c : x->row < y->row ? -1 : x->row > y->row;
+}
+
+/* A cluster named twice in a stratum: the later row is the problem. Sorting keeps this
+ * O(N log N) for frames of many thousand schools. */
+static sipas_status check_unique(frame_reader *f, sipas_error *err)
+{
+    sipas_sample_result *res = f->res;
+    const sipas_sample_unit **order = alloc_array(res->nunits, sizeof *order);
+    if (order == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < res->nunits; k++)
+        order[k] = &res->units[k];
+    qsort(order, res->nunits, sizeof *order, compare_units);
+    const sipas_sample_unit *first = NULL;
+    size_t repeats = 0;
+    for (size_t k = 1; k < res->nunits; k++) {
+        const sipas_sample_unit *x = order[k - 1], *y = order[k];
+        if (x->stratum == y->stratum && strcmp(x->cluster, y->cluster) == 0) {
+            repeats++;
+            if (first == NULL || y->row < first->row)
+                first = y;
+        }
+    }
+    if (first) {
+        const sipas_choice *ch = &res->stratum_item->list->choices[first->stratum];
+        frame_problem(&f->problems, first->row, res->cluster_item->name, "'%.80s' is listed twice "
+                      "in %s '%s'", first->cluster, res->stratum_item->name, ch->name);
+        f->problems.count += repeats - 1; /* the others, for "(and more problems)" */
+    }
+    free((void *)order);
     return SIPAS_OK;
 }
 
@@ -457,6 +497,8 @@ sipas_status sipas_sample_draw(const sipas_instrument *inst, const char *frame_p
     frame_reader f = {.inst = inst, .path = frame_path, .opt = options, .res = res,
                       .problems = {.path = frame_path}};
     sipas_status st = frame_read(frame_path, frame_row, &f, err);
+    if (st == SIPAS_OK && f.problems.count == 0)
+        st = check_unique(&f, err);
     if (st == SIPAS_OK && !f.have_header)
         st = sipas_error_set(err, SIPAS_ERR_FORMAT, "%s: the file is empty (no header row)", frame_path);
     if (st == SIPAS_OK && f.problems.count > 0)

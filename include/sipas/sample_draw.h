@@ -79,6 +79,7 @@ typedef struct sipas_sample_options {
 
 typedef struct sipas_sample_unit {
     char *cluster;               /* owned */
+    size_t row;                  /* its row in the frame file */
     size_t stratum;              /* index into strata */
     double size;                 /* NaN without a size column */
     double probability;
