@@ -187,10 +187,10 @@ static sipas_status frame_header(frame_reader *f, size_t row, size_t nfields, ch
                         : size_name && f->size_field < 0 ? size_name : NULL;
     if (missing)
         return sipas_error_set(err, SIPAS_ERR_FORMAT, "%s:%zu: no column '%s' (a frame of form "
-                               "'%s' names its stratum column '%s', its cluster column '%s'%s%s)",
+                               "'%s' names its stratum column '%s', its cluster column '%s'%s%s%s)",
                                f->path, row, missing, f->inst->form_id, f->res->stratum_item->name,
-                               f->res->cluster_item->name, size_name ? " and the size column " : "",
-                               size_name ? size_name : "");
+                               f->res->cluster_item->name, size_name ? " and the size column '" : "",
+                               size_name ? size_name : "", size_name ? "'" : "");
     f->have_header = true;
     return SIPAS_OK;
 }
