@@ -15,6 +15,7 @@ int analyze_change(int argc, char **argv);
 int analyze_trend(int argc, char **argv);
 int analyze_rank(int argc, char **argv);
 int analyze_targets(int argc, char **argv);
+int analyze_plan(int argc, char **argv);   /* plan_cmd.c */
 int analyze_plot(int argc, char **argv);   /* report_cmds.c */
 int analyze_report(int argc, char **argv); /* report_cmds.c */
 

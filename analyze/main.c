@@ -12,6 +12,7 @@ static const command commands[] = {
     {"targets", analyze_targets, "every target of targets.csv with its verdict"},
     {"plot", analyze_plot, "a review chart (trend, ranking, profile, heatmap) as PNG, SVG or PDF"},
     {"report", analyze_report, "the annual review as one HTML page, with its tables as CSV and xlsx"},
+    {"plan", analyze_plan, "the next wave's sample: sizes and clusters per unit, allocation, power"},
 };
 
 int main(int argc, char **argv)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "commands.h"
 #include "sipas/csv_writer.h"
 #include "sipas/frame.h"
 #include "sipas/import.h"
@@ -634,6 +635,7 @@ static const command commands[] = {
     {"export", run_export, "write stored responses as CSV"},
     {"instrument", run_instrument, "check and describe an instrument"},
     {"frame", run_frame, "store population counts for base weights and calibration"},
+    {"sample", collect_sample, "draw the next wave's clusters (PPS or SRS) with their probabilities"},
 };
 
 int main(int argc, char **argv)

@@ -2,13 +2,12 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sipas/csv_reader.h"
+#include "frame_input.h"
 #include "sipas/text.h"
 
 #define FRAME_MAX_COLUMNS 8
@@ -24,31 +23,11 @@ typedef struct frame_ctx {
     const sipas_item *margin[FRAME_MAX_COLUMNS];
     size_t field_of[FRAME_MAX_COLUMNS];
     int wave_field, population_field;
-    char delimiter;
     sipas_margin_cell *cells;
     size_t ncells, cap;
-    size_t problems;
-    char first_problem[SIPAS_ERROR_MESSAGE_MAX];
+    frame_problems problems;
     sipas_frame_summary *summary;
 } frame_ctx;
-
-static void frame_problem(frame_ctx *c, size_t row, const char *column, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void frame_problem(frame_ctx *c, size_t row, const char *column, const char *fmt, ...)
-{
-    if (c->problems++ > 0)
-        return;
-    char reason[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(reason, sizeof reason, fmt, ap);
-    va_end(ap);
-    if (column)
-        snprintf(c->first_problem, sizeof c->first_problem, "%s:%zu: column '%s': %s", c->name, row,
-                 column, reason);
-    else
-        snprintf(c->first_problem, sizeof c->first_problem, "%s:%zu: %s", c->name, row, reason);
-}
 
 static sipas_status frame_header(frame_ctx *c, size_t row, size_t nfields, char *const *fields,
                                  const size_t *lengths, sipas_error *err)
@@ -101,14 +80,14 @@ static sipas_status frame_header(frame_ctx *c, size_t row, size_t nfields, char 
     return SIPAS_OK;
 }
 
-static sipas_status frame_row(void *ctx, size_t row, size_t nfields, char *const *fields,
-                              const size_t *lengths, sipas_error *err)
+static sipas_status frame_row(void *ctx, char delimiter, size_t row, size_t nfields,
+                              char *const *fields, const size_t *lengths, sipas_error *err)
 {
     frame_ctx *c = ctx;
     if (!c->have_header)
         return frame_header(c, row, nfields, fields, lengths, err);
     if (nfields != c->nfields) {
-        frame_problem(c, row, NULL, "the row has %zu fields but the header has %zu", nfields, c->nfields);
+        frame_problem(&c->problems, row, NULL, "the row has %zu fields but the header has %zu", nfields, c->nfields);
         return SIPAS_OK;
     }
     char cell[1024] = "";
@@ -116,7 +95,7 @@ static sipas_status frame_row(void *ctx, size_t row, size_t nfields, char *const
         size_t j = c->field_of[k];
         const sipas_choice *ch = sipas_choice_list_match(c->margin[k]->list, fields[j], lengths[j]);
         if (ch == NULL) {
-            frame_problem(c, row, c->margin[k]->name, "'%.*s' is not a code or label of list '%s'",
+            frame_problem(&c->problems, row, c->margin[k]->name, "'%.*s' is not a code or label of list '%s'",
                           (int)(lengths[j] > 80 ? 80 : lengths[j]), fields[j], c->margin[k]->list->name);
             return SIPAS_OK;
         }
@@ -130,24 +109,17 @@ static sipas_status frame_row(void *ctx, size_t row, size_t nfields, char *const
         errno = 0;
         wave = strtol(w, &end, 10);
         if (end == w || *end != '\0' || wave < 1990 || wave > 2100) {
-            frame_problem(c, row, "wave", "'%s' is not a year from 1990 to 2100", w);
+            frame_problem(&c->problems, row, "wave", "'%s' is not a year from 1990 to 2100", w);
             return SIPAS_OK;
         }
     }
-    char number[64];
     const char *p = fields[c->population_field];
-    size_t start, len;
-    sipas_text_trim(p, lengths[c->population_field], &start, &len);
-    snprintf(number, sizeof number, "%.*s", (int)(len < 63 ? len : 63), p + start);
-    if (c->delimiter != ',') {
-        char *comma = strchr(number, ',');
-        if (comma && strchr(number, '.') == NULL)
-            *comma = '.';
-    }
-    char *end = NULL;
-    double population = strtod(number, &end);
-    if (len == 0 || len >= 63 || *end != '\0' || !isfinite(population) || population < 0) {
-        frame_problem(c, row, "population", "'%.*s' is not a count of people (a number >= 0)",
+    size_t plen = lengths[c->population_field];
+    double population;
+    if (!frame_number(p, plen, delimiter, &population) || population < 0) {
+        size_t start, len;
+        sipas_text_trim(p, plen, &start, &len);
+        frame_problem(&c->problems, row, "population", "'%.*s' is not a count of people (a number >= 0)",
                       (int)(len > 80 ? 80 : len), p + start);
         return SIPAS_OK;
     }
@@ -175,30 +147,13 @@ sipas_status sipas_frame_import(sipas_store *store, const sipas_instrument *inst
                                 sipas_error *err)
 {
     memset(summary, 0, sizeof *summary);
-    frame_ctx c = {.inst = inst, .name = path, .summary = summary, .delimiter = ','};
-    sipas_csv_reader *reader = NULL;
-    sipas_status st = sipas_csv_reader_new(NULL, path, frame_row, &c, &reader, err);
-    FILE *f = st == SIPAS_OK ? fopen(path, "rb") : NULL;
-    if (st == SIPAS_OK && f == NULL)
-        st = sipas_error_set(err, SIPAS_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-    char buf[65536];
-    size_t n;
-    while (st == SIPAS_OK && (n = fread(buf, 1, sizeof buf, f)) > 0) {
-        st = sipas_csv_reader_feed(reader, buf, n, err);
-        c.delimiter = sipas_csv_reader_delimiter(reader);
-    }
-    if (st == SIPAS_OK && f && ferror(f))
-        st = sipas_error_set(err, SIPAS_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
-    if (st == SIPAS_OK)
-        st = sipas_csv_reader_finish(reader, err);
-    if (f)
-        fclose(f);
-    sipas_csv_reader_free(reader);
+    frame_ctx c = {.inst = inst, .name = path, .summary = summary, .problems = {.path = path}};
+    sipas_status st = frame_read(path, frame_row, &c, err);
     if (st == SIPAS_OK && !c.have_header)
         st = sipas_error_set(err, SIPAS_ERR_FORMAT, "%s: the file is empty (no header row)", path);
-    if (st == SIPAS_OK && c.problems > 0)
-        st = sipas_error_set(err, SIPAS_ERR_VALIDATION, "%s%s; nothing was stored", c.first_problem,
-                             c.problems > 1 ? " (and more problems)" : "");
+    if (st == SIPAS_OK && c.problems.count > 0)
+        st = sipas_error_set(err, SIPAS_ERR_VALIDATION, "%s%s; nothing was stored", c.problems.first,
+                             c.problems.count > 1 ? " (and more problems)" : "");
     if (st == SIPAS_OK && c.ncells == 0)
         st = sipas_error_set(err, SIPAS_ERR_FORMAT, "%s: no data rows (only a header)", path);
     if (st == SIPAS_OK)

@@ -41,4 +41,9 @@ worst=$(awk -F, 'NR == FNR { if (FNR > 1) { e[$1] = $2; s[$1] = $3; lo[$1] = $4;
 run "$ANALYZE" index --form sipas2017 --rake district; expect_rc 2 "rake with one margin"
 run "$ANALYZE" index --form sipas2017 --poststratify sex; expect_rc 1 "missing margin"
 expect_err "no population margin 'sex' for form 'sipas2017'" "missing margin"
+# a decimal comma in a small ;-separated frame (the delimiter is known before the first row)
+printf 'district;population\nCao Lộc;55400,5\n' > "$WORK/f4.csv"
+SIPAS_DB="$WORK/comma.db" run "$COLLECT" frame --form sipas2017 "$WORK/f4.csv"
+expect_rc 0 "decimal comma"
+expect_out "1 cells stored (every wave; 55400 people)" "decimal comma"
 finish
