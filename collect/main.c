@@ -14,6 +14,7 @@
 #include "sipas/csv_writer.h"
 #include "sipas/frame.h"
 #include "sipas/import.h"
+#include "sipas/stat_export.h"
 #include "sipas/instrument.h"
 #include "sipas/store.h"
 
@@ -89,6 +90,7 @@ static void tell_waiting(void *ctx, const char *path)
 static const cli_option import_options[] = {
     {"form", "ID", "instrument of the batch (a folder under the surveys directory)", false},
     {"wave", "YEAR", "the wave of every row (the file may then omit the wave column)", false},
+    {"sheet", "NAME", "the sheet of an Excel or OpenDocument workbook (default: the first)", false},
     {"keep-valid", NULL, "store the valid rows of a batch that has rejected rows", false},
     {"replace", NULL, "replace an earlier batch that has the same content", false},
     {"rejects", "FILE", "where rejected rows go (default: FILE.rejects.csv beside the input)", false},
@@ -121,8 +123,10 @@ static int run_import(int argc, char **argv, bool dry_run)
     sipas_error err = {0};
     if (cli_flag(&args, "help")) {
         printf("usage: %s %s --form ID [--wave YEAR] [options] FILE...\n\n", cli_program, command_name);
-        printf(dry_run ? "Validates CSV batches against the instrument and the store; stores nothing.\n\n"
-                       : "Imports CSV batches into the store, each file one batch in one transaction.\n\n");
+        printf(dry_run ? "Validates batches against the instrument and the store; stores nothing.\n\n"
+                       : "Imports batches into the store, each file one batch in one transaction.\n\n");
+        printf("A batch is CSV, Excel (.xlsx, .xls), OpenDocument (.ods), SPSS (.sav, .zsav) or Stata\n"
+               "(.dta), known from its content.\n\n");
         cli_print_options(import_options, nopt);
         goto done;
     }
@@ -171,6 +175,7 @@ static int run_import(int argc, char **argv, bool dry_run)
             .replace = cli_flag(&args, "replace"),
             .dry_run = dry_run,
             .rejects_path = rejects,
+            .sheet = cli_value(&args, "sheet"),
             .on_problem = show_problem,
             .problem_ctx = &problems,
             .progress = isatty(STDERR_FILENO) && !quiet ? show_progress : NULL,
@@ -333,6 +338,7 @@ static const cli_option export_options[] = {
     {"labels", "LANG", "codes (default), vi or en: choice labels instead of codes", false},
     {"out", "FILE", "write to FILE instead of standard output", false},
     {"sep", "C", "field separator: , (default) ; or tab", false},
+    {"format", "F", "csv (default), sav (SPSS) or dta (Stata), labelled; sav and dta need --out", false},
     {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
     {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false},
     {"help", NULL, "show this help", false},
@@ -377,6 +383,20 @@ static sipas_status export_row(void *ctx, const sipas_value *values, sipas_error
     return ferror(e->out) ? sipas_error_set(err, SIPAS_ERR_IO, "cannot write the export") : SIPAS_OK;
 }
 
+/* --format sav|dta: a labelled file for SPSS or Stata users (sipas/stat_export.h). */
+static int export_stat_file(const cli_args *args, sipas_store *store, const sipas_instrument *inst,
+                            int64_t batch, const char *format)
+{
+    sipas_error err = {0};
+    int64_t rows = 0;
+    const char *out = cli_value(args, "out");
+    if (sipas_stat_export(store, inst, batch, strcmp(format, "sav") == 0 ? SIPAS_STAT_SAV : SIPAS_STAT_DTA,
+                          out, &rows, &err) != SIPAS_OK)
+        return cli_fail(&err);
+    fprintf(stderr, "%s: %lld cases\n", out, (long long)rows);
+    return CLI_EXIT_OK;
+}
+
 static int run_export(int argc, char **argv)
 {
     cli_args args;
@@ -396,7 +416,7 @@ static int run_export(int argc, char **argv)
         goto done;
     }
     const char *form = cli_value(&args, "form"), *labels = cli_value(&args, "labels"),
-               *sep = cli_value(&args, "sep");
+               *sep = cli_value(&args, "sep"), *format = cli_value(&args, "format");
     int64_t batch = 0;
     if (form == NULL || args.npositional > 0) {
         cli_error("export needs --form ID and no other arguments (see %s export --help)", cli_program);
@@ -409,6 +429,16 @@ static int run_export(int argc, char **argv)
     }
     if (labels && strcmp(labels, "codes") != 0 && strcmp(labels, "vi") != 0 && strcmp(labels, "en") != 0) {
         cli_error("--labels must be codes, vi or en (got '%s')", labels);
+        code = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (format && strcmp(format, "csv") != 0 && strcmp(format, "sav") != 0 && strcmp(format, "dta") != 0) {
+        cli_error("--format must be csv, sav or dta (got '%s')", format);
+        code = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (format && strcmp(format, "csv") != 0 && cli_value(&args, "out") == NULL) {
+        cli_error("--format %s writes a binary file: name it with --out FILE", format);
         code = CLI_EXIT_USAGE;
         goto done;
     }
@@ -430,6 +460,10 @@ static int run_export(int argc, char **argv)
     }
     if ((code = open_existing(&args, SIPAS_STORE_READ_ONLY, &store)))
         goto done;
+    if (format && strcmp(format, "csv") != 0) {
+        code = export_stat_file(&args, store, inst, batch, format);
+        goto done;
+    }
     columns = calloc(inst->nitems + 1, sizeof *columns);
     if (columns == NULL) {
         cli_error("out of memory");

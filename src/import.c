@@ -10,6 +10,7 @@
 
 #include "sipas/csv_writer.h"
 #include "sipas/hash.h"
+#include "sipas/table_source.h"
 #include "sipas/text.h"
 
 #define READ_CHUNK (64 * 1024)
@@ -22,7 +23,7 @@ typedef struct import_ctx {
     const sipas_instrument *inst;
     const sipas_import_options *opt;
     const char *name;              /* file name in messages */
-    sipas_csv_reader *reader;
+    sipas_table_source *source;    /* the file's rows, whatever its format */
     sipas_store_batch *batch;
     FILE *rejects;
     unsigned char personal_key[32];
@@ -76,11 +77,18 @@ static void row_problem(import_ctx *c, size_t row, const char *column, const cha
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
-    char message[PROBLEM_MAX * 2];
+    char message[PROBLEM_MAX * 3], where[PROBLEM_MAX], cell[24] = "";
+    sipas_table_source_where(c->source, row, where, sizeof where);
+    /* the cell as a spreadsheet shows it: the column's field under this header */
+    for (size_t j = 0; column && c->item_of_field && j < c->nfields; j++)
+        if (column == c->header[j] ||
+            (c->item_of_field[j] >= 0 && column == c->inst->items[c->item_of_field[j]].name))
+            sipas_table_source_cell(c->source, row, j, cell, sizeof cell);
     if (column)
-        snprintf(message, sizeof message, "%s:%zu: column '%s': %s", c->name, row, column, reason);
+        snprintf(message, sizeof message, "%s: column '%s'%s%s%s: %s", where, column,
+                 cell[0] ? " (cell " : "", cell, cell[0] ? ")" : "", reason);
     else
-        snprintf(message, sizeof message, "%s:%zu: %s", c->name, row, reason);
+        snprintf(message, sizeof message, "%s: %s", where, reason);
     if (c->opt->on_problem)
         c->opt->on_problem(c->opt->problem_ctx, message);
     int n = snprintf(c->problems + c->problems_len, sizeof c->problems - c->problems_len,
@@ -198,8 +206,10 @@ static sipas_status read_header(import_ctx *c, size_t row, size_t nfields, char 
     c->have_header = true;
     if (problems > 0) {
         c->header_failed = true;
-        return sipas_error_set(err, SIPAS_ERR_FORMAT, "%s:%zu: the header does not match "
-                               "instrument '%s' version '%s' (%zu problem%s)", c->name, row,
+        char where[PROBLEM_MAX];
+        sipas_table_source_where(c->source, row, where, sizeof where);
+        return sipas_error_set(err, SIPAS_ERR_FORMAT, "%s: the header does not match "
+                               "instrument '%s' version '%s' (%zu problem%s)", where,
                                inst->form_id, inst->version, problems, problems == 1 ? "" : "s");
     }
     return SIPAS_OK;
@@ -294,7 +304,8 @@ static const sipas_choice *match_choice(const import_ctx *c, size_t k, const cha
 }
 
 /* Validates one cell into c->values[k]; reports problems. Returns false when the cell is bad. */
-static bool read_cell(import_ctx *c, size_t row, size_t k, const char *raw, size_t raw_len)
+static bool read_cell(import_ctx *c, size_t row, size_t field, size_t k, const char *raw,
+                      size_t raw_len)
 {
     const sipas_item *it = &c->inst->items[k];
     sipas_value *v = &c->values[k];
@@ -332,10 +343,20 @@ static bool read_cell(import_ctx *c, size_t row, size_t k, const char *raw, size
         v->len = SIPAS_SHA256_HEX_LEN;
         return true;
     }
-    bool decimal_comma = sipas_csv_reader_delimiter(c->reader) != ',';
+    bool decimal_comma = sipas_table_source_decimal_comma(c->source);
     switch (it->type) {
     case SIPAS_TYPE_SELECT_ONE: {
         const sipas_choice *ch = match_choice(c, k, s, len);
+        const char *label = sipas_table_source_cell_label(c->source, field);
+        bool declared_missing = sipas_table_source_cell_declared_missing(c->source, field);
+        if (label || declared_missing) { /* an SPSS or Stata value label */
+            char why[PROBLEM_MAX];
+            ch = sipas_table_match_labelled(it->list, ch, label, declared_missing, why, sizeof why);
+            if (ch == NULL) {
+                row_problem(c, row, it->name, "'%.*s': %s", (int)(len > 80 ? 80 : len), s, why);
+                return false;
+            }
+        }
         if (ch == NULL) {
             row_problem(c, row, it->name, "'%.*s' is not a code or label of list '%s'",
                         (int)(len > 80 ? 80 : len), s, it->list->name);
@@ -418,7 +439,7 @@ static sipas_status on_row(void *ctx, size_t row, size_t nfields, char *const *f
             c->values[c->wave_item].i = c->opt->wave;
         }
         for (size_t j = 0; j < nfields; j++)
-            if (!read_cell(c, row, (size_t)c->item_of_field[j], fields[j], lengths[j]))
+            if (!read_cell(c, row, j, (size_t)c->item_of_field[j], fields[j], lengths[j]))
                 ok = false;
     }
     if (ok) {
@@ -456,42 +477,6 @@ static void import_ctx_release(import_ctx *c)
     free(c->by_code);
     if (c->rejects)
         fclose(c->rejects);
-}
-
-static sipas_status read_batch_file(import_ctx *c, const char *path, sipas_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return sipas_error_set(err, SIPAS_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-    struct stat sb;
-    uint64_t total = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
-    char *buf = malloc(READ_CHUNK);
-    sipas_status st = buf ? SIPAS_OK : sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-    uint64_t done = 0;
-    size_t n;
-    sipas_sha256 hash;
-    sipas_sha256_init(&hash);
-    while (st == SIPAS_OK && (n = fread(buf, 1, READ_CHUNK, f)) > 0) {
-        sipas_sha256_update(&hash, buf, n);
-        if (c->opt->stop_flag && *c->opt->stop_flag) {
-            st = sipas_error_set(err, SIPAS_ERR_INTERRUPTED, "%s: interrupted; nothing was stored",
-                                 c->name);
-            break;
-        }
-        st = sipas_csv_reader_feed(c->reader, buf, n, err);
-        done += n;
-        if (c->opt->progress)
-            c->opt->progress(c->opt->progress_ctx, done, total);
-    }
-    if (st == SIPAS_OK && ferror(f))
-        st = sipas_error_set(err, SIPAS_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
-    if (st == SIPAS_OK)
-        st = sipas_csv_reader_finish(c->reader, err);
-    if (st == SIPAS_OK)
-        sipas_sha256_hex(&hash, c->sha256);
-    free(buf);
-    fclose(f);
-    return st;
 }
 
 sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst,
@@ -536,11 +521,15 @@ sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst
                                       same_size ? result->sha256 : NULL, opt->wave, opt->replace,
                                       &c.batch, err)) != SIPAS_OK)
         goto done;
-    if ((st = sipas_csv_reader_new(NULL, c.name, on_row, &c, &c.reader, err)) != SIPAS_OK)
+    sipas_table_options source_options = {.sheet = opt->sheet, .progress = opt->progress,
+                                          .progress_ctx = opt->progress_ctx,
+                                          .stop_flag = opt->stop_flag};
+    if ((st = sipas_table_source_open(path, c.name, &source_options, &c.source, err)) != SIPAS_OK)
         goto done;
-    st = read_batch_file(&c, path, err);
+    st = sipas_table_source_read(c.source, on_row, &c, err);
+    snprintf(c.sha256, sizeof c.sha256, "%s", sipas_table_source_sha256(c.source));
     memcpy(result->sha256, c.sha256, sizeof c.sha256);
-    result->delimiter = sipas_csv_reader_delimiter(c.reader);
+    result->delimiter = sipas_table_source_delimiter(c.source);
     result->rows_read = c.rows_read;
     result->rows_rejected = c.rows_rejected;
     if (st != SIPAS_OK)
@@ -577,7 +566,7 @@ done:
     sipas_store_batch_abort(c.batch);
     if (st != SIPAS_OK)
         result->rows_stored = 0;
-    sipas_csv_reader_free(c.reader);
+    sipas_table_source_free(c.source);
     import_ctx_release(&c);
     return st;
 }

@@ -1,4 +1,5 @@
-/* sipas/import.h - validated import of one CSV batch into the store.
+/* sipas/import.h - validated import of one batch (CSV, Excel, SPSS, Stata: sipas/table_source.h)
+ * into the store.
  *
  * The file is read once to hash it (SHA-256: the same content cannot be stored twice without
  * `replace`) and once to validate and store it, streaming, so memory does not grow with the file.
@@ -11,7 +12,8 @@
  *   weight, fpc  a positive number
  *   id           non-empty and unique among stored respondents of the form
  *   every cell   valid UTF-8 (otherwise the likely legacy encoding is named)
- * Each problem is reported as "FILE:ROW: column 'NAME': reason" through on_problem, and the row
+ * Each problem is reported as "FILE:ROW: column 'NAME': reason" (in a spreadsheet
+ * "FILE[SHEET]:ROW: column 'NAME' (cell D12): reason") through on_problem, and the row
  * goes to the rejects file with its reasons. A batch with rejected rows is stored without them
  * when keep_valid is set, otherwise not at all. Personal items are stored as a keyed hash
  * (HMAC-SHA-256 with the store's key), never in clear. */
@@ -34,6 +36,7 @@ typedef struct sipas_import_options {
     bool replace;              /* replace an earlier batch with the same content */
     bool dry_run;              /* validate everything, store nothing (sipas-collect check) */
     const char *display_name;  /* name in messages and in the batch record; NULL: the path */
+    const char *sheet;         /* spreadsheets: the sheet to read; NULL: the first */
     const char *rejects_path;  /* where rejected rows go; NULL: nowhere */
     sipas_import_problem_fn on_problem;
     void *problem_ctx;
