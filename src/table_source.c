@@ -29,7 +29,7 @@ const char *sipas_table_format_name(sipas_table_format format)
 static sipas_table_format zip_kind(FILE *f)
 {
     static const char ods_type[] = "application/vnd.oasis.opendocument.spreadsheet";
-    unsigned char head[30 + 8 + sizeof ods_type];
+    unsigned char head[30 + 8 + sizeof ods_type - 1];
     if (fseek(f, 0, SEEK_SET) != 0 || fread(head, 1, sizeof head, f) != sizeof head)
         return SIPAS_TABLE_XLSX;
     size_t name_len = (size_t)head[26] | (size_t)head[27] << 8;
