@@ -33,6 +33,21 @@ expect_err "no sheet named 'Data' (the sheets are 'Phiếu', 'Notes')" "no such 
 run "$COLLECT" check --form sipas2017 --sheet Data "$SAMPLE"; expect_rc 2 "--sheet on CSV"
 expect_err "--sheet applies to spreadsheets, but this is a csv file" "--sheet on CSV"
 
+# legacy .xls (xlwt) and OpenDocument .ods (odfpy): tests/fixtures/table/make_table_fixtures.py
+MINI="$SIPAS_SOURCE/tests/fixtures/table/mini_batch"
+for f in csv xls ods; do
+  run "$COLLECT" import --db "$WORK/mini_$f.db" --surveys "$SIPAS_SOURCE/tests/fixtures/import" \
+    --form mini "$MINI.$f"; expect_rc 0 "import mini $f"; expect_out "24 rows stored" "import mini $f"
+  "$ANALYZE" index --db "$WORK/mini_$f.db" --surveys "$SIPAS_SOURCE/tests/fixtures/import" --form mini \
+    --by district --format csv > "$WORK/mini_$f.idx"
+done
+[ "$(wc -l < "$WORK/mini_csv.idx")" -gt 2 ] || fail "no index of the mini batch"
+cmp -s "$WORK/mini_csv.idx" "$WORK/mini_xls.idx" || fail "xls: index differs from the CSV's"
+cmp -s "$WORK/mini_csv.idx" "$WORK/mini_ods.idx" || fail "ods: index differs from the CSV's"
+checks=$((checks + 3))
+run "$COLLECT" check --surveys "$SIPAS_SOURCE/tests/fixtures/import" --form mini --sheet "Ghi chú" "$MINI.xls"
+expect_rc 1 "xls notes sheet"; expect_err "mini_batch.xls[Ghi chú]:1: column 'notes' (cell A1): not a column" "xls notes sheet"
+
 # labelled exports for SPSS and Stata, read back
 for f in sav dta; do
   run "$COLLECT" export --db "$WORK/csv.db" --form sipas2017 --format $f --out "$WORK/export.$f"
