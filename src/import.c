@@ -535,7 +535,12 @@ sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst
     if (st != SIPAS_OK)
         goto done;
     if (!c.have_header) {
-        st = sipas_error_set(err, SIPAS_ERR_FORMAT, "%s: the file is empty (no header row)", c.name);
+        char where[PROBLEM_MAX];
+        sipas_table_source_where(c.source, 0, where, sizeof where);
+        sipas_table_format format = sipas_table_source_format(c.source);
+        bool sheet = format == SIPAS_TABLE_XLSX || format == SIPAS_TABLE_ODS || format == SIPAS_TABLE_XLS;
+        st = sipas_error_set(err, SIPAS_ERR_FORMAT, "%s: the %s is empty (no header row)", where,
+                             sheet ? "sheet" : "file");
         goto done;
     }
     if (c.rows_read == 0) {

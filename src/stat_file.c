@@ -92,7 +92,8 @@ static int on_variable(int index, readstat_variable_t *variable, const char *val
     stat_var *v = &r->vars[index];
     if (v->name)
         return READSTAT_HANDLER_OK; /* the second pass sees the variables again */
-    v->name = strdup(readstat_variable_get_name(variable));
+    const char *name = readstat_variable_get_name(variable); /* NULL in a damaged file */
+    v->name = strdup(name ? name : "");
     v->set = val_labels && *val_labels ? strdup(val_labels) : NULL;
     if (v->name == NULL || (val_labels && *val_labels && v->set == NULL))
         return abort_nomem(r);

@@ -139,8 +139,12 @@ void sipas_table_source_where(const sipas_table_source *source, size_t row, char
     case SIPAS_TABLE_XLSX:
     case SIPAS_TABLE_ODS:
     case SIPAS_TABLE_XLS:
-        snprintf(buf, size, "%s[%s]:%zu", source->name,
-                 source->sheet_name ? source->sheet_name : "?", row);
+        if (source->sheet_name == NULL) /* the workbook has no sheet to name */
+            snprintf(buf, size, "%s", source->name);
+        else if (row == 0) /* the sheet as a whole */
+            snprintf(buf, size, "%s[%s]", source->name, source->sheet_name);
+        else
+            snprintf(buf, size, "%s[%s]:%zu", source->name, source->sheet_name, row);
         break;
     case SIPAS_TABLE_SAV:
     case SIPAS_TABLE_DTA:
@@ -150,7 +154,10 @@ void sipas_table_source_where(const sipas_table_source *source, size_t row, char
             snprintf(buf, size, "%s:case %zu", source->name, row);
         break;
     case SIPAS_TABLE_CSV:
-        snprintf(buf, size, "%s:%zu", source->name, row);
+        if (row == 0) /* the file as a whole */
+            snprintf(buf, size, "%s", source->name);
+        else
+            snprintf(buf, size, "%s:%zu", source->name, row);
         break;
     }
 }

@@ -65,6 +65,9 @@ static int write_xlsx(const table *t, const char *out, const char *sheet, const 
     lxw_workbook *wb = workbook_new(out);
     if (wb == NULL)
         return 1;
+    /* a fixed creation time, so that the same input gives the same bytes */
+    lxw_doc_properties properties = {.created = 1704067200}; /* 2024-01-01 00:00 UTC */
+    workbook_set_properties(wb, &properties);
     lxw_worksheet *ws = workbook_add_worksheet(wb, sheet);
     workbook_add_worksheet(wb, "Notes");
     lxw_format *date_format = workbook_add_format(wb);

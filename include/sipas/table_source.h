@@ -84,8 +84,8 @@ char sipas_table_source_delimiter(const sipas_table_source *source);
 /* Whether a text cell may write a decimal comma ("1,5"): not where ',' separates fields. */
 bool sipas_table_source_decimal_comma(const sipas_table_source *source);
 
-/* "FILE:ROW", "FILE[SHEET]:ROW" or "FILE:case ROW" ("FILE" for the variable names, row 0),
- * always NUL-terminated within size. */
+/* "FILE:ROW", "FILE[SHEET]:ROW" or "FILE:case ROW"; row 0 names the whole: "FILE",
+ * "FILE[SHEET]" (SPSS/Stata variable names are row 0 too). Always NUL-terminated within size. */
 void sipas_table_source_where(const sipas_table_source *source, size_t row, char *buf,
                               size_t size);
 /* The spreadsheet cell of field (0-based) in row, e.g. "D12"; false (buf "") for formats
