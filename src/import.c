@@ -80,7 +80,7 @@ static void row_problem(import_ctx *c, size_t row, const char *column, const cha
     char message[PROBLEM_MAX * 3], where[PROBLEM_MAX], cell[24] = "";
     sipas_table_source_where(c->source, row, where, sizeof where);
     /* the cell as a spreadsheet shows it: the column's field under this header */
-    for (size_t j = 0; column && c->item_of_field && j < c->nfields; j++)
+    for (size_t j = 0; column && c->item_of_field && j < c->nfields && c->header[j]; j++)
         if (column == c->header[j] ||
             (c->item_of_field[j] >= 0 && column == c->inst->items[c->item_of_field[j]].name))
             sipas_table_source_cell(c->source, row, j, cell, sizeof cell);

@@ -558,32 +558,25 @@ static void merged_range_seen(zip_sheet *z, const char *ref)
         snprintf(z->merged, sizeof z->merged, "%s", ref);
 }
 
+/* The commonest elements are tested first: <c> and <v> come millions of times. */
 static void xlsx_sheet_start(void *ctx, const char *name, const char **atts)
 {
     zip_sheet *z = ctx;
     const char *el = local_name(name);
-    if (strcmp(el, "mergeCell") == 0) {
-        const char *ref = attr(atts, "ref");
+    if (z->header_refused) {
+        const char *ref = strcmp(el, "mergeCell") == 0 ? attr(atts, "ref") : NULL;
         if (ref)
             merged_range_seen(z, ref);
         return;
     }
-    if (z->header_refused)
-        return;
-    if (strcmp(el, "sheetData") == 0) {
-        z->in_sheet_data = true;
-    } else if (strcmp(el, "row") == 0 && z->in_sheet_data) {
-        const char *r = attr(atts, "r");
-        size_t n = r ? strtoul(r, NULL, 10) : 0;
-        z->row_number = n > z->row_number ? n : z->row_number + 1;
-        z->next_column = 0;
-        z->row.used = 0;
-    } else if (strcmp(el, "c") == 0 && z->in_sheet_data) {
+    if (strcmp(el, "c") == 0 && z->in_sheet_data) {
         const char *ref = attr(atts, "r"), *t = attr(atts, "t"), *s = attr(atts, "s");
         size_t column, row;
         z->column = ref && parse_cell_ref(ref, &column, &row) ? column : z->next_column;
         z->next_column = z->column + 1;
-        snprintf(z->cell_type, sizeof z->cell_type, "%s", t ? t : "");
+        size_t type_len = t ? strnlen(t, sizeof z->cell_type - 1) : 0; /* not printf: per cell */
+        memcpy(z->cell_type, t ? t : "", type_len);
+        z->cell_type[type_len] = '\0';
         z->cell_style = s ? atol(s) : -1;
         z->in_cell = true;
         z->cell_text.len = 0;
@@ -591,6 +584,18 @@ static void xlsx_sheet_start(void *ctx, const char *name, const char **atts)
             z->cell_text.data[0] = '\0';
     } else if (z->in_cell && strcmp(el, "v") == 0) {
         z->in_value = true;
+    } else if (strcmp(el, "row") == 0 && z->in_sheet_data) {
+        const char *r = attr(atts, "r");
+        size_t n = r ? strtoul(r, NULL, 10) : 0;
+        z->row_number = n > z->row_number ? n : z->row_number + 1;
+        z->next_column = 0;
+        z->row.used = 0;
+    } else if (strcmp(el, "sheetData") == 0) {
+        z->in_sheet_data = true;
+    } else if (strcmp(el, "mergeCell") == 0) {
+        const char *ref = attr(atts, "ref");
+        if (ref)
+            merged_range_seen(z, ref);
     } else if (z->in_cell && strcmp(el, "is") == 0) {
         z->in_inline = true;
     } else if (z->in_inline && strcmp(el, "rPh") == 0) {
@@ -606,15 +611,15 @@ static void xlsx_sheet_end(void *ctx, const char *name)
     const char *el = local_name(name);
     if (z->header_refused)
         return;
-    if (strcmp(el, "sheetData") == 0) {
-        z->in_sheet_data = false;
-    } else if (strcmp(el, "row") == 0 && z->in_sheet_data) {
-        finish_row(z);
-    } else if (strcmp(el, "c") == 0 && z->in_cell) {
+    if (strcmp(el, "c") == 0 && z->in_cell) {
         z->in_cell = false;
         finish_xlsx_cell(z);
     } else if (strcmp(el, "v") == 0) {
         z->in_value = false;
+    } else if (strcmp(el, "row") == 0 && z->in_sheet_data) {
+        finish_row(z);
+    } else if (strcmp(el, "sheetData") == 0) {
+        z->in_sheet_data = false;
     } else if (strcmp(el, "is") == 0) {
         z->in_inline = false;
     } else {
