@@ -15,6 +15,7 @@
 #include "sipas/frame.h"
 #include "sipas/import.h"
 #include "sipas/stat_export.h"
+#include "sipas/xlsform.h"
 #include "sipas/instrument.h"
 #include "sipas/store.h"
 
@@ -30,12 +31,6 @@ static void on_signal(int sig)
     stop_requested = 1;
     stop_flag = 1;
 }
-
-static const cli_option common_options[] = {
-    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
-    {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false},
-    {"help", NULL, "show this help", false},
-};
 
 /* ---- progress and problems -------------------------------------------------------------- */
 
@@ -502,27 +497,53 @@ done:
 
 /* ---- instruments ----------------------------------------------------------------------------- */
 
+static const cli_option instrument_options[] = {
+    {"from", "FORM.xlsx", "make the instrument from an XLSForm workbook (KoboToolbox, ODK)", false},
+    {"out", "DIR", "with --from: the folder that receives FORM_ID/ (default: the surveys directory)", false},
+    {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false},
+    {"help", NULL, "show this help", false},
+};
+
+static void show_note(void *ctx, const char *message)
+{
+    (void)ctx;
+    fprintf(stderr, "note: %s\n", message);
+}
+
 static int run_instrument(int argc, char **argv)
 {
     cli_args args;
-    size_t nopt = sizeof common_options / sizeof common_options[0];
-    if (!cli_parse(argc, argv, common_options, nopt, &args))
+    size_t nopt = sizeof instrument_options / sizeof instrument_options[0];
+    if (!cli_parse(argc, argv, instrument_options, nopt, &args))
         return CLI_EXIT_USAGE;
     int code = CLI_EXIT_OK;
-    if (cli_flag(&args, "help") || args.npositional != 1) {
+    const char *from = cli_value(&args, "from");
+    if (cli_flag(&args, "help") || args.npositional != (from ? 0u : 1u)) {
         if (!cli_flag(&args, "help")) {
-            cli_error("instrument needs one ID or folder");
+            cli_error(from ? "instrument --from takes no other argument" : "instrument needs one ID or folder");
             code = CLI_EXIT_USAGE;
         }
-        printf("usage: %s instrument ID|DIR\n\nChecks an instrument and summarises it: items, "
-               "elements, lists, version and content hash.\n\n", cli_program);
-        cli_print_options(common_options, nopt);
+        printf("usage: %s instrument ID|DIR\n       %s instrument --from FORM.xlsx [--out DIR]\n\n"
+               "Checks an instrument and summarises it: items, elements, lists, version and content "
+               "hash;\nwith --from, first writes it from an XLSForm workbook.\n\n", cli_program,
+               cli_program);
+        cli_print_options(instrument_options, nopt);
         cli_args_free(&args);
         return code;
     }
     sipas_instrument *inst = NULL;
     sipas_error err = {0};
-    const char *arg = args.positional[0];
+    char *made = NULL;
+    if (from) {
+        const char *out = cli_value(&args, "out") ? cli_value(&args, "out") : cli_surveys_dir(&args);
+        if (sipas_xlsform_convert(from, out, show_note, NULL, &made, &err) != SIPAS_OK) {
+            code = cli_fail(&err);
+            cli_args_free(&args);
+            return code;
+        }
+        printf("%s: written from %s\n", made, from);
+    }
+    const char *arg = made ? made : args.positional[0];
     struct stat sb;
     sipas_status st = strchr(arg, '/') || (stat(arg, &sb) == 0 && S_ISDIR(sb.st_mode))
                     ? sipas_instrument_load(arg, &inst, &err)
@@ -550,6 +571,7 @@ static int run_instrument(int argc, char **argv)
                        inst->items[i].role ? sipas_role_name(inst->items[i].role) : "",
                        inst->items[i].personal ? " personal: stored as a keyed hash" : "");
     }
+    free(made);
     sipas_instrument_free(inst);
     cli_args_free(&args);
     return code;

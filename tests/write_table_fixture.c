@@ -4,6 +4,7 @@
  *
  *   write_table_fixture xlsx IN.csv OUT.xlsx [--sheet NAME] [--date-column NAME] [--merge-header]
  *   write_table_fixture sav|dta IN.csv OUT
+ *   write_table_fixture xlsx-sheets OUT.xlsx NAME=IN.csv...   (one sheet per CSV, e.g. an XLSForm)
  *
  * xlsx: a cell that reads fully as a number is written as a number, others as (shared)
  * strings; --date-column writes that column's ISO dates (YYYY-MM-DD) as Excel dates with a
@@ -59,17 +60,34 @@ static bool as_number(const char *s, double *v)
     return *end == '\0';
 }
 
+static lxw_workbook *new_workbook(const char *out)
+{
+    lxw_workbook *wb = workbook_new(out);
+    /* a fixed creation time, so that the same input gives the same bytes */
+    lxw_doc_properties properties = {.created = 1704067200}; /* 2024-01-01 00:00 UTC */
+    if (wb)
+        workbook_set_properties(wb, &properties);
+    return wb;
+}
+
+static void write_sheet(lxw_workbook *wb, lxw_worksheet *ws, const table *t,
+                        const char *date_column, bool merge_header);
+
 static int write_xlsx(const table *t, const char *out, const char *sheet, const char *date_column,
                       bool merge_header)
 {
-    lxw_workbook *wb = workbook_new(out);
+    lxw_workbook *wb = new_workbook(out);
     if (wb == NULL)
         return 1;
-    /* a fixed creation time, so that the same input gives the same bytes */
-    lxw_doc_properties properties = {.created = 1704067200}; /* 2024-01-01 00:00 UTC */
-    workbook_set_properties(wb, &properties);
     lxw_worksheet *ws = workbook_add_worksheet(wb, sheet);
     workbook_add_worksheet(wb, "Notes");
+    write_sheet(wb, ws, t, date_column, merge_header);
+    return workbook_close(wb) == LXW_NO_ERROR ? 0 : 1;
+}
+
+static void write_sheet(lxw_workbook *wb, lxw_worksheet *ws, const table *t,
+                        const char *date_column, bool merge_header)
+{
     lxw_format *date_format = workbook_add_format(wb);
     format_set_num_format(date_format, "dd/mm/yyyy");
     lxw_row_t offset = 0;
@@ -96,6 +114,38 @@ static int write_xlsx(const table *t, const char *out, const char *sheet, const 
                 worksheet_write_string(ws, (lxw_row_t)r + offset, (lxw_col_t)c, s, NULL);
             }
         }
+    }
+}
+
+static void table_free(table *t)
+{
+    for (size_t i = 0; i < t->nrows * t->ncols; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    memset(t, 0, sizeof *t);
+}
+
+/* xlsx-sheets OUT NAME=CSV...: one sheet per CSV file. */
+static int write_sheets(int argc, char **argv)
+{
+    lxw_workbook *wb = new_workbook(argv[2]);
+    if (wb == NULL)
+        return 1;
+    for (int i = 3; i < argc; i++) {
+        char *eq = strchr(argv[i], '=');
+        if (eq == NULL) {
+            fprintf(stderr, "write_table_fixture: expected NAME=FILE.csv, got '%s'\n", argv[i]);
+            return 2;
+        }
+        *eq = '\0';
+        table t = {0};
+        sipas_error err = {0};
+        if (sipas_csv_read_file(eq + 1, NULL, on_row, &t, NULL, NULL, NULL, &err) != SIPAS_OK) {
+            fprintf(stderr, "write_table_fixture: %s\n", err.message);
+            return 1;
+        }
+        write_sheet(wb, workbook_add_worksheet(wb, argv[i]), &t, NULL, false);
+        table_free(&t);
     }
     return workbook_close(wb) == LXW_NO_ERROR ? 0 : 1;
 }
@@ -159,9 +209,12 @@ static int write_stat(const table *t, const char *out, bool dta)
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: write_table_fixture xlsx|sav|dta IN.csv OUT [options]\n");
+        fprintf(stderr, "usage: write_table_fixture xlsx|sav|dta IN.csv OUT [options]\n"
+                        "       write_table_fixture xlsx-sheets OUT.xlsx NAME=IN.csv...\n");
         return 2;
     }
+    if (strcmp(argv[1], "xlsx-sheets") == 0)
+        return write_sheets(argc, argv);
     const char *sheet = "Sheet1", *date_column = NULL;
     bool merge_header = false;
     for (int i = 4; i < argc; i++) {
@@ -191,8 +244,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "write_table_fixture: unknown format '%s'\n", argv[1]);
         rc = 2;
     }
-    for (size_t i = 0; i < t.nrows * t.ncols; i++)
-        free(t.cells[i]);
-    free(t.cells);
+    table_free(&t);
     return rc;
 }
