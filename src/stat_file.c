@@ -498,7 +498,7 @@ sipas_status sipas_stat_export(sipas_store *store, const sipas_instrument *inst,
     w.out = fopen(tmp, "wb");
     w.writer = readstat_writer_init();
     if (w.out == NULL) {
-        st = sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+        st = sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
         goto done;
     }
     if (w.writer == NULL) {
@@ -545,7 +545,7 @@ sipas_status sipas_stat_export(sipas_store *store, const sipas_instrument *inst,
     FILE *out = w.out;
     w.out = NULL;
     if (fclose(out) != 0) {
-        st = sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+        st = sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
         goto done;
     }
     if (rename(tmp, path) != 0) {

@@ -336,6 +336,44 @@ static void test_sav_labels_and_missing(void **state)
     sipas_instrument_free(inst);
 }
 
+/* Dates as SPSS (seconds since 1582-10-14, format DATE11) and Stata (days since 1960-01-01,
+ * %td) store them come out as ISO dates, like a spreadsheet's date cells. */
+static void test_stat_dates(void **state)
+{
+    (void)state;
+    static const struct { bool dta; const char *format; double value; } cases[] = {
+        {false, "DATE11", 13936492800.0}, /* 2024-05-31 */
+        {true, "%td", 23527.0},           /* 2024-05-31 */
+    };
+    for (size_t i = 0; i < 2; i++) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/dates.%s", scratch, cases[i].dta ? "dta" : "sav");
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        readstat_writer_t *w = readstat_writer_init();
+        readstat_set_data_writer(w, write_to_file);
+        readstat_variable_t *when = readstat_add_variable(w, "when", READSTAT_TYPE_DOUBLE, 0);
+        readstat_variable_set_format(when, cases[i].format);
+        readstat_variable_t *n = readstat_add_variable(w, "n", READSTAT_TYPE_DOUBLE, 0);
+        assert_int_equal(cases[i].dta ? readstat_begin_writing_dta(w, f, 1)
+                                      : readstat_begin_writing_sav(w, f, 1), READSTAT_OK);
+        readstat_begin_row(w);
+        readstat_insert_double_value(w, when, cases[i].value);
+        readstat_insert_double_value(w, n, 2.5);
+        assert_int_equal(readstat_end_row(w), READSTAT_OK);
+        assert_int_equal(readstat_end_writing(w), READSTAT_OK);
+        readstat_writer_free(w);
+        assert_int_equal(fclose(f), 0);
+        sipas_table_source *source = NULL;
+        sipas_error err = {0};
+        assert_int_equal(sipas_table_source_open(path, "dates", NULL, &source, &err), SIPAS_OK);
+        rows r = {.source = source};
+        assert_int_equal(sipas_table_source_read(source, collect_row, &r, &err), SIPAS_OK);
+        assert_string_equal(r.text, "0:when|n\n1:2024-05-31|2.5\n");
+        sipas_table_source_free(source);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_number_and_date_text),
         cmocka_unit_test(test_xlsx_cells),
         cmocka_unit_test(test_sav_labels_and_missing),
+        cmocka_unit_test(test_stat_dates),
     };
     return cmocka_run_group_tests(tests, make_scratch, remove_scratch);
 }

@@ -58,6 +58,8 @@ for f in sav dta; do
   cmp -s "$WORK/csv.idx" "$WORK/export_$f.idx" || fail "$f export: index differs from the CSV's"
   checks=$((checks + 1))
 done
+run "$COLLECT" export --db "$WORK/csv.db" --form sipas2017 --format dta --out "$WORK/no/such/dir.dta"
+expect_rc 3 "export to a missing folder"; expect_err "cannot write '$WORK/no/such/dir.dta'" "export to a missing folder"
 run "$COLLECT" export --db "$WORK/csv.db" --form sipas2017 --format sav; expect_rc 2 "sav to stdout"
 expect_err "--format sav writes a binary file: name it with --out FILE" "sav to stdout"
 
