@@ -120,8 +120,8 @@ static int run_import(int argc, char **argv, bool dry_run)
         printf("usage: %s %s --form ID [--wave YEAR] [options] FILE...\n\n", cli_program, command_name);
         printf(dry_run ? "Validates batches against the instrument and the store; stores nothing.\n\n"
                        : "Imports batches into the store, each file one batch in one transaction.\n\n");
-        printf("A batch is CSV, Excel (.xlsx, .xls), OpenDocument (.ods), SPSS (.sav, .zsav) or Stata\n"
-               "(.dta), known from its content.\n\n");
+        printf("A batch is CSV, Excel (.xlsx, .xls), OpenDocument (.ods), SPSS (.sav, .zsav), Stata\n"
+               "(.dta) or SAS (.sas7bdat, .xpt), known from its content.\n\n");
         cli_print_options(import_options, nopt);
         goto done;
     }

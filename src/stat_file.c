@@ -1,5 +1,6 @@
-/* src/stat_file.c - SPSS .sav/.zsav and Stata .dta through ReadStat: rows for the table source,
- * and labelled files for sipas_stat_export.
+/* src/stat_file.c - SPSS .sav/.zsav, Stata .dta and SAS .sas7bdat/.xpt through ReadStat: rows
+ * for the table source, and labelled .sav/.dta files for sipas_stat_export. (SAS keeps value
+ * labels in a separate catalog file, so SAS values arrive as codes.)
  *
  * Reading takes two passes, because Stata writes its value labels after the data: the first
  * collects the variables (name, value-label set, format) and every value label; the second
@@ -276,17 +277,33 @@ static sipas_status parse(stat_reader *r, bool cases)
         readstat_set_value_label_handler(parser, on_value_label);
     }
     readstat_set_variable_handler(parser, on_variable);
-    bool spss = r->source->format == SIPAS_TABLE_SAV;
-    readstat_error_t rc = spss ? readstat_parse_sav(parser, r->source->path, r)
-                               : readstat_parse_dta(parser, r->source->path, r);
+    readstat_error_t rc;
+    const char *program;
+    switch (r->source->format) {
+    case SIPAS_TABLE_SAV:
+        rc = readstat_parse_sav(parser, r->source->path, r);
+        program = "SPSS";
+        break;
+    case SIPAS_TABLE_DTA:
+        rc = readstat_parse_dta(parser, r->source->path, r);
+        program = "Stata";
+        break;
+    case SIPAS_TABLE_SAS7BDAT:
+        rc = readstat_parse_sas7bdat(parser, r->source->path, r);
+        program = "SAS";
+        break;
+    default:
+        rc = readstat_parse_xport(parser, r->source->path, r);
+        program = "SAS";
+        break;
+    }
     readstat_parser_free(parser);
     if (r->status != SIPAS_OK)
         return r->status;
     if (rc != READSTAT_OK)
         return sipas_error_set(r->err, SIPAS_ERR_FORMAT, "%s: not a readable %s file (%s); it may "
                                "be damaged or cut short: save it again from %s", r->source->name,
-                               spss ? "SPSS" : "Stata", readstat_error_message(rc),
-                               spss ? "SPSS" : "Stata");
+                               program, readstat_error_message(rc), program);
     return SIPAS_OK;
 }
 

@@ -1,7 +1,7 @@
 /* src/table_readers.h - what the format readers behind sipas/table_source.h share (private).
  *
  * Each reader lives in its own module with its third-party header: zip_sheet.c (libzip and
- * expat: .xlsx, .ods), xls_sheet.c (freexl: .xls), stat_file.c (ReadStat: .sav, .zsav, .dta).
+ * expat: .xlsx, .ods), xls_sheet.c (freexl: .xls), stat_file.c (ReadStat: .sav, .zsav, .dta, .sas7bdat, .xpt).
  * A reader delivers rows through table_emit; spreadsheet readers collect a row's cells in a
  * table_row_buf first. */
 #ifndef SIPAS_TABLE_READERS_H
@@ -76,6 +76,6 @@ void table_row_free(table_row_buf *buf);
 /* The readers. Each reads source->path and calls table_emit for every row. */
 sipas_status table_read_zip_sheet(sipas_table_source *source, sipas_error *err); /* xlsx, ods */
 sipas_status table_read_xls(sipas_table_source *source, sipas_error *err);
-sipas_status table_read_stat_file(sipas_table_source *source, sipas_error *err); /* sav, dta */
+sipas_status table_read_stat_file(sipas_table_source *source, sipas_error *err); /* sav dta sas */
 
 #endif

@@ -13,9 +13,10 @@
 #include "table_readers.h"
 
 #define READ_CHUNK (64 * 1024)
-#define MAGIC_BYTES 16
+#define MAGIC_BYTES 32
 
-static const char *const format_names[] = {"csv", "xlsx", "ods", "xls", "sav", "dta"};
+static const char *const format_names[] = {"csv", "xlsx", "ods", "xls", "sav", "dta",
+                                           "sas7bdat", "xpt"};
 
 const char *sipas_table_format_name(sipas_table_format format)
 {
@@ -52,6 +53,10 @@ sipas_status sipas_table_detect(const char *path, sipas_table_format *format, si
         return sipas_error_set(err, SIPAS_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
     }
     static const unsigned char ole2[8] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
+    /* the first 32 bytes of every sas7bdat file (ReadStat, src/sas/readstat_sas.c) */
+    static const unsigned char sas7bdat_magic[32] = {
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xC2, 0xEA, 0x81, 0x60,
+        0xB3, 0x14, 0x11, 0xCF, 0xBD, 0x92, 0x08, 0x00, 0x09, 0xC7, 0x31, 0x8C, 0x18, 0x1F, 0x10, 0x11};
     *format = SIPAS_TABLE_CSV;
     if (n >= 4 && memcmp(m, "PK\3\4", 4) == 0)
         *format = zip_kind(f);
@@ -65,6 +70,10 @@ sipas_status sipas_table_detect(const char *path, sipas_table_format *format, si
     else if (n >= 4 && m[0] >= 0x69 && m[0] <= 0x73 && (m[1] == 1 || m[1] == 2) && m[2] == 1 &&
              m[3] == 0)
         *format = SIPAS_TABLE_DTA;
+    else if (n >= 32 && memcmp(m, sas7bdat_magic, 32) == 0)
+        *format = SIPAS_TABLE_SAS7BDAT;
+    else if (n >= 23 && memcmp(m, "HEADER RECORD*******LIB", 23) == 0)
+        *format = SIPAS_TABLE_XPT;
     fclose(f);
     return SIPAS_OK;
 }
@@ -148,6 +157,8 @@ void sipas_table_source_where(const sipas_table_source *source, size_t row, char
         break;
     case SIPAS_TABLE_SAV:
     case SIPAS_TABLE_DTA:
+    case SIPAS_TABLE_SAS7BDAT:
+    case SIPAS_TABLE_XPT:
         if (row == 0) /* the variable names */
             snprintf(buf, size, "%s", source->name);
         else

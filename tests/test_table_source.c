@@ -55,6 +55,10 @@ static void test_detect(void **state)
         {"$FL3@(#) IBM SPSS", 17, SIPAS_TABLE_SAV},
         {"<stata_dta><header><release>118", 31, SIPAS_TABLE_DTA},
         {"\x72\x02\x01\x00\x05\x00", 6, SIPAS_TABLE_DTA},
+        {"\0\0\0\0\0\0\0\0\0\0\0\0\xC2\xEA\x81\x60\xB3\x14\x11\xCF\xBD\x92\x08\x00\x09\xC7\x31\x8C"
+         "\x18\x1F\x10\x11", 32, SIPAS_TABLE_SAS7BDAT},
+        {"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!", 48, SIPAS_TABLE_XPT},
+        {"HEADER RECORD*******LIBV8   HEADER RECORD!!!!!!!", 48, SIPAS_TABLE_XPT},
         {"respondent_id,wave\n", 19, SIPAS_TABLE_CSV},
         {"\xEF\xBB\xBFrespondent_id;wave\n", 22, SIPAS_TABLE_CSV},
         {"", 0, SIPAS_TABLE_CSV},

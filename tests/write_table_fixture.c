@@ -3,7 +3,7 @@
  * from, not by our own writer.
  *
  *   write_table_fixture xlsx IN.csv OUT.xlsx [--sheet NAME] [--date-column NAME] [--merge-header]
- *   write_table_fixture sav|dta IN.csv OUT
+ *   write_table_fixture sav|zsav|dta|sas7bdat|xpt IN.csv OUT
  *   write_table_fixture xlsx-sheets OUT.xlsx NAME=IN.csv...   (one sheet per CSV, e.g. an XLSForm)
  *
  * xlsx: a cell that reads fully as a number is written as a number, others as (shared)
@@ -11,8 +11,8 @@
  * date format, and numbers in it as date serials; --merge-header inserts a title row merged over
  * the first three columns above the header (as reports typed by hand often have); the workbook
  * gets a second sheet "Notes" so that the sheet choice matters.
- * sav/dta: a column whose every non-empty value is a number is a numeric variable (empty cells
- * system-missing), others strings as wide as their longest value. */
+ * sav/zsav/dta/sas7bdat/xpt: a column whose every non-empty value is a number is a numeric
+ * variable (empty cells system-missing), others strings as wide as their longest value. */
 #include <errno.h>
 #include <readstat.h>
 #include <stdbool.h>
@@ -155,7 +155,7 @@ static ssize_t write_bytes(const void *bytes, size_t len, void *ctx)
     return fwrite(bytes, 1, len, ctx) == len ? (ssize_t)len : -1;
 }
 
-static int write_stat(const table *t, const char *out, bool dta)
+static int write_stat(const table *t, const char *out, const char *format)
 {
     FILE *f = fopen(out, "wb");
     if (f == NULL)
@@ -179,8 +179,18 @@ static int write_stat(const table *t, const char *out, bool dta)
                                                                   : READSTAT_TYPE_STRING,
                                         numeric[c] ? 0 : width);
     }
-    readstat_error_t rc = dta ? readstat_begin_writing_dta(w, f, (long)t->nrows - 1)
-                              : readstat_begin_writing_sav(w, f, (long)t->nrows - 1);
+    long n = (long)t->nrows - 1;
+    readstat_error_t rc;
+    if (strcmp(format, "zsav") == 0)
+        readstat_writer_set_compression(w, READSTAT_COMPRESS_BINARY);
+    if (strcmp(format, "dta") == 0)
+        rc = readstat_begin_writing_dta(w, f, n);
+    else if (strcmp(format, "sas7bdat") == 0)
+        rc = readstat_begin_writing_sas7bdat(w, f, n);
+    else if (strcmp(format, "xpt") == 0)
+        rc = readstat_begin_writing_xport(w, f, n);
+    else
+        rc = readstat_begin_writing_sav(w, f, n);
     for (size_t r = 1; r < t->nrows && rc == READSTAT_OK; r++) {
         rc = readstat_begin_row(w);
         for (size_t c = 0; c < t->ncols && rc == READSTAT_OK; c++) {
@@ -238,8 +248,10 @@ int main(int argc, char **argv)
     int rc;
     if (strcmp(argv[1], "xlsx") == 0)
         rc = write_xlsx(&t, argv[3], sheet, date_column, merge_header);
-    else if (strcmp(argv[1], "sav") == 0 || strcmp(argv[1], "dta") == 0)
-        rc = write_stat(&t, argv[3], strcmp(argv[1], "dta") == 0);
+    else if (strcmp(argv[1], "sav") == 0 || strcmp(argv[1], "zsav") == 0 ||
+             strcmp(argv[1], "dta") == 0 || strcmp(argv[1], "sas7bdat") == 0 ||
+             strcmp(argv[1], "xpt") == 0)
+        rc = write_stat(&t, argv[3], argv[1]);
     else {
         fprintf(stderr, "write_table_fixture: unknown format '%s'\n", argv[1]);
         rc = 2;

@@ -9,6 +9,8 @@
  *   "$FL2" / "$FL3"              SPSS .sav / .zsav
  *   "<stata_dta>", or a first byte 0x69-0x73 followed by byte order 1 or 2
  *                                Stata .dta (format 117-119, and 105-115)
+ *   the 32-byte SAS magic number SAS .sas7bdat
+ *   "HEADER RECORD*******LIB"    SAS transport .xpt (versions 5 and 8)
  *   anything else                CSV (sipas/csv_reader.h)
  *
  * Each row reaches row_fn as text, so the validator needs to know no format:
@@ -19,7 +21,7 @@
  *   - spreadsheets: the first sheet, or options->sheet; the header is the first row that holds a
  *     value; empty rows are skipped; a row is as wide as the header, or as far as its last value
  *     when that lies further right; errors such as #N/A as written;
- *   - SPSS and Stata: row 1 names the variables; a labelled value carries its label and a
+ *   - SPSS, Stata and SAS: row 0 names the variables; a labelled value carries its label and a
  *     user-defined missing value (SPSS missing values, Stata .a-.z) carries that mark too,
  *     read during the callback with sipas_table_source_cell_label/_declared_missing.
  * Row numbers are what the user sees: the line of a CSV file, the row of the sheet, and for
@@ -47,7 +49,9 @@ typedef enum {
     SIPAS_TABLE_ODS,
     SIPAS_TABLE_XLS,
     SIPAS_TABLE_SAV,
-    SIPAS_TABLE_DTA
+    SIPAS_TABLE_DTA,
+    SIPAS_TABLE_SAS7BDAT,
+    SIPAS_TABLE_XPT
 } sipas_table_format;
 
 typedef struct sipas_table_options {
@@ -62,7 +66,7 @@ typedef struct sipas_table_source sipas_table_source;
 /* The format of the file's content (see above). An unreadable file is SIPAS_ERR_IO. */
 sipas_status sipas_table_detect(const char *path, sipas_table_format *format, sipas_error *err);
 
-/* A short name of a format: "csv", "xlsx", "ods", "xls", "sav", "dta". */
+/* A short name of a format: "csv", "xlsx", "ods", "xls", "sav", "dta", "sas7bdat", "xpt". */
 const char *sipas_table_format_name(sipas_table_format format);
 
 /* Opens path (the format detected); display_name is the file's name in messages (NULL: path).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Excel, SPSS and Stata batches: the sample data written by libxlsxwriter and ReadStat's writer
+# Excel, SPSS, Stata and SAS batches: the sample data written by libxlsxwriter and ReadStat's writer
 # (tests/write_table_fixture.c), and by `export --format sav|dta`, each imports to the same
 # store contents as the CSV (compared through `sipas-analyze index`); bad files get located
 # messages and leave the store as it was.
@@ -19,8 +19,9 @@ index_of "$WORK/csv.db" > "$WORK/csv.idx"
 "$WRITE" xlsx "$SAMPLE" "$WORK/sample.xlsx" --sheet "Phiếu" || fail "write xlsx"
 "$WRITE" sav "$SAMPLE" "$WORK/sample.sav" || fail "write sav"
 "$WRITE" dta "$SAMPLE" "$WORK/sample.dta" || fail "write dta"
+for f in zsav sas7bdat xpt; do "$WRITE" $f "$SAMPLE" "$WORK/sample.$f" || fail "write $f"; done
 cp "$WORK/sample.xlsx" "$WORK/sample_xlsx_named.csv"
-for f in sample.xlsx sample.sav sample.dta sample_xlsx_named.csv; do
+for f in sample.xlsx sample.sav sample.zsav sample.dta sample.sas7bdat sample.xpt sample_xlsx_named.csv; do
   run "$COLLECT" import --db "$WORK/$f.db" --form sipas2017 "$WORK/$f"; expect_rc 0 "import $f"
   expect_out "13200 rows stored" "import $f"
   index_of "$WORK/$f.db" > "$WORK/$f.idx"
