@@ -303,6 +303,13 @@ static const sipas_choice *match_choice(const import_ctx *c, size_t k, const cha
     return sipas_choice_list_match(c->inst->items[k].list, s, len);
 }
 
+/* A number shown as a date because of its cell's format: say so, the user sees a date too. */
+static const char *date_hint(const import_ctx *c, size_t field)
+{
+    return sipas_table_source_cell_is_date(c->source, field)
+         ? " (the cell is formatted as a date: format the column as a number)" : "";
+}
+
 /* Validates one cell into c->values[k]; reports problems. Returns false when the cell is bad. */
 static bool read_cell(import_ctx *c, size_t row, size_t field, size_t k, const char *raw,
                       size_t raw_len)
@@ -375,7 +382,8 @@ static bool read_cell(import_ctx *c, size_t row, size_t field, size_t k, const c
     case SIPAS_TYPE_INTEGER:
         v->kind = SIPAS_VALUE_INT;
         if (!parse_integer(s, len, &v->i)) {
-            row_problem(c, row, it->name, "'%.*s' is not a whole number", (int)(len > 80 ? 80 : len), s);
+            row_problem(c, row, it->name, "'%.*s' is not a whole number%s", (int)(len > 80 ? 80 : len), s,
+                        date_hint(c, field));
             return false;
         }
         break;
@@ -385,8 +393,9 @@ static bool read_cell(import_ctx *c, size_t row, size_t field, size_t k, const c
             /* the decimal-comma hint only where a comma could have been meant as one */
             bool has_comma = memchr(s, ',', len) != NULL;
             row_problem(c, row, it->name, "'%.*s' is not a number%s", (int)(len > 80 ? 80 : len), s,
-                        decimal_comma || !has_comma ? "" : " (a decimal comma is accepted only in "
-                        "semicolon- or tab-separated files)");
+                        sipas_table_source_cell_is_date(c->source, field) ? date_hint(c, field)
+                        : decimal_comma || !has_comma ? "" : " (a decimal comma is accepted only "
+                        "in semicolon- or tab-separated files)");
             return false;
         }
         break;

@@ -31,6 +31,7 @@ struct sipas_table_source {
     /* the row being delivered */
     char *const *labels;
     const bool *declared_missing;
+    const bool *dated;          /* spreadsheets: cells shown as dates */
     size_t nfields;
 };
 
@@ -59,14 +60,16 @@ typedef struct table_row_buf {
     char **fields;
     size_t *lengths;
     size_t *caps;
+    bool *dated;         /* the cell is a date shown as one (a number formatted as a date) */
     size_t cap;          /* allocated columns */
     size_t used;         /* 1 + the rightmost column set in this row (0: empty row) */
     size_t width;        /* the header's width; 0 before the header */
 } table_row_buf;
 
-/* Sets the cell at column (0-based) to text; an empty text leaves the cell empty. */
+/* Sets the cell at column (0-based) to text; an empty text leaves the cell empty. is_date: the
+ * text is a date the cell's format made of a number (see sipas_table_source_cell_is_date). */
 sipas_status table_row_set(table_row_buf *buf, size_t column, const char *text, size_t len,
-                           sipas_error *err);
+                           bool is_date, sipas_error *err);
 /* Delivers the row (skipped when it holds no value) padded to the header's width, then empties
  * the buffer for the next row. */
 sipas_status table_row_emit(sipas_table_source *source, table_row_buf *buf, size_t row,

@@ -208,6 +208,11 @@ const char *sipas_table_source_cell_label(const sipas_table_source *source, size
     return source->labels && field < source->nfields ? source->labels[field] : NULL;
 }
 
+bool sipas_table_source_cell_is_date(const sipas_table_source *source, size_t field)
+{
+    return source->dated && field < source->nfields && source->dated[field];
+}
+
 bool sipas_table_source_cell_declared_missing(const sipas_table_source *source, size_t field)
 {
     return source->declared_missing && field < source->nfields && source->declared_missing[field];
@@ -342,12 +347,16 @@ static sipas_status row_grow(table_row_buf *buf, size_t n, sipas_error *err)
     size_t *caps = realloc(buf->caps, cap * sizeof *caps);
     if (caps)
         buf->caps = caps;
-    if (fields == NULL || lengths == NULL || caps == NULL)
+    bool *dated = realloc(buf->dated, cap * sizeof *dated);
+    if (dated)
+        buf->dated = dated;
+    if (fields == NULL || lengths == NULL || caps == NULL || dated == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     for (size_t j = buf->cap; j < cap; j++) {
         buf->fields[j] = NULL;
         buf->lengths[j] = 0;
         buf->caps[j] = 0;
+        buf->dated[j] = false;
     }
     buf->cap = cap;
     return SIPAS_OK;
@@ -367,7 +376,7 @@ static sipas_status cell_reserve(table_row_buf *buf, size_t j, size_t len, sipas
 }
 
 sipas_status table_row_set(table_row_buf *buf, size_t column, const char *text, size_t len,
-                           sipas_error *err)
+                           bool is_date, sipas_error *err)
 {
     if (len == 0)
         return SIPAS_OK;
@@ -385,6 +394,7 @@ sipas_status table_row_set(table_row_buf *buf, size_t column, const char *text, 
     memcpy(buf->fields[column], text, len);
     buf->fields[column][len] = '\0';
     buf->lengths[column] = len;
+    buf->dated[column] = is_date;
     if (column + 1 > buf->used)
         buf->used = column + 1;
     return SIPAS_OK;
@@ -405,9 +415,13 @@ sipas_status table_row_emit(sipas_table_source *source, table_row_buf *buf, size
         return st;
     if (buf->width == 0)
         buf->width = n;
+    source->dated = buf->dated;
     st = table_emit(source, row, n, buf->fields, buf->lengths, NULL, NULL, err);
-    for (size_t j = 0; j < n; j++)
+    source->dated = NULL;
+    for (size_t j = 0; j < n; j++) {
         buf->lengths[j] = 0;
+        buf->dated[j] = false;
+    }
     buf->used = 0;
     return st;
 }
@@ -419,6 +433,7 @@ void table_row_free(table_row_buf *buf)
     free(buf->fields);
     free(buf->lengths);
     free(buf->caps);
+    free(buf->dated);
     memset(buf, 0, sizeof *buf);
 }
 

@@ -128,7 +128,9 @@ static sipas_status read_xls_here(sipas_table_source *source, sipas_error *err)
             default:
                 continue;
             }
-            st = table_row_set(&row, c, value, strlen(value), err);
+            bool dated = cell.type == FREEXL_CELL_DATE || cell.type == FREEXL_CELL_DATETIME ||
+                         cell.type == FREEXL_CELL_TIME;
+            st = table_row_set(&row, c, value, strlen(value), dated, err);
         }
         if (st == SIPAS_OK)
             st = table_row_emit(source, &row, (size_t)r + 1, err);
@@ -218,7 +220,9 @@ static sipas_status send_row(void *ctx, size_t row, size_t nfields, char *const 
               write_all(ch->fd, &row_number, sizeof row_number) && write_all(ch->fd, &n, sizeof n);
     for (size_t j = 0; ok && j < nfields; j++) {
         uint32_t len = (uint32_t)lengths[j];
-        ok = write_all(ch->fd, &len, sizeof len) && write_all(ch->fd, fields[j], lengths[j]);
+        char dated = sipas_table_source_cell_is_date(ch->source, j);
+        ok = write_all(ch->fd, &len, sizeof len) && write_all(ch->fd, fields[j], lengths[j]) &&
+             write_all(ch->fd, &dated, 1);
     }
     return ok ? SIPAS_OK : sipas_error_set(err, SIPAS_ERR_IO, "the reading process lost its pipe");
 }
@@ -263,11 +267,12 @@ static sipas_status receive_row(sipas_table_source *source, int fd, table_row_bu
             break;
         }
         text = p;
-        if (!read_all(fd, text, len)) {
+        char dated;
+        if (!read_all(fd, text, len) || !read_all(fd, &dated, 1)) {
             *broken = true;
             break;
         }
-        st = table_row_set(row, j, text, len, err);
+        st = table_row_set(row, j, text, len, dated != 0, err);
     }
     free(text);
     if (st != SIPAS_OK || *broken)

@@ -512,6 +512,7 @@ static void finish_xlsx_cell(zip_sheet *z)
     const char *text = z->cell_text.data ? z->cell_text.data : "";
     size_t len = z->cell_text.len;
     char number[48];
+    bool dated = strcmp(t, "d") == 0;
     if (strcmp(t, "s") == 0) {
         char *end = NULL;
         unsigned long i = strtoul(text, &end, 10);
@@ -535,14 +536,15 @@ static void finish_xlsx_cell(zip_sheet *z)
         if (len && end && *end == '\0') {
             bool is_date = z->cell_style >= 0 && (size_t)z->cell_style < z->nxf &&
                            z->xf_is_date[z->cell_style];
-            if (!(is_date && table_format_date(v, z->date1904, number, sizeof number)))
+            dated = is_date && table_format_date(v, z->date1904, number, sizeof number);
+            if (!dated)
                 table_format_number(v, number, sizeof number);
             text = number;
             len = strlen(number);
         }
     }
     /* str, inlineStr, e (#N/A...) and d (ISO 8601 text) are shown as written */
-    sipas_status st = table_row_set(&z->row, z->column, text, len, z->err);
+    sipas_status st = table_row_set(&z->row, z->column, text, len, dated, z->err);
     if (st != SIPAS_OK)
         fail(z, st);
 }
@@ -752,7 +754,8 @@ static void ods_finish_cell(zip_sheet *z)
         return;
     }
     for (size_t i = 0; i < repeat && z->status == SIPAS_OK; i++) {
-        sipas_status st = table_row_set(&z->row, z->column + i, text, len, z->err);
+        sipas_status st = table_row_set(&z->row, z->column + i, text, len,
+                                        strcmp(t, "date") == 0, z->err);
         if (st != SIPAS_OK)
             fail(z, st);
     }

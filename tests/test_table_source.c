@@ -135,6 +135,7 @@ typedef struct rows {
     char text[2048];
     const sipas_table_source *source;
     char cell[16];
+    char dates[64];   /* "ROW:FIELD " of each cell shown as a date */
 } rows;
 
 /* Each row as "ROW:a|b|c\n"; and the cell reference of the last field of row 4. */
@@ -149,6 +150,9 @@ static sipas_status collect_row(void *ctx, size_t row, size_t nfields, char *con
         assert_int_equal(strlen(fields[j]), lengths[j]);
         used += (size_t)snprintf(r->text + used, sizeof r->text - used, "%s%s", j ? "|" : "",
                                  fields[j]);
+        size_t d = strlen(r->dates);
+        if (sipas_table_source_cell_is_date(r->source, j))
+            snprintf(r->dates + d, sizeof r->dates - d, "%zu:%zu ", row, j);
     }
     snprintf(r->text + used, sizeof r->text - used, "\n");
     if (row == 4)
@@ -199,6 +203,7 @@ static void test_xlsx_cells(void **state)
                                 "4:x|2.5|0|\n"
                                 "5:||||stray\n");
     assert_string_equal(r.cell, "D4");
+    assert_string_equal(r.dates, "2:3 "); /* the date cell; the blank date-formatted D4 is empty */
     assert_int_equal(strlen(sipas_table_source_sha256(source)), 64);
     char where[64];
     sipas_table_source_where(source, 4, where, sizeof where);
@@ -374,6 +379,7 @@ static void test_stat_dates(void **state)
         rows r = {.source = source};
         assert_int_equal(sipas_table_source_read(source, collect_row, &r, &err), SIPAS_OK);
         assert_string_equal(r.text, "0:when|n\n1:2024-05-31|2.5\n");
+        assert_string_equal(r.dates, ""); /* only spreadsheet cells carry the mark */
         sipas_table_source_free(source);
     }
 }

@@ -100,6 +100,9 @@ bool sipas_table_source_cell(const sipas_table_source *source, size_t row, size_
 /* During row_fn: the value label of a field (NULL when the value has none) and whether the
  * file declares the value missing (SPSS user-missing, Stata .a-.z). */
 const char *sipas_table_source_cell_label(const sipas_table_source *source, size_t field);
+/* During row_fn: whether a spreadsheet cell's text is a date its format made of a number (a
+ * year typed in a column formatted as dates reads "1905-07-11"), so a message can say so. */
+bool sipas_table_source_cell_is_date(const sipas_table_source *source, size_t field);
 bool sipas_table_source_cell_declared_missing(const sipas_table_source *source, size_t field);
 
 /* The choice a labelled value stands for: code_match (the choice whose code is the value, or

@@ -86,7 +86,7 @@ grep -qF "merged.xlsx[Sheet1]:1: column 'Phiếu khảo sát' (cell A1): not a c
   || fail "merged: $(head -3 "$WORK/merged.xlsx.err")"
 grep -qF "header cells A1:C1 are merged: unmerge them" "$WORK/merged.xlsx.err" \
   || fail "merged: $(tail -1 "$WORK/merged.xlsx.err")"
-grep -qF "dated.xlsx[Sheet1]:2: column 'wave' (cell B2): '1905-07-11' is not a whole number" \
+grep -qF "dated.xlsx[Sheet1]:2: column 'wave' (cell B2): '1905-07-11' is not a whole number (the cell is formatted as a date: format the column as a number)" \
   "$WORK/dated.xlsx.err" || fail "dated: $(head -3 "$WORK/dated.xlsx.err")"
 grep -qF "badcell.xlsx[Sheet1]:4: column 'wave' (cell B4): 'hai nghin' is not a whole number" \
   "$WORK/badcell.xlsx.err" || fail "badcell: $(head -3 "$WORK/badcell.xlsx.err")"
