@@ -38,7 +38,9 @@ static const char *freexl_reason(int rc)
     case FREEXL_CFBF_SEEK_ERROR:
     case FREEXL_CFBF_INVALID_SECTOR_SIZE:
         return "the file is damaged or cut short";
-    case FREEXL_BIFF_WORKBOOK_NOT_FOUND: return "the file holds no Excel workbook";
+    case FREEXL_BIFF_WORKBOOK_NOT_FOUND: /* also a password-protected .xlsx: an OLE2 file too */
+        return "the file holds no Excel 97-2003 workbook; a workbook protected with a password "
+               "looks like this: remove the password in Excel and save it again";
     case FREEXL_INVALID_CFBF_HEADER:
     case FREEXL_CRAFTED_FILE:
         return "the file is malformed";

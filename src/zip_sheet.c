@@ -858,7 +858,9 @@ sipas_status table_read_zip_sheet(sipas_table_source *source, sipas_error *err)
 {
     zip_sheet z = {.source = source, .err = err, .cell_style = -1};
     int code = 0;
-    z.zip = zip_open(source->path, ZIP_RDONLY | ZIP_CHECKCONS, &code);
+    /* no ZIP_CHECKCONS: some writers' archives fail its strict header comparisons yet read
+     * fine; damage still shows, as a missing central directory or a CRC error on reading */
+    z.zip = zip_open(source->path, ZIP_RDONLY, &code);
     if (z.zip == NULL) {
         zip_error_t ze;
         zip_error_init_with_code(&ze, code);

@@ -71,15 +71,20 @@ head -60 "$SAMPLE" > "$WORK/small.csv"
 sed 's/^2019-000003,2019,/2019-000003,hai nghin,/' "$WORK/small.csv" > "$WORK/badcell.csv"
 "$WRITE" xlsx "$WORK/badcell.csv" "$WORK/badcell.xlsx" || fail "write badcell"
 head -c 300000 "$WORK/sample.xlsx" > "$WORK/cut.xlsx"
+cp "$WORK/sample.xlsx" "$WORK/flipped.xlsx" # one byte of the compressed sheet overwritten
+at=$(grep -obUa "xl/worksheets/sheet1.xml" "$WORK/flipped.xlsx" | head -1 | cut -d: -f1)
+printf 'XXXX' | dd of="$WORK/flipped.xlsx" bs=1 seek=$((at + 400)) conv=notrunc status=none
 head -c 100000 "$WORK/sample.sav" > "$WORK/cut.sav"
 head -c 100000 "$WORK/sample.dta" > "$WORK/cut.dta"
 "$COLLECT" batches --db "$WORK/csv.db" > "$WORK/batches.before"
-for f in cut.xlsx cut.sav cut.dta merged.xlsx dated.xlsx badcell.xlsx; do
+for f in cut.xlsx flipped.xlsx cut.sav cut.dta merged.xlsx dated.xlsx badcell.xlsx; do
   run "$COLLECT" import --db "$WORK/csv.db" --form sipas2017 --replace "$WORK/$f"; expect_rc 1 "$f refused"
   mv "$WORK/err" "$WORK/$f.err"
 done
 grep -qF "cut.xlsx: cannot open the archive: the workbook is damaged or not a workbook" "$WORK/cut.xlsx.err" \
   || fail "cut.xlsx: $(cat "$WORK/cut.xlsx.err")"
+grep -qF "flipped.xlsx: xl/worksheets/sheet1.xml: the workbook is damaged or not a workbook" \
+  "$WORK/flipped.xlsx.err" || fail "flipped.xlsx: $(cat "$WORK/flipped.xlsx.err")"
 grep -qF "cut.sav: not a readable SPSS file" "$WORK/cut.sav.err" || fail "cut.sav: $(cat "$WORK/cut.sav.err")"
 grep -qF "cut.dta: not a readable Stata file" "$WORK/cut.dta.err" || fail "cut.dta: $(cat "$WORK/cut.dta.err")"
 grep -qF "merged.xlsx[Sheet1]:1: column 'Phiếu khảo sát' (cell A1): not a column" "$WORK/merged.xlsx.err" \
@@ -90,7 +95,7 @@ grep -qF "dated.xlsx[Sheet1]:2: column 'wave' (cell B2): '1905-07-11' is not a w
   "$WORK/dated.xlsx.err" || fail "dated: $(head -3 "$WORK/dated.xlsx.err")"
 grep -qF "badcell.xlsx[Sheet1]:4: column 'wave' (cell B4): 'hai nghin' is not a whole number" \
   "$WORK/badcell.xlsx.err" || fail "badcell: $(head -3 "$WORK/badcell.xlsx.err")"
-checks=$((checks + 7))
+checks=$((checks + 8))
 "$COLLECT" batches --db "$WORK/csv.db" > "$WORK/batches.after"
 cmp -s "$WORK/batches.before" "$WORK/batches.after" || fail "a refused file changed the batches"
 index_of "$WORK/csv.db" > "$WORK/csv_after.idx"
