@@ -384,12 +384,37 @@ static void test_stat_dates(void **state)
     }
 }
 
+/* libxlsxwriter's constant_memory mode writes inline strings (<c t="inlineStr"><is><t>),
+ * as streaming writers and some exports do, instead of the shared-string table. */
+static void test_xlsx_inline_strings(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/inline.xlsx", scratch);
+    lxw_workbook_options options = {.constant_memory = LXW_TRUE, .tmpdir = scratch};
+    lxw_workbook *wb = workbook_new_opt(path, &options);
+    lxw_worksheet *ws = workbook_add_worksheet(wb, NULL);
+    worksheet_write_string(ws, 0, 0, "district", NULL);
+    worksheet_write_string(ws, 0, 1, "q1", NULL);
+    worksheet_write_string(ws, 1, 0, "Lộc Bình", NULL);
+    worksheet_write_number(ws, 1, 1, 5, NULL);
+    assert_int_equal(workbook_close(wb), LXW_NO_ERROR);
+    sipas_table_source *source = NULL;
+    sipas_error err = {0};
+    assert_int_equal(sipas_table_source_open(path, NULL, NULL, &source, &err), SIPAS_OK);
+    rows r = {.source = source};
+    assert_int_equal(sipas_table_source_read(source, collect_row, &r, &err), SIPAS_OK);
+    assert_string_equal(r.text, "1:district|q1\n2:Lộc Bình|5\n");
+    sipas_table_source_free(source);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_detect),
         cmocka_unit_test(test_number_and_date_text),
         cmocka_unit_test(test_xlsx_cells),
+        cmocka_unit_test(test_xlsx_inline_strings),
         cmocka_unit_test(test_sav_labels_and_missing),
         cmocka_unit_test(test_stat_dates),
     };
