@@ -50,7 +50,7 @@ typedef struct sipas_import_result {
     int64_t rows_read;         /* data rows */
     int64_t rows_stored;
     int64_t rows_rejected;
-    char delimiter;
+    char delimiter;            /* of a CSV file; 0 for the other formats */
     char sha256[65];
 } sipas_import_result;
 

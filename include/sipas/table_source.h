@@ -25,10 +25,10 @@
  *     user-defined missing value (SPSS missing values, Stata .a-.z) carries that mark too,
  *     read during the callback with sipas_table_source_cell_label/_declared_missing.
  * Row numbers are what the user sees: the line of a CSV file, the row of the sheet, and for
- * SPSS/Stata the case number (the header being row 0 there).
+ * SPSS, Stata and SAS the case number (the header being row 0 there).
  *
  * Messages name the place as the user sees it: "FILE:ROW" (CSV), "FILE[Sheet1]:ROW" with the cell
- * "D12" (spreadsheets), "FILE:case N" (SPSS/Stata); see sipas_table_source_where.
+ * "D12" (spreadsheets), "FILE:case N" (SPSS, Stata, SAS); see sipas_table_source_where.
  *
  * Ownership: the source owns its copies of the path, name and sheet; field pointers given to
  * row_fn are valid only during the call. */
