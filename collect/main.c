@@ -15,6 +15,8 @@
 #include "sipas/csv_writer.h"
 #include "sipas/frame.h"
 #include "sipas/import.h"
+#include "sipas/stat_export.h"
+#include "sipas/xlsform.h"
 #include "sipas/instrument.h"
 #include "sipas/number_format.h"
 #include "sipas/store.h"
@@ -31,12 +33,6 @@ static void on_signal(int sig)
     stop_requested = 1;
     stop_flag = 1;
 }
-
-static const cli_option common_options[] = {
-    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
-    {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false},
-    {"help", NULL, "show this help", false},
-};
 
 /* ---- progress and problems -------------------------------------------------------------- */
 
@@ -91,6 +87,7 @@ static void tell_waiting(void *ctx, const char *path)
 static const cli_option import_options[] = {
     {"form", "ID", "instrument of the batch (a folder under the surveys directory)", false},
     {"wave", "YEAR", "the wave of every row (the file may then omit the wave column)", false},
+    {"sheet", "NAME", "the sheet of an Excel or OpenDocument workbook (default: the first)", false},
     {"keep-valid", NULL, "store the valid rows of a batch that has rejected rows", false},
     {"encoding", "NAME", "the files' text encoding: auto (default: detected), UTF-8, UTF-16, "
      "Windows-1258, TCVN3, VISCII or VNI", false},
@@ -134,8 +131,10 @@ static int run_import(int argc, char **argv, bool dry_run)
     sipas_error err = {0};
     if (cli_flag(&args, "help")) {
         printf("usage: %s %s --form ID [--wave YEAR] [options] FILE...\n\n", cli_program, command_name);
-        printf(dry_run ? "Validates CSV batches against the instrument and the store; stores nothing.\n\n"
-                       : "Imports CSV batches into the store, each file one batch in one transaction.\n\n");
+        printf(dry_run ? "Validates batches against the instrument and the store; stores nothing.\n\n"
+                       : "Imports batches into the store, each file one batch in one transaction.\n\n");
+        printf("A batch is CSV, Excel (.xlsx, .xls), OpenDocument (.ods), SPSS (.sav, .zsav), Stata\n"
+               "(.dta) or SAS (.sas7bdat, .xpt), known from its content.\n\n");
         cli_print_options(import_options, nopt);
         goto done;
     }
@@ -192,6 +191,7 @@ static int run_import(int argc, char **argv, bool dry_run)
             .encoding = encoding,
             .rejects_for_excel = cli_flag(&args, "excel"),
             .rejects_path = rejects,
+            .sheet = cli_value(&args, "sheet"),
             .on_problem = show_problem,
             .problem_ctx = &problems,
             .progress = isatty(STDERR_FILENO) && !quiet ? show_progress : NULL,
@@ -356,6 +356,7 @@ static const cli_option export_options[] = {
     {"out", "FILE", "write to FILE instead of standard output", false},
     {"sep", "C", "field separator: , (default) ; or tab", false},
     {"excel", NULL, "for Excel in a Vietnamese locale: byte order mark, ';' and decimal comma", false},
+    {"format", "F", "csv (default), sav (SPSS) or dta (Stata), labelled; sav and dta need --out", false},
     {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
     {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false},
     {"help", NULL, "show this help", false},
@@ -405,6 +406,20 @@ static sipas_status export_row(void *ctx, const sipas_value *values, sipas_error
     return ferror(e->out) ? sipas_error_set(err, SIPAS_ERR_IO, "cannot write the export") : SIPAS_OK;
 }
 
+/* --format sav|dta: a labelled file for SPSS or Stata users (sipas/stat_export.h). */
+static int export_stat_file(const cli_args *args, sipas_store *store, const sipas_instrument *inst,
+                            int64_t batch, const char *format)
+{
+    sipas_error err = {0};
+    int64_t rows = 0;
+    const char *out = cli_value(args, "out");
+    if (sipas_stat_export(store, inst, batch, strcmp(format, "sav") == 0 ? SIPAS_STAT_SAV : SIPAS_STAT_DTA,
+                          out, &rows, &err) != SIPAS_OK)
+        return cli_fail(&err);
+    fprintf(stderr, "%s: %lld cases\n", out, (long long)rows);
+    return CLI_EXIT_OK;
+}
+
 static int run_export(int argc, char **argv)
 {
     cli_args args;
@@ -424,7 +439,7 @@ static int run_export(int argc, char **argv)
         goto done;
     }
     const char *form = cli_value(&args, "form"), *labels = cli_value(&args, "labels"),
-               *sep = cli_value(&args, "sep");
+               *sep = cli_value(&args, "sep"), *format = cli_value(&args, "format");
     int64_t batch = 0;
     if (form == NULL || args.npositional > 0) {
         cli_error("export needs --form ID and no other arguments (see %s export --help)", cli_program);
@@ -437,6 +452,16 @@ static int run_export(int argc, char **argv)
     }
     if (labels && strcmp(labels, "codes") != 0 && strcmp(labels, "vi") != 0 && strcmp(labels, "en") != 0) {
         cli_error("--labels must be codes, vi or en (got '%s')", labels);
+        code = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (format && strcmp(format, "csv") != 0 && strcmp(format, "sav") != 0 && strcmp(format, "dta") != 0) {
+        cli_error("--format must be csv, sav or dta (got '%s')", format);
+        code = CLI_EXIT_USAGE;
+        goto done;
+    }
+    if (format && strcmp(format, "csv") != 0 && cli_value(&args, "out") == NULL) {
+        cli_error("--format %s writes a binary file: name it with --out FILE", format);
         code = CLI_EXIT_USAGE;
         goto done;
     }
@@ -466,6 +491,10 @@ static int run_export(int argc, char **argv)
     }
     if ((code = open_existing(&args, SIPAS_STORE_READ_ONLY, &store)))
         goto done;
+    if (format && strcmp(format, "csv") != 0) {
+        code = export_stat_file(&args, store, inst, batch, format);
+        goto done;
+    }
     columns = calloc(inst->nitems + 1, sizeof *columns);
     if (columns == NULL) {
         cli_error("out of memory");
@@ -506,27 +535,53 @@ done:
 
 /* ---- instruments ----------------------------------------------------------------------------- */
 
+static const cli_option instrument_options[] = {
+    {"from", "FORM.xlsx", "make the instrument from an XLSForm workbook (KoboToolbox, ODK)", false},
+    {"out", "DIR", "with --from: the folder that receives FORM_ID/ (default: the surveys directory)", false},
+    {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false},
+    {"help", NULL, "show this help", false},
+};
+
+static void show_note(void *ctx, const char *message)
+{
+    (void)ctx;
+    fprintf(stderr, "note: %s\n", message);
+}
+
 static int run_instrument(int argc, char **argv)
 {
     cli_args args;
-    size_t nopt = sizeof common_options / sizeof common_options[0];
-    if (!cli_parse(argc, argv, common_options, nopt, &args))
+    size_t nopt = sizeof instrument_options / sizeof instrument_options[0];
+    if (!cli_parse(argc, argv, instrument_options, nopt, &args))
         return CLI_EXIT_USAGE;
     int code = CLI_EXIT_OK;
-    if (cli_flag(&args, "help") || args.npositional != 1) {
+    const char *from = cli_value(&args, "from");
+    if (cli_flag(&args, "help") || args.npositional != (from ? 0u : 1u)) {
         if (!cli_flag(&args, "help")) {
-            cli_error("instrument needs one ID or folder");
+            cli_error(from ? "instrument --from takes no other argument" : "instrument needs one ID or folder");
             code = CLI_EXIT_USAGE;
         }
-        printf("usage: %s instrument ID|DIR\n\nChecks an instrument and summarises it: items, "
-               "elements, lists, version and content hash.\n\n", cli_program);
-        cli_print_options(common_options, nopt);
+        printf("usage: %s instrument ID|DIR\n       %s instrument --from FORM.xlsx [--out DIR]\n\n"
+               "Checks an instrument and summarises it: items, elements, lists, version and content "
+               "hash;\nwith --from, first writes it from an XLSForm workbook.\n\n", cli_program,
+               cli_program);
+        cli_print_options(instrument_options, nopt);
         cli_args_free(&args);
         return code;
     }
     sipas_instrument *inst = NULL;
     sipas_error err = {0};
-    const char *arg = args.positional[0];
+    char *made = NULL;
+    if (from) {
+        const char *out = cli_value(&args, "out") ? cli_value(&args, "out") : cli_surveys_dir(&args);
+        if (sipas_xlsform_convert(from, out, show_note, NULL, &made, &err) != SIPAS_OK) {
+            code = cli_fail(&err);
+            cli_args_free(&args);
+            return code;
+        }
+        printf("%s: written from %s\n", made, from);
+    }
+    const char *arg = made ? made : args.positional[0];
     struct stat sb;
     sipas_status st = strchr(arg, '/') || (stat(arg, &sb) == 0 && S_ISDIR(sb.st_mode))
                     ? sipas_instrument_load(arg, &inst, &err)
@@ -554,6 +609,7 @@ static int run_instrument(int argc, char **argv)
                        inst->items[i].role ? sipas_role_name(inst->items[i].role) : "",
                        inst->items[i].personal ? " personal: stored as a keyed hash" : "");
     }
+    free(made);
     sipas_instrument_free(inst);
     cli_args_free(&args);
     return code;

@@ -13,6 +13,7 @@
 #include "sipas/hash.h"
 #include "sipas/header_match.h"
 #include "sipas/label_match.h"
+#include "sipas/table_source.h"
 #include "sipas/text.h"
 
 #define READ_CHUNK (64 * 1024)
@@ -25,7 +26,7 @@ typedef struct import_ctx {
     const sipas_instrument *inst;
     const sipas_import_options *opt;
     const char *name;              /* file name in messages */
-    sipas_csv_reader *reader;
+    sipas_table_source *source;    /* the file's rows, whatever its format */
     sipas_store_batch *batch;
     FILE *rejects;
     unsigned char personal_key[32];
@@ -80,11 +81,18 @@ static void row_problem(import_ctx *c, size_t row, const char *column, const cha
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
-    char message[PROBLEM_MAX * 2];
+    char message[PROBLEM_MAX * 3], where[PROBLEM_MAX], cell[24] = "";
+    sipas_table_source_where(c->source, row, where, sizeof where);
+    /* the cell as a spreadsheet shows it: the column's field under this header */
+    for (size_t j = 0; column && c->item_of_field && j < c->nfields && c->header[j]; j++)
+        if (column == c->header[j] ||
+            (c->item_of_field[j] >= 0 && column == c->inst->items[c->item_of_field[j]].name))
+            sipas_table_source_cell(c->source, row, j, cell, sizeof cell);
     if (column)
-        snprintf(message, sizeof message, "%s:%zu: column '%s': %s", c->name, row, column, reason);
+        snprintf(message, sizeof message, "%s: column '%s'%s%s%s: %s", where, column,
+                 cell[0] ? " (cell " : "", cell, cell[0] ? ")" : "", reason);
     else
-        snprintf(message, sizeof message, "%s:%zu: %s", c->name, row, reason);
+        snprintf(message, sizeof message, "%s: %s", where, reason);
     if (c->opt->on_problem)
         c->opt->on_problem(c->opt->problem_ctx, message);
     int n = snprintf(c->problems + c->problems_len, sizeof c->problems - c->problems_len,
@@ -212,8 +220,10 @@ static sipas_status read_header(import_ctx *c, size_t row, size_t nfields, char 
     c->have_header = true;
     if (problems > 0) {
         c->header_failed = true;
-        return sipas_error_set(err, SIPAS_ERR_FORMAT, "%s:%zu: the header does not match "
-                               "instrument '%s' version '%s' (%zu problem%s)", c->name, row,
+        char where[PROBLEM_MAX];
+        sipas_table_source_where(c->source, row, where, sizeof where);
+        return sipas_error_set(err, SIPAS_ERR_FORMAT, "%s: the header does not match "
+                               "instrument '%s' version '%s' (%zu problem%s)", where,
                                inst->form_id, inst->version, problems, problems == 1 ? "" : "s");
     }
     return SIPAS_OK;
@@ -344,8 +354,16 @@ static bool is_personal_hash(const char *s, size_t len)
     return true;
 }
 
+/* A number shown as a date because of its cell's format: say so, the user sees a date too. */
+static const char *date_hint(const import_ctx *c, size_t field)
+{
+    return sipas_table_source_cell_is_date(c->source, field)
+         ? " (the cell is formatted as a date: format the column as a number)" : "";
+}
+
 /* Validates one cell into c->values[k]; reports problems. Returns false when the cell is bad. */
-static bool read_cell(import_ctx *c, size_t row, size_t k, const char *raw, size_t raw_len)
+static bool read_cell(import_ctx *c, size_t row, size_t field, size_t k, const char *raw,
+                      size_t raw_len)
 {
     const sipas_item *it = &c->inst->items[k];
     sipas_value *v = &c->values[k];
@@ -386,11 +404,21 @@ static bool read_cell(import_ctx *c, size_t row, size_t k, const char *raw, size
         v->len = SIPAS_SHA256_HEX_LEN;
         return true;
     }
-    bool decimal_comma = sipas_csv_reader_delimiter(c->reader) != ',';
+    bool decimal_comma = sipas_table_source_decimal_comma(c->source);
     switch (it->type) {
     case SIPAS_TYPE_SELECT_ONE: {
         const char *reason;
         const sipas_choice *ch = match_choice(c, k, s, len, &reason);
+        const char *label = sipas_table_source_cell_label(c->source, field);
+        bool declared_missing = sipas_table_source_cell_declared_missing(c->source, field);
+        if (label || declared_missing) { /* an SPSS or Stata value label */
+            char why[PROBLEM_MAX];
+            ch = sipas_table_match_labelled(it->list, ch, label, declared_missing, why, sizeof why);
+            if (ch == NULL) {
+                row_problem(c, row, it->name, "'%.*s': %s", (int)(len > 80 ? 80 : len), s, why);
+                return false;
+            }
+        }
         if (ch == NULL) {
             row_problem(c, row, it->name, "%s", reason ? reason : "out of memory");
             return false;
@@ -408,7 +436,8 @@ static bool read_cell(import_ctx *c, size_t row, size_t k, const char *raw, size
     case SIPAS_TYPE_INTEGER:
         v->kind = SIPAS_VALUE_INT;
         if (!parse_integer(s, len, &v->i)) {
-            row_problem(c, row, it->name, "'%.*s' is not a whole number", (int)(len > 80 ? 80 : len), s);
+            row_problem(c, row, it->name, "'%.*s' is not a whole number%s", (int)(len > 80 ? 80 : len), s,
+                        date_hint(c, field));
             return false;
         }
         break;
@@ -418,8 +447,9 @@ static bool read_cell(import_ctx *c, size_t row, size_t k, const char *raw, size
             /* the decimal-comma hint only where a comma could have been meant as one */
             bool has_comma = memchr(s, ',', len) != NULL;
             row_problem(c, row, it->name, "'%.*s' is not a number%s", (int)(len > 80 ? 80 : len), s,
-                        decimal_comma || !has_comma ? "" : " (a decimal comma is accepted only in "
-                        "semicolon- or tab-separated files)");
+                        sipas_table_source_cell_is_date(c->source, field) ? date_hint(c, field)
+                        : decimal_comma || !has_comma ? "" : " (a decimal comma is accepted only "
+                        "in semicolon- or tab-separated files)");
             return false;
         }
         break;
@@ -473,7 +503,7 @@ static sipas_status on_row(void *ctx, size_t row, size_t nfields, char *const *f
         }
         for (size_t j = 0; j < nfields; j++)
             if (c->item_of_field[j] >= 0 &&
-                !read_cell(c, row, (size_t)c->item_of_field[j], fields[j], lengths[j]))
+                !read_cell(c, row, j, (size_t)c->item_of_field[j], fields[j], lengths[j]))
                 ok = false; /* fields of no item (KoboToolbox system columns) are skipped */
     }
     if (ok) {
@@ -515,42 +545,6 @@ static void import_ctx_release(import_ctx *c)
     free(c->label_index);
     if (c->rejects)
         fclose(c->rejects);
-}
-
-static sipas_status read_batch_file(import_ctx *c, const char *path, sipas_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return sipas_error_set(err, SIPAS_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
-    struct stat sb;
-    uint64_t total = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
-    char *buf = malloc(READ_CHUNK);
-    sipas_status st = buf ? SIPAS_OK : sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-    uint64_t done = 0;
-    size_t n;
-    sipas_sha256 hash;
-    sipas_sha256_init(&hash);
-    while (st == SIPAS_OK && (n = fread(buf, 1, READ_CHUNK, f)) > 0) {
-        sipas_sha256_update(&hash, buf, n);
-        if (c->opt->stop_flag && *c->opt->stop_flag) {
-            st = sipas_error_set(err, SIPAS_ERR_INTERRUPTED, "%s: interrupted; nothing was stored",
-                                 c->name);
-            break;
-        }
-        st = sipas_csv_reader_feed(c->reader, buf, n, err);
-        done += n;
-        if (c->opt->progress)
-            c->opt->progress(c->opt->progress_ctx, done, total);
-    }
-    if (st == SIPAS_OK && ferror(f))
-        st = sipas_error_set(err, SIPAS_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
-    if (st == SIPAS_OK)
-        st = sipas_csv_reader_finish(c->reader, err);
-    if (st == SIPAS_OK)
-        sipas_sha256_hex(&hash, c->sha256);
-    free(buf);
-    fclose(f);
-    return st;
 }
 
 sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst,
@@ -602,19 +596,28 @@ sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst
                                       same_size ? result->sha256 : NULL, opt->wave, opt->replace,
                                       &c.batch, err)) != SIPAS_OK)
         goto done;
-    sipas_csv_options csv_options = {.encoding = opt->encoding};
-    if ((st = sipas_csv_reader_new(&csv_options, c.name, on_row, &c, &c.reader, err)) != SIPAS_OK)
+    sipas_table_options source_options = {.sheet = opt->sheet, .progress = opt->progress,
+                                          .progress_ctx = opt->progress_ctx,
+                                          .stop_flag = opt->stop_flag,
+                                          .encoding = opt->encoding};
+    if ((st = sipas_table_source_open(path, c.name, &source_options, &c.source, err)) != SIPAS_OK)
         goto done;
-    st = read_batch_file(&c, path, err);
+    st = sipas_table_source_read(c.source, on_row, &c, err);
+    snprintf(c.sha256, sizeof c.sha256, "%s", sipas_table_source_sha256(c.source));
     memcpy(result->sha256, c.sha256, sizeof c.sha256);
-    result->delimiter = sipas_csv_reader_delimiter(c.reader);
-    result->encoding = sipas_csv_reader_encoding(c.reader);
+    result->delimiter = sipas_table_source_delimiter(c.source);
+    result->encoding = sipas_table_source_encoding(c.source);
     result->rows_read = c.rows_read;
     result->rows_rejected = c.rows_rejected;
     if (st != SIPAS_OK)
         goto done;
     if (!c.have_header) {
-        st = sipas_error_set(err, SIPAS_ERR_FORMAT, "%s: the file is empty (no header row)", c.name);
+        char where[PROBLEM_MAX];
+        sipas_table_source_where(c.source, 0, where, sizeof where);
+        sipas_table_format format = sipas_table_source_format(c.source);
+        bool sheet = format == SIPAS_TABLE_XLSX || format == SIPAS_TABLE_ODS || format == SIPAS_TABLE_XLS;
+        st = sipas_error_set(err, SIPAS_ERR_FORMAT, "%s: the %s is empty (no header row)", where,
+                             sheet ? "sheet" : "file");
         goto done;
     }
     if (c.rows_read == 0) {
@@ -645,7 +648,7 @@ done:
     sipas_store_batch_abort(c.batch);
     if (st != SIPAS_OK)
         result->rows_stored = 0;
-    sipas_csv_reader_free(c.reader);
+    sipas_table_source_free(c.source);
     import_ctx_release(&c);
     return st;
 }

@@ -1,4 +1,5 @@
-/* sipas/import.h - validated import of one CSV batch into the store.
+/* sipas/import.h - validated import of one batch (CSV, Excel, SPSS, Stata: sipas/table_source.h)
+ * into the store.
  *
  * The file is read once to hash it (SHA-256: the same content cannot be stored twice without
  * `replace`) and once to validate and store it, streaming, so memory does not grow with the file.
@@ -14,7 +15,8 @@
  *   id           non-empty and unique among stored respondents of the form
  *   every cell   valid UTF-8: the file is converted from its encoding first (encoding.h), and
  *                bytes that are not text stop the file with one message
- * Each problem is reported as "FILE:ROW: column 'NAME': reason" through on_problem, and the row
+ * Each problem is reported as "FILE:ROW: column 'NAME': reason" (in a spreadsheet
+ * "FILE[SHEET]:ROW: column 'NAME' (cell D12): reason") through on_problem, and the row
  * goes to the rejects file with its reasons. A batch with rejected rows is stored without them
  * when keep_valid is set, otherwise not at all. Personal items are stored as a keyed hash
  * (HMAC-SHA-256 with the store's key), never in clear; a value that already is such a hash (64
@@ -39,6 +41,7 @@ typedef struct sipas_import_options {
     bool dry_run;              /* validate everything, store nothing (sipas-collect check) */
     const char *display_name;  /* name in messages and in the batch record; NULL: the path */
     sipas_encoding encoding;   /* the file's text encoding; 0 (DETECT): detected (encoding.h) */
+    const char *sheet;         /* spreadsheets: the sheet to read; NULL: the first */
     const char *rejects_path;  /* where rejected rows go; NULL: nowhere */
     bool rejects_for_excel;    /* rejects file with a UTF-8 byte order mark and ';' */
     sipas_import_problem_fn on_problem;
@@ -53,7 +56,7 @@ typedef struct sipas_import_result {
     int64_t rows_read;         /* data rows */
     int64_t rows_stored;
     int64_t rows_rejected;
-    char delimiter;
+    char delimiter;            /* of a CSV file; 0 for the other formats */
     sipas_encoding encoding;   /* the encoding the file was read in */
     char sha256[65];
 } sipas_import_result;

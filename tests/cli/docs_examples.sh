@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs every example of docs/usage.md and docs/instruments.md, in order, in a fresh folder that
-# holds the repository's surveys/: each line of a ```console block that starts with "$ " must
-# exit 0, or with the code its "# exit N" comment names. Keeps the manual honest.
+# Runs every example of docs/usage.md, then of docs/instruments.md, in order, in a fresh folder
+# that holds the repository's surveys/: each line of a ```console block that starts with "$ "
+# must exit 0, or with the code its "# exit N" comment names. Keeps the manual honest.
 source "$(dirname "$0")/lib.bash"
 unset SIPAS_DB SIPAS_SURVEYS
 cd "$WORK"
 ln -s "$SIPAS_SOURCE/surveys" surveys
 export PATH="$SIPAS_BUILD:$PATH"
+for doc in usage instruments; do
 in_block=0
 while IFS= read -r line; do
   case "$line" in
@@ -19,7 +20,8 @@ while IFS= read -r line; do
   expected=0
   if [[ "$command" =~ \#\ exit\ ([0-9]+)[[:space:]]*$ ]]; then expected=${BASH_REMATCH[1]}; fi
   run bash -c "$command"
-  expect_rc "$expected" "docs: $command"
-done < <(cat "$SIPAS_SOURCE/docs/usage.md" "$SIPAS_SOURCE/docs/instruments.md")
+  expect_rc "$expected" "docs/$doc.md: $command"
+done < "$SIPAS_SOURCE/docs/$doc.md"
+done
 [ "$checks" -ge 15 ] || fail "only $checks examples found in docs/usage.md"
 finish

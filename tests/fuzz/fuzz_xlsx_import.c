@@ -1,0 +1,8 @@
+/* tests/fuzz/fuzz_xlsx_import.c - the table source on Excel .xlsx and OpenDocument .ods input; properties in
+ * fuzz_table.h. Its seed corpus holds small files written by the real tools. */
+#include "fuzz_table.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fuzz_table_input(data, size, "batch.xlsx");
+}
