@@ -1,6 +1,5 @@
 #include "analyze.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,9 +198,8 @@ int analysis_open(analysis *a, int argc, char **argv, const cli_option *options,
     if ((code = analysis_weighting_load(&a->weighting, &a->args, a->store, a->inst->form_id,
                                         &a->index)) != CLI_EXIT_OK)
         return code;
-    if ((v = cli_value(&a->args, "out")) && (a->out = fopen(v, "w")) == NULL) {
+    if ((a->out = cli_output_open(cli_value(&a->args, "out"))) == NULL) {
         a->out = stdout;
-        cli_error("cannot write '%s': %s", v, strerror(errno));
         return CLI_EXIT_FAILURE;
     }
     return CLI_EXIT_OK;
@@ -209,8 +207,6 @@ int analysis_open(analysis *a, int argc, char **argv, const cli_option *options,
 
 void analysis_close(analysis *a)
 {
-    if (a->out && a->out != stdout)
-        fclose(a->out);
     sipas_dataset_free(a->data);
     analysis_weighting_release(&a->weighting);
     sipas_store_close(a->store);

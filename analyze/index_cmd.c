@@ -200,10 +200,6 @@ int analyze_index(int argc, char **argv)
         case OUTPUT_CSV: write_csv(&a, r, levels); break;
         case OUTPUT_JSON: write_json(&a, r, levels); break;
         }
-        if (ferror(a.out)) {
-            cli_error("cannot write the output");
-            code = CLI_EXIT_FAILURE;
-        }
     }
     sipas_index_result_free(r);
     analysis_close(&a);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sipas/error.h"
 
@@ -70,6 +71,16 @@ typedef struct command {
  * command named by argv[1] run with the arguments after it. synopsis follows "usage: PROGRAM". */
 int cli_dispatch(const char *program, const command *commands, size_t ncommands,
                  const char *synopsis, int argc, char **argv);
+
+/* The command's output: standard output when path is NULL, else the file path written through
+ * sipas_atomic_file (a temporary renamed onto path when the command succeeds). NULL after
+ * printing why the file cannot be written. One per command run; cli_dispatch finishes it. */
+FILE *cli_output_open(const char *path);
+/* Ends the command's output: commits the --out file when code is CLI_EXIT_OK (else removes its
+ * temporary), then flushes and closes standard output. A failed write is printed and turns
+ * code into CLI_EXIT_FAILURE. Returns the exit code. cli_dispatch calls it after every command,
+ * so every command's writes to stdout are checked, including the last buffered ones. */
+int cli_output_finish(int code);
 
 /* --db, then SIPAS_DB, then sipas.db. */
 const char *cli_db_path(const cli_args *args);

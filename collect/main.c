@@ -374,7 +374,8 @@ static sipas_status export_row(void *ctx, const sipas_value *values, sipas_error
         sipas_csv_write_field(e->out, text, len, e->sep);
     }
     fputc('\n', e->out);
-    return ferror(e->out) ? sipas_error_set(err, SIPAS_ERR_IO, "cannot write the export") : SIPAS_OK;
+    /* stop at the first failed write; run_export leaves the message to cli_output_finish */
+    return ferror(e->out) ? sipas_error_set(err, SIPAS_ERR_IO, "a write failed") : SIPAS_OK;
 }
 
 static int run_export(int argc, char **argv)
@@ -439,8 +440,7 @@ static int run_export(int argc, char **argv)
     for (size_t i = 0; i < inst->nitems; i++)
         columns[i] = inst->items[i].name;
     columns[inst->nitems] = "batch_id";
-    if (cli_value(&args, "out") && (e.out = fopen(cli_value(&args, "out"), "w")) == NULL) {
-        cli_error("cannot write '%s': %s", cli_value(&args, "out"), strerror(errno));
+    if ((e.out = cli_output_open(cli_value(&args, "out"))) == NULL) {
         code = CLI_EXIT_FAILURE;
         goto done;
     }
@@ -453,11 +453,7 @@ static int run_export(int argc, char **argv)
     fputc('\n', e.out);
     if (sipas_store_query_responses(store, form, columns, inst->nitems + 1, NULL, 0, batch,
                                     export_row, &e, &err) != SIPAS_OK)
-        code = cli_fail(&err);
-    if (e.out != stdout && fclose(e.out) != 0 && code == CLI_EXIT_OK) {
-        cli_error("cannot write '%s': %s", cli_value(&args, "out"), strerror(errno));
-        code = CLI_EXIT_FAILURE;
-    }
+        code = ferror(e.out) ? CLI_EXIT_FAILURE /* cli_output_finish says why */ : cli_fail(&err);
 done:
     free(columns);
     sipas_store_close(store);

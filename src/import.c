@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sipas/atomic_file.h"
 #include "sipas/csv_writer.h"
 #include "sipas/hash.h"
 #include "sipas/text.h"
@@ -24,7 +25,8 @@ typedef struct import_ctx {
     const char *name;              /* file name in messages */
     sipas_csv_reader *reader;
     sipas_store_batch *batch;
-    FILE *rejects;
+    sipas_atomic_file *rejects_file; /* written whole or not at all: finish_rejects */
+    FILE *rejects;                   /* its stream */
     unsigned char personal_key[32];
     bool have_header;
     size_t nfields;                /* header width */
@@ -91,6 +93,28 @@ static void row_problem(import_ctx *c, size_t row, const char *column, const cha
                         ? c->problems_len + (size_t)n : sizeof c->problems - 1;
 }
 
+/* Puts the rejects file in place. Called before the batch is committed, so that a rejects file
+ * that cannot be written (a full disk) stores nothing; its failure is added to err. */
+static sipas_status finish_rejects(import_ctx *c, sipas_status st, sipas_error *err)
+{
+    if (c->rejects_file == NULL)
+        return st;
+    sipas_error written = {0};
+    sipas_status w = sipas_atomic_file_commit(c->rejects_file, &written);
+    c->rejects_file = NULL;
+    c->rejects = NULL;
+    if (w == SIPAS_OK)
+        return st;
+    if (st == SIPAS_OK)
+        return sipas_error_set(err, w, "the rejected rows could not be kept, so nothing was "
+                               "stored: %s", written.message);
+    if (err == NULL)
+        return w;
+    sipas_error first = *err; /* the message cannot be its own argument */
+    return sipas_error_set(err, w, "%s; and the rejected rows could not be kept: %s",
+                           first.message, written.message);
+}
+
 static sipas_status write_reject(import_ctx *c, size_t row, size_t nfields, char *const *fields,
                                  const size_t *lengths, sipas_error *err)
 {
@@ -98,10 +122,11 @@ static sipas_status write_reject(import_ctx *c, size_t row, size_t nfields, char
     if (c->opt->rejects_path == NULL)
         return SIPAS_OK;
     if (c->rejects == NULL) {
-        c->rejects = fopen(c->opt->rejects_path, "w");
-        if (c->rejects == NULL)
-            return sipas_error_set(err, SIPAS_ERR_IO, "cannot write rejects to '%s': %s",
-                                   c->opt->rejects_path, strerror(errno));
+        sipas_status st = sipas_atomic_file_open(c->opt->rejects_path, &c->rejects_file, err);
+        if (st != SIPAS_OK)
+            return st;
+        if ((c->rejects = sipas_atomic_file_stream(c->rejects_file)) == NULL)
+            return finish_rejects(c, SIPAS_OK, err);
         fputs("row,problems", c->rejects);
         for (size_t j = 0; j < c->nfields; j++) {
             fputc(',', c->rejects);
@@ -454,8 +479,7 @@ static void import_ctx_release(import_ctx *c)
         for (size_t k = 0; k < c->inst->nitems; k++)
             free((void *)c->by_code[k]);
     free(c->by_code);
-    if (c->rejects)
-        fclose(c->rejects);
+    sipas_atomic_file_discard(c->rejects_file);
 }
 
 static sipas_status read_batch_file(import_ctx *c, const char *path, sipas_error *err)
@@ -570,10 +594,13 @@ sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst
     result->rows_stored = c.rows_read - c.rows_rejected;
     if (opt->dry_run)
         goto done; /* a repeated file was refused at the start already */
+    if ((st = finish_rejects(&c, st, err)) != SIPAS_OK)
+        goto done;
     st = sipas_store_batch_commit(c.batch, same_size ? NULL : c.sha256, c.rows_read,
                                   c.rows_rejected, &result->batch_id, err);
     c.batch = NULL;
 done:
+    st = finish_rejects(&c, st, err);
     sipas_store_batch_abort(c.batch);
     if (st != SIPAS_OK)
         result->rows_stored = 0;
