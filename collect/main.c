@@ -150,7 +150,7 @@ static int run_import(int argc, char **argv, bool dry_run)
     const char *db = cli_db_path(&args);
     struct stat sb;
     /* check never creates a store: without one it validates against an empty store in memory */
-    const char *open_path = dry_run && stat(db, &sb) != 0 ? ":memory:" : db;
+    const char *open_path = dry_run && stat(db, &sb) != 0 ? SIPAS_STORE_IN_MEMORY : db;
     if (sipas_store_open(open_path, SIPAS_STORE_READ_WRITE, &store, &err) != SIPAS_OK) {
         code = cli_fail(&err);
         goto done;

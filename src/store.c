@@ -321,10 +321,39 @@ static int reopen_immutable(sipas_store *store)
     return rc;
 }
 
+/* A store is a file that is or will become a sipas store. SQLite would also take ":memory:" and
+ * "" (a private in-memory or temporary database: an import "succeeds" and keeps nothing) and,
+ * where it is built with URIs on, "file:..." with options; a folder gives "disk I/O error". */
+static sipas_status check_store_path(const char *path, sipas_error *err)
+{
+    if (path[0] == '\0')
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "the store's file name is empty (--db or "
+                               "SIPAS_DB): name a file such as sipas.db");
+    if (strcmp(path, ":memory:") == 0)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "'%s' is not a file: a store is kept in a "
+                               "file (--db sipas.db); an in-memory database would keep nothing",
+                               path);
+    if (strncmp(path, "file:", 5) == 0)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "'%s' is an SQLite URI, not a file name: "
+                               "give the store's path (for a file whose name starts with "
+                               "'file:', write ./%s)", path, path);
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return sipas_error_set(err, SIPAS_ERR_STORE, "'%s' is a folder, not a sipas store: name "
+                               "a file in it, e.g. '%s%ssipas.db'", path, path,
+                               path[strlen(path) - 1] == '/' ? "" : "/");
+    return SIPAS_OK;
+}
+
 sipas_status sipas_store_open(const char *path, sipas_store_mode mode, sipas_store **out,
                               sipas_error *err)
 {
     *out = NULL;
+    sipas_status checked = path ? check_store_path(path, err) : SIPAS_OK;
+    if (checked != SIPAS_OK)
+        return checked;
+    if (path == SIPAS_STORE_IN_MEMORY)
+        path = ":memory:";
     sipas_store *store = calloc(1, sizeof *store);
     if (store == NULL || (store->path = strdup(path)) == NULL) {
         free(store);
@@ -338,7 +367,7 @@ sipas_status sipas_store_open(const char *path, sipas_store_mode mode, sipas_sto
     sipas_status st = SIPAS_OK;
     if (sqlite3_open_v2(path, &store->db, flags, NULL) != SQLITE_OK) {
         st = store->db && sqlite3_errcode(store->db) == SQLITE_CANTOPEN && mode != SIPAS_STORE_READ_WRITE
-           ? sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "cannot open store '%s': no such file "
+           ? sipas_error_set(err, SIPAS_ERR_STORE, "cannot open store '%s': no such file "
                              "(import a batch first)", path)
            : sipas_error_set(err, SIPAS_ERR_IO, "cannot open store '%s': %s", path,
                              store->db ? sqlite3_errmsg(store->db) : "out of memory");

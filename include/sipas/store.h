@@ -30,7 +30,13 @@ typedef enum {
     SIPAS_STORE_EXISTING = 2    /* read-write, but the file must exist */
 } sipas_store_mode;
 
-/* Waits up to 30 s for another process that holds the write lock (a concurrent import). */
+/* Waits up to 30 s for another process that holds the write lock (a concurrent import).
+ * path is a file that is or will become a sipas store; ":memory:", "", SQLite URIs ("file:...")
+ * and folders are refused (SIPAS_ERR_USAGE, or SIPAS_ERR_STORE for a folder), so that nothing
+ * reports rows stored that no file keeps. SIPAS_STORE_IN_MEMORY (NULL) opens a private store in
+ * memory, for a dry run and for tests. A missing file in READ_ONLY or EXISTING mode is
+ * SIPAS_ERR_STORE. */
+#define SIPAS_STORE_IN_MEMORY NULL
 sipas_status sipas_store_open(const char *path, sipas_store_mode mode, sipas_store **out,
                               sipas_error *err);
 void sipas_store_close(sipas_store *store); /* NULL is a no-op */
