@@ -38,6 +38,14 @@ void cli_warning(const char *fmt, ...)
     va_end(ap);
 }
 
+void cli_note(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage("", fmt, ap);
+    va_end(ap);
+}
+
 int cli_exit_code(sipas_status status)
 {
     switch (status) {

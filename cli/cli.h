@@ -25,6 +25,8 @@ extern const char *cli_program; /* "sipas-collect" or "sipas-analyze" */
 
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Something the user should know once, not a problem: "PROGRAM: MESSAGE" on stderr. */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints err's message and returns the exit code that its status maps to. */
 int cli_fail(const sipas_error *err);
 int cli_exit_code(sipas_status status);

@@ -15,6 +15,7 @@
 #include "sipas/frame.h"
 #include "sipas/import.h"
 #include "sipas/instrument.h"
+#include "sipas/keyfile.h"
 #include "sipas/store.h"
 
 #define PROBLEMS_SHOWN 20
@@ -86,12 +87,38 @@ static void tell_waiting(void *ctx, const char *path)
 
 /* ---- import and check -------------------------------------------------------------------- */
 
+/* The personal-data key: a dry run hashes with a key nobody keeps; an import with the key file
+ * (created or moved out of an older store, which the user is told once). */
+static int attach_personal_key(const cli_args *args, sipas_store *store, bool dry_run)
+{
+    sipas_error err = {0};
+    sipas_key_event event = SIPAS_KEY_USED;
+    const char *key_file = cli_value(args, "key-file");
+    if ((dry_run ? sipas_store_attach_ephemeral_key(store, &err)
+                 : sipas_store_attach_key(store, key_file, &event, &err)) != SIPAS_OK)
+        return cli_fail(&err);
+    char *shown = NULL;
+    if (event != SIPAS_KEY_USED && key_file == NULL && sipas_key_file_default_path(&shown, &err) != SIPAS_OK)
+        return cli_fail(&err);
+    if (event == SIPAS_KEY_FILE_CREATED)
+        cli_note("created the key file '%s' for the personal columns (mode 0600): keep it, and "
+                 "keep it apart from the store (docs/security.md)", key_file ? key_file : shown);
+    else if (event == SIPAS_KEY_MOVED_OUT)
+        cli_note("moved the personal-data key out of '%s' into the key file '%s' (mode 0600); the "
+                 "store keeps only its fingerprint. Keep the key file apart from the store: whoever "
+                 "has both can test guesses of names and phone numbers (docs/security.md)",
+                 sipas_store_path(store), key_file ? key_file : shown);
+    free(shown);
+    return CLI_EXIT_OK;
+}
+
 static const cli_option import_options[] = {
     {"form", "ID", "instrument of the batch (a folder under the surveys directory)", false},
     {"wave", "YEAR", "the wave of every row (the file may then omit the wave column)", false},
     {"keep-valid", NULL, "store the valid rows of a batch that has rejected rows", false},
     {"replace", NULL, "replace an earlier batch that has the same content", false},
     {"rejects", "FILE", "where rejected rows go (default: FILE.rejects.csv beside the input)", false},
+    {"key-file", "FILE", "the key of personal columns (default: $SIPAS_KEY_FILE, else ~/.config/sipas/personal.key)", false},
     {"quiet", NULL, "print only the summary", false},
     {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
     {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false},
@@ -156,6 +183,8 @@ static int run_import(int argc, char **argv, bool dry_run)
         goto done;
     }
     sipas_store_on_wait(store, tell_waiting, NULL);
+    if ((code = attach_personal_key(&args, store, dry_run)) != CLI_EXIT_OK)
+        goto done;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     bool quiet = cli_flag(&args, "quiet");
@@ -510,7 +539,8 @@ static int run_instrument(int argc, char **argv)
             if (inst->items[i].role != SIPAS_ROLE_CRITERION)
                 printf("    %-16s %-9s%s\n", inst->items[i].name,
                        inst->items[i].role ? sipas_role_name(inst->items[i].role) : "",
-                       inst->items[i].personal ? " personal: stored as a keyed hash" : "");
+                       inst->items[i].personal_dropped ? " personal: dropped, never stored"
+                       : inst->items[i].personal ? " personal: stored as a keyed hash" : "");
     }
     sipas_instrument_free(inst);
     cli_args_free(&args);

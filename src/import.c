@@ -350,6 +350,8 @@ static bool read_cell(import_ctx *c, size_t row, size_t k, const char *raw, size
         }
         return true;
     }
+    if (it->personal_dropped)
+        return true; /* read (an empty required cell was refused above), never stored */
     if (it->personal) {
         sipas_hmac_sha256_hex(c->personal_key, sizeof c->personal_key, s, len, c->hashes[k]);
         v->kind = SIPAS_VALUE_TEXT;

@@ -2,6 +2,7 @@
  * Identifiers that come from instruments (form ids, item names) are checked against
  * [A-Za-z_][A-Za-z0-9_]* and double-quoted; values are always bound as parameters. */
 #include "sipas/store.h"
+#include "sipas/keyfile.h"
 
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -20,6 +21,8 @@ struct sipas_store {
     char *path;
     sipas_store_wait_fn on_wait;
     void *wait_ctx;
+    bool key_attached;
+    unsigned char key[SIPAS_KEY_BYTES]; /* the personal-data key, never written to the store */
 };
 
 /* Waits for another process's write lock up to SIPAS_BUSY_TIMEOUT_MS, telling the caller once
@@ -352,7 +355,8 @@ sipas_status sipas_store_open(const char *path, sipas_store_mode mode, sipas_sto
     sipas_status checked = path ? check_store_path(path, err) : SIPAS_OK;
     if (checked != SIPAS_OK)
         return checked;
-    if (path == SIPAS_STORE_IN_MEMORY)
+    bool in_memory = path == SIPAS_STORE_IN_MEMORY;
+    if (in_memory)
         path = ":memory:";
     sipas_store *store = calloc(1, sizeof *store);
     if (store == NULL || (store->path = strdup(path)) == NULL) {
@@ -406,6 +410,8 @@ sipas_status sipas_store_open(const char *path, sipas_store_mode mode, sipas_sto
     }
     if ((st = migrate(store, mode == SIPAS_STORE_READ_ONLY, err)) != SIPAS_OK)
         goto fail;
+    if (in_memory && (st = sipas_store_attach_ephemeral_key(store, err)) != SIPAS_OK)
+        goto fail;
     *out = store;
     return SIPAS_OK;
 fail:
@@ -429,24 +435,170 @@ const char *sipas_store_path(const sipas_store *store)
 
 sipas_status sipas_store_personal_key(sipas_store *store, unsigned char key[32], sipas_error *err)
 {
+    sipas_status st;
+    if (!store->key_attached && (st = sipas_store_attach_key(store, NULL, NULL, err)) != SIPAS_OK)
+        return st;
+    memcpy(key, store->key, SIPAS_KEY_BYTES);
+    return SIPAS_OK;
+}
+
+sipas_status sipas_store_attach_ephemeral_key(sipas_store *store, sipas_error *err)
+{
+    sipas_status st = sipas_key_random(store->key, err);
+    store->key_attached = st == SIPAS_OK;
+    return st;
+}
+
+/* meta.value of key into out (65 bytes), "" when there is no such row. */
+static sipas_status meta_hex(sipas_store *store, const char *key, char out[65], sipas_error *err)
+{
     sqlite3_stmt *stmt = NULL;
-    sipas_status st = prepare(store, "SELECT value FROM meta WHERE key = 'personal_key'", &stmt, err);
+    sipas_status st = prepare(store, "SELECT value FROM meta WHERE key = ?1", &stmt, err);
     if (st != SIPAS_OK)
         return st;
-    const char *hex = NULL;
-    if (sqlite3_step(stmt) != SQLITE_ROW || (hex = (const char *)sqlite3_column_text(stmt, 0)) == NULL ||
-        strlen(hex) != 64) {
-        sqlite3_finalize(stmt);
-        return sipas_error_set(err, SIPAS_ERR_STORE, "'%s': the personal-data key is missing",
-                               store->path);
-    }
-    for (int i = 0; i < 32; i++) {
-        unsigned v;
-        sscanf(hex + 2 * i, "%2x", &v);
-        key[i] = (unsigned char)v;
-    }
+    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+    out[0] = '\0';
+    int rc = sqlite3_step(stmt);
+    const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(stmt, 0) : NULL;
+    if (v && strlen(v) == 64)
+        memcpy(out, v, 65);
+    else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        st = db_error(store, err, "cannot read the store");
     sqlite3_finalize(stmt);
+    return st;
+}
+
+/* Decides which key the store uses; inside the write transaction of sipas_store_attach_key. */
+static sipas_status choose_key(sipas_store *store, const char *path, const char *fingerprint,
+                               const char *legacy_hex, sipas_key_event *event, sipas_error *err)
+{
+    unsigned char file_key[SIPAS_KEY_BYTES];
+    sipas_error read_err = {0};
+    sipas_status read = sipas_key_file_read(path, file_key, &read_err);
+    if (read != SIPAS_OK && read != SIPAS_ERR_NOT_FOUND) {
+        *err = read_err;
+        return read;
+    }
+    char file_fp[SIPAS_SHA256_HEX_LEN + 1] = "";
+    if (read == SIPAS_OK)
+        sipas_key_fingerprint(file_key, file_fp);
+    if (fingerprint[0]) {
+        if (read != SIPAS_OK)
+            return sipas_error_set(err, SIPAS_ERR_STORE, "'%s': its personal columns are hashed "
+                                   "with the key of a key file, and '%s' does not exist: name "
+                                   "that key file with --key-file or SIPAS_KEY_FILE", store->path,
+                                   path);
+        if (strcmp(file_fp, fingerprint) != 0)
+            return sipas_error_set(err, SIPAS_ERR_CONFLICT, "the key file '%s' is not the key of "
+                                   "'%s' (its fingerprint differs): name the store's key file "
+                                   "with --key-file or SIPAS_KEY_FILE; another key would give "
+                                   "the same person another hash", path, store->path);
+        memcpy(store->key, file_key, SIPAS_KEY_BYTES);
+        *event = SIPAS_KEY_USED;
+        return SIPAS_OK;
+    }
+    int64_t batches = 0;
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store, "SELECT count(*) FROM batches", &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        batches = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    if (legacy_hex[0] && batches > 0) {
+        /* The store's own key hashed its batches: it is the key, wherever it goes. */
+        unsigned char legacy[SIPAS_KEY_BYTES];
+        for (int i = 0; i < SIPAS_KEY_BYTES; i++) {
+            unsigned v = 0;
+            sscanf(legacy_hex + 2 * i, "%2x", &v);
+            legacy[i] = (unsigned char)v;
+        }
+        if (read == SIPAS_OK && memcmp(file_key, legacy, SIPAS_KEY_BYTES) != 0)
+            return sipas_error_set(err, SIPAS_ERR_CONFLICT, "'%s' was written by an older sipas "
+                                   "and holds its own personal-data key, and the key file '%s' "
+                                   "holds another: name a new key file for this store with "
+                                   "--key-file FILE (the store's key moves there)", store->path,
+                                   path);
+        if (read != SIPAS_OK) {
+            /* create reads the file instead when another process made it meanwhile */
+            memcpy(file_key, legacy, SIPAS_KEY_BYTES);
+            if ((st = sipas_key_file_create(path, file_key, err)) != SIPAS_OK)
+                return st;
+            if (memcmp(file_key, legacy, SIPAS_KEY_BYTES) != 0)
+                return sipas_error_set(err, SIPAS_ERR_CONFLICT, "the key file '%s' was created "
+                                       "meanwhile with another key: name a new key file for "
+                                       "'%s' with --key-file FILE", path, store->path);
+        }
+        memcpy(store->key, legacy, SIPAS_KEY_BYTES);
+        *event = SIPAS_KEY_MOVED_OUT;
+        return SIPAS_OK;
+    }
+    /* Nothing hashed yet: the key file's key, or a new one. */
+    if (read == SIPAS_OK) {
+        memcpy(store->key, file_key, SIPAS_KEY_BYTES);
+        *event = SIPAS_KEY_USED;
+        return SIPAS_OK;
+    }
+    if ((st = sipas_key_random(store->key, err)) != SIPAS_OK ||
+        (st = sipas_key_file_create(path, store->key, err)) != SIPAS_OK)
+        return st;
+    *event = SIPAS_KEY_FILE_CREATED;
     return SIPAS_OK;
+}
+
+sipas_status sipas_store_attach_key(sipas_store *store, const char *key_file,
+                                    sipas_key_event *event, sipas_error *err)
+{
+    sipas_key_event ignored;
+    if (event == NULL)
+        event = &ignored;
+    *event = SIPAS_KEY_USED;
+    /* Nothing hashed can be kept in a store that cannot be written, and the write that fails
+     * says so better than a key file the user may not even have. */
+    if (sqlite3_db_readonly(store->db, "main") == 1)
+        return sipas_store_attach_ephemeral_key(store, err);
+    char *path = NULL;
+    sipas_status st = key_file ? ((path = strdup(key_file)) ? SIPAS_OK
+                                  : sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory"))
+                               : sipas_key_file_default_path(&path, err);
+    if (st != SIPAS_OK)
+        return st;
+    char fingerprint[65], legacy[65];
+    /* secure_delete: the deleted key is overwritten with zeros, not left on a free page. */
+    if ((st = exec_sql(store, "PRAGMA secure_delete = ON; BEGIN IMMEDIATE",
+                       "cannot record the personal-data key", err)) != SIPAS_OK) {
+        free(path);
+        return st;
+    }
+    if ((st = meta_hex(store, "personal_key_fingerprint", fingerprint, err)) != SIPAS_OK ||
+        (st = meta_hex(store, "personal_key", legacy, err)) != SIPAS_OK ||
+        (st = choose_key(store, path, fingerprint, legacy, event, err)) != SIPAS_OK)
+        goto fail;
+    if (fingerprint[0] == '\0' || legacy[0]) {
+        char fp[SIPAS_SHA256_HEX_LEN + 1], *sql;
+        sipas_key_fingerprint(store->key, fp);
+        sql = sqlite3_mprintf("DELETE FROM meta WHERE key = 'personal_key';"
+                              "INSERT OR REPLACE INTO meta(key, value) "
+                              "VALUES ('personal_key_fingerprint', '%q')", fp);
+        st = sql ? exec_sql(store, sql, "cannot record the personal-data key", err)
+                 : sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        sqlite3_free(sql);
+        if (st != SIPAS_OK)
+            goto fail;
+    }
+    if ((st = exec_sql(store, "COMMIT", "cannot record the personal-data key", err)) != SIPAS_OK)
+        goto fail;
+    /* The old key's bytes may still sit in WAL frames: copy the pages back and empty the WAL.
+     * A reader holding an old snapshot can keep the checkpoint from finishing; the next writer's
+     * checkpoint then completes it. */
+    sqlite3_exec(store->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    free(path);
+    store->key_attached = true;
+    return SIPAS_OK;
+fail:
+    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    free(path);
+    return st;
 }
 
 /* ---- instruments -------------------------------------------------------------------------- */

@@ -120,6 +120,7 @@ typedef struct sipas_item {
     sipas_scoring scoring;
     bool required;     /* an empty cell is an error (ids, design columns default to required) */
     bool personal;     /* name, phone, ID number: never stored in clear */
+    bool personal_dropped; /* personal = drop: not stored at all, not even as a keyed hash */
 } sipas_item;
 
 typedef struct sipas_instrument {

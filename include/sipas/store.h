@@ -128,7 +128,28 @@ sipas_status sipas_store_get_batch(sipas_store *store, int64_t batch_id, sipas_b
 /* Removes a batch and every response it brought, in one transaction. */
 sipas_status sipas_store_remove_batch(sipas_store *store, int64_t batch_id, sipas_error *err);
 
-/* The key for hashing personal columns: created at random with the store, kept in it. */
+/* The key for hashing personal columns lives in a key file outside the store (sipas/keyfile.h);
+ * the store keeps its fingerprint in meta.personal_key_fingerprint. What attaching found: */
+typedef enum {
+    SIPAS_KEY_USED = 0,        /* the key file's key, whose fingerprint the store had or takes */
+    SIPAS_KEY_FILE_CREATED,    /* a new random key, written to a new key file */
+    SIPAS_KEY_MOVED_OUT        /* a store of an older sipas kept its key inside (meta.personal_key):
+                                * the key went to the key file and left the store */
+} sipas_key_event;
+
+/* Attaches the key of key_file (NULL: sipas_key_file_default_path) to an open read-write store,
+ * for the imports that follow. A store that has batches but no fingerprint and no key of its
+ * own refuses nothing; one with a fingerprint refuses a missing key file (SIPAS_ERR_STORE) and
+ * a key whose fingerprint differs (SIPAS_ERR_CONFLICT), so that one person never gets two
+ * hashes. Moving a key out deletes it with secure_delete and checkpoints the WAL, so its bytes
+ * leave the file. A store opened read-only gets a key nobody keeps (it cannot store a hash).
+ * event may be NULL. */
+sipas_status sipas_store_attach_key(sipas_store *store, const char *key_file,
+                                    sipas_key_event *event, sipas_error *err);
+/* Attaches a random key that is never written anywhere: for a dry run (sipas-collect check),
+ * whose hashes are not kept. A SIPAS_STORE_IN_MEMORY store gets one when opened. */
+sipas_status sipas_store_attach_ephemeral_key(sipas_store *store, sipas_error *err);
+/* The attached key; when none was attached, attaches the default key file's. */
 sipas_status sipas_store_personal_key(sipas_store *store, unsigned char key[32], sipas_error *err);
 
 /* ---- reading responses ------------------------------------------------------------------- */
