@@ -95,6 +95,25 @@ int analysis_weighting_load(analysis_weighting *w, const cli_args *args, sipas_s
     return CLI_EXIT_OK;
 }
 
+int analysis_check_instrument(const cli_args *args, sipas_store *store,
+                              const sipas_instrument *inst, char **versions, char **warning)
+{
+    sipas_error err = {0};
+    char *problem = NULL;
+    if (sipas_store_check_instrument(store, inst, &problem, versions, &err) != SIPAS_OK)
+        return cli_fail(&err);
+    if (problem == NULL)
+        return CLI_EXIT_OK;
+    if (!cli_flag(args, "allow-changed-instrument")) {
+        cli_error("%s (--allow-changed-instrument analyses anyway, with a warning)", problem);
+        free(problem);
+        return CLI_EXIT_REFUSED;
+    }
+    cli_warning("%s", problem);
+    *warning = problem;
+    return CLI_EXIT_OK;
+}
+
 void analysis_weighting_release(analysis_weighting *w)
 {
     for (size_t m = 0; m < w->n; m++)
@@ -195,6 +214,9 @@ int analysis_open(analysis *a, int argc, char **argv, const cli_option *options,
     if (sipas_store_open(cli_db_path(&a->args), SIPAS_STORE_READ_ONLY, &a->store, &err) != SIPAS_OK ||
         sipas_dataset_load(a->store, a->inst, &a->data, &err) != SIPAS_OK)
         return cli_fail(&err);
+    if ((code = analysis_check_instrument(&a->args, a->store, a->inst, &a->instrument_versions,
+                                          &a->instrument_warning)) != CLI_EXIT_OK)
+        return code;
     if ((code = analysis_weighting_load(&a->weighting, &a->args, a->store, a->inst->form_id,
                                         &a->index)) != CLI_EXIT_OK)
         return code;
@@ -202,6 +224,9 @@ int analysis_open(analysis *a, int argc, char **argv, const cli_option *options,
         a->out = stdout;
         return CLI_EXIT_FAILURE;
     }
+    /* A table is read by people: the warning goes above it, not only to stderr. */
+    if (a->instrument_warning && a->format == OUTPUT_TABLE)
+        fprintf(a->out, "warning: %s\n\n", a->instrument_warning);
     return CLI_EXIT_OK;
 }
 
@@ -214,6 +239,8 @@ void analysis_close(analysis *a)
     for (size_t i = 0; i < a->nconditions; i++)
         sipas_condition_release(&a->conditions[i]);
     free(a->by_storage);
+    free(a->instrument_versions);
+    free(a->instrument_warning);
     cli_args_free(&a->args);
 }
 

@@ -744,6 +744,228 @@ static sipas_status insert_instrument_rows(sipas_store *store, const sipas_instr
     return st;
 }
 
+/* ---- the instrument versions of the stored batches ------------------------------------- */
+
+static bool same_text(const unsigned char *stored, const char *folder)
+{
+    return strcmp(stored ? (const char *)stored : "", folder ? folder : "") == 0;
+}
+
+/* Where a stored version (instrument_id) and the folder's inst differ: the sheet's file name,
+ * with what in it in `what`; NULL when they do not. scoring_only compares only what changes a
+ * score; otherwise labels and non-criterion items too. */
+static const char *first_difference(sipas_store *store, int64_t id, const sipas_instrument *inst,
+                                    bool scoring_only, char *what, size_t size, sipas_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    const char *sheet = NULL;
+    what[0] = '\0';
+    /* settings.csv: the default scoring, and the titles */
+    if (prepare(store, "SELECT scoring, title_vi, title_en, default_language FROM instruments "
+                "WHERE instrument_id = ?1", &stmt, err) != SIPAS_OK)
+        return NULL;
+    sqlite3_bind_int64(stmt, 1, id);
+    if (sqlite3_step(stmt) == SQLITE_ROW &&
+        (!same_text(sqlite3_column_text(stmt, 0), sipas_scoring_name(inst->scoring)) ||
+         (!scoring_only && (!same_text(sqlite3_column_text(stmt, 1), inst->title_vi) ||
+                            !same_text(sqlite3_column_text(stmt, 2), inst->title_en) ||
+                            !same_text(sqlite3_column_text(stmt, 3), inst->default_language))))) {
+        snprintf(what, size, "the default scoring or the titles");
+        sheet = "settings.csv";
+    }
+    sqlite3_finalize(stmt);
+    if (sheet)
+        return sheet;
+    /* survey.csv: every item in order, or the criteria by name */
+    if (prepare(store, scoring_only
+                ? "SELECT name, list_name, element, scoring FROM items WHERE instrument_id = ?1 "
+                  "AND role = 'criterion' ORDER BY position"
+                : "SELECT name, list_name, element, scoring, type, role, required, personal, "
+                  "label_vi, label_en FROM items WHERE instrument_id = ?1 ORDER BY position",
+                &stmt, err) != SIPAS_OK)
+        return NULL;
+    sqlite3_bind_int64(stmt, 1, id);
+    size_t stored = 0, criteria = 0;
+    for (size_t i = 0; i < inst->nitems; i++)
+        criteria += inst->items[i].role == SIPAS_ROLE_CRITERION;
+    while (sheet == NULL && sqlite3_step(stmt) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(stmt, 0);
+        const sipas_item *it = scoring_only ? sipas_instrument_item(inst, name ? name : "")
+                             : stored < inst->nitems ? &inst->items[stored] : NULL;
+        stored++;
+        bool same = it && same_text(sqlite3_column_text(stmt, 0), it->name) &&
+                    same_text(sqlite3_column_text(stmt, 1), it->list ? it->list->name : NULL) &&
+                    same_text(sqlite3_column_text(stmt, 2),
+                              it->element >= 0 ? inst->elements[it->element].name : NULL) &&
+                    same_text(sqlite3_column_text(stmt, 3), it->role == SIPAS_ROLE_CRITERION
+                              ? sipas_scoring_name(it->scoring) : NULL);
+        if (same && scoring_only)
+            same = it->role == SIPAS_ROLE_CRITERION;
+        else if (same)
+            same = same_text(sqlite3_column_text(stmt, 4), item_type_name(it->type)) &&
+                   same_text(sqlite3_column_text(stmt, 5), it->role == SIPAS_ROLE_NONE ? NULL
+                             : sipas_role_name(it->role)) &&
+                   sqlite3_column_int(stmt, 6) == it->required &&
+                   sqlite3_column_int(stmt, 7) == it->personal &&
+                   same_text(sqlite3_column_text(stmt, 8), it->label_vi) &&
+                   same_text(sqlite3_column_text(stmt, 9), it->label_en);
+        if (!same) {
+            snprintf(what, size, "%s '%s'", scoring_only ? "criterion" : "item", name ? name : "");
+            sheet = "survey.csv";
+        }
+    }
+    sqlite3_finalize(stmt);
+    if (sheet == NULL && stored != (scoring_only ? criteria : inst->nitems)) {
+        snprintf(what, size, "the number of %s", scoring_only ? "criteria" : "items");
+        sheet = "survey.csv";
+    }
+    if (sheet)
+        return sheet;
+    /* elements.csv: names and weights in order */
+    if (prepare(store, "SELECT name, weight, label_vi, label_en FROM elements "
+                "WHERE instrument_id = ?1 ORDER BY position", &stmt, err) != SIPAS_OK)
+        return NULL;
+    sqlite3_bind_int64(stmt, 1, id);
+    stored = 0;
+    while (sheet == NULL && sqlite3_step(stmt) == SQLITE_ROW) {
+        const sipas_element *e = stored < inst->nelements ? &inst->elements[stored] : NULL;
+        stored++;
+        if (e == NULL || !same_text(sqlite3_column_text(stmt, 0), e->name) ||
+            sqlite3_column_double(stmt, 1) != e->weight ||
+            (!scoring_only && (!same_text(sqlite3_column_text(stmt, 2), e->label_vi) ||
+                               !same_text(sqlite3_column_text(stmt, 3), e->label_en)))) {
+            snprintf(what, size, "element '%s'", (const char *)sqlite3_column_text(stmt, 0));
+            sheet = "elements.csv";
+        }
+    }
+    sqlite3_finalize(stmt);
+    if (sheet == NULL && stored != inst->nelements) {
+        snprintf(what, size, "the number of elements");
+        sheet = "elements.csv";
+    }
+    if (sheet)
+        return sheet;
+    /* choices.csv: every list (or those of the criteria), its codes in order */
+    if (prepare(store, "SELECT code, satisfied, missing, label_vi, label_en FROM choices "
+                "WHERE instrument_id = ?1 AND list_name = ?2 ORDER BY position", &stmt, err) != SIPAS_OK)
+        return NULL;
+    for (size_t l = 0; l < inst->nlists && sheet == NULL; l++) {
+        const sipas_choice_list *list = &inst->lists[l];
+        bool scored = false;
+        for (size_t i = 0; i < inst->nitems && !scored; i++)
+            scored = inst->items[i].role == SIPAS_ROLE_CRITERION && inst->items[i].list == list;
+        if (scoring_only && !scored)
+            continue;
+        sqlite3_bind_int64(stmt, 1, id);
+        bind_text(stmt, 2, list->name);
+        stored = 0;
+        bool same = true;
+        while (same && sqlite3_step(stmt) == SQLITE_ROW) {
+            const sipas_choice *ch = stored < list->nchoices ? &list->choices[stored] : NULL;
+            stored++;
+            same = ch && same_text(sqlite3_column_text(stmt, 0), ch->name) &&
+                   sqlite3_column_int(stmt, 1) == ch->satisfied &&
+                   same_text(sqlite3_column_text(stmt, 2), ch->missing == SIPAS_MISSING_NONE
+                             ? NULL : sipas_missing_name(ch->missing)) &&
+                   (scoring_only || (same_text(sqlite3_column_text(stmt, 3), ch->label_vi) &&
+                                     same_text(sqlite3_column_text(stmt, 4), ch->label_en)));
+        }
+        sqlite3_reset(stmt);
+        if (!same || stored != list->nchoices) {
+            snprintf(what, size, "list '%s'", list->name);
+            sheet = "choices.csv";
+        }
+    }
+    sqlite3_finalize(stmt);
+    return sheet;
+}
+
+/* "batch 4", "batches 1-3" or "5 batches from 1 to 9". */
+static void describe_batches(char *out, size_t size, int64_t count, int64_t first, int64_t last)
+{
+    if (count == 1)
+        snprintf(out, size, "batch %lld", (long long)first);
+    else if (count == last - first + 1)
+        snprintf(out, size, "batches %lld-%lld", (long long)first, (long long)last);
+    else
+        snprintf(out, size, "%lld batches from %lld to %lld", (long long)count,
+                 (long long)first, (long long)last);
+}
+
+sipas_status sipas_store_check_instrument(sipas_store *store, const sipas_instrument *inst,
+                                          char **problem, char **versions, sipas_error *err)
+{
+    *problem = NULL;
+    *versions = NULL;
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store,
+        "SELECT i.instrument_id, i.version, i.content_sha256, count(*), min(b.batch_id), "
+        "max(b.batch_id) FROM instruments i JOIN batches b USING (instrument_id) "
+        "WHERE i.form_id = ?1 GROUP BY i.instrument_id ORDER BY min(b.batch_id)", &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    bind_text(stmt, 1, inst->form_id);
+    sqlbuf list = {0};
+    char *found = NULL;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(stmt, 0);
+        const char *version = (const char *)sqlite3_column_text(stmt, 1);
+        const char *hash = (const char *)sqlite3_column_text(stmt, 2);
+        char batches[96], what[160];
+        describe_batches(batches, sizeof batches, sqlite3_column_int64(stmt, 3),
+                         sqlite3_column_int64(stmt, 4), sqlite3_column_int64(stmt, 5));
+        sb_add(&list, "%sversion '%s' (%s)", list.len ? ", " : "", version ? version : "", batches);
+        if (found)
+            continue;
+        bool same_version = same_text((const unsigned char *)version, inst->version);
+        if (same_version && same_text((const unsigned char *)hash, inst->content_hash))
+            continue;
+        const char *sheet = first_difference(store, id, inst, !same_version, what, sizeof what, err);
+        if (sheet == NULL && err && err->status != SIPAS_OK) {
+            st = err->status;
+            break;
+        }
+        if (same_version)
+            found = sqlite3_mprintf("form '%s' version '%s' in '%s' differs from the version "
+                                    "'%s' recorded with %s: %s%s%s%s%s changed without a new "
+                                    "version, which would change published numbers. Restore "
+                                    "it, or give the change a new version in settings.csv",
+                                    inst->form_id, inst->version, inst->source_dir,
+                                    inst->version, batches, sheet ? "sheet '" : "a sheet",
+                                    sheet ? sheet : "", sheet ? "' (" : "", sheet ? what : "",
+                                    sheet ? ")" : "");
+        else if (sheet)
+            found = sqlite3_mprintf("form '%s': %s, imported under version '%s', would be "
+                                    "scored by version '%s' in '%s', whose sheet '%s' (%s) "
+                                    "scores differently; this sipas scores every batch with the "
+                                    "folder's version, so their numbers would change",
+                                    inst->form_id, batches,
+                                    version ? version : "", inst->version, inst->source_dir,
+                                    sheet, what);
+        if (sheet && found == NULL) {
+            st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+            break;
+        }
+    }
+    if (st == SIPAS_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        st = db_error(store, err, "cannot read the instrument versions");
+    sqlite3_finalize(stmt);
+    if (st == SIPAS_OK && list.failed)
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    if (st == SIPAS_OK && found && (*problem = strdup(found)) == NULL)
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    if (st == SIPAS_OK && (*versions = strdup(list.s ? list.s : "")) == NULL)
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    sqlite3_free(found);
+    free(list.s);
+    if (st != SIPAS_OK) {
+        free(*problem);
+        *problem = NULL;
+    }
+    return st;
+}
+
 /* Declared types of the existing columns of a table, as "name\ttype\n" lines (NULL: no table). */
 static sipas_status table_columns(sipas_store *store, const char *table, char ***names,
                                   char ***types, size_t *count, sipas_error *err)

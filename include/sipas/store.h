@@ -152,6 +152,19 @@ sipas_status sipas_store_attach_ephemeral_key(sipas_store *store, sipas_error *e
 /* The attached key; when none was attached, attaches the default key file's. */
 sipas_status sipas_store_personal_key(sipas_store *store, unsigned char key[32], sipas_error *err);
 
+/* ---- the instrument versions of the stored batches ------------------------------------- */
+
+/* Checks that inst (the folder's sheets) scores every stored batch of inst->form_id as the
+ * instrument version it was imported under would: the folder's version must have the content
+ * hash recorded for it, and a batch imported under another version must have been scored by
+ * the same choices (codes, satisfied, missing), criteria (list, element, scoring), element
+ * weights and default scoring. *problem is NULL when all is well, else a malloc'd message that
+ * names the form, the version, the batches and the sheet that differs (the caller decides
+ * whether it is an error or, when the user insists, a warning). *versions is a malloc'd
+ * "version '1' (batches 1-3), version '2' (batch 4)" for the outputs to state. */
+sipas_status sipas_store_check_instrument(sipas_store *store, const sipas_instrument *inst,
+                                          char **problem, char **versions, sipas_error *err);
+
 /* ---- reading responses ------------------------------------------------------------------- */
 
 /* A condition on a response column, e.g. district = 'cao_loc' or wave >= 2020. Values are bound
