@@ -146,6 +146,8 @@ static int run_import(int argc, char **argv, bool dry_run)
     sipas_instrument *inst = NULL;
     sipas_store *store = NULL;
     sipas_error err = {0};
+    int64_t last_stored = 0; /* the batch of the last file, when it was stored */
+    size_t files_left = 0;   /* files after it */
     if (cli_flag(&args, "help")) {
         printf("usage: %s %s --form ID [--wave YEAR] [options] FILE...\n\n", cli_program, command_name);
         printf(dry_run ? "Validates CSV batches against the instrument and the store; stores nothing.\n\n"
@@ -227,10 +229,22 @@ static int run_import(int argc, char **argv, bool dry_run)
                 printf(", %lld rejected (in '%s')", (long long)result.rows_rejected, rejects);
             printf("\n");
         }
+        last_stored = st == SIPAS_OK && !dry_run ? result.batch_id : 0;
+        files_left = args.npositional - f - 1;
         free(rejects);
     }
 done:
     sipas_store_close(store);
+    /* Once its rows are read a batch commits as one transaction, and closing the store copies
+     * it into the file: a Ctrl-C then (or during the store's close) comes too late to undo it,
+     * and the user must not believe otherwise. */
+    if (stop_requested && last_stored > 0) {
+        cli_note("interrupted after batch %lld was written: it is stored (undo with '%s remove "
+                 "%lld')%s", (long long)last_stored, cli_program, (long long)last_stored,
+                 files_left ? "; the files after it were not imported" : "");
+        if (files_left)
+            code = CLI_EXIT_INTERRUPTED;
+    }
     sipas_instrument_free(inst);
     cli_args_free(&args);
     return code;
