@@ -6,8 +6,10 @@
  *   1  the input was refused: rows rejected, a malformed file or instrument, a repeated batch,
  *      something named that does not exist
  *   2  usage: unknown command or option, missing argument
- *   3  the store or a file could not be read or written (locked, read-only, disk full)
- *   130 interrupted (Ctrl-C); nothing of the interrupted batch was stored */
+ *   3  the store or a file could not be read or written (missing, locked, read-only, disk full;
+ *      any failed write of the output, stdout included)
+ *   130 interrupted (Ctrl-C) while a batch was read: nothing of it was stored (after its rows
+ *       were read the batch commits, and the import says so) */
 #ifndef SIPAS_CLI_H
 #define SIPAS_CLI_H
 

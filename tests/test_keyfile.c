@@ -268,6 +268,27 @@ static void test_wrong_or_missing_key_file(void **state)
     sipas_store_close(store);
 }
 
+static void test_second_old_store_needs_its_own_key_file(void **state)
+{
+    fixture *f = *state;
+    sipas_store *store = NULL;
+    sipas_error err = {0};
+    unsigned char key[SIPAS_KEY_BYTES];
+    assert_int_equal(sipas_key_random(key, &err), SIPAS_OK);
+    assert_int_equal(sipas_key_file_create(f->key_file, key, &err), SIPAS_OK);
+    assert_int_equal(sipas_store_open(f->db, SIPAS_STORE_READ_WRITE, &store, &err), SIPAS_OK);
+    assert_int_equal(sipas_store_attach_key(store, f->key_file, NULL, &err), SIPAS_ERR_CONFLICT);
+    char expected[512];
+    snprintf(expected, sizeof expected, "'%s' was written by an older sipas and holds its own "
+             "personal-data key, and the key file '%s' holds another: name a new key file for "
+             "this store with --key-file FILE (the store's key moves there)", f->db, f->key_file);
+    assert_string_equal(err.message, expected);
+    sipas_store_close(store);
+    int hits = 0;
+    attack(f->db, &hits);
+    assert_true(hits >= 1); /* refused before anything moved: the store still has its key */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +296,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrated_store_gives_no_way_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_file_permissions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_or_missing_key_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_old_store_needs_its_own_key_file, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
