@@ -4,6 +4,7 @@
 #include "sipas/store.h"
 #include "sipas/keyfile.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -752,8 +753,9 @@ static bool same_text(const unsigned char *stored, const char *folder)
 }
 
 /* Where a stored version (instrument_id) and the folder's inst differ: the sheet's file name,
- * with what in it in `what`; NULL when they do not. scoring_only compares only what changes a
- * score; otherwise labels and non-criterion items too. */
+ * with what in it in `what`; NULL when they do not. scoring_only compares only what one set of
+ * rows scored by several versions cannot absorb: the criteria (list, element, scoring), the
+ * elements and their weights, the default scoring; otherwise everything that is stored. */
 static const char *first_difference(sipas_store *store, int64_t id, const sipas_instrument *inst,
                                     bool scoring_only, char *what, size_t size, sipas_error *err)
 {
@@ -845,17 +847,15 @@ static const char *first_difference(sipas_store *store, int64_t id, const sipas_
     }
     if (sheet)
         return sheet;
-    /* choices.csv: every list (or those of the criteria), its codes in order */
+    /* choices.csv: every list, its codes in order. Another version's lists need not match:
+     * sipas_dataset_load scores each batch with its own version's lists. */
+    if (scoring_only)
+        return NULL;
     if (prepare(store, "SELECT code, satisfied, missing, label_vi, label_en FROM choices "
                 "WHERE instrument_id = ?1 AND list_name = ?2 ORDER BY position", &stmt, err) != SIPAS_OK)
         return NULL;
     for (size_t l = 0; l < inst->nlists && sheet == NULL; l++) {
         const sipas_choice_list *list = &inst->lists[l];
-        bool scored = false;
-        for (size_t i = 0; i < inst->nitems && !scored; i++)
-            scored = inst->items[i].role == SIPAS_ROLE_CRITERION && inst->items[i].list == list;
-        if (scoring_only && !scored)
-            continue;
         sqlite3_bind_int64(stmt, 1, id);
         bind_text(stmt, 2, list->name);
         stored = 0;
@@ -867,8 +867,8 @@ static const char *first_difference(sipas_store *store, int64_t id, const sipas_
                    sqlite3_column_int(stmt, 1) == ch->satisfied &&
                    same_text(sqlite3_column_text(stmt, 2), ch->missing == SIPAS_MISSING_NONE
                              ? NULL : sipas_missing_name(ch->missing)) &&
-                   (scoring_only || (same_text(sqlite3_column_text(stmt, 3), ch->label_vi) &&
-                                     same_text(sqlite3_column_text(stmt, 4), ch->label_en)));
+                   same_text(sqlite3_column_text(stmt, 3), ch->label_vi) &&
+                   same_text(sqlite3_column_text(stmt, 4), ch->label_en);
         }
         sqlite3_reset(stmt);
         if (!same || stored != list->nchoices) {
@@ -936,10 +936,10 @@ sipas_status sipas_store_check_instrument(sipas_store *store, const sipas_instru
                                     sheet ? sheet : "", sheet ? "' (" : "", sheet ? what : "",
                                     sheet ? ")" : "");
         else if (sheet)
-            found = sqlite3_mprintf("form '%s': %s, imported under version '%s', would be "
-                                    "scored by version '%s' in '%s', whose sheet '%s' (%s) "
-                                    "scores differently; this sipas scores every batch with the "
-                                    "folder's version, so their numbers would change",
+            found = sqlite3_mprintf("form '%s': %s, imported under version '%s', cannot be "
+                                    "analysed with version '%s' in '%s', whose sheet '%s' (%s) "
+                                    "differs: the criteria, their elements and weights must be "
+                                    "the same in every version analysed together",
                                     inst->form_id, batches,
                                     version ? version : "", inst->version, inst->source_dir,
                                     sheet, what);
@@ -1860,4 +1860,145 @@ sipas_status sipas_store_load_margin(sipas_store *store, const char *form_id, co
         *count = 0;
     }
     return st;
+}
+
+/* ---- the instrument versions of the stored batches, for scoring ---------------------------- */
+
+sipas_status sipas_store_batch_versions(sipas_store *store, const char *form_id,
+                                        sipas_batch_version **out, size_t *count,
+                                        sipas_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store, "SELECT batch_id, instrument_id FROM batches WHERE form_id = ?1"
+                              " ORDER BY batch_id", &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    bind_text(stmt, 1, form_id);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*count == cap) {
+            cap = cap ? 2 * cap : 16;
+            sipas_batch_version *grown = realloc(*out, cap * sizeof *grown);
+            if (grown == NULL) {
+                st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+                break;
+            }
+            *out = grown;
+        }
+        (*out)[(*count)++] = (sipas_batch_version){sqlite3_column_int64(stmt, 0),
+                                                   sqlite3_column_int64(stmt, 1)};
+    }
+    if (st == SIPAS_OK && rc != SQLITE_DONE)
+        st = db_error(store, err, "cannot read the batches");
+    sqlite3_finalize(stmt);
+    if (st != SIPAS_OK) {
+        free(*out);
+        *out = NULL;
+        *count = 0;
+    }
+    return st;
+}
+
+sipas_status sipas_store_instrument_id(sipas_store *store, const char *form_id,
+                                       const char *version, int64_t *instrument_id,
+                                       sipas_error *err)
+{
+    *instrument_id = 0;
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store, "SELECT instrument_id FROM instruments WHERE form_id = ?1 "
+                              "AND version = ?2", &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    bind_text(stmt, 1, form_id);
+    bind_text(stmt, 2, version);
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        *instrument_id = sqlite3_column_int64(stmt, 0);
+    else if (rc != SQLITE_DONE)
+        st = db_error(store, err, "cannot read the instruments");
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+void sipas_store_version_list_release(sipas_choice_list *list)
+{
+    for (size_t c = 0; c < list->nchoices; c++) {
+        free(list->choices[c].name);
+        free(list->choices[c].label_vi);
+        free(list->choices[c].label_en);
+    }
+    free(list->choices);
+    free(list->name);
+    memset(list, 0, sizeof *list);
+}
+
+sipas_status sipas_store_version_list(sipas_store *store, int64_t instrument_id,
+                                      const char *list_name, sipas_choice_list *list,
+                                      bool *found, sipas_error *err)
+{
+    memset(list, 0, sizeof *list);
+    *found = false;
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store, "SELECT code, label_vi, label_en, satisfied, missing FROM "
+                              "choices WHERE instrument_id = ?1 AND list_name = ?2 "
+                              "ORDER BY position", &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, instrument_id);
+    bind_text(stmt, 2, list_name);
+    size_t cap = 0;
+    bool any_value = false;
+    int rc;
+    if ((list->name = strdup(list_name)) == NULL)
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    while (st == SIPAS_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (list->nchoices == cap) {
+            cap = cap ? 2 * cap : 8;
+            sipas_choice *grown = realloc(list->choices, cap * sizeof *grown);
+            if (grown == NULL) {
+                st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+                break;
+            }
+            list->choices = grown;
+        }
+        sipas_choice *ch = &list->choices[list->nchoices++];
+        memset(ch, 0, sizeof *ch);
+        ch->name = dup_column_text(stmt, 0);
+        ch->label_vi = dup_column_text(stmt, 1);
+        ch->label_en = dup_column_text(stmt, 2);
+        ch->satisfied = sqlite3_column_int(stmt, 3) != 0;
+        const unsigned char *missing = sqlite3_column_text(stmt, 4);
+        for (int k = 1; missing && k <= SIPAS_MISSING_REFUSED; k++)
+            if (strcmp((const char *)missing, sipas_missing_name((sipas_missing_kind)k)) == 0)
+                ch->missing = (sipas_missing_kind)k;
+        if (ch->name == NULL) {
+            st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+            break;
+        }
+        /* the value and scale as sipas_instrument_load derives them from the code */
+        char *end = NULL;
+        errno = 0;
+        long value = ch->name[0] ? strtol(ch->name, &end, 10) : 0;
+        ch->has_value = ch->name[0] && errno == 0 && *end == '\0';
+        ch->value = ch->has_value ? value : 0;
+        if (ch->has_value && ch->missing == SIPAS_MISSING_NONE) {
+            if (!any_value || value < list->scale_min)
+                list->scale_min = value;
+            if (!any_value || value > list->scale_max)
+                list->scale_max = value;
+            any_value = true;
+        }
+    }
+    if (st == SIPAS_OK && rc != SQLITE_DONE)
+        st = db_error(store, err, "cannot read the choices");
+    sqlite3_finalize(stmt);
+    if (st != SIPAS_OK) {
+        sipas_store_version_list_release(list);
+        return st;
+    }
+    *found = list->nchoices > 0;
+    return SIPAS_OK;
 }

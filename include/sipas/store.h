@@ -154,16 +154,39 @@ sipas_status sipas_store_personal_key(sipas_store *store, unsigned char key[32],
 
 /* ---- the instrument versions of the stored batches ------------------------------------- */
 
-/* Checks that inst (the folder's sheets) scores every stored batch of inst->form_id as the
- * instrument version it was imported under would: the folder's version must have the content
- * hash recorded for it, and a batch imported under another version must have been scored by
- * the same choices (codes, satisfied, missing), criteria (list, element, scoring), element
- * weights and default scoring. *problem is NULL when all is well, else a malloc'd message that
+/* Checks that the folder's sheets (inst) can score every stored batch of inst->form_id as the
+ * instrument version it was imported under: the folder's version must have the content hash
+ * recorded for it, and a batch imported under another version must have the same criteria
+ * (list name, element, scoring), element weights and default scoring (its choice lists may
+ * differ: sipas_dataset_load scores it with its own). *problem is NULL when all is well, else a malloc'd message that
  * names the form, the version, the batches and the sheet that differs (the caller decides
  * whether it is an error or, when the user insists, a warning). *versions is a malloc'd
  * "version '1' (batches 1-3), version '2' (batch 4)" for the outputs to state. */
 sipas_status sipas_store_check_instrument(sipas_store *store, const sipas_instrument *inst,
                                           char **problem, char **versions, sipas_error *err);
+
+/* Which stored instrument version (instruments.instrument_id) each batch of form_id was imported
+ * under, by batch_id; *out is malloc'd. */
+typedef struct sipas_batch_version {
+    int64_t batch_id;
+    int64_t instrument_id;
+} sipas_batch_version;
+sipas_status sipas_store_batch_versions(sipas_store *store, const char *form_id,
+                                        sipas_batch_version **out, size_t *count,
+                                        sipas_error *err);
+/* The instrument_id of form_id's version, 0 when that version was never imported. */
+sipas_status sipas_store_instrument_id(sipas_store *store, const char *form_id,
+                                       const char *version, int64_t *instrument_id,
+                                       sipas_error *err);
+/* List list_name of a stored version as it was registered: codes in order, their labels,
+ * satisfied and missing, and the values and scale derived from the codes as
+ * sipas_instrument_load derives them (key_vi, key_en are NULL). The strings are malloc'd: free
+ * them with sipas_store_version_list_release. *found is false when the version has no such
+ * list. */
+sipas_status sipas_store_version_list(sipas_store *store, int64_t instrument_id,
+                                      const char *list_name, sipas_choice_list *list,
+                                      bool *found, sipas_error *err);
+void sipas_store_version_list_release(sipas_choice_list *list);
 
 /* ---- reading responses ------------------------------------------------------------------- */
 

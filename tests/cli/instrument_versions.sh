@@ -2,8 +2,9 @@
 # Published numbers do not change silently: analysis checks the folder's sheets against the
 # instrument versions the stored batches were imported under. A sheet edited without a version
 # bump is refused (exit 1, naming form, version, batch and sheet), or with
-# --allow-changed-instrument analysed with a warning above the table and on stderr; a batch
-# imported under another version whose choices score differently is refused likewise.
+# --allow-changed-instrument analysed with a warning above the table, on stderr and in the
+# report; batches imported under versions 1 and 2 with different choice lists are each scored
+# under their own; a version whose criteria or elements differ is refused.
 source "$(dirname "$0")/lib.bash"
 cd "$WORK"
 cp -r "$SIPAS_SOURCE/tests/fixtures/import" surveys
@@ -66,15 +67,38 @@ run "$ANALYZE" index --form mini --level-of overall --format csv
 expect_rc 0 "the sheets restored"
 expect_equal "$(cat "$WORK/out")" "$before" "the restored sheets give the numbers of before"
 
-# Version 2 with code 3 satisfied; a batch imported under it. Batch 1 (version 1) would be
-# scored by version 2's list: refused, naming both versions.
+# Version 2 counts code 3 as satisfied; a batch (wave 2024) is imported under it. Each batch is
+# scored under its own version: wave 2023 (batch 1, version 1) keeps the value it had, wave 2024
+# has the value version 2 gives it alone.
+estimate() { # CSV of --by wave, wave -> the estimate column
+  awk -F, -v wave="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "estimate") e = i; next }
+                        $1 == wave { print $e }' <<<"$1"
+}
+v1_2023=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "estimate") e = i; next } { print $e }' <<<"$before")
 sed -i 's/^sat5,3,Bình thường,Neutral,0,$/sat5,3,Bình thường,Neutral,1,/' surveys/mini/choices.csv
 sed -i '2s/^mini,1,/mini,2,/' surveys/mini/settings.csv
 grep -q '^mini,2,' surveys/mini/settings.csv || fail "the test did not bump the version"
 run "$COLLECT" import --form mini v2.csv
 expect_rc 0 "import under version 2"
+run "$ANALYZE" index --form mini --level-of overall --by wave --format csv
+expect_rc 0 "two versions with different choice lists"
+both=$(cat "$WORK/out")
+expect_equal "$(estimate "$both" 2023)" "$v1_2023" "wave 2023 is scored under version 1"
+run "$COLLECT" import --db v2only.db --form mini v2.csv
+run "$ANALYZE" index --db v2only.db --form mini --level-of overall --by wave --format csv
+expect_equal "$(estimate "$both" 2024)" "$(estimate "$(cat "$WORK/out")" 2024)" "wave 2024 is scored under version 2"
+# the versions do score differently: batch 1 under version 2 would give another value
+run "$COLLECT" import --db v1under2.db --form mini v1.csv
+run "$ANALYZE" index --db v1under2.db --form mini --level-of overall --by wave --format csv
+checks=$((checks + 1))
+[ "$(estimate "$(cat "$WORK/out")" 2023)" != "$v1_2023" ] || fail "version 2 scores batch 1 as version 1 does (the test proves nothing)"
+
+# A version whose element weights differ cannot be analysed with the others.
+sed -i 's/^e1,\(.*\),1$/e1,\1,2/' surveys/mini/elements.csv
+grep -q '^e1,.*,2$' surveys/mini/elements.csv || fail "the test did not change the weight"
+sed -i '2s/^mini,2,/mini,3,/' surveys/mini/settings.csv
 run "$ANALYZE" index --form mini
-expect_rc 1 "two versions that score differently"
-expect_equal "$(cat "$WORK/err")" "sipas-analyze: error: form 'mini': batch 1, imported under version '1', would be scored by version '2' in '$WORK/surveys/mini', whose sheet 'choices.csv' (list 'sat5') scores differently; this sipas scores every batch with the folder's version, so their numbers would change (--allow-changed-instrument analyses anyway, with a warning)" \
-  "two versions that score differently"
+expect_rc 1 "a version whose element weights differ"
+expect_equal "$(cat "$WORK/err")" "sipas-analyze: error: form 'mini': batch 1, imported under version '1', cannot be analysed with version '3' in '$WORK/surveys/mini', whose sheet 'elements.csv' (element 'e1') differs: the criteria, their elements and weights must be the same in every version analysed together (--allow-changed-instrument analyses anyway, with a warning)" \
+  "a version whose element weights differ"
 finish
