@@ -10,6 +10,7 @@
 
 #include "sipas/atomic_file.h"
 #include "sipas/csv_writer.h"
+#include "sipas/file_kind.h"
 #include "sipas/hash.h"
 #include "sipas/text.h"
 
@@ -494,11 +495,18 @@ static sipas_status read_batch_file(import_ctx *c, const char *path, sipas_error
     char *buf = malloc(READ_CHUNK);
     sipas_status st = buf ? SIPAS_OK : sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     uint64_t done = 0;
-    size_t n;
+    size_t n, last = 0;
     sipas_sha256 hash;
     sipas_sha256_init(&hash);
     while (st == SIPAS_OK && (n = fread(buf, 1, READ_CHUNK, f)) > 0) {
         sipas_sha256_update(&hash, buf, n);
+        const char *kind = done == 0 ? sipas_file_kind_binary((unsigned char *)buf, n) : NULL;
+        if (kind) {
+            st = sipas_error_set(err, SIPAS_ERR_FORMAT, "%s: this is not a CSV or Excel file (it "
+                                 "looks like %s)", c->name, kind);
+            break;
+        }
+        last = n;
         if (c->opt->stop_flag && *c->opt->stop_flag) {
             st = sipas_error_set(err, SIPAS_ERR_INTERRUPTED, "%s: interrupted; nothing was stored",
                                  c->name);
@@ -511,6 +519,10 @@ static sipas_status read_batch_file(import_ctx *c, const char *path, sipas_error
     }
     if (st == SIPAS_OK && ferror(f))
         st = sipas_error_set(err, SIPAS_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+    if (st == SIPAS_OK && sipas_utf8_cut_off((unsigned char *)buf, last)) /* before its last row */
+        st = sipas_error_set(err, SIPAS_ERR_FORMAT, "%s: the file ends in the middle of a "
+                             "character: it was cut off (an interrupted copy or download?); "
+                             "nothing was stored: get the whole file again", c->name);
     if (st == SIPAS_OK)
         st = sipas_csv_reader_finish(c->reader, err);
     if (st == SIPAS_OK)
