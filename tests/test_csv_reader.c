@@ -162,7 +162,7 @@ static const csv_case cases[] = {
      .status = SIPAS_ERR_FORMAT, .rows = "1:[a][b]\n", .message = "t.csv:2: more than 3 fields"},
     {.name = "field too long", .input = "a,b\n1,\"123456\"\n",
      .options = {.max_field_bytes = 5}, .status = SIPAS_ERR_FORMAT, .rows = "1:[a][b]\n",
-     .message = "t.csv:2: field 2 is longer than 5 bytes"},
+     .message = "t.csv:2: column 'b' (field 2) is longer than 5 bytes"},
     {.name = "field at the limit", .input = "a,b\n1,12345\n", .options = {.max_field_bytes = 5},
      .rows = "1:[a][b]\n2:[1][12345]\n"},
     {.name = "row callback refuses", .input = "a\nb\nc\n", .status = SIPAS_ERR_VALIDATION,
@@ -212,7 +212,7 @@ static void test_open_quote_is_capped(void **state)
     sipas_status st = sipas_csv_reader_feed(reader, block, sizeof block, &err);
     assert_int_equal(st, SIPAS_ERR_FORMAT);
     assert_string_equal(err.message,
-                        "big.csv:2: field 2 is longer than 1000 bytes");
+                        "big.csv:2: column 'b' (field 2) is longer than 1000 bytes");
     /* The reader stays failed. */
     assert_int_equal(sipas_csv_reader_feed(reader, "x", 1, &err), SIPAS_ERR_FORMAT);
     assert_int_equal(sipas_csv_reader_finish(reader, &err), SIPAS_ERR_FORMAT);

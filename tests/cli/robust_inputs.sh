@@ -66,7 +66,7 @@ printf '%s\nr1,2023,cao_loc,c\0001,1,citizen,,4,5\n' "$H" > nul.csv
 refused "NUL byte" 1 "${P}nul.csv:2: field 4 holds a NUL byte; this is not a text file (UTF-16 or a spreadsheet?): save it as UTF-8 CSV" nul.csv
 
 { printf '%s\nr1,2023,cao_loc,' "$H"; head -c 10485760 /dev/zero | tr '\0' x; printf ',1,citizen,,4,5\n'; } > bigfield.csv
-refused "10 MB field" 1 "${P}bigfield.csv:2: field 4 is longer than 1048576 bytes" bigfield.csv
+refused "10 MB field" 1 "${P}bigfield.csv:2: column 'commune' (field 4) is longer than 1048576 bytes" bigfield.csv
 
 { printf '%s' "$H"; for i in $(seq 1 10000); do printf ',c%d' "$i"; done; echo; } > wide.csv
 refused "10,000 columns" 1 "${P}wide.csv:1: more than 4096 fields" wide.csv
