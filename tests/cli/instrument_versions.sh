@@ -42,6 +42,9 @@ run "$ANALYZE" index --form mini --level-of overall --allow-changed-instrument
 expect_rc 0 "--allow-changed-instrument"
 expect_equal "$(head -n 1 "$WORK/out")" "warning: $changed" "the warning heads the table"
 expect_equal "$(cat "$WORK/err")" "sipas-analyze: warning: $changed" "and is on stderr"
+run "$ANALYZE" index --form mini --level-of overall --format json --allow-changed-instrument
+expect_rc 0 "--allow-changed-instrument --format json"
+expect_out ",\"stored_versions\":\"version '1' (batch 1)\",\"warning\":\"$changed\"," "the JSON carries the warning"
 run "$ANALYZE" index --form mini --level-of overall --format csv --allow-changed-instrument
 expect_rc 0 "--allow-changed-instrument --format csv"
 expect_err "sipas-analyze: warning: $changed" "the CSV's warning is on stderr"
