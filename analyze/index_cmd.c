@@ -133,6 +133,12 @@ static void write_json(analysis *a, const sipas_index_result *r, const char *lev
     output_json_string(out, a->inst->form_id);
     fprintf(out, ",\"instrument_version\":");
     output_json_string(out, a->inst->version);
+    fprintf(out, ",\"stored_versions\":");
+    output_json_string(out, a->instrument_versions);
+    if (a->instrument_warning) { /* --allow-changed-instrument: the program reading it must see */
+        fprintf(out, ",\"warning\":");
+        output_json_string(out, a->instrument_warning);
+    }
     fprintf(out, ",\"ci_method\":\"%s\",\"level\":%.17g,\"respondents\":%zu,\"strata\":%zu,"
             "\"psus\":%zu,\"by\":[", sipas_ci_method_name(r->ci), r->level, r->design_rows,
             r->nstrata, r->npsu);
@@ -199,10 +205,6 @@ int analyze_index(int argc, char **argv)
         case OUTPUT_TABLE: write_table(&a, r, levels); break;
         case OUTPUT_CSV: write_csv(&a, r, levels); break;
         case OUTPUT_JSON: write_json(&a, r, levels); break;
-        }
-        if (ferror(a.out)) {
-            cli_error("cannot write the output");
-            code = CLI_EXIT_FAILURE;
         }
     }
     sipas_index_result_free(r);

@@ -28,6 +28,7 @@
     {"lonely-psu", "RULE", "stratum with one PSU: fail (default), remove, certainty, adjust, average", false}, \
     {"lang", "LANG", "labels and numbers: vi (default) or en", false}, \
     WEIGHTING_OPTIONS, \
+    INSTRUMENT_CHECK_OPTION, \
     {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false}, \
     {"surveys", "DIR", "instrument folders and targets.csv (default: $SIPAS_SURVEYS, else ./surveys)", false}, \
     {"help", NULL, "show this help", false}
@@ -61,6 +62,8 @@ typedef struct session {
     analysis_weighting weighting;
     const char *unit_column;
     char unit_words[128];   /* the unit column's label for running text: "huyện/thành phố" */
+    char *instrument_versions; /* analysis_check_instrument */
+    char *instrument_warning;
 } session;
 
 #define T(s, vi_text, en_text) ((s)->vi ? (vi_text) : (en_text))
@@ -73,6 +76,8 @@ static void session_close(session *s)
     analysis_weighting_release(&s->weighting);
     sipas_store_close(s->store);
     sipas_instrument_free(s->inst);
+    free(s->instrument_versions);
+    free(s->instrument_warning);
     cli_args_free(&s->args);
 }
 
@@ -113,6 +118,9 @@ static int session_open(session *s, int argc, char **argv, const cli_option *opt
         sipas_store_open(cli_db_path(&s->args), SIPAS_STORE_READ_ONLY, &s->store, &err) != SIPAS_OK ||
         sipas_dataset_load(s->store, s->inst, &s->data, &err) != SIPAS_OK)
         return cli_fail(&err);
+    if ((code = analysis_check_instrument(&s->args, s->store, s->inst, &s->instrument_versions,
+                                          &s->instrument_warning)) != CLI_EXIT_OK)
+        return code;
     if ((code = analysis_weighting_load(&s->weighting, &s->args, s->store, s->inst->form_id,
                                         &s->index)) != CLI_EXIT_OK)
         return code;
@@ -1197,6 +1205,18 @@ static sipas_status build_report(const session *s, chart_dir *dir, const sipas_i
     sipas_report_note(rep, T(s, "Số liệu theo thiết kế mẫu; khoảng tin cậy 95% trừ khi ghi khác. "
                                 "Số viết theo kiểu Việt Nam: dấu phẩy thập phân (87,07%).",
                              "Design-based estimates; 95% intervals unless stated otherwise."));
+    /* Which instrument scored the numbers, and a warning when the sheets were allowed to differ
+     * from it (analysis_check_instrument). */
+    char versions[1024];
+    snprintf(versions, sizeof versions, T(s, "Bộ câu hỏi %s, phiên bản trong %s: %s.",
+                                          "Instrument %s, version of %s: %s."),
+             s->inst->form_id, s->inst->source_dir, s->inst->version);
+    sipas_report_note(rep, versions);
+    snprintf(versions, sizeof versions, T(s, "Các đợt nhập đã lưu: %s.", "Stored batches: %s."),
+             s->instrument_versions ? s->instrument_versions : "");
+    sipas_report_note(rep, versions);
+    if (s->instrument_warning)
+        sipas_report_note(rep, s->instrument_warning);
     section_summary(s, rep);
     section_targets(s, rep);
     section_change(s, rep);

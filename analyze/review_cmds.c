@@ -100,10 +100,6 @@ static const char *trend_label_text(const analysis *a, sipas_trend_label l)
 
 static int finish(analysis *a, int code)
 {
-    if (code == CLI_EXIT_OK && ferror(a->out)) {
-        cli_error("cannot write the output");
-        code = CLI_EXIT_FAILURE;
-    }
     analysis_close(a);
     return code;
 }

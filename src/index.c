@@ -323,13 +323,17 @@ typedef struct criterion_scorer {
     long *codes;
     double *y;
     sipas_missing_kind *missing;
+    /* [v]: the scorer of the rows of instrument version v when its list differs
+     * (sipas_dataset.row_version); NULL when this one scores every row */
+    struct criterion_scorer *by_version;
+    size_t nversions;
 } criterion_scorer;
 
-static sipas_status make_scorer(const sipas_dataset *data, size_t k, const sipas_index_options *opt,
-                                criterion_scorer *s, sipas_error *err)
+static sipas_status fill_scorer(const sipas_dataset *data, size_t k, const sipas_choice_list *list,
+                                const sipas_index_options *opt, criterion_scorer *s,
+                                sipas_error *err)
 {
     const sipas_item *it = &data->inst->items[k];
-    const sipas_choice_list *list = it->list;
     s->item = it;
     s->column = k;
     s->scoring = opt->scoring_set ? opt->scoring : it->scoring;
@@ -365,8 +369,28 @@ static sipas_status make_scorer(const sipas_dataset *data, size_t k, const sipas
     return SIPAS_OK;
 }
 
+/* A batch is scored with the list of the instrument version it was imported under. */
+static sipas_status make_scorer(const sipas_dataset *data, size_t k, const sipas_index_options *opt,
+                                criterion_scorer *s, sipas_error *err)
+{
+    const sipas_column *col = &data->columns[k];
+    sipas_status st = fill_scorer(data, k, col->item->list, opt, s, err);
+    if (st != SIPAS_OK || data->nversions == 0 || col->version_list == NULL)
+        return st;
+    if ((s->by_version = calloc(data->nversions, sizeof *s->by_version)) == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    s->nversions = data->nversions;
+    for (size_t v = 0; v < data->nversions && st == SIPAS_OK; v++)
+        st = fill_scorer(data, k, col->version_list[v] ? col->version_list[v] : col->item->list,
+                         opt, &s->by_version[v], err);
+    return st;
+}
+
 static void release_scorer(criterion_scorer *s)
 {
+    for (size_t v = 0; v < s->nversions; v++)
+        release_scorer(&s->by_version[v]);
+    free(s->by_version);
     free(s->codes);
     free(s->y);
     free(s->missing);
@@ -1220,7 +1244,9 @@ static sipas_status estimate_domain(work *w, size_t dom, const subdesign *s, sip
             memset(crow->n_missing, 0, sizeof crow->n_missing);
             for (size_t i = 0; i < m; i++) {
                 double code = col->number[s->rows[i]];
-                sipas_missing_kind kind = score_row(sc, code, &y[i], &x[i]);
+                const criterion_scorer *row_sc = sc->by_version
+                                               ? &sc->by_version[w->data->row_version[s->rows[i]]] : sc;
+                sipas_missing_kind kind = score_row(row_sc, code, &y[i], &x[i]);
                 if (s->in_domain[i] && x[i] == 0)
                     crow->n_missing[isnan(code) ? 0 : kind]++;
                 b->valid[i] = s->in_domain[i] && x[i] != 0 && s->weight[i] > 0;
