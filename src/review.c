@@ -26,13 +26,23 @@ static sipas_review_point point_of(const sipas_index_row *row, double year, size
 {
     sipas_review_point p = {
         .value = {.year = year, .estimate = row->estimate, .variance = row->variance,
-                  .df = row->df},
+                  .df = row->df, .n = (double)row->n},
         .se = row->se, .ci_low = row->ci_low, .ci_high = row->ci_high, .n = row->n,
         .respondents = respondents, .flags = row->flags,
         /* a withheld small cell keeps estimable but its values are NaN */
         .estimable = row->estimable && isfinite(row->estimate),
+        /* NaN variance with an estimate: no design-based variance (one PSU) */
+        .variance_estimable = isfinite(row->variance),
     };
     return p;
+}
+
+const char *sipas_review_point_reason(const sipas_review_point *point, bool vi)
+{
+    if (!point->estimable)
+        return vi ? "không có câu trả lời hợp lệ" : "no valid answer";
+    return vi ? "không ước lượng được phương sai theo thiết kế (chỉ một PSU)"
+              : "no design-based variance (a single PSU)";
 }
 
 static sipas_review_point missing_point(double year)
@@ -180,6 +190,16 @@ static sipas_status crossing_of_fit(const sipas_trend_fit *fit, double threshold
     return sipas_trend_year_reaching(fit, threshold, &out->kind, &out->year, err);
 }
 
+/* "form 'f', measure 'm', target 'ind' for 2025", the context of a verdict's errors */
+static sipas_status prefix_target(sipas_error *err, sipas_status st, const sipas_target_row *t)
+{
+    if (t->form != NULL && t->measure != NULL)
+        return sipas_error_prefix(err, st, "form '%s', measure '%s', target '%s' for %g",
+                                  t->form, t->measure, t->indicator, t->target.year);
+    return sipas_error_prefix(err, st, "indicator '%s', target for %g", t->indicator,
+                              t->target.year);
+}
+
 static sipas_status judge_target(const sipas_wave_value *waves, size_t n,
                                  const sipas_target_row *t, double level, bool survey,
                                  sipas_review_target *out, sipas_error *err)
@@ -198,14 +218,17 @@ static sipas_status judge_target(const sipas_wave_value *waves, size_t n,
     }
     sipas_status st = sipas_target_assess(waves, n, &t->target, level, &out->verdict, err);
     if (st != SIPAS_OK)
-        return sipas_error_prefix(err, "target '%s' %g", t->indicator, t->target.year);
-    if (n < 3)
+        return prefix_target(err, st, t);
+    if (n < SIPAS_TREND_MIN_WAVES)
         return SIPAS_OK;
     /* the year the verdicts' line reaches the threshold, also for an observed-year target */
     sipas_trend_fit fit;
-    if ((st = sipas_trend_fit_waves(waves, n, SIPAS_TREND_KNOWN_VARIANCE, level, &fit, err)) ||
-        (st = crossing_of_fit(&fit, t->target.threshold, &out->crossing, err)))
-        return sipas_error_prefix(err, "target '%s' %g", t->indicator, t->target.year);
+    if ((st = sipas_trend_fit_waves(waves, n, SIPAS_TREND_KNOWN_VARIANCE, level, &fit, err)))
+        return prefix_target(err, st, t);
+    if (fit.nwaves < SIPAS_TREND_MIN_WAVES)
+        return SIPAS_OK; /* some waves left out: no crossing from a two-wave line */
+    if ((st = crossing_of_fit(&fit, t->target.threshold, &out->crossing, err)))
+        return prefix_target(err, st, t);
     return SIPAS_OK;
 }
 
@@ -293,7 +316,9 @@ static sipas_status province_part(const sipas_dataset *data, const sipas_review_
         if (a->estimable && b->estimable) {
             r->has_previous = true;
             if ((st = sipas_change_between(&a->value, &b->value, level, &r->change, err)))
-                return sipas_error_prefix(err, "change %g-%g", a->value.year, b->value.year);
+                return sipas_error_prefix(err, st, "form '%s', measure '%s', province, change "
+                                          "from wave %g to %g", data->inst->form_id, r->measure,
+                                          a->value.year, b->value.year);
         }
     }
     /* trend, projections, band, crossings: only for proportions (the logit needs (0, 1)) */
@@ -309,7 +334,8 @@ static sipas_status province_part(const sipas_dataset *data, const sipas_review_
     if (nv >= 2 && proportion) {
         if ((st = sipas_trend_fit_waves(vals, nv, o->trend_method, level, &r->fit, err))) {
             free(vals);
-            return sipas_error_prefix(err, "trend of '%s'", r->measure);
+            return sipas_error_prefix(err, st, "form '%s', measure '%s', province, trend over "
+                                      "%zu waves", data->inst->form_id, r->measure, nv);
         }
         r->has_trend = true;
     }
@@ -333,7 +359,8 @@ static sipas_status province_part(const sipas_dataset *data, const sipas_review_
         }
     }
     free(vals);
-    if (!r->has_trend)
+    /* below SIPAS_TREND_MIN_WAVES fitted waves there is no projection (trend.h) */
+    if (!r->has_trend || r->fit.nwaves < SIPAS_TREND_MIN_WAVES)
         return SIPAS_OK;
     static const double default_years[] = {2025, 2030};
     const double *years = o->projection_years ? o->projection_years : default_years;
@@ -446,16 +473,15 @@ static sipas_status units_part(const sipas_dataset *data, const sipas_review_opt
             }
         }
         size_t nv = series_values(un->series, un->nwaves, vals);
-        /* a unit series touching 0 or 1 has no logit: left without a label (the header says) */
-        bool inside = true;
-        for (size_t k = 0; k < nv; k++)
-            inside &= vals[k].estimate > 0 && vals[k].estimate < 1;
-        if (r->has_trend && inside && nv >= 3) {
+        /* waves at 0 or 1 and without design variance enter by the floor rule (trend.h) */
+        if (r->has_trend && nv >= SIPAS_TREND_MIN_WAVES) {
             if ((st = sipas_trend_label_waves(vals, nv, level, &un->trend_label, &un->fit, err))) {
                 free(vals);
-                return sipas_error_prefix(err, "unit '%s'", un->code);
+                return sipas_error_prefix(err, st, "form '%s', measure '%s', %s '%s', trend over "
+                                          "%zu waves", data->inst->form_id, r->measure,
+                                          r->unit_column, un->code, nv);
             }
-            un->has_fit = true;
+            un->has_fit = un->fit.nwaves >= SIPAS_TREND_MIN_WAVES;
         }
     }
     free(vals);
@@ -585,7 +611,9 @@ static sipas_status elements_part(const sipas_dataset *data, const sipas_index_r
             sipas_status st = sipas_change_between(&el->previous.value, &el->current.value,
                                                    r->level, &el->change, err);
             if (st != SIPAS_OK)
-                return sipas_error_prefix(err, "element '%s'", el->name);
+                return sipas_error_prefix(err, st, "form '%s', element '%s', province, change "
+                                          "from wave %g to %g", inst->form_id, el->name,
+                                          r->previous_wave, r->wave);
         }
         for (size_t u = 0; u < r->nunits; u++) {
             size_t d = find_domain(ur_all, r->wave, r->units[u].code);
@@ -876,8 +904,8 @@ sipas_status sipas_review_targets(const sipas_dataset *data, const sipas_index_o
             sipas_index_level lvl;
             const char *lv, *le;
             if ((st = resolve_measure(data->inst, tr->measure, &name, &lvl, &lv, &le, err))) {
-                sipas_error_prefix(err, "%s:%zu: indicator '%s'", targets->targets_path, tr->row,
-                                   tr->indicator);
+                sipas_error_prefix(err, st, "%s:%zu: indicator '%s'", targets->targets_path,
+                                   tr->row, tr->indicator);
                 goto done;
             }
             size_t nv = 0;

@@ -58,8 +58,15 @@ typedef struct sipas_review_point {
     size_t n;                     /* valid answers (criterion) or respondents (composite) */
     size_t respondents;
     unsigned flags;               /* SIPAS_NCHS_* */
-    bool estimable;
+    bool estimable;               /* an estimate exists */
+    bool variance_estimable;      /* and a design-based variance (false: one PSU, a unit that is
+                                     its own cluster; se, interval and tests are NaN and every
+                                     output says "not estimable: " sipas_review_point_reason) */
 } sipas_review_point;
+
+/* Why a point's variance is not estimable, in Vietnamese (vi true) or English; a static
+ * string. */
+const char *sipas_review_point_reason(const sipas_review_point *point, bool vi);
 
 /* The year a fitted line reaches a threshold. */
 typedef struct sipas_review_crossing {
