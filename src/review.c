@@ -1,6 +1,7 @@
 #include "sipas/review.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,17 +23,29 @@ static double parse_year(const char *code)
     return (end != code && *end == '\0') ? v : NAN;
 }
 
+/* A row has a design-based variance when it is finite and its df allow an interval: a df of 0
+ * (every PSU of the domain in one stratum with one PSU, whatever the lonely-PSU rule made of its
+ * variance) leaves nothing to test against. Such a point gets NaN variance, df, se and interval,
+ * so that changes, rankings and trends treat it as not estimable (trend.h), never as SE 0. */
+static bool row_has_design_variance(const sipas_index_row *row)
+{
+    return isfinite(row->variance) && row->df > 0;
+}
+
 static sipas_review_point point_of(const sipas_index_row *row, double year, size_t respondents)
 {
+    bool variance_estimable = row_has_design_variance(row);
     sipas_review_point p = {
-        .value = {.year = year, .estimate = row->estimate, .variance = row->variance,
-                  .df = row->df, .n = (double)row->n},
-        .se = row->se, .ci_low = row->ci_low, .ci_high = row->ci_high, .n = row->n,
+        .value = {.year = year, .estimate = row->estimate,
+                  .variance = variance_estimable ? row->variance : NAN,
+                  .df = variance_estimable ? row->df : NAN, .n = (double)row->n},
+        .se = variance_estimable ? row->se : NAN,
+        .ci_low = variance_estimable ? row->ci_low : NAN,
+        .ci_high = variance_estimable ? row->ci_high : NAN, .n = row->n,
         .respondents = respondents, .flags = row->flags,
         /* a withheld small cell keeps estimable but its values are NaN */
         .estimable = row->estimable && isfinite(row->estimate),
-        /* NaN variance with an estimate: no design-based variance (one PSU) */
-        .variance_estimable = isfinite(row->variance),
+        .variance_estimable = variance_estimable,
     };
     return p;
 }
@@ -43,6 +56,86 @@ const char *sipas_review_point_reason(const sipas_review_point *point, bool vi)
         return vi ? "không có câu trả lời hợp lệ" : "no valid answer";
     return vi ? "không ước lượng được phương sai theo thiết kế (chỉ một PSU)"
               : "no design-based variance (a single PSU)";
+}
+
+const char *sipas_review_untested_reason(const sipas_change *c, const sipas_review_point *a,
+                                         const sipas_review_point *b, bool vi)
+{
+    if (c->has_se)
+        return NULL;
+    if (!a->estimable || !a->variance_estimable)
+        return sipas_review_point_reason(a, vi);
+    if (!b->estimable || !b->variance_estimable)
+        return sipas_review_point_reason(b, vi);
+    return vi ? "phương sai của chênh lệch bằng 0" : "the difference has variance 0";
+}
+
+/* Appends "; " and a formatted part to buf (truncating, never overflowing). */
+static void append_note(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void append_note(char *buf, size_t size, const char *fmt, ...)
+{
+    size_t used = strlen(buf);
+    if (used > 0 && used + 2 < size) {
+        memcpy(buf + used, "; ", 3);
+        used += 2;
+    }
+    if (used + 1 >= size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + used, size - used, fmt, ap);
+    va_end(ap);
+}
+
+const char *sipas_review_fit_note(const sipas_trend_fit *fit, bool vi, char *buf, size_t size)
+{
+    if (size == 0)
+        return buf;
+    buf[0] = '\0';
+    if (fit->lack_of_fit)
+        append_note(buf, size, "%s", vi ? "số liệu lệch khỏi đường xu hướng"
+                                        : "the waves deviate from the line");
+    if (fit->nfloored > 0)
+        append_note(buf, size, vi ? "%zu đợt dùng phương sai sàn" : "%zu wave%s at the variance "
+                    "floor", fit->nfloored, vi ? "" : (fit->nfloored == 1 ? "" : "s"));
+    if (fit->nsrs > 0)
+        append_note(buf, size, vi ? "%zu đợt không có phương sai thiết kế (dùng phương sai mẫu "
+                                    "ngẫu nhiên đơn giản)"
+                                  : "%zu wave%s without design variance (SRS variance used)",
+                    fit->nsrs, vi ? "" : (fit->nsrs == 1 ? "" : "s"));
+    if (fit->nexcluded > 0)
+        append_note(buf, size, vi ? "bỏ %zu đợt không ước lượng được" : "%zu wave%s left out",
+                    fit->nexcluded, vi ? "" : (fit->nexcluded == 1 ? "" : "s"));
+    return buf;
+}
+
+const char *sipas_review_projection_note(const sipas_trend_fit *fit, bool vi, char *buf,
+                                         size_t size)
+{
+    if (size == 0)
+        return buf;
+    buf[0] = '\0';
+    if (fit->nwaves < SIPAS_TREND_MIN_WAVES)
+        snprintf(buf, size, vi ? "không dự báo: cần ít nhất %d đợt"
+                               : "no projection: it needs %d waves", SIPAS_TREND_MIN_WAVES);
+    else if (fit->lack_of_fit)
+        snprintf(buf, size, "%s", vi ? "dự báo không chắc chắn: số liệu lệch khỏi đường xu hướng"
+                                     : "uncertain projection: the waves deviate from the line");
+    else if (fit->projection_caution)
+        snprintf(buf, size, vi ? "dự báo không chắc chắn: chỉ có %zu đợt (cần %d)"
+                               : "uncertain projection: only %zu waves (%d wanted)",
+                 fit->nwaves, SIPAS_TREND_STEADY_WAVES);
+    return buf;
+}
+
+const char *sipas_review_projection_flag(const sipas_trend_fit *fit)
+{
+    if (fit->nwaves < SIPAS_TREND_MIN_WAVES)
+        return "none";
+    if (fit->lack_of_fit)
+        return "lack_of_fit";
+    return fit->projection_caution ? "few_waves" : "";
 }
 
 static sipas_review_point missing_point(double year)
@@ -547,6 +640,7 @@ static sipas_status units_part(const sipas_dataset *data, const sipas_review_opt
             goto done;
         for (size_t i = 0; i < r->ranked; i++) {
             r->units[which[i]].comparison = cmp[i];
+            r->untested += cmp[i].flag == SIPAS_UNIT_NOT_TESTED;
             r->significantly_above += cmp[i].flag == SIPAS_UNIT_ABOVE;
             r->significantly_below += cmp[i].flag == SIPAS_UNIT_BELOW;
         }

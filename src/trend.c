@@ -160,11 +160,39 @@ static double srs_floor(double estimate, double n, double *shrunk)
     return p * (1.0 - p) / n;
 }
 
+static int compare_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+double sipas_trend_floor_factor(const sipas_wave_value *waves, size_t nwaves)
+{
+    double *deff = malloc((nwaves > 0 ? nwaves : 1) * sizeof *deff);
+    if (deff == NULL)
+        return SIPAS_TREND_FLOOR_SHARE; /* the factor at a design effect of 1 */
+    size_t m = 0;
+    for (size_t i = 0; i < nwaves; i++) {
+        double shrunk;
+        double srs = srs_floor(waves[i].estimate, waves[i].n, &shrunk);
+        if (has_variance(&waves[i]) && srs > 0.0)
+            deff[m++] = waves[i].variance / srs;
+    }
+    double median = 1.0;
+    if (m > 0) {
+        qsort(deff, m, sizeof *deff, compare_double);
+        median = m % 2 ? deff[m / 2] : 0.5 * (deff[m / 2 - 1] + deff[m / 2]);
+    }
+    free(deff);
+    return SIPAS_TREND_FLOOR_SHARE * fmin(1.0, median);
+}
+
 sipas_wave_use sipas_trend_wave_use(const sipas_wave_value *wave, bool weighted,
-                                    double *estimate_used, double *variance_used)
+                                    double floor_factor, double *estimate_used,
+                                    double *variance_used)
 {
     double shrunk = NAN;
-    double floor_variance = srs_floor(wave->estimate, wave->n, &shrunk);
+    double floor_variance = floor_factor * srs_floor(wave->estimate, wave->n, &shrunk);
     bool inside = wave->estimate > 0.0 && wave->estimate < 1.0;
     /* At 0 or 1 the logit is infinite: the empirical logit's p~ stands in, when n is known. */
     double p = inside ? wave->estimate : shrunk;
@@ -182,10 +210,15 @@ sipas_wave_use sipas_trend_wave_use(const sipas_wave_value *wave, bool weighted,
     }
     if (isnan(floor_variance))
         return SIPAS_WAVE_EXCLUDED; /* neither a design variance nor a sample size */
-    *variance_used = floor_variance;
     /* A known variance (0 included) below the floor is raised to it; an unknown one (one PSU)
-     * is replaced by it. */
-    return isfinite(wave->variance) ? SIPAS_WAVE_FLOORED : SIPAS_WAVE_SRS_VARIANCE;
+     * is replaced by the series' typical variance at this n, not by the floor, so that it does
+     * not weigh more than an ordinary wave. */
+    if (isfinite(wave->variance)) {
+        *variance_used = floor_variance;
+        return SIPAS_WAVE_FLOORED;
+    }
+    *variance_used = floor_variance / SIPAS_TREND_FLOOR_SHARE;
+    return SIPAS_WAVE_SRS_VARIANCE;
 }
 
 /* A series made ready for the line: all waves sorted by year (as given), and the waves the line
@@ -196,6 +229,7 @@ typedef struct prepared_series {
     sipas_wave_value *fitted;   /* nfitted, by year: estimate and variance as fitted */
     size_t nfitted;
     bool weighted;              /* some wave has a design variance: weighted least squares */
+    double floor_factor;        /* sipas_trend_floor_factor of the series */
     size_t nfloored, nsrs, nexcluded;
 } prepared_series;
 
@@ -253,9 +287,11 @@ static sipas_status prepare_waves(const sipas_wave_value *waves, size_t nwaves, 
     out->nwaves = nwaves;
     out->fitted = copy + nwaves;
     out->weighted = weighted;
+    out->floor_factor = sipas_trend_floor_factor(copy, nwaves);
     for (size_t i = 0; i < nwaves; i++) {
         sipas_wave_value used = copy[i];
-        switch (sipas_trend_wave_use(&copy[i], weighted, &used.estimate, &used.variance)) {
+        switch (sipas_trend_wave_use(&copy[i], weighted, out->floor_factor, &used.estimate,
+                                     &used.variance)) {
         case SIPAS_WAVE_EXCLUDED: out->nexcluded++; continue;
         case SIPAS_WAVE_FLOORED: out->nfloored++; break;
         case SIPAS_WAVE_SRS_VARIANCE: out->nsrs++; break;
@@ -363,6 +399,7 @@ static sipas_status fit_prepared(const prepared_series *s, sipas_trend_method me
     out->nfloored = s->nfloored;
     out->nsrs = s->nsrs;
     out->nexcluded = s->nexcluded;
+    out->floor_factor = s->floor_factor;
     return SIPAS_OK;
 }
 
@@ -571,13 +608,20 @@ sipas_status sipas_trend_label_waves(const sipas_wave_value *waves, size_t nwave
     }
     sipas_trend_fit f;
     st = fit_prepared(&series, SIPAS_TREND_KNOWN_VARIANCE, level, &f, err);
+    /* Waves scattered around the line beyond their variances: the slope's variance taken as
+     * known would pass that scatter off as a significant trend. The test then scales it by
+     * chisq / (k - 2) on t with k - 2 df (R's lm with the same weights; the overdispersion
+     * correction of McCullagh & Nelder 1989, 4.5). */
+    if (st == SIPAS_OK && f.lack_of_fit)
+        st = fit_prepared(&series, SIPAS_TREND_LM, level, &f, err);
     /* Point estimates as observed (not the shrunk ones the line fits) of the fitted waves. */
     bool fell = false;
     const sipas_wave_value *first = NULL, *previous = NULL;
     for (size_t i = 0; i < series.nwaves; i++) {
         const sipas_wave_value *w = &series.sorted[i];
         double p_used, v_used;
-        if (sipas_trend_wave_use(w, series.weighted, &p_used, &v_used) == SIPAS_WAVE_EXCLUDED)
+        if (sipas_trend_wave_use(w, series.weighted, series.floor_factor, &p_used, &v_used) ==
+            SIPAS_WAVE_EXCLUDED)
             continue;
         if (first == NULL)
             first = w;
@@ -768,7 +812,8 @@ sipas_status sipas_rank_units(const sipas_unit_value *units, size_t nunits,
     }
     for (size_t i = 0; i < nunits; i++) {
         result[i].p_adjusted = adjusted[i];
-        result[i].flag = SIPAS_UNIT_NOT_DIFFERENT;
+        result[i].flag = result[i].vs_province.has_se ? SIPAS_UNIT_NOT_DIFFERENT
+                                                      : SIPAS_UNIT_NOT_TESTED;
         if (adjusted[i] < 1.0 - level)
             result[i].flag = result[i].vs_province.difference > 0.0 ? SIPAS_UNIT_ABOVE
                                                                     : SIPAS_UNIT_BELOW;

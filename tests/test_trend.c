@@ -579,6 +579,7 @@ static const char *flag_name(sipas_unit_flag flag)
     case SIPAS_UNIT_ABOVE: return "above";
     case SIPAS_UNIT_BELOW: return "below";
     case SIPAS_UNIT_NOT_DIFFERENT: return "not different";
+    case SIPAS_UNIT_NOT_TESTED: return "not tested";
     }
     return "?";
 }
@@ -670,30 +671,42 @@ static void test_wave_use_floor_rule(void **state)
 {
     (void)state;
     double p, v;
-    /* p = 0.8, n = 30: p~ = 24.5 / 31 = 0.790322580645..., floor = p~ (1 - p~) / 30. */
-    const double floor_08 = (24.5 / 31.0) * (6.5 / 31.0) / 30.0; /* 0.0055237599722511 */
+    /* p = 0.8, n = 30: p~ = 24.5 / 31 = 0.790322580645..., SRS p~ (1 - p~) / 30 =
+     * 0.0055237599722511; the floor at c = 0.5 is half of it. */
+    const double srs_08 = (24.5 / 31.0) * (6.5 / 31.0) / 30.0;
     sipas_wave_value w = { .year = 2024, .estimate = 0.8, .variance = 1e-6, .df = 10, .n = 30 };
-    assert_int_equal(sipas_trend_wave_use(&w, true, &p, &v), SIPAS_WAVE_FLOORED);
+    assert_int_equal(sipas_trend_wave_use(&w, true, 0.5, &p, &v), SIPAS_WAVE_FLOORED);
     check_close(p, 0.8, "floor", "estimate");
-    check_close(v, 0.0055237599722511, "floor", "variance");
-    check_close(v, floor_08, "floor", "variance formula");
-    w.variance = 0.01; /* above the floor: as given */
-    assert_int_equal(sipas_trend_wave_use(&w, true, &p, &v), SIPAS_WAVE_AS_GIVEN);
-    check_close(v, 0.01, "as given", "variance");
-    w.variance = NAN; /* one PSU: the SRS variance stands in */
-    assert_int_equal(sipas_trend_wave_use(&w, true, &p, &v), SIPAS_WAVE_SRS_VARIANCE);
-    check_close(v, floor_08, "srs", "variance");
+    check_close(v, 0.5 * 0.0055237599722511, "floor", "variance");
+    check_close(v, 0.5 * srs_08, "floor", "variance formula");
+    w.variance = 0.003; /* above the floor 0.00276: as given */
+    assert_int_equal(sipas_trend_wave_use(&w, true, 0.5, &p, &v), SIPAS_WAVE_AS_GIVEN);
+    check_close(v, 0.003, "as given", "variance");
+    w.variance = NAN; /* one PSU: the typical variance at n, c / 0.5 times SRS, stands in */
+    assert_int_equal(sipas_trend_wave_use(&w, true, 0.5, &p, &v), SIPAS_WAVE_SRS_VARIANCE);
+    check_close(v, srs_08, "srs", "variance");
     w.n = 0; /* and without n the wave is left out */
-    assert_int_equal(sipas_trend_wave_use(&w, true, &p, &v), SIPAS_WAVE_EXCLUDED);
-    /* Everyone satisfied, variance 0: p~ = 30.5 / 31, floor 0.000528962885882760. */
+    assert_int_equal(sipas_trend_wave_use(&w, true, 0.5, &p, &v), SIPAS_WAVE_EXCLUDED);
+    /* Everyone satisfied, variance 0: p~ = 30.5 / 31, SRS 0.000528962885882760. */
     w = (sipas_wave_value){ .year = 2024, .estimate = 1.0, .variance = 0.0, .df = 10, .n = 30 };
-    assert_int_equal(sipas_trend_wave_use(&w, true, &p, &v), SIPAS_WAVE_FLOORED);
+    assert_int_equal(sipas_trend_wave_use(&w, true, 0.5, &p, &v), SIPAS_WAVE_FLOORED);
     check_close(p, 30.5 / 31.0, "all satisfied", "estimate");
-    check_close(v, 0.000528962885882760, "all satisfied", "variance");
+    check_close(v, 0.5 * 0.000528962885882760, "all satisfied", "variance");
     /* Unweighted series: weight 1. */
     w.estimate = 0.8;
-    assert_int_equal(sipas_trend_wave_use(&w, false, &p, &v), SIPAS_WAVE_AS_GIVEN);
+    assert_int_equal(sipas_trend_wave_use(&w, false, 0.5, &p, &v), SIPAS_WAVE_AS_GIVEN);
     check_close(v, 1.0, "unweighted", "variance");
+    /* The factor: half the median design effect, at most half. p = 0.5, n = 99 gives
+     * p~ = 0.5 and SRS 0.25 / 99, so the design effects are 0.4, 0.6, 3.0 (NaN ignored). */
+    const sipas_wave_value series[] = {
+        { .year = 2022, .estimate = 0.5, .variance = 0.25 / 99 * 0.4, .df = 5, .n = 99 },
+        { .year = 2023, .estimate = 0.5, .variance = 0.25 / 99 * 0.6, .df = 5, .n = 99 },
+        { .year = 2024, .estimate = 0.5, .variance = 0.25 / 99 * 3.0, .df = 5, .n = 99 },
+        { .year = 2025, .estimate = 0.5, .variance = NAN, .df = 5, .n = 99 },
+    };
+    check_close(sipas_trend_floor_factor(series, 4), 0.5 * 0.6, "factor", "median deff 0.6");
+    check_close(sipas_trend_floor_factor(series + 1, 2), 0.5, "factor", "median deff 1.8");
+    check_close(sipas_trend_floor_factor(series + 3, 1), 0.5, "factor", "no variance");
 }
 
 /* The issue's district: 66.3% rising to 85.6%, one wave with SE 2.3e-17 (variance 5.3e-34)
@@ -711,51 +724,66 @@ static void test_zero_variance_wave_cannot_dominate(void **state)
     };
     sipas_trend_label label;
     sipas_trend_fit f;
-    assert_int_equal(sipas_trend_label_waves(waves, 6, 0.95, &label, &f, NULL), SIPAS_OK);
+    assert_int_equal(sipas_trend_fit_waves(waves, 6, SIPAS_TREND_KNOWN_VARIANCE, 0.95, &f, NULL),
+                     SIPAS_OK);
     assert_int_equal(f.nfloored, 1);
     assert_int_equal(f.nsrs, 0);
     assert_int_equal(f.nwaves, 6);
-    /* Hand WLS with 2022's variance at its floor p~(1-p~)/100 = 0.00230786, p~ = 64.5/101:
-     * slope 0.164139901 logit/year, se 0.0668705738, two-sided normal p 0.0141045,
-     * chi-square 8.43066 (its weight is now that of its neighbours, not 1e31 times it). */
-    check_close(f.slope, 0.16413990125778344, "floored", "slope");
-    check_close(f.se_slope, 0.06687057382217527, "floored", "se");
-    check_close(f.p_value, 0.014104500422623449, "floored", "p");
-    check_close(f.chisq, 8.43066254922106, "floored", "chisq");
-    assert_int_equal(label, SIPAS_TREND_RISING_UNEVENLY);
-    assert_false(f.lack_of_fit); /* chi2 8.43 on 4 df: p = 0.077 */
-    assert_false(f.projection_caution);
+    /* Design effects about 1.34 in the other waves: c = 0.5. Hand WLS with 2022's variance at
+     * its floor 0.5 p~(1-p~)/100 = 0.00115393, p~ = 64.5/101: slope 0.134917282 logit/year,
+     * se 0.0653916887, two-sided normal p 0.0390920, chi-square 12.7965 (its weight is now
+     * twice that of its neighbours, not 1e31 times it). */
+    check_close(f.floor_factor, 0.5, "floored", "factor");
+    check_close(f.slope, 0.13491728248034351, "floored", "slope");
+    check_close(f.se_slope, 0.06539168869303598, "floored", "se");
+    check_close(f.p_value, 0.03909195946141061, "floored", "p");
+    check_close(f.chisq, 12.796503151971137, "floored", "chisq");
+    /* The 64% of 2022 is off the line: chi2 12.8 on 4 df, p = 0.012, said next to the label,
+     * and the label's test scales the slope's variance by 12.8 / 4 (t on 4 df, p = 0.31):
+     * flat with a poor fit, never "falling". */
+    assert_true(f.lack_of_fit);
+    assert_true(f.projection_caution);
+    assert_int_equal(sipas_trend_label_waves(waves, 6, 0.95, &label, &f, NULL), SIPAS_OK);
+    assert_int_equal(f.method_used, SIPAS_TREND_LM);
+    check_close(f.se_slope, 0.06539168869303598 * sqrt(12.796503151971137 / 4), "floored",
+                "lm se");
+    assert_int_equal(label, SIPAS_TREND_FLAT);
 
-    /* The same wave without a design variance (one PSU): SRS variance, same fit. */
+    /* The same wave without a design variance (one PSU): the typical variance at its n (c / 0.5
+     * = 1 times SRS, 0.00230786): slope 0.164139901 by hand. */
     waves[3].variance = NAN;
     assert_int_equal(sipas_trend_label_waves(waves, 6, 0.95, &label, &f, NULL), SIPAS_OK);
     assert_int_equal(f.nsrs, 1);
     assert_int_equal(f.nfloored, 0);
     check_close(f.slope, 0.16413990125778344, "srs", "slope");
+    assert_false(f.lack_of_fit); /* chi2 8.43 on 4 df, p = 0.077 */
+    assert_int_equal(label, SIPAS_TREND_RISING_UNEVENLY);
 }
 
-/* A significant slope against the first-to-last change: "no clear direction", and the
- * scatter is a significant lack of fit (chi-square 44.29 on 4 df). */
+/* A significant slope against the first-to-last change: "no clear direction". The middle
+ * waves fall along logit 2.9 - 0.25 t with small variances; the first and last (60%, 61%) have
+ * large ones, so they do not make a lack of fit (chi-square 2.756 on 4 df, p = 0.60) but
+ * reverse the first-to-last change. Hand WLS: slope -0.246192051, se 0.0471353100. */
 static void test_label_never_contradicts_slope_and_change(void **state)
 {
     (void)state;
     const sipas_wave_value waves[] = {
-        { .year = 2019, .estimate = 0.60, .variance = 0.01, .df = 10, .n = 30 },
-        { .year = 2020, .estimate = 0.95, .variance = 0.0001, .df = 10, .n = 600 },
-        { .year = 2021, .estimate = 0.92, .variance = 0.0001, .df = 10, .n = 600 },
-        { .year = 2022, .estimate = 0.89, .variance = 0.0001, .df = 10, .n = 600 },
-        { .year = 2023, .estimate = 0.86, .variance = 0.0001, .df = 10, .n = 600 },
-        { .year = 2024, .estimate = 0.61, .variance = 0.01, .df = 10, .n = 30 },
+        { .year = 2019, .estimate = 0.60, .variance = 0.2, .df = 10, .n = 30 },
+        { .year = 2020, .estimate = 0.9478, .variance = 0.00005, .df = 10, .n = 600 },
+        { .year = 2021, .estimate = 0.9340, .variance = 0.00005, .df = 10, .n = 600 },
+        { .year = 2022, .estimate = 0.9168, .variance = 0.00005, .df = 10, .n = 600 },
+        { .year = 2023, .estimate = 0.8957, .variance = 0.00005, .df = 10, .n = 600 },
+        { .year = 2024, .estimate = 0.61, .variance = 0.2, .df = 10, .n = 30 },
     };
     sipas_trend_label label;
     sipas_trend_fit f;
     assert_int_equal(sipas_trend_label_waves(waves, 6, 0.95, &label, &f, NULL), SIPAS_OK);
-    check_close(f.slope, -0.22911764269789275, "mixed", "slope");
-    check_close(f.p_value, 0.00013336790296686305, "mixed", "p");
-    check_close(f.chisq, 44.2893597395742, "mixed", "chisq");
+    check_close(f.slope, -0.24619205146863798, "mixed", "slope");
+    check_close(f.se_slope, 0.0471353099565747, "mixed", "se");
+    check_close(f.chisq, 2.7563645297304964, "mixed", "chisq");
+    assert_int_equal(f.nfloored, 0);
+    assert_false(f.lack_of_fit);
     assert_int_equal(label, SIPAS_TREND_NO_CLEAR_DIRECTION);
-    assert_true(f.lack_of_fit);
-    assert_true(f.projection_caution);
     /* The rule itself, on every sign combination. */
     sipas_trend_fit g = { .nwaves = 4, .slope = -0.1, .p_value = 0.001, .level = 0.95 };
     assert_int_equal(sipas_trend_label_of(&g, 0.2, false), SIPAS_TREND_NO_CLEAR_DIRECTION);

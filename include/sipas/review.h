@@ -68,6 +68,27 @@ typedef struct sipas_review_point {
  * string. */
 const char *sipas_review_point_reason(const sipas_review_point *point, bool vi);
 
+/* Why the comparison c of a and b (a change, a unit against the province) has no test: NULL
+ * when c->has_se; else the reason of the first point without a design variance, or "variance 0"
+ * when both have one but the difference has none. Outputs print "not estimable: " and it in
+ * place of the interval, p-value and finding. */
+const char *sipas_review_untested_reason(const sipas_change *c, const sipas_review_point *a,
+                                         const sipas_review_point *b, bool vi);
+
+/* What goes next to a trend label (docs/trends.md "Degenerate variances"): a significant lack
+ * of fit, waves raised to the variance floor, waves without design variance, waves left out;
+ * joined by "; ", empty when there is nothing to say. Written into buf; returns buf. */
+const char *sipas_review_fit_note(const sipas_trend_fit *fit, bool vi, char *buf, size_t size);
+
+/* What goes next to a projection: "no projection" below SIPAS_TREND_MIN_WAVES fitted waves,
+ * "uncertain projection" with the reason when fit->projection_caution, empty otherwise. */
+const char *sipas_review_projection_note(const sipas_trend_fit *fit, bool vi, char *buf,
+                                         size_t size);
+
+/* Machine-readable projection flag for CSV and JSON: "none" (fewer than 3 waves), "few_waves",
+ * "lack_of_fit" or "" (no caution). */
+const char *sipas_review_projection_flag(const sipas_trend_fit *fit);
+
 /* The year a fitted line reaches a threshold. */
 typedef struct sipas_review_crossing {
     double threshold;
@@ -152,6 +173,8 @@ typedef struct sipas_review {
     size_t nunits;
     sipas_review_unit *units;           /* owned; in the unit column's choice order */
     size_t ranked;                      /* units estimable in the reviewed wave */
+    size_t untested;                    /* of which the difference from the province has no
+                                           test (flag SIPAS_UNIT_NOT_TESTED) */
     size_t significantly_above, significantly_below; /* flags after rank_adjust */
     sipas_change_counts unit_changes;   /* sipas_count_unit_changes over units with both */
 

@@ -88,24 +88,36 @@ sipas_status sipas_change_dependent(const sipas_wave_value *a, const sipas_wave_
  * uncertain beyond their interval (projection_caution). */
 #define SIPAS_TREND_STEADY_WAVES 5
 
-/* How one wave enters a weighted fit. The floor is the simple-random-sampling variance at the
- * wave's sample size n with the estimate shrunk by half an observation,
- *     V_floor = p~ (1 - p~) / n,   p~ = (n p + 1/2) / (n + 1),
- * i.e. the effective sample size is capped at n (a design effect below 1 is taken as 1), as the
- * NCHS 2017 presentation standards do for Korn-Graubard intervals (Parker et al. 2017), and p~
- * keeps it above 0 at p = 0 or 1. At p = 0 or 1 the line fits logit(p~), Cox's empirical
- * logit. Without a sample size no floor exists. */
+/* How one wave enters a weighted fit: no wave may weigh more than the series' own design
+ * allows, whatever rounding or a single PSU made of its variance. The floor is a generalized
+ * variance function (Wolter 2007, ch. 7: V = deff p (1 - p) / n) at a low design effect:
+ *     V_floor = c p~ (1 - p~) / n,   p~ = (n p + 1/2) / (n + 1),
+ *     c = SIPAS_TREND_FLOOR_SHARE * min(1, median over the series' waves with a positive
+ *         variance and an n of V_t / (p~_t (1 - p~_t) / n_t))        (sipas_trend_floor_factor)
+ * i.e. a wave keeps its own variance unless its design effect is below half the series' typical
+ * one (at most half the SRS variance: the effective n is capped at 2n, in the spirit of the
+ * NCHS 2017 standards' cap of n_eff at n, Parker et al. 2017). p~ keeps the floor above 0 at
+ * p = 0 or 1, where the line fits logit(p~), Cox's empirical logit. Without n no floor exists.
+ * For a composite index (a mean of criteria) p (1 - p) / n overstates the SRS variance, which
+ * the median design effect of its own series (below 1 then) corrects. */
+#define SIPAS_TREND_FLOOR_SHARE 0.5
+
+double sipas_trend_floor_factor(const sipas_wave_value *waves, size_t nwaves);
+
 typedef enum {
     SIPAS_WAVE_AS_GIVEN = 0,  /* its own estimate and variance (or weight 1 unweighted) */
     SIPAS_WAVE_FLOORED,       /* its design variance (0 included) was below the floor: raised */
-    SIPAS_WAVE_SRS_VARIANCE,  /* no design variance (NaN: one PSU): the floor stands in */
+    SIPAS_WAVE_SRS_VARIANCE,  /* no design variance (NaN: one PSU): the series' typical
+                                 variance at its n stands in, V_floor / SIPAS_TREND_FLOOR_SHARE */
     SIPAS_WAVE_EXCLUDED       /* neither a variance nor n, or p at 0 or 1 without n: left out */
 } sipas_wave_use;
 
 /* The estimate and variance the fit uses for wave; weighted tells whether the series has any
- * design variance (without one every wave has weight 1 and *variance_used is 1). */
+ * design variance (without one every wave has weight 1 and *variance_used is 1); floor_factor
+ * is c above. */
 sipas_wave_use sipas_trend_wave_use(const sipas_wave_value *wave, bool weighted,
-                                    double *estimate_used, double *variance_used);
+                                    double floor_factor, double *estimate_used,
+                                    double *variance_used);
 typedef enum {
     SIPAS_TREND_KNOWN_VARIANCE = 0, /* sampling variances taken as known: GSL's wlinear cov */
     SIPAS_TREND_LM                  /* scaled by the residual mean square, as R's lm(weights=) */
@@ -114,6 +126,7 @@ typedef enum {
 typedef struct sipas_trend_fit {
     size_t nwaves;           /* waves fitted (excluded ones not counted) */
     size_t nfloored, nsrs, nexcluded; /* waves by sipas_wave_use (AS_GIVEN: the rest) */
+    double floor_factor;     /* c of the variance floor (sipas_trend_floor_factor) */
     bool weighted;           /* false: no variances, ordinary least squares */
     sipas_trend_method method_used;
     double year_centre;      /* tbar */
@@ -241,7 +254,8 @@ typedef enum {
 } sipas_trend_label;
 
 /* Significance: the two-sided p-value of the slope of the known-variance fit (the OLS fit with
- * lm variance when there are no variances) is below 1 - level. "Fell" compares consecutive
+ * lm variance when there are no variances; the lm-compatible fit when the lack of fit is
+ * significant, so that scatter around the line is not taken for a trend) is below 1 - level. "Fell" compares consecutive
  * waves' point estimates (sorted by year): p_{k+1} < p_k. A significant slope whose sign is
  * opposite to the first-to-last change (last fitted wave - first) is NO_CLEAR_DIRECTION, so a
  * label never contradicts both the slope and that change. Waves the fit excludes are left out
@@ -285,7 +299,9 @@ typedef struct sipas_unit_value {
 typedef enum {
     SIPAS_UNIT_NOT_DIFFERENT = 0,
     SIPAS_UNIT_ABOVE,
-    SIPAS_UNIT_BELOW
+    SIPAS_UNIT_BELOW,
+    SIPAS_UNIT_NOT_TESTED    /* the difference has no standard error (a unit with one PSU, or
+                                one that is the whole design): no finding, no p-value */
 } sipas_unit_flag;
 
 typedef struct sipas_unit_comparison {
@@ -293,8 +309,8 @@ typedef struct sipas_unit_comparison {
     size_t rank;            /* 1 = highest estimate; ties share the smallest rank (R's "min") */
     sipas_change vs_province; /* unit - province, per-comparison interval and raw p-value */
     double p_adjusted;      /* across all units with a p-value, by the chosen method */
-    sipas_unit_flag flag;   /* ABOVE / BELOW when p_adjusted < 1 - level; NOT_DIFFERENT
-                               otherwise and always without standard errors */
+    sipas_unit_flag flag;   /* ABOVE / BELOW when p_adjusted < 1 - level; NOT_TESTED when
+                               the difference has no standard error; NOT_DIFFERENT otherwise */
 } sipas_unit_comparison;
 
 /* out has nunits elements, in the input's order. The interval in vs_province is not adjusted
