@@ -506,14 +506,15 @@ static void trend_table(analysis *a, const sipas_review *r, bool by_unit)
     for (size_t k = 0; k < r->ntargets; k++) {
         const sipas_review_target *t = &r->targets[k];
         const sipas_target_verdict *v = &t->verdict;
-        fprintf(out, "  %s %s %s %.0f: %s %s (%s – %s) → %s\n", t->target->indicator,
+        fprintf(out, "  %s %s %s %.0f: %s %s (%s – %s) → %s%s\n", t->target->indicator,
                 t->target->target.comparison == SIPAS_TARGET_ABOVE ? ">" : ">=",
                 analysis_percent(a, t->target->target.threshold, b1, sizeof b1),
                 t->target->target.year,
                 v->projected ? (vi ? "dự báo" : "projected") : (vi ? "quan sát" : "observed"),
                 analysis_percent(a, v->estimate, b2, sizeof b2),
                 analysis_percent(a, v->ci_low, b3, sizeof b3),
-                analysis_percent(a, v->ci_high, b4, sizeof b4), verdict_text(a, v->verdict));
+                analysis_percent(a, v->ci_high, b4, sizeof b4), verdict_text(a, v->verdict),
+                v->projected && v->fit.projection_caution ? " *" : "");
         fprintf(out, "      %s\n", rule_text(a, v->projected));
     }
     if (!by_unit)
