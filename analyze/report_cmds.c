@@ -1029,8 +1029,7 @@ static void section_units(const session *s, sipas_report *rep, chart_dir *dir, s
                    : cmp->flag == SIPAS_UNIT_BELOW ? SIPAS_REPORT_BAD : 0;
         sipas_report_value(t, cmp->vs_province.difference, m);
         sipas_report_value(t, cmp->p_adjusted, 0);
-        const char *reason = sipas_review_untested_reason(&cmp->vs_province, &u->current,
-                                                          &r->province_current, s->vi);
+        const char *reason = sipas_review_unit_reason(r, u, s->vi);
         char words[256];
         if (reason != NULL)
             snprintf(words, sizeof words, T(s, "không ước lượng được: %s", "not estimable: %s"),
@@ -1149,7 +1148,14 @@ static void section_criteria(const session *s, sipas_report *rep, const sipas_in
         sipas_report_value(t, row->deff, 0);
         for (int k = 0; k < SIPAS_MISSING_KINDS; k++)
             sipas_report_value(t, (double)row->n_missing[k], 0);
-        sipas_report_text(t, flag_words(row->flags, flags, sizeof flags));
+        if (row->estimable && isfinite(row->estimate) && !sipas_review_row_has_variance(row)) {
+            char words[256];
+            snprintf(words, sizeof words, T(s, "không ước lượng được: %s", "not estimable: %s"),
+                     sipas_review_no_variance_reason(s->vi));
+            sipas_report_text(t, words);
+        } else {
+            sipas_report_text(t, flag_words(row->flags, flags, sizeof flags));
+        }
     }
 }
 
@@ -1266,7 +1272,8 @@ static sipas_status wave_index(const session *s, sipas_condition *cond, sipas_in
     sipas_index_options o = s->index;
     o.where = &cond->filter;
     o.nwhere = 1;
-    return sipas_index_compute(s->data, &o, out, err);
+    /* as the review: under --lonely-psu fail, rows of a lonely stratum are not estimable */
+    return sipas_review_index_compute(s->data, &o, out, err);
 }
 
 static sipas_status build_report(const session *s, chart_dir *dir, const sipas_index_result *ix,

@@ -797,11 +797,15 @@ static void rank_table(analysis *a, const sipas_review *r, sipas_p_adjust_method
     char b1[32], b2[32], b3[32], b4[32], b5[32], ci[200];
     fprintf(out, "%s: %s %s — %s %.0f\n", a->inst->form_id, r->measure,
             measure_label(a, r->label_vi, r->label_en), vi ? "đợt" : "wave", r->wave);
-    fprintf(out, vi ? "Toàn tỉnh: %s (%s – %s). Hiệu chỉnh so sánh bội: %s; khoảng tin cậy %g%%\n\n"
-                    : "Province: %s (%s – %s). Multiple comparisons: %s; %g%% intervals\n\n",
-            analysis_percent(a, r->province_current.value.estimate, b1, sizeof b1),
-            analysis_percent(a, r->province_current.ci_low, b2, sizeof b2),
-            analysis_percent(a, r->province_current.ci_high, b3, sizeof b3),
+    const sipas_review_point *pc = &r->province_current;
+    if (pc->variance_estimable)
+        snprintf(ci, sizeof ci, "%s – %s", analysis_percent(a, pc->ci_low, b2, sizeof b2),
+                 analysis_percent(a, pc->ci_high, b3, sizeof b3));
+    else
+        not_estimable_text(a, sipas_review_point_reason(pc, vi), ci, sizeof ci);
+    fprintf(out, vi ? "Toàn tỉnh: %s (%s). Hiệu chỉnh so sánh bội: %s; khoảng tin cậy %g%%\n\n"
+                    : "Province: %s (%s). Multiple comparisons: %s; %g%% intervals\n\n",
+            analysis_percent(a, pc->value.estimate, b1, sizeof b1), ci,
             adjust == SIPAS_ADJUST_HOLM ? "Holm" : adjust == SIPAS_ADJUST_BH ? "Benjamini-Hochberg"
                                                                              : (vi ? "không" : "none"),
             100 * r->level);
@@ -827,11 +831,11 @@ static void rank_table(analysis *a, const sipas_review *r, sipas_p_adjust_method
             snprintf(ci, sizeof ci, "%s – %s", analysis_percent(a, un->current.ci_low, b1, sizeof b1),
                      analysis_percent(a, un->current.ci_high, b2, sizeof b2));
             fprintf(out, "%9s  ", analysis_percent(a, un->current.value.estimate, b3, sizeof b3));
-            const char *reason = sipas_review_untested_reason(&un->comparison.vs_province,
-                                                              &un->current, &r->province_current,
-                                                              vi);
+            const char *reason = sipas_review_unit_reason(r, un, vi);
             if (reason != NULL) {
-                /* no interval, p-value or finding: the row says why instead */
+                /* no p-value or finding (nor interval without one): the row says why instead */
+                if (un->current.variance_estimable)
+                    output_padded(out, ci, 19);
                 fprintf(out, "%s\n", not_estimable_text(a, reason, ci, sizeof ci));
                 continue;
             }
@@ -905,9 +909,7 @@ static void rank_csv(analysis *a, const sipas_review *r)
         if (hp && !isnan(un->change.p_value))
             fprintf(out, "%.17g", un->change.p_value);
         fputc(',', out);
-        csv_field(out, in ? sipas_review_untested_reason(d, &un->current, &r->province_current,
-                                                         false)
-                          : NULL);
+        csv_field(out, in ? sipas_review_unit_reason(r, un, false) : NULL);
         csv_last_field(out, hp ? sipas_review_untested_reason(&un->change, &un->previous,
                                                               &un->current, false)
                                : NULL);
@@ -947,9 +949,7 @@ static void rank_json(analysis *a, const sipas_review *r)
             fprintf(out, ",\"p_adjusted\":");
             output_json_number(out, un->comparison.p_adjusted);
             fprintf(out, ",\"flag\":\"%s\"", flag_name(un->comparison.flag));
-            json_reason(out, sipas_review_untested_reason(&un->comparison.vs_province,
-                                                          &un->current, &r->province_current,
-                                                          false));
+            json_reason(out, sipas_review_unit_reason(r, un, false));
         }
         fprintf(out, ",\"vs_previous\":");
         if (un->has_previous) {

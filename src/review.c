@@ -27,14 +27,14 @@ static double parse_year(const char *code)
  * (every PSU of the domain in one stratum with one PSU, whatever the lonely-PSU rule made of its
  * variance) leaves nothing to test against. Such a point gets NaN variance, df, se and interval,
  * so that changes, rankings and trends treat it as not estimable (trend.h), never as SE 0. */
-static bool row_has_design_variance(const sipas_index_row *row)
+bool sipas_review_row_has_variance(const sipas_index_row *row)
 {
     return isfinite(row->variance) && row->df > 0;
 }
 
 static sipas_review_point point_of(const sipas_index_row *row, double year, size_t respondents)
 {
-    bool variance_estimable = row_has_design_variance(row);
+    bool variance_estimable = sipas_review_row_has_variance(row);
     sipas_review_point p = {
         .value = {.year = year, .estimate = row->estimate,
                   .variance = variance_estimable ? row->variance : NAN,
@@ -54,7 +54,12 @@ const char *sipas_review_point_reason(const sipas_review_point *point, bool vi)
 {
     if (!point->estimable)
         return vi ? "không có câu trả lời hợp lệ" : "no valid answer";
-    return vi ? "không ước lượng được phương sai theo thiết kế (chỉ một PSU)"
+    return sipas_review_no_variance_reason(vi);
+}
+
+const char *sipas_review_no_variance_reason(bool vi)
+{
+    return vi ? "không có phương sai theo thiết kế (chỉ một PSU)"
               : "no design-based variance (a single PSU)";
 }
 
@@ -68,6 +73,18 @@ const char *sipas_review_untested_reason(const sipas_change *c, const sipas_revi
     if (!b->estimable || !b->variance_estimable)
         return sipas_review_point_reason(b, vi);
     return vi ? "phương sai của chênh lệch bằng 0" : "the difference has variance 0";
+}
+
+const char *sipas_review_unit_reason(const sipas_review *r, const sipas_review_unit *unit,
+                                     bool vi)
+{
+    const sipas_change *c = &unit->comparison.vs_province;
+    if (c->has_se || !unit->current.variance_estimable || r->province_current.variance_estimable)
+        return sipas_review_untested_reason(c, &unit->current, &r->province_current, vi);
+    return vi ? "toàn tỉnh không có phương sai theo thiết kế năm này (một tầng chỉ có "
+                "một PSU)"
+              : "the province has no design-based variance this wave (a stratum with a single "
+                "PSU)";
 }
 
 /* Appends "; " and a formatted part to buf (truncating, never overflowing). */
@@ -261,6 +278,159 @@ static size_t find_domain(const sipas_index_result *r, double year, const char *
     return SIZE_MAX;
 }
 
+/* --lonely-psu fail in a review (docs/review.md "Degenerate designs"): R's fail rule stops at
+ * the first stratum with one PSU; a review instead computes with the certainty rule, under which
+ * that stratum adds nothing to the variance of a domain with no respondent in it (its scores
+ * there are 0), and makes every domain with a respondent in such a stratum not estimable. The
+ * mask marks those respondents; it is NULL when no stratum is lonely or the rule is not fail. */
+typedef struct respondent_key {
+    double wave;
+    double stratum;   /* level index or the number; -2 without a stratum column */
+    double cluster;   /* level index or the number; the respondent's index without clusters */
+    size_t index;
+} respondent_key;
+
+static int compare_key(const void *x, const void *y)
+{
+    const respondent_key *a = x, *b = y;
+    if (a->wave != b->wave)
+        return (a->wave > b->wave) - (a->wave < b->wave);
+    if (a->stratum != b->stratum)
+        return (a->stratum > b->stratum) - (a->stratum < b->stratum);
+    return (a->cluster > b->cluster) - (a->cluster < b->cluster);
+}
+
+static double key_value(const sipas_column *col, size_t i)
+{
+    if (col->is_text)
+        return col->level[i] >= 0 ? (double)col->level[i] : NAN;
+    return col->number[i];
+}
+
+static sipas_status lonely_mask(const sipas_dataset *data, bool **mask, sipas_error *err)
+{
+    *mask = NULL;
+    const sipas_column *wave = sipas_dataset_role(data, SIPAS_ROLE_WAVE);
+    const sipas_column *strat = sipas_dataset_role(data, SIPAS_ROLE_STRATUM);
+    const sipas_column *clus = sipas_dataset_role(data, SIPAS_ROLE_CLUSTER);
+    respondent_key *keys = malloc((data->n ? data->n : 1) * sizeof *keys);
+    if (keys == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory for %zu respondents",
+                               data->n);
+    size_t m = 0;
+    for (size_t i = 0; i < data->n; i++) {
+        respondent_key k = {.wave = wave ? key_value(wave, i) : 0,
+                            .stratum = strat ? key_value(strat, i) : -2,
+                            .cluster = clus ? key_value(clus, i) : (double)i, .index = i};
+        if (!isnan(k.wave) && !isnan(k.stratum) && !isnan(k.cluster))
+            keys[m++] = k;
+    }
+    qsort(keys, m, sizeof *keys, compare_key);
+    bool *lonely = NULL;
+    for (size_t start = 0; start < m;) {
+        size_t end = start + 1;
+        bool one_psu = true;
+        while (end < m && keys[end].wave == keys[start].wave &&
+               keys[end].stratum == keys[start].stratum) {
+            one_psu &= keys[end].cluster == keys[start].cluster;
+            end++;
+        }
+        if (one_psu) {
+            if (lonely == NULL && (lonely = calloc(data->n, sizeof *lonely)) == NULL) {
+                free(keys);
+                return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+            }
+            for (size_t k = start; k < end; k++)
+                lonely[keys[k].index] = true;
+        }
+        start = end;
+    }
+    free(keys);
+    *mask = lonely;
+    return SIPAS_OK;
+}
+
+/* Respondent i's code in col, as the index writes domain values ("2024", "cao_loc"). */
+static const char *respondent_code(const sipas_column *col, size_t i, char *buf, size_t size)
+{
+    if (col->is_text)
+        snprintf(buf, size, "%s", col->level[i] >= 0 ? col->levels[col->level[i]] : "");
+    else
+        snprintf(buf, size, "%.15g", col->number[i]);
+    return buf;
+}
+
+/* Does respondent i belong to domain d of r (its by values)? */
+static bool in_domain(const sipas_dataset *data, const sipas_index_result *r, size_t d, size_t i)
+{
+    char code[64];
+    for (size_t b = 0; b < r->nby; b++) {
+        const sipas_column *col = sipas_dataset_column(data, r->by[b]);
+        if (col == NULL)
+            return false;
+        if (strcmp(respondent_code(col, i, code, sizeof code), r->domains[d].values[b]) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Rows of domains with a respondent in a lonely stratum: variance, se, interval, df NaN. */
+static void drop_lonely_variance(sipas_index_row *row)
+{
+    row->variance = row->se = row->ci_low = row->ci_high = row->df = NAN;
+    row->deff = row->n_eff = NAN;
+}
+
+/* The year of a condition "wave = Y" among the options' conditions, or NaN. */
+static double wave_condition(const sipas_dataset *data, const sipas_index_options *o)
+{
+    const sipas_column *wave = sipas_dataset_role(data, SIPAS_ROLE_WAVE);
+    for (size_t f = 0; wave != NULL && f < o->nwhere; f++)
+        if (strcmp(o->where[f].column, wave->item->name) == 0 && o->where[f].op == SIPAS_OP_EQ &&
+            o->where[f].nvalues == 1)
+            return parse_year(o->where[f].values[0]);
+    return NAN;
+}
+
+static void mark_lonely_domains(const sipas_dataset *data, const bool *lonely, double year,
+                                sipas_index_result *r)
+{
+    const sipas_column *wave = sipas_dataset_role(data, SIPAS_ROLE_WAVE);
+    /* lonely respondents are few (one PSU per lonely stratum): loop over them */
+    for (size_t i = 0; i < data->n; i++) {
+        if (!lonely[i] || (!isnan(year) && wave != NULL && !wave->is_text &&
+                           wave->number[i] != year))
+            continue;
+        for (size_t d = 0; d < r->ndomains; d++) {
+            if (!in_domain(data, r, d, i))
+                continue;
+            for (size_t k = 0; k < r->nrows; k++)
+                if (r->rows[k].domain == d)
+                    drop_lonely_variance(&r->rows[k]);
+        }
+    }
+}
+
+sipas_status sipas_review_index_compute(const sipas_dataset *data,
+                                        const sipas_index_options *options,
+                                        sipas_index_result **out, sipas_error *err)
+{
+    sipas_index_options o = *options;
+    bool *lonely = NULL;
+    sipas_status st;
+    if (o.lonely_psu == SIPAS_LONELY_FAIL) {
+        if ((st = lonely_mask(data, &lonely, err)) != SIPAS_OK)
+            return st;
+        if (lonely != NULL)
+            o.lonely_psu = SIPAS_LONELY_CERTAINTY;
+    }
+    st = sipas_index_compute(data, &o, out, err);
+    if (st == SIPAS_OK && lonely != NULL)
+        mark_lonely_domains(data, lonely, wave_condition(data, &o), *out);
+    free(lonely);
+    return st;
+}
+
 static sipas_status compute_by(const sipas_dataset *data, const sipas_index_options *base,
                                const char *const *by, size_t nby, sipas_index_result **out,
                                sipas_error *err)
@@ -269,7 +439,7 @@ static sipas_status compute_by(const sipas_dataset *data, const sipas_index_opti
     o.by = by;
     o.nby = nby;
     o.keep_wave_pooled = true;
-    return sipas_index_compute(data, &o, out, err);
+    return sipas_review_index_compute(data, &o, out, err);
 }
 
 /* The line's crossing of a threshold for a series, fitted as the verdicts are (known variance,
@@ -502,6 +672,27 @@ static sipas_status province_part(const sipas_dataset *data, const sipas_review_
     return SIPAS_OK;
 }
 
+/* The units of the reviewed wave (sipas_index_units) with a respondent in a lonely stratum,
+ * and the parent when any respondent of the wave is in one. */
+static void mark_lonely_units(const sipas_dataset *data, const bool *lonely, const char *unit,
+                              double year, sipas_units_result *cur)
+{
+    const sipas_column *wave = sipas_dataset_role(data, SIPAS_ROLE_WAVE);
+    const sipas_column *ucol = sipas_dataset_column(data, unit);
+    char code[64];
+    for (size_t i = 0; i < data->n; i++) {
+        if (!lonely[i] || wave == NULL || ucol == NULL || wave->number[i] != year)
+            continue;
+        drop_lonely_variance(&cur->parent);
+        respondent_code(ucol, i, code, sizeof code);
+        for (size_t u = 0; u < cur->nunits; u++)
+            if (strcmp(cur->units[u].code, code) == 0) {
+                drop_lonely_variance(&cur->units[u].row);
+                cur->units[u].cov_with_parent = NAN;
+            }
+    }
+}
+
 static sipas_status units_part(const sipas_dataset *data, const sipas_review_options *o,
                                const sipas_index_result *ur_all, const wave_list *waves,
                                const sipas_column *wave, sipas_review *r, sipas_error *err)
@@ -600,10 +791,24 @@ static sipas_status units_part(const sipas_dataset *data, const sipas_review_opt
     size_t *which = NULL;
     sipas_wave_value *earlier = NULL, *later = NULL;
     sipas_change *changes = NULL;
+    bool *lonely = NULL;
+    if (io.lonely_psu == SIPAS_LONELY_FAIL) {
+        if ((st = lonely_mask(data, &lonely, err)) != SIPAS_OK) {
+            free(where);
+            return st;
+        }
+        if (lonely != NULL)
+            io.lonely_psu = SIPAS_LONELY_CERTAINTY; /* as compute_by does */
+    }
     st = sipas_index_units(data, &io, r->unit_column, r->measure, &cur, err);
     free(where);
-    if (st != SIPAS_OK)
+    if (st != SIPAS_OK) {
+        free(lonely);
         return st;
+    }
+    if (lonely != NULL)
+        mark_lonely_units(data, lonely, r->unit_column, r->wave, cur);
+    free(lonely);
     r->province_current = point_of(&cur->parent, r->wave, cur->parent_respondents);
     uv = calloc(cur->nunits ? cur->nunits : 1, sizeof *uv);
     cmp = calloc(cur->nunits ? cur->nunits : 1, sizeof *cmp);
@@ -755,6 +960,16 @@ sipas_status sipas_review_compute(const sipas_dataset *data, const sipas_review_
     if (ucol == NULL) {
         st = sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "form '%s' has no column '%s'",
                              inst->form_id, unit);
+        goto done;
+    }
+    if (ucol->item->role == SIPAS_ROLE_CLUSTER) {
+        /* each unit would be one PSU: no design-based variance for any of them */
+        const sipas_column *strat = sipas_dataset_role(data, SIPAS_ROLE_STRATUM);
+        st = sipas_error_set(err, SIPAS_ERR_USAGE, "form '%s': '%s' is the cluster column (the "
+                             "PSUs), so each of its units is one cluster and has no design-based "
+                             "variance; rank a column above it%s%s%s", inst->form_id, unit,
+                             strat ? ", such as '" : "", strat ? strat->item->name : "",
+                             strat ? "'" : "");
         goto done;
     }
     if ((r->unit_column = strdup(unit)) == NULL) {

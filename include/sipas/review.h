@@ -67,6 +67,8 @@ typedef struct sipas_review_point {
 /* Why a point's variance is not estimable, in Vietnamese (vi true) or English; a static
  * string. */
 const char *sipas_review_point_reason(const sipas_review_point *point, bool vi);
+/* The reason for an estimate without design-based variance (NaN variance or df <= 0). */
+const char *sipas_review_no_variance_reason(bool vi);
 
 /* Why the comparison c of a and b (a change, a unit against the province) has no test: NULL
  * when c->has_se; else the reason of the first point without a design variance, or "variance 0"
@@ -74,6 +76,17 @@ const char *sipas_review_point_reason(const sipas_review_point *point, bool vi);
  * place of the interval, p-value and finding. */
 const char *sipas_review_untested_reason(const sipas_change *c, const sipas_review_point *a,
                                          const sipas_review_point *b, bool vi);
+
+/* The same for a unit against the province in the reviewed wave (review->units[...]), naming
+ * the province when it is the one without design variance. */
+typedef struct sipas_review sipas_review;
+typedef struct sipas_review_unit sipas_review_unit;
+const char *sipas_review_unit_reason(const sipas_review *review, const sipas_review_unit *unit,
+                                     bool vi);
+
+/* A row with a design-based variance: finite, with df > 0 (a df of 0 leaves no interval and
+ * nothing to test against, whatever the lonely-PSU rule made of the variance). */
+bool sipas_review_row_has_variance(const sipas_index_row *row);
 
 /* What goes next to a trend label (docs/trends.md "Degenerate variances"): a significant lack
  * of fit, waves raised to the variance floor, waves without design variance, waves left out;
@@ -108,7 +121,7 @@ typedef struct sipas_review_target {
 } sipas_review_target;
 
 /* A unit (district) over the waves and in the reviewed wave. */
-typedef struct sipas_review_unit {
+struct sipas_review_unit {
     char *code;                         /* owned; label via sipas_index_domain_label */
     size_t nwaves;
     sipas_review_point *series;         /* owned; waves where the unit was estimable, by year */
@@ -123,7 +136,7 @@ typedef struct sipas_review_unit {
     bool has_previous;                  /* estimable in both the previous and reviewed waves */
     sipas_review_point previous;
     sipas_change change;                /* reviewed - previous wave (independent) */
-} sipas_review_unit;
+};
 
 /* An element this wave against the previous wave. */
 typedef struct sipas_review_element {
@@ -135,7 +148,7 @@ typedef struct sipas_review_element {
     sipas_change change;                /* current - previous (independent waves) */
 } sipas_review_element;
 
-typedef struct sipas_review {
+struct sipas_review {
     const char *measure;                /* the measure's name (points into the instrument or
                                            is the static "overall") */
     sipas_index_level measure_level;
@@ -184,14 +197,27 @@ typedef struct sipas_review {
     sipas_review_point *matrix;         /* owned; nunits x nelements, row-major:
                                            matrix[u * nelements + e]; estimable false when the
                                            unit has no answer to the element this wave */
-} sipas_review;
+};
 
 /* Computes the review of options->measure. Errors: an unknown measure or unit column is
- * SIPAS_ERR_NOT_FOUND; a reviewed wave not in the data is SIPAS_ERR_NOT_FOUND; index.by not
+ * SIPAS_ERR_NOT_FOUND; a unit column that is the cluster column is SIPAS_ERR_USAGE (its units
+ * have no design-based variance; the message names a column above it); a reviewed wave not in the data is SIPAS_ERR_NOT_FOUND; index.by not
  * empty is SIPAS_ERR_USAGE; a measure estimable in no wave is SIPAS_ERR_MATH. */
 sipas_status sipas_review_compute(const sipas_dataset *data, const sipas_review_options *options,
                                   sipas_review **out, sipas_error *err);
 void sipas_review_free(sipas_review *review); /* NULL is a no-op */
+
+/* sipas_index_compute as every part of a review uses it. Under SIPAS_LONELY_FAIL a stratum
+ * with one PSU does not stop the review (R's svyciprop would stop): the index is computed with
+ * the certainty rule, which adds nothing from that stratum to a domain with no respondent in
+ * it, and every row of a domain with a respondent in such a stratum gets NaN variance, se,
+ * interval, df, deff and n_eff (not estimable, docs/review.md). Of the conditions only one on
+ * the wave ("wave = Y") is looked at: a domain further restricted by --where may be marked
+ * though none of its respondents is in the stratum (conservative). The index command keeps
+ * R's fail. */
+sipas_status sipas_review_index_compute(const sipas_dataset *data,
+                                        const sipas_index_options *options,
+                                        sipas_index_result **out, sipas_error *err);
 
 /* ---------------------------------------------------------------------------------------------
  * Change of a measure between two waves in every domain of `by` (the change command). */
