@@ -967,7 +967,7 @@ sipas_status sipas_review_compute(const sipas_dataset *data, const sipas_review_
         const sipas_column *strat = sipas_dataset_role(data, SIPAS_ROLE_STRATUM);
         st = sipas_error_set(err, SIPAS_ERR_USAGE, "form '%s': '%s' is the cluster column (the "
                              "PSUs), so each of its units is one cluster and has no design-based "
-                             "variance; rank a column above it%s%s%s", inst->form_id, unit,
+                             "variance; review a column above it%s%s%s", inst->form_id, unit,
                              strat ? ", such as '" : "", strat ? strat->item->name : "",
                              strat ? "'" : "");
         goto done;

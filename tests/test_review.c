@@ -542,6 +542,21 @@ static void test_targets_files(void **state)
     assert_int_equal(all[2].nwaves, 1);
     free(all);
     sipas_targets_free(t);
+
+    /* a data error names file, row, indicator, form and measure in one sentence */
+    assert_int_equal(load_text("indicator,scope,scope_value,year,threshold,comparison,form,measure\n"
+                               "x,province,ls,2025,0.9,>=,sipas2017,nope\n", NULL, &t, &err),
+                     SIPAS_OK);
+    assert_int_equal(sipas_review_targets(shared->data, &io, t, &all, &n, NULL),
+                     SIPAS_ERR_NOT_FOUND);
+    assert_int_equal(sipas_review_targets(shared->data, &io, t, &all, &n, &err),
+                     SIPAS_ERR_NOT_FOUND);
+    const char *tail = "/targets.csv:2: indicator 'x': form 'sipas2017' has no measure 'nope' "
+                       "(overall, an element or a criterion)";
+    const char *at = strstr(err.message, "/targets.csv:2: ");
+    if (at == NULL || strcmp(at, tail) != 0)
+        fail_msg("composed message: '%s'", err.message);
+    sipas_targets_free(t);
 }
 
 /* ---- degenerate designs (issue 9): tests/fixtures/review/make_degenerate.py ---- */
@@ -671,7 +686,7 @@ static void test_degenerate_designs(void **state)
     assert_int_equal(sipas_review_compute(data, &o, &r, &err), SIPAS_ERR_USAGE);
     assert_string_equal(err.message, "form 'sipas2017': 'commune' is the cluster column (the "
                                      "PSUs), so each of its units is one cluster and has no "
-                                     "design-based variance; rank a column above it, such as "
+                                     "design-based variance; review a column above it, such as "
                                      "'district'");
     assert_null(r);
     sipas_dataset_free(data);

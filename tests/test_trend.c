@@ -526,7 +526,33 @@ static void test_trend_refusals(void **state)
     waves[1].estimate = -0.5;
     assert_int_equal(sipas_target_assess(waves, 3, &target, 0.95, &v, NULL), SIPAS_ERR_MATH);
     assert_int_equal(sipas_target_assess(waves, 3, &target, 0.95, &v, &err), SIPAS_ERR_MATH);
-    assert_non_null(strstr(err.message, "target 0.9 in 2025: "));
+    /* one composed sentence per call site: context, one ": ", the cause */
+    assert_string_equal(err.message, "target 0.9 in 2025: trend: the estimate of wave 2023 is "
+                                     "-0.5, not a proportion");
+    sipas_unit_value bad_units[] = {
+        { .name = "cao_loc", .value = { .estimate = 0.8, .variance = 1e-4, .df = 10 } },
+        { .name = "dinh_lap", .value = { .estimate = NAN, .variance = 1e-4, .df = 10 } },
+    };
+    sipas_wave_value province = { .estimate = 0.85, .variance = 1e-5, .df = 20 };
+    sipas_unit_comparison ranked[2];
+    assert_int_equal(sipas_rank_units(bad_units, 2, &province, SIPAS_ADJUST_HOLM, 0.95, ranked,
+                                      NULL), SIPAS_ERR_USAGE);
+    assert_int_equal(sipas_rank_units(bad_units, 2, &province, SIPAS_ADJUST_HOLM, 0.95, ranked,
+                                      &err), SIPAS_ERR_USAGE);
+    assert_string_equal(err.message, "ranking: unit 'dinh_lap': difference: estimate is not a "
+                                     "finite number");
+    bad_units[1].name = NULL;
+    assert_int_equal(sipas_rank_units(bad_units, 2, &province, SIPAS_ADJUST_HOLM, 0.95, ranked,
+                                      &err), SIPAS_ERR_USAGE);
+    assert_string_equal(err.message, "ranking: unit 2: difference: estimate is not a finite "
+                                     "number");
+    sipas_wave_value before[] = { { .estimate = 0.7 }, { .estimate = INFINITY } };
+    sipas_wave_value after[] = { { .estimate = 0.75 }, { .estimate = 0.8 } };
+    sipas_change_counts counts;
+    assert_int_equal(sipas_count_unit_changes(before, after, 2, SIPAS_ADJUST_NONE, 0.95, NULL,
+                                              &counts, &err), SIPAS_ERR_USAGE);
+    assert_string_equal(err.message, "change counts: unit 2: change: estimate is not a finite "
+                                     "number");
     target.threshold = 1.0;
     assert_int_equal(sipas_target_assess(waves, 3, &target, 0.95, &v, NULL), SIPAS_ERR_USAGE);
 

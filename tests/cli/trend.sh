@@ -167,6 +167,25 @@ expect_out "note: the waves deviate from the line; 1 wave at the variance floor;
   "trend says what the floor rule did"
 expect_out "* uncertain projection: the waves deviate from the line" "lack of fit flags the projections"
 
+# hospitals as the clusters, two per district, one district with the same share in both: the
+# district review works under every rule; the facility column itself is refused as a unit
+export SIPAS_DB="$WORK/health.db"
+run "$COLLECT" import --form health2021 "$degenerate/degenerate_health2021.csv"
+expect_rc 0 "import the two-hospital design"
+for rule in fail remove certainty adjust average; do
+  for fmt in table csv json; do
+    run "$ANALYZE" rank --form health2021 --lonely-psu "$rule" --lang en --format "$fmt"
+    expect_rc 0 "health rank --lonely-psu $rule --format $fmt"
+    no_nan "health rank --lonely-psu $rule --format $fmt"
+  done
+done
+for cmd in "rank --unit facility" "trend --by facility"; do
+  # shellcheck disable=SC2086 # cmd holds the command and its options
+  run "$ANALYZE" $cmd --form health2021
+  expect_rc 2 "$cmd: a unit that is the cluster"
+  expect_err "'facility' is the cluster column (the PSUs)" "$cmd names the cluster column"
+done
+
 # short series: 3 waves give flagged projections, 2 waves none
 export SIPAS_DB="$WORK/three.db"
 run "$COLLECT" import --form sipas2017 "$degenerate/degenerate_sipas2017_3waves.csv"
