@@ -32,12 +32,21 @@ bool sipas_review_row_has_variance(const sipas_index_row *row)
     return isfinite(row->variance) && row->df > 0;
 }
 
+/* The variance a point is tested with: the row's, except at an estimate of exactly 0 or 1 with
+ * variance 0 (everyone satisfied), which gets the SRS variance at its n (trend.h). */
+static double test_variance(const sipas_index_row *row)
+{
+    if (row->variance == 0.0 && (row->estimate == 0.0 || row->estimate == 1.0))
+        return sipas_trend_srs_variance(row->estimate, (double)row->n);
+    return row->variance;
+}
+
 static sipas_review_point point_of(const sipas_index_row *row, double year, size_t respondents)
 {
     bool variance_estimable = sipas_review_row_has_variance(row);
     sipas_review_point p = {
         .value = {.year = year, .estimate = row->estimate,
-                  .variance = variance_estimable ? row->variance : NAN,
+                  .variance = variance_estimable ? test_variance(row) : NAN,
                   .df = variance_estimable ? row->df : NAN, .n = (double)row->n},
         .se = variance_estimable ? row->se : NAN,
         .ci_low = variance_estimable ? row->ci_low : NAN,

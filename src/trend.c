@@ -160,6 +160,12 @@ static double srs_floor(double estimate, double n, double *shrunk)
     return p * (1.0 - p) / n;
 }
 
+double sipas_trend_srs_variance(double estimate, double n)
+{
+    double shrunk;
+    return srs_floor(estimate, n, &shrunk);
+}
+
 static int compare_double(const void *x, const void *y)
 {
     double a = *(const double *)x, b = *(const double *)y;

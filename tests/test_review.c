@@ -654,6 +654,13 @@ static void test_degenerate_designs(void **state)
     assert_int_equal(r->untested, 1);
     assert_int_equal(unit_of(r, "dinh_lap")->comparison.flag, SIPAS_UNIT_NOT_TESTED);
     assert_int_not_equal(unit_of(r, "cao_loc")->comparison.flag, SIPAS_UNIT_NOT_TESTED);
+    /* binh_gia 2022: 36 respondents all satisfied, design variance 0: tested with the SRS
+     * variance at n, p~ = 36.5 / 37, p~ (1 - p~) / 36 = 3.6523e-4, never with 0 */
+    bg = unit_of(r, "binh_gia");
+    assert_int_equal(bg->current.n, 36);
+    assert_true(bg->current.value.estimate == 1.0 && bg->current.se == 0.0);
+    assert_close(bg->current.value.variance, (36.5 / 37) * (0.5 / 37) / 36, 1e-12, "srs at 1");
+    assert_true(bg->change.has_se && bg->change.se > 0.018);
     sipas_review_free(r);
 
     /* the index under fail: only domains with a respondent in the lonely stratum lose their
