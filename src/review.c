@@ -32,11 +32,13 @@ bool sipas_review_row_has_variance(const sipas_index_row *row)
     return isfinite(row->variance) && row->df > 0;
 }
 
-/* The variance a point is tested with: the row's, except at an estimate of exactly 0 or 1 with
- * variance 0 (everyone satisfied), which gets the SRS variance at its n (trend.h). */
+/* The variance a point is tested with: the row's, except a design variance of exactly 0
+ * (everyone satisfied; PSUs with the same share; a census stratum), which gets the SRS variance
+ * at its n (trend.h), the design effect capped at 1 as the index's interval does then
+ * (docs/methodology.md): a test against 0 would be spuriously certain. */
 static double test_variance(const sipas_index_row *row)
 {
-    if (row->variance == 0.0 && (row->estimate == 0.0 || row->estimate == 1.0))
+    if (row->variance == 0.0)
         return sipas_trend_srs_variance(row->estimate, (double)row->n);
     return row->variance;
 }

@@ -105,10 +105,10 @@ sipas_status sipas_change_dependent(const sipas_wave_value *a, const sipas_wave_
 double sipas_trend_floor_factor(const sipas_wave_value *waves, size_t nwaves);
 
 /* SRS_t above: p~ (1 - p~) / n with p~ = (n p + 1/2) / (n + 1); NaN without an n >= 1. The
- * review gives it to an estimate of exactly 0 or 1 whose design variance is 0 (everyone
- * satisfied), for its changes and comparisons: a variance of 0 at the boundary says nothing of
- * the estimate's precision (Dean & Pagano 2015), and a test against it would be spuriously
- * certain. */
+ * review gives it to an estimate whose design variance is exactly 0 (everyone satisfied, PSUs
+ * with the same share, a census stratum), for its changes and comparisons: a variance of 0 says
+ * nothing of the estimate's precision at the boundary (Dean & Pagano 2015), and a test against
+ * it would be spuriously certain. */
 double sipas_trend_srs_variance(double estimate, double n);
 
 typedef enum {
