@@ -701,7 +701,7 @@ static void section_summary(const session *s, sipas_report *rep)
                    "Of %zu units (%s) with data in %.0f, %zu are significantly above and %zu "
                    "below the province (Holm-adjusted tests); against last year %zu rose and %zu "
                    "fell (significantly: %zu up, %zu down)."),
-                 r->ranked - r->untested, s->unit_words, r->wave, r->significantly_above,
+                 r->ranked, s->unit_words, r->wave, r->significantly_above,
                  r->significantly_below, r->unit_changes.up, r->unit_changes.down,
                  r->unit_changes.significant_up, r->unit_changes.significant_down);
         /* units without design variance are in no count: say how many were left out */

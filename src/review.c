@@ -70,8 +70,8 @@ const char *sipas_review_point_reason(const sipas_review_point *point, bool vi)
 
 const char *sipas_review_no_variance_reason(bool vi)
 {
-    return vi ? "không có phương sai theo thiết kế (chỉ một PSU)"
-              : "no design-based variance (a single PSU)";
+    return vi ? "không có phương sai theo thiết kế (một PSU duy nhất trong tầng hoặc miền)"
+              : "no design-based variance (a single PSU in its stratum or domain)";
 }
 
 const char *sipas_review_untested_reason(const sipas_change *c, const sipas_review_point *a,

@@ -612,7 +612,7 @@ static void test_degenerate_designs(void **state)
     assert_true(isnan(cl->comparison.p_adjusted));
     assert_int_equal(r->untested, r->ranked);
     assert_string_equal(sipas_review_unit_reason(r, dl, false),
-                        "no design-based variance (a single PSU)");
+                        "no design-based variance (a single PSU in its stratum or domain)");
     assert_string_equal(sipas_review_unit_reason(r, cl, false),
                         "the province has no design-based variance this wave (a stratum with "
                         "a single PSU)");
