@@ -9,7 +9,6 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_fit.h>
 
-
 /* A positive design variance: the wave can be tested on its own. */
 static bool has_variance(const sipas_wave_value *w)
 {
@@ -527,10 +526,8 @@ sipas_status sipas_target_assess(const sipas_wave_value *waves, size_t nwaves,
     sipas_status st = prepare_waves(waves, nwaves, level, &series, err);
     const sipas_wave_value *sorted = series.sorted;
     bool weighted = series.weighted;
-    if (st != SIPAS_OK) {
-        sipas_error_prefix(err, st, "target %g in %g", target->threshold, target->year);
-        return st;
-    }
+    if (st != SIPAS_OK)
+        return sipas_error_prefix(err, st, "target %g in %g", target->threshold, target->year);
 
     sipas_target_verdict v;
     memset(&v, 0, sizeof v);
@@ -572,11 +569,8 @@ sipas_status sipas_target_assess(const sipas_wave_value *waves, size_t nwaves,
         }
     }
     prepared_series_release(&series);
-    if (st != SIPAS_OK) {
-        /* Not returned directly: with err NULL the prefix call reports a usage status. */
-        sipas_error_prefix(err, st, "target %g in %g", target->threshold, target->year);
-        return st;
-    }
+    if (st != SIPAS_OK)
+        return sipas_error_prefix(err, st, "target %g in %g", target->threshold, target->year);
     *out = v;
     return SIPAS_OK;
 }
