@@ -1151,7 +1151,9 @@ static void section_criteria(const session *s, sipas_report *rep, const sipas_in
         if (row->estimable && isfinite(row->estimate) && !sipas_review_row_has_variance(row)) {
             char words[256];
             snprintf(words, sizeof words, T(s, "không ước lượng được: %s", "not estimable: %s"),
-                     sipas_review_no_variance_reason(s->vi));
+                     row->variance_status != SIPAS_VARIANCE_OK
+                         ? sipas_variance_status_text(row->variance_status, s->vi ? "vi" : "en")
+                         : sipas_review_no_variance_reason(s->vi));
             sipas_report_text(t, words);
         } else {
             sipas_report_text(t, flag_words(row->flags, flags, sizeof flags));

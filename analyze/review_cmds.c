@@ -198,6 +198,16 @@ static void json_change(FILE *out, const sipas_change *c)
     fputc('}', out);
 }
 
+/* ,"not_estimable":"reason" or null */
+static void json_reason(FILE *out, const char *reason)
+{
+    fprintf(out, ",\"not_estimable\":");
+    if (reason != NULL)
+        output_json_string(out, reason);
+    else
+        fprintf(out, "null");
+}
+
 static void json_point(FILE *out, const sipas_review_point *p)
 {
     fprintf(out, "{\"year\":%.0f,\"estimable\":%s,\"variance_estimable\":%s,\"n\":%zu,"
@@ -210,6 +220,8 @@ static void json_point(FILE *out, const sipas_review_point *p)
         fprintf(out, ",\"%s\":", names[k]);
         output_json_number(out, v[k]);
     }
+    json_reason(out, p->estimable && !p->variance_estimable ? sipas_review_point_reason(p, false)
+                                                            : NULL);
     fputc('}', out);
 }
 
@@ -226,15 +238,6 @@ static void csv_last_field(FILE *out, const char *s)
     fputc('\n', out);
 }
 
-/* ,"not_estimable":"reason" or null */
-static void json_reason(FILE *out, const char *reason)
-{
-    fprintf(out, ",\"not_estimable\":");
-    if (reason != NULL)
-        output_json_string(out, reason);
-    else
-        fprintf(out, "null");
-}
 
 /* ================================ change ================================ */
 

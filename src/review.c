@@ -23,13 +23,12 @@ static double parse_year(const char *code)
     return (end != code && *end == '\0') ? v : NAN;
 }
 
-/* A row has a design-based variance when it is finite and its df allow an interval: a df of 0
- * (every PSU of the domain in one stratum with one PSU, whatever the lonely-PSU rule made of its
- * variance) leaves nothing to test against. Such a point gets NaN variance, df, se and interval,
+/* A row has a design-based variance when the index gives it one (variance_status OK), finite,
+ * with a df that allows an interval: a df of 0 leaves nothing to test against. Such a point gets NaN variance, df, se and interval,
  * so that changes, rankings and trends treat it as not estimable (trend.h), never as SE 0. */
 bool sipas_review_row_has_variance(const sipas_index_row *row)
 {
-    return isfinite(row->variance) && row->df > 0;
+    return row->variance_status == SIPAS_VARIANCE_OK && isfinite(row->variance) && row->df > 0;
 }
 
 /* The variance a point is tested with: the row's, except a design variance of exactly 0
@@ -57,6 +56,7 @@ static sipas_review_point point_of(const sipas_index_row *row, double year, size
         /* a withheld small cell keeps estimable but its values are NaN */
         .estimable = row->estimable && isfinite(row->estimate),
         .variance_estimable = variance_estimable,
+        .variance_status = row->variance_status,
     };
     return p;
 }
@@ -64,14 +64,18 @@ static sipas_review_point point_of(const sipas_index_row *row, double year, size
 const char *sipas_review_point_reason(const sipas_review_point *point, bool vi)
 {
     if (!point->estimable)
-        return vi ? "không có câu trả lời hợp lệ" : "no valid answer";
+        return sipas_variance_status_text(SIPAS_VARIANCE_NO_ANSWER, vi ? "vi" : "en");
+    if (point->variance_status != SIPAS_VARIANCE_OK)
+        return sipas_variance_status_text(point->variance_status, vi ? "vi" : "en");
     return sipas_review_no_variance_reason(vi);
 }
 
 const char *sipas_review_no_variance_reason(bool vi)
 {
-    return vi ? "không có phương sai theo thiết kế (một PSU duy nhất trong tầng hoặc miền)"
-              : "no design-based variance (a single PSU in its stratum or domain)";
+    return vi ? "một tầng chỉ có một cụm (PSU) theo --lonely-psu fail: không ước lượng được "
+                "phương sai theo thiết kế"
+              : "a stratum with one cluster (PSU) under --lonely-psu fail: no design-based "
+                "variance";
 }
 
 const char *sipas_review_untested_reason(const sipas_change *c, const sipas_review_point *a,

@@ -612,7 +612,10 @@ static void test_degenerate_designs(void **state)
     assert_true(isnan(cl->comparison.p_adjusted));
     assert_int_equal(r->untested, r->ranked);
     assert_string_equal(sipas_review_unit_reason(r, dl, false),
-                        "no design-based variance (a single PSU in its stratum or domain)");
+                        "one cluster (PSU): no design-based variance");
+    assert_string_equal(sipas_review_point_reason(&r->province_current, false),
+                        "a stratum with one cluster (PSU) under --lonely-psu fail: no "
+                        "design-based variance");
     assert_string_equal(sipas_review_unit_reason(r, cl, false),
                         "the province has no design-based variance this wave (a stratum with "
                         "a single PSU)");

@@ -62,12 +62,16 @@ typedef struct sipas_review_point {
     bool variance_estimable;      /* and a design-based variance (false: one PSU, a unit that is
                                      its own cluster; se, interval and tests are NaN and every
                                      output says "not estimable: " sipas_review_point_reason) */
+    sipas_variance_status variance_status; /* the index's reason; OK with variance_estimable
+                                     false when the review marked a lonely stratum under
+                                     --lonely-psu fail (sipas_review_index_compute) */
 } sipas_review_point;
 
 /* Why a point's variance is not estimable, in Vietnamese (vi true) or English; a static
- * string. */
+ * string: the index's sipas_variance_status_text, else sipas_review_no_variance_reason. */
 const char *sipas_review_point_reason(const sipas_review_point *point, bool vi);
-/* The reason for an estimate without design-based variance (NaN variance or df <= 0). */
+/* The reason for an estimate without design-based variance (NaN variance or df <= 0) that the
+ * index gave no status for: a lonely stratum under --lonely-psu fail. */
 const char *sipas_review_no_variance_reason(bool vi);
 
 /* Why the comparison c of a and b (a change, a unit against the province) has no test: NULL

@@ -211,7 +211,7 @@ for rule in fail remove certainty adjust average; do
     --out "$WORK/degenerate_$rule.html" --csv "$WORK/degenerate_$rule"
   expect_rc 0 "report --lonely-psu $rule on a one-PSU district-wave"
   checks=$((checks + 1))
-  grep -q "not estimable: no design-based variance (a single PSU in its stratum or domain)" "$WORK/degenerate_$rule/ranking.csv" ||
+  grep -q "not estimable: one cluster (PSU): no design-based variance" "$WORK/degenerate_$rule/ranking.csv" ||
     fail "report --lonely-psu $rule: the one-commune district is not said not estimable"
   checks=$((checks + 1))
   ! grep -qiwE 'nan|inf' "$WORK/degenerate_$rule"/*.csv || fail "report --lonely-psu $rule: nan or inf"

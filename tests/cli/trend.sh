@@ -145,7 +145,7 @@ for rule in fail remove certainty adjust average; do
     done
   done
   run "$ANALYZE" rank --form sipas2017 --lonely-psu "$rule" --wave 2022 --lang en
-  expect_out "Dinh Lap                  75.47%  not estimable: no design-based variance (a single PSU in its stratum or domain)" \
+  expect_out "Dinh Lap                  75.47%  not estimable: one cluster (PSU): no design-based variance" \
     "rank --lonely-psu $rule: the one-commune district is not estimable"
   expect_out "1 not estimable, left out." "rank --lonely-psu $rule: up/down counts leave it out"
   run "$ANALYZE" trend --form sipas2017 --lonely-psu "$rule" --by district --lang en --format csv
@@ -157,7 +157,7 @@ run "$ANALYZE" rank --form sipas2017 --wave 2022 --lang en --format csv
 expect_out ",the province has no design-based variance this wave (a stratum with a single PSU)," \
   "rank under fail names the province as the reason"
 run "$ANALYZE" change --form sipas2017 --by district --to 2022 --lang en
-expect_out "-0.07  not estimable: no design-based variance (a single PSU in its stratum or domain)" "change row not estimable"
+expect_out "-0.07  not estimable: one cluster (PSU): no design-based variance" "change row not estimable"
 run "$ANALYZE" rank --form sipas2017 --unit commune
 expect_rc 2 "rank --unit on the cluster column"
 expect_err "'commune' is the cluster column (the PSUs)" "the refusal names the cluster column"
