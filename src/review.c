@@ -576,7 +576,8 @@ static sipas_status province_part(const sipas_dataset *data, const sipas_review_
         any |= r->province[k].estimable;
     }
     if (!any)
-        return sipas_error_set(err, SIPAS_ERR_MATH, "measure '%s' has no estimate in any wave",
+        return sipas_error_set(err, SIPAS_ERR_MATH, "form '%s', measure '%s', province: no "
+                               "estimate in any wave (no valid answer)", data->inst->form_id,
                                r->measure);
     /* the reviewed wave and the one before it */
     r->wave = o->wave > 0 ? o->wave : waves->years[waves->n - 1];
@@ -998,7 +999,8 @@ sipas_status sipas_review_compute(const sipas_dataset *data, const sipas_review_
         (st = collect_waves(pr, &waves, err)))
         goto done;
     if (waves.n == 0) {
-        st = sipas_error_set(err, SIPAS_ERR_MATH, "no respondent passes the conditions");
+        st = sipas_error_set(err, SIPAS_ERR_MATH, "form '%s': no respondent passes the "
+                             "conditions", data->inst->form_id);
         goto done;
     }
     if ((st = province_part(data, options, pr, &waves, r, err)) ||
@@ -1080,7 +1082,8 @@ sipas_status sipas_domain_changes_compute(const sipas_dataset *data,
         (st = collect_waves(res, &waves, err)))
         goto done;
     if (waves.n == 0) {
-        st = sipas_error_set(err, SIPAS_ERR_MATH, "no respondent passes the conditions");
+        st = sipas_error_set(err, SIPAS_ERR_MATH, "form '%s': no respondent passes the "
+                             "conditions", data->inst->form_id);
         goto done;
     }
     if (to == 0)
@@ -1096,8 +1099,9 @@ sipas_status sipas_domain_changes_compute(const sipas_dataset *data,
     }
     if (from == 0) {
         if (ito == 0) {
-            st = sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "wave %g is the first; there is no "
-                                 "earlier wave to compare with", to);
+            st = sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "form '%s': wave %g is the first; "
+                                 "there is no earlier wave to compare with",
+                                 data->inst->form_id, to);
             goto done;
         }
         from = waves.years[ito - 1];
