@@ -808,8 +808,7 @@ static void change_row(const session *s, sipas_report_table *t, const char *labe
     const char *reason = has_previous ? sipas_review_untested_reason(ch, prev, now, s->vi) : NULL;
     char words[256];
     if (reason != NULL)
-        snprintf(words, sizeof words, T(s, "không ước lượng được: %s", "not estimable: %s"),
-                 reason);
+        sipas_review_not_estimable(reason, s->vi, words, sizeof words);
     sipas_report_text(t, !has_previous ? "" : reason != NULL ? words
                          : mark == SIPAS_REPORT_GOOD ? T(s, "tăng", "up")
                          : mark == SIPAS_REPORT_BAD ? T(s, "giảm", "down")
@@ -946,8 +945,8 @@ static void section_trend(const session *s, sipas_report *rep, chart_dir *dir, s
         sipas_report_text(t, T(s, "quan sát", "observed"));
         char reason[256] = "";
         if (p->estimable && !p->variance_estimable)
-            snprintf(reason, sizeof reason, T(s, "không ước lượng được: %s", "not estimable: %s"),
-                     sipas_review_point_reason(p, s->vi));
+            sipas_review_not_estimable(sipas_review_point_reason(p, s->vi), s->vi, reason,
+                                       sizeof reason);
         sipas_report_text(t, reason);
     }
     for (size_t i = 0; i < r->nprojections; i++) {
@@ -1032,8 +1031,7 @@ static void section_units(const session *s, sipas_report *rep, chart_dir *dir, s
         const char *reason = sipas_review_unit_reason(r, u, s->vi);
         char words[256];
         if (reason != NULL)
-            snprintf(words, sizeof words, T(s, "không ước lượng được: %s", "not estimable: %s"),
-                     reason);
+            sipas_review_not_estimable(reason, s->vi, words, sizeof words);
         sipas_report_text(t, reason != NULL ? words
                              : cmp->flag == SIPAS_UNIT_ABOVE ? T(s, "cao hơn", "above")
                              : cmp->flag == SIPAS_UNIT_BELOW ? T(s, "thấp hơn", "below")
@@ -1150,10 +1148,11 @@ static void section_criteria(const session *s, sipas_report *rep, const sipas_in
             sipas_report_value(t, (double)row->n_missing[k], 0);
         if (row->estimable && isfinite(row->estimate) && !sipas_review_row_has_variance(row)) {
             char words[256];
-            snprintf(words, sizeof words, T(s, "không ước lượng được: %s", "not estimable: %s"),
-                     row->variance_status != SIPAS_VARIANCE_OK
-                         ? sipas_variance_status_text(row->variance_status, s->vi ? "vi" : "en")
-                         : sipas_review_no_variance_reason(s->vi));
+            sipas_review_not_estimable(row->variance_status != SIPAS_VARIANCE_OK
+                                           ? sipas_variance_status_text(row->variance_status,
+                                                                        s->vi ? "vi" : "en")
+                                           : sipas_review_no_variance_reason(s->vi),
+                                       s->vi, words, sizeof words);
             sipas_report_text(t, words);
         } else {
             sipas_report_text(t, flag_words(row->flags, flags, sizeof flags));

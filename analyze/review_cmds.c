@@ -103,8 +103,7 @@ static const char *flag_text(const analysis *a, sipas_unit_flag f)
 static const char *not_estimable_text(const analysis *a, const char *reason, char *buf,
                                       size_t size)
 {
-    snprintf(buf, size, "%s: %s", is_vi(a) ? "không ước lượng được" : "not estimable", reason);
-    return buf;
+    return sipas_review_not_estimable(reason, is_vi(a), buf, size);
 }
 
 static const char *trend_label_text(const analysis *a, sipas_trend_label l)
@@ -237,7 +236,6 @@ static void csv_last_field(FILE *out, const char *s)
     sipas_csv_write_field(out, s ? s : "", s ? strlen(s) : 0, ',');
     fputc('\n', out);
 }
-
 
 /* ================================ change ================================ */
 

@@ -70,6 +70,13 @@ const char *sipas_review_point_reason(const sipas_review_point *point, bool vi)
     return sipas_review_no_variance_reason(vi);
 }
 
+const char *sipas_review_not_estimable(const char *reason, bool vi, char *buf, size_t size)
+{
+    if (size > 0)
+        snprintf(buf, size, "%s: %s", vi ? "không ước lượng được" : "not estimable", reason);
+    return buf;
+}
+
 const char *sipas_review_no_variance_reason(bool vi)
 {
     return vi ? "một tầng chỉ có một cụm (PSU) theo --lonely-psu fail: không ước lượng được "

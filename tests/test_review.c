@@ -727,6 +727,10 @@ static void test_fit_and_projection_notes(void **state)
     assert_string_equal(sipas_review_projection_flag(&f), "none");
     f.nwaves = 6;
     assert_string_equal(sipas_review_projection_flag(&f), "");
+    assert_string_equal(sipas_review_not_estimable("no valid answer", false, buf, sizeof buf),
+                        "not estimable: no valid answer");
+    assert_string_equal(sipas_review_not_estimable("x", true, buf, sizeof buf),
+                        "không ước lượng được: x");
     /* truncation never overflows */
     f = (sipas_trend_fit){.nwaves = 6, .nfloored = 2, .lack_of_fit = true};
     char small[12];

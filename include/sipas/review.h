@@ -70,6 +70,10 @@ typedef struct sipas_review_point {
 /* Why a point's variance is not estimable, in Vietnamese (vi true) or English; a static
  * string: the index's sipas_variance_status_text, else sipas_review_no_variance_reason. */
 const char *sipas_review_point_reason(const sipas_review_point *point, bool vi);
+/* "not estimable: REASON" / "không ước lượng được: REASON", the words every output puts in a
+ * row without a test; written into buf, returns buf. */
+const char *sipas_review_not_estimable(const char *reason, bool vi, char *buf, size_t size);
+
 /* The reason for an estimate without design-based variance (NaN variance or df <= 0) that the
  * index gave no status for: a lonely stratum under --lonely-psu fail. */
 const char *sipas_review_no_variance_reason(bool vi);
