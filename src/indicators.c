@@ -446,8 +446,9 @@ static sipas_status value_row(csv_table *t, size_t r, const sipas_indicator_regi
         double half_ulp;
         if (!parse_written_number(text, &v->value, &percent, &half_ulp))
             return cell_error(t, r, V_VALUE, err, "is not a number");
-        if (percent && d->kind == SIPAS_INDICATOR_COUNT)
-            return cell_error(t, r, V_VALUE, err, "is a percentage, but the indicator is a count");
+        if (percent && d->kind != SIPAS_INDICATOR_SHARE)
+            return cell_error(t, r, V_VALUE, err, "is a percentage, but the indicator is not a "
+                              "share");
         if (percent) {
             v->value /= 100.0;
             half_ulp /= 100.0;
@@ -556,8 +557,9 @@ sipas_status sipas_wilson_interval(double x, double n, double level, double *low
     double z = two_sided_z(level), p = x / n, z2n = z * z / n;
     double centre = (p + z2n / 2.0) / (1.0 + z2n);
     double half = z / (1.0 + z2n) * sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n));
-    *low = fmax(0.0, centre - half);
-    *high = fmin(1.0, centre + half);
+    /* at 0 and n the bounds are exactly 0 and 1; rounding would leave 1 - 1e-16 */
+    *low = x == 0 ? 0.0 : fmax(0.0, centre - half);
+    *high = x == n ? 1.0 : fmin(1.0, centre + half);
     return SIPAS_OK;
 }
 

@@ -1468,7 +1468,7 @@ sipas_status sipas_store_load_margin(sipas_store *store, const char *form_id, co
  * "no values". */
 static const char admin_schema[] =
     "CREATE TABLE IF NOT EXISTS indicator_batches ("
-    " batch_id INTEGER PRIMARY KEY, file_name TEXT NOT NULL,"
+    " batch_id INTEGER PRIMARY KEY AUTOINCREMENT, file_name TEXT NOT NULL,"
     " content_sha256 TEXT NOT NULL UNIQUE, rows INTEGER NOT NULL, imported_at TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS indicator_values ("
     " indicator TEXT NOT NULL, year INTEGER NOT NULL, unit TEXT NOT NULL, value REAL NOT NULL,"
