@@ -18,19 +18,15 @@ static const cli_option scorecard_options[] = {
     {"lang", "LANG", "labels: vi (default) or en", false},
     {"format", "FMT", "table (default), csv or json", false},
     {"out", "FILE", "write to FILE instead of standard output", false},
+    {"chart", "FILE", "also draw the compact chart (one row per target) as PNG, SVG or PDF", false},
     {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
     {"surveys", "DIR", "instruments, targets.csv and indicators/ (default: $SIPAS_SURVEYS, else ./surveys)", false},
     {"help", NULL, "show this help", false},
 };
 
-static const char *const verdict_vi[] = {"đạt", "không đạt", "chưa phân biệt được", "đúng hướng",
-                                         "có nguy cơ", "chệch hướng", "thiếu dữ liệu",
-                                         "chưa có số liệu năm đó"};
-
 static const char *verdict_text(bool vi, sipas_verdict v)
 {
-    return vi && (size_t)v < sizeof verdict_vi / sizeof verdict_vi[0] ? verdict_vi[v]
-                                                                      : sipas_verdict_name(v);
+    return vi ? sipas_scorecard_verdict_name_vi(v) : sipas_verdict_name(v);
 }
 
 /* A figure as people read it: a share or change in percent (two decimals), a count whole. */
@@ -197,39 +193,6 @@ static void scorecard_json(FILE *out, const sipas_scorecard *c, bool vi)
     fprintf(out, "\n]}\n");
 }
 
-/* What the scorecard reads besides the survey data: the registry, both target files and the
- * stored values. */
-typedef struct scorecard_inputs {
-    sipas_indicator_registry *registry;
-    sipas_admin_targets *admin;
-    sipas_targets *survey;       /* NULL when the surveys folder has no targets.csv */
-    sipas_admin_value *values;
-    size_t nvalues;
-} scorecard_inputs;
-
-static int load_inputs(const cli_args *args, sipas_store *store, scorecard_inputs *in)
-{
-    sipas_error err = {0};
-    const char *dir = cli_surveys_dir(args);
-    if (sipas_indicator_registry_load_dir(dir, &in->registry, &err) != SIPAS_OK ||
-        sipas_admin_targets_load_dir(dir, in->registry, &in->admin, &err) != SIPAS_OK)
-        return cli_fail(&err);
-    if (sipas_targets_load_dir(dir, &in->survey, &err) != SIPAS_OK &&
-        err.status != SIPAS_ERR_NOT_FOUND)
-        return cli_fail(&err);
-    if (sipas_store_load_admin_values(store, NULL, 0, &in->values, &in->nvalues, &err) != SIPAS_OK)
-        return cli_fail(&err);
-    return CLI_EXIT_OK;
-}
-
-static void release_inputs(scorecard_inputs *in)
-{
-    sipas_admin_values_free(in->values, in->nvalues);
-    sipas_targets_free(in->survey);
-    sipas_admin_targets_free(in->admin);
-    sipas_indicator_registry_free(in->registry);
-}
-
 #define SCORECARD_USAGE "scorecard [--form ID] [--year Y] [--lang en] [--format csv|json]"
 #define SCORECARD_HELP \
     "Every target of Resolution 60-NQ/TU in one table: item, indicator, target, latest value and " \
@@ -293,15 +256,11 @@ int analyze_scorecard(int argc, char **argv)
     int code = with_form ? analysis_open(&a, argc, argv, scorecard_options, nopt, SCORECARD_USAGE,
                                          SCORECARD_HELP, &help)
                          : open_without_form(&a, argc, argv);
-    scorecard_inputs in = {0};
     sipas_scorecard *card = NULL;
-    if (code == CLI_EXIT_OK && (code = load_inputs(&a.args, a.store, &in)) == CLI_EXIT_OK) {
-        sipas_scorecard_input si = {.registry = in.registry, .admin_targets = in.admin,
-                                    .survey_targets = in.survey, .values = in.values,
-                                    .nvalues = in.nvalues, .data = a.data, .index = &a.index,
-                                    .as_of = (double)year};
+    if (code == CLI_EXIT_OK) {
         sipas_error err = {0};
-        if (sipas_scorecard_build(&si, &card, &err) != SIPAS_OK) {
+        if (sipas_scorecard_compute(cli_surveys_dir(&a.args), a.store, a.data, &a.index,
+                                    (double)year, &card, &err) != SIPAS_OK) {
             code = cli_fail(&err);
         } else {
             bool vi = strcmp(a.lang, "vi") == 0;
@@ -310,10 +269,16 @@ int analyze_scorecard(int argc, char **argv)
             case OUTPUT_CSV: scorecard_csv(a.out, card, vi); break;
             case OUTPUT_JSON: scorecard_json(a.out, card, vi); break;
             }
+            const char *chart = cli_value(&a.args, "chart");
+            char title[96];
+            snprintf(title, sizeof title, vi ? "Mục tiêu Nghị quyết 60-NQ/TU, năm %.0f"
+                                             : "Resolution 60-NQ/TU targets, %.0f", card->as_of);
+            sipas_plot_options po = {.output_path = chart, .title = title, .decimal_comma = vi};
+            if (chart && sipas_scorecard_chart(card, vi, &po, &err) != SIPAS_OK)
+                code = cli_fail(&err);
         }
     }
     sipas_scorecard_free(card);
-    release_inputs(&in);
     analysis_close(&a);
     return code;
 }

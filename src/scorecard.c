@@ -2,8 +2,12 @@
 #include "sipas/scorecard.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <errno.h>
+#include <unistd.h>
 
 #include "sipas/instrument.h"
 
@@ -24,6 +28,10 @@ void sipas_scorecard_free(sipas_scorecard *card)
     if (card == NULL)
         return;
     free(card->rows);
+    sipas_admin_values_free(card->values, card->nvalues);
+    sipas_targets_free(card->survey_targets);
+    sipas_admin_targets_free(card->admin_targets);
+    sipas_indicator_registry_free(card->registry);
     free(card);
 }
 
@@ -318,4 +326,190 @@ done:
     free(scratch);
     free(series);
     return st;
+}
+
+static sipas_plot_verdict colour_of(sipas_verdict v)
+{
+    switch (v) {
+    case SIPAS_VERDICT_MET:
+    case SIPAS_VERDICT_ON_TRACK: return SIPAS_PLOT_VERDICT_GOOD;
+    case SIPAS_VERDICT_AT_RISK:
+    case SIPAS_VERDICT_NOT_DISTINGUISHABLE: return SIPAS_PLOT_VERDICT_WARN;
+    case SIPAS_VERDICT_NOT_MET:
+    case SIPAS_VERDICT_OFF_TRACK: return SIPAS_PLOT_VERDICT_BAD;
+    default: return SIPAS_PLOT_VERDICT_NONE;
+    }
+}
+
+enum { CHART_NAME_BYTES = 192 };
+
+sipas_status sipas_scorecard_chart(const sipas_scorecard *card, bool vietnamese,
+                                   const sipas_plot_options *opt, sipas_error *err)
+{
+    if (card == NULL)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "scorecard chart: no scorecard");
+    sipas_plot_score_row *rows = calloc(card->n ? card->n : 1, sizeof *rows);
+    char *names = calloc(card->n ? card->n : 1, CHART_NAME_BYTES);
+    if (rows == NULL || names == NULL) {
+        free(rows);
+        free(names);
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < card->n; i++) {
+        const sipas_scorecard_row *r = &card->rows[i];
+        if (r->kind == SIPAS_INDICATOR_COUNT)
+            continue;
+        char *name = names + n * CHART_NAME_BYTES;
+        snprintf(name, CHART_NAME_BYTES, "%s %.0f · %s", *r->item ? r->item : "-", r->year,
+                 vietnamese ? r->label_vi : r->label_en);
+        rows[n++] = (sipas_plot_score_row){name, r->verdict.latest_figure, r->threshold,
+                                           colour_of(r->verdict.verdict)};
+    }
+    sipas_plot_scorecard chart = {
+        .rows = rows, .nrows = n,
+        .verdict_labels = {vietnamese ? "đạt / đúng hướng" : "met / on track",
+                           vietnamese ? "có nguy cơ" : "at risk",
+                           vietnamese ? "không đạt / chệch hướng" : "not met / off track",
+                           vietnamese ? "thiếu dữ liệu" : "insufficient data"},
+        .target_label = vietnamese ? "mục tiêu" : "target"};
+    sipas_status st = sipas_plot_scorecard_chart(&chart, opt, err);
+    free(rows);
+    free(names);
+    return st;
+}
+
+sipas_status sipas_scorecard_compute(const char *surveys_dir, sipas_store *store,
+                                     const sipas_dataset *data, const sipas_index_options *index,
+                                     double as_of, sipas_scorecard **out, sipas_error *err)
+{
+    *out = NULL;
+    sipas_scorecard loaded = {0};
+    sipas_status st;
+    if ((st = sipas_indicator_registry_load_dir(surveys_dir, &loaded.registry, err)) ||
+        (st = sipas_admin_targets_load_dir(surveys_dir, loaded.registry, &loaded.admin_targets,
+                                           err)) ||
+        (st = sipas_store_load_admin_values(store, NULL, 0, &loaded.values, &loaded.nvalues,
+                                            err)))
+        goto fail;
+    if ((st = sipas_targets_load_dir(surveys_dir, &loaded.survey_targets, err)) != SIPAS_OK) {
+        if (st != SIPAS_ERR_NOT_FOUND)
+            goto fail;
+        loaded.survey_targets = NULL; /* no survey targets: the administrative ones still count */
+    }
+    sipas_scorecard_input in = {.registry = loaded.registry, .admin_targets = loaded.admin_targets,
+                                .survey_targets = loaded.survey_targets, .values = loaded.values,
+                                .nvalues = loaded.nvalues, .data = data, .index = index,
+                                .as_of = as_of};
+    if ((st = sipas_scorecard_build(&in, out, err)) != SIPAS_OK)
+        goto fail;
+    (*out)->registry = loaded.registry;
+    (*out)->admin_targets = loaded.admin_targets;
+    (*out)->survey_targets = loaded.survey_targets;
+    (*out)->values = loaded.values;
+    (*out)->nvalues = loaded.nvalues;
+    return SIPAS_OK;
+fail:
+    sipas_admin_values_free(loaded.values, loaded.nvalues);
+    sipas_targets_free(loaded.survey_targets);
+    sipas_admin_targets_free(loaded.admin_targets);
+    sipas_indicator_registry_free(loaded.registry);
+    return st;
+}
+
+const char *sipas_scorecard_verdict_name_vi(sipas_verdict v)
+{
+    static const char *const names[] = {"đạt", "không đạt", "chưa phân biệt được", "đúng hướng",
+                                        "có nguy cơ", "chệch hướng", "thiếu dữ liệu",
+                                        "chưa có số liệu năm đó"};
+    return (unsigned)v < sizeof names / sizeof names[0] ? names[v] : "?";
+}
+
+static unsigned verdict_marks(sipas_verdict v)
+{
+    sipas_plot_verdict c = colour_of(v);
+    return c == SIPAS_PLOT_VERDICT_GOOD ? SIPAS_REPORT_GOOD
+         : c == SIPAS_PLOT_VERDICT_BAD ? SIPAS_REPORT_BAD : 0;
+}
+
+sipas_status sipas_scorecard_report_section(const sipas_scorecard *card, bool vi,
+                                            sipas_report *rep, const char *chart_path,
+                                            sipas_error *err)
+{
+    char text[256];
+    snprintf(text, sizeof text, vi ? "Mục tiêu Nghị quyết 60-NQ/TU (đánh giá tại năm %.0f)"
+                                   : "Resolution 60-NQ/TU targets (judged as in %.0f)",
+             card->as_of);
+    sipas_report_heading(rep, 1, "scorecard", text);
+    sipas_report_paragraph(rep, vi
+        ? "Mọi mục tiêu của Nghị quyết 60-NQ/TU, mục 2.2 a) đến e): chỉ số hài lòng theo khảo sát "
+          "và các chỉ tiêu hành chính theo số liệu báo cáo (sipas-collect indicators). Năm đã qua: "
+          "\"đạt\" / \"không đạt\" theo số liệu của năm đó. Năm tương lai: đường xu hướng (logit "
+          "cho tỷ lệ, tuyến tính cho số lượng, cần ít nhất 3 năm) kéo dài đến năm mục tiêu với "
+          "khoảng dự báo 95%: \"đúng hướng\" khi cả khoảng đạt, \"chệch hướng\" khi cả khoảng "
+          "không đạt, còn lại \"có nguy cơ\". Chỉ tiêu \"giảm so với năm gốc\" tính từ giá trị "
+          "năm gốc. Xem docs/review.md, mục Scorecard."
+        : "Every target of Resolution 60-NQ/TU, section 2.2 a) to e): satisfaction from the "
+          "survey and the administrative indicators from reported figures (sipas-collect "
+          "indicators). A past year: \"met\" / \"not met\" by that year's figure. A future year: "
+          "the trend line (logit for shares, linear for counts, at least 3 years) extended to "
+          "the target year with a 95% prediction interval: \"on track\" when the whole interval "
+          "meets the target, \"off track\" when none of it does, otherwise \"at risk\". Targets "
+          "\"against a base year\" are computed from the base year's value. See docs/review.md, "
+          "\"Scorecard\".");
+    sipas_plot_options opt = {.output_path = chart_path, .format = SIPAS_PLOT_SVG,
+                              .decimal_comma = vi};
+    sipas_status st = sipas_scorecard_chart(card, vi, &opt, err);
+    if (st != SIPAS_OK)
+        return st;
+    sipas_report_chart_file(rep, chart_path, vi
+        ? "Giá trị mới nhất của từng mục tiêu (chấm, màu theo đánh giá) và mục tiêu (hình thoi)."
+        : "Latest value of each target (dot, coloured by verdict) and the target (diamond).");
+    if (unlink(chart_path) != 0)
+        return sipas_error_set(err, SIPAS_ERR_IO, "cannot remove '%s': %s", chart_path,
+                               strerror(errno));
+    static const sipas_report_column vi_cols[] = {
+        {"Mục", SIPAS_REPORT_TEXT}, {"Chỉ tiêu", SIPAS_REPORT_TEXT},
+        {"So sánh", SIPAS_REPORT_TEXT}, {"Mục tiêu (%)", SIPAS_REPORT_PERCENT},
+        {"Năm mục tiêu", SIPAS_REPORT_YEAR}, {"Mới nhất (%)", SIPAS_REPORT_PERCENT},
+        {"Năm", SIPAS_REPORT_YEAR}, {"Xu hướng", SIPAS_REPORT_TEXT},
+        {"Dự báo (%)", SIPAS_REPORT_PERCENT}, {"Đánh giá", SIPAS_REPORT_TEXT},
+        {"Nguồn", SIPAS_REPORT_TEXT}};
+    static const sipas_report_column en_cols[] = {
+        {"Item", SIPAS_REPORT_TEXT}, {"Indicator", SIPAS_REPORT_TEXT},
+        {"Comparison", SIPAS_REPORT_TEXT}, {"Target (%)", SIPAS_REPORT_PERCENT},
+        {"Target year", SIPAS_REPORT_YEAR}, {"Latest (%)", SIPAS_REPORT_PERCENT},
+        {"Year", SIPAS_REPORT_YEAR}, {"Trend", SIPAS_REPORT_TEXT},
+        {"Projected (%)", SIPAS_REPORT_PERCENT}, {"Verdict", SIPAS_REPORT_TEXT},
+        {"Source", SIPAS_REPORT_TEXT}};
+    sipas_report_table *t = sipas_report_table_add(
+        rep, "scorecard", vi ? "Nghị quyết 60" : "Resolution 60",
+        vi ? "Bảng theo dõi mục tiêu" : "Scorecard", vi ? vi_cols : en_cols, 11,
+        vi ? "Chỉ tiêu thay đổi so với năm gốc: mục tiêu và giá trị là mức thay đổi (−10% là giảm "
+             "10%). Số liệu hành chính mẫu 2021-2024 là số liệu tự tạo."
+           : "Targets against a base year: target and values are the change (−10% is a 10% "
+             "cut). The administrative sample values for 2021-2024 are synthetic.");
+    for (size_t i = 0; i < card->n; i++) {
+        const sipas_scorecard_row *r = &card->rows[i];
+        const sipas_admin_verdict *v = &r->verdict;
+        char label[512];
+        snprintf(label, sizeof label, "%s%s", vi ? r->label_vi : r->label_en,
+                 r->survey ? (vi ? " (khảo sát)" : " (survey)") : "");
+        sipas_report_row(t, 0);
+        sipas_report_text(t, *r->item ? r->item : "-");
+        sipas_report_text(t, label);
+        sipas_report_text(t, sipas_comparison_text(r->comparison));
+        sipas_report_value(t, r->threshold, 0);
+        sipas_report_value(t, r->year, 0);
+        unsigned marks = verdict_marks(v->verdict);
+        sipas_report_value(t, v->latest_figure, v->projected ? 0 : marks);
+        sipas_report_value(t, v->latest_year, 0);
+        sipas_report_text(t, vi ? sipas_score_trend_name_vi(r->trend)
+                                : sipas_score_trend_name(r->trend));
+        sipas_report_value(t, v->projected ? v->estimate : NAN, v->projected ? marks : 0);
+        sipas_report_text(t, vi ? sipas_scorecard_verdict_name_vi(v->verdict)
+                                : sipas_verdict_name(v->verdict));
+        sipas_report_text(t, r->source);
+    }
+    return sipas_report_status(rep, err);
 }

@@ -467,6 +467,72 @@ static void test_change_rules(void **state)
     assert_int_equal(v.verdict, SIPAS_VERDICT_MET);
 }
 
+/* ---- the scorecard ---- */
+
+static void test_scorecard_build_and_chart(void **state)
+{
+    (void)state;
+    sipas_indicator_registry *reg = shipped_registry();
+    sipas_admin_targets *admin = NULL;
+    sipas_targets *survey = NULL;
+    sipas_error err = {0};
+    assert_int_equal(sipas_admin_targets_load_dir(SIPAS_TEST_SURVEYS, reg, &admin, &err), SIPAS_OK);
+    assert_int_equal(sipas_targets_load_dir(SIPAS_TEST_SURVEYS, &survey, &err), SIPAS_OK);
+    /* three years of dossiers on time, and the published SIPAS figure of 2021 */
+    sipas_admin_value values[] = {
+        {"dossiers_on_time", 2021, "lang_son", 0.99, NAN, NAN, "r", "", false, 1, 2},
+        {"dossiers_on_time", 2022, "lang_son", 0.985, NAN, NAN, "r", "", false, 1, 3},
+        {"dossiers_on_time", 2023, "lang_son", 0.975, NAN, NAN, "r", "", false, 1, 4},
+        {"sipas_procedures", 2021, "lang_son", 0.8707, NAN, NAN, "r", "", false, 1, 5},
+    };
+    sipas_scorecard_input in = {.registry = reg, .admin_targets = admin, .survey_targets = survey,
+                                .values = values, .nvalues = 4};
+    sipas_scorecard *card = NULL;
+    if (sipas_scorecard_build(&in, &card, &err) != SIPAS_OK)
+        fail_msg("%s", err.message);
+    assert_int_equal(card->n, admin->n + survey->ntargets);
+    assert_true(card->as_of == 2023); /* the latest value */
+    static const char *const order = "a b c d đ e";
+    size_t pos = 0, dossiers = 0;
+    for (size_t i = 0; i < card->n; i++) {
+        const sipas_scorecard_row *r = &card->rows[i];
+        const char *at = strstr(order, r->item);
+        assert_non_null(at);
+        assert_true((size_t)(at - order) >= pos); /* by resolution item */
+        pos = (size_t)(at - order);
+        if (strcmp(r->indicator, "dossiers_on_time") == 0) {
+            dossiers++;
+            assert_int_equal(r->trend, SIPAS_SCORE_TREND_WORSENING);
+            assert_true(r->verdict.projected);
+        }
+        if (strcmp(r->indicator, "sipas_procedures") == 0) {
+            assert_false(r->survey); /* no survey data given: the reported value */
+            assert_true(r->verdict.latest_figure == 0.8707);
+            assert_int_equal(r->verdict.verdict, SIPAS_VERDICT_INSUFFICIENT_DATA);
+            assert_int_equal(dossiers, 2); /* within item b, administrative targets first */
+        }
+    }
+    char svg[300];
+    snprintf(svg, sizeof svg, "%s/card.svg", scratch_dir);
+    sipas_plot_options opt = {.output_path = svg};
+    if (sipas_scorecard_chart(card, true, &opt, &err) != SIPAS_OK)
+        fail_msg("chart: %s", err.message);
+    FILE *f = fopen(svg, "r");
+    assert_non_null(f);
+    char head[4096] = {0};
+    assert_true(fread(head, 1, sizeof head - 1, f) > 100);
+    fclose(f);
+    assert_non_null(strstr(head, "<svg"));
+    sipas_scorecard_free(card);
+    /* a row without a finite target is refused before gnuplot runs */
+    sipas_plot_score_row bad = {"x", 0.5, NAN, SIPAS_PLOT_VERDICT_GOOD};
+    sipas_plot_scorecard chart = {.rows = &bad, .nrows = 1};
+    assert_int_equal(sipas_plot_scorecard_chart(&chart, &opt, &err), SIPAS_ERR_USAGE);
+    sipas_targets_free(survey);
+    sipas_admin_targets_free(admin);
+    sipas_indicator_registry_free(reg);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -495,6 +561,7 @@ int main(void)
         cmocka_unit_test(test_linear_projection),
         cmocka_unit_test(test_logit_projection),
         cmocka_unit_test(test_change_rules),
+        cmocka_unit_test(test_scorecard_build_and_chart),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -20,6 +20,9 @@
 #include "sipas/error.h"
 #include "sipas/index.h"
 #include "sipas/indicators.h"
+#include "sipas/plot.h"
+#include "sipas/report.h"
+#include "sipas/store.h"
 #include "sipas/targets.h"
 
 typedef enum {
@@ -51,6 +54,13 @@ typedef struct sipas_scorecard {
     size_t n;
     sipas_scorecard_row *rows;   /* owned; by resolution item (a, b, c, d, đ, e, none), then
                                     administrative targets in file order, then survey ones */
+    /* What sipas_scorecard_compute loaded (owned, the rows point into it); NULL after
+     * sipas_scorecard_build, whose rows point into the caller's input. */
+    sipas_indicator_registry *registry;
+    sipas_admin_targets *admin_targets;
+    sipas_targets *survey_targets;
+    sipas_admin_value *values;
+    size_t nvalues;
 } sipas_scorecard;
 
 typedef struct sipas_scorecard_input {
@@ -71,6 +81,31 @@ typedef struct sipas_scorecard_input {
 sipas_status sipas_scorecard_build(const sipas_scorecard_input *in, sipas_scorecard **out,
                                    sipas_error *err);
 void sipas_scorecard_free(sipas_scorecard *card); /* NULL is a no-op */
+
+/* Loads DIR/indicators/registry.csv, DIR/indicators/targets.csv, DIR/targets.csv (optional) and
+ * the store's indicator values, and builds the scorecard; the result owns what it loaded.
+ * data and index as in sipas_scorecard_input (data may be NULL). A missing registry is
+ * SIPAS_ERR_NOT_FOUND (a surveys folder without indicators has no scorecard). */
+sipas_status sipas_scorecard_compute(const char *surveys_dir, sipas_store *store,
+                                     const sipas_dataset *data, const sipas_index_options *index,
+                                     double as_of, sipas_scorecard **out, sipas_error *err);
+
+/* The scorecard as a section of a report (heading "scorecard", the rules in a paragraph, the
+ * chart drawn as SVG at chart_path, which is removed afterwards, and the table). */
+sipas_status sipas_scorecard_report_section(const sipas_scorecard *card, bool vietnamese,
+                                            sipas_report *report, const char *chart_path,
+                                            sipas_error *err);
+
+/* The compact chart (plot.h's scorecard kind): one row per target ("b 2025 · label"), the latest
+ * figure as a dot coloured by the verdict (green met / on track, orange at risk / not
+ * distinguishable, red not met / off track, grey no verdict) and the target as a diamond;
+ * vietnamese picks labels and legend. Count targets, which have no percentage axis, are left
+ * out; none of the resolution's targets is one. */
+sipas_status sipas_scorecard_chart(const sipas_scorecard *card, bool vietnamese,
+                                   const sipas_plot_options *opt, sipas_error *err);
+
+/* A verdict in Vietnamese ("đạt", "đúng hướng", ...); sipas_verdict_name gives English. */
+const char *sipas_scorecard_verdict_name_vi(sipas_verdict verdict);
 
 /* "improving", "steady", "worsening", "-" and their Vietnamese wording. Static strings. */
 const char *sipas_score_trend_name(sipas_score_trend trend);

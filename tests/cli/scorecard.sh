@@ -91,6 +91,17 @@ expect_rc 0 "scorecard json"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["as_of"] == 2024 and len(d["targets"]) > 20' "$WORK/out" || fail "json parses"
 expect_out '"label":"Administrative dossiers settled on time or early"' "English labels"
 
+# the compact chart, as PNG and SVG
+run "$ANALYZE" scorecard --chart "$WORK/card.png"
+expect_rc 0 "scorecard --chart png"
+checks=$((checks + 1))
+[ "$(head -c 4 "$WORK/card.png" | od -An -tx1 | tr -d ' ')" = "89504e47" ] || fail "chart is a PNG"
+run "$ANALYZE" scorecard --lang en --chart "$WORK/card.svg"
+checks=$((checks + 1))
+grep -q "Resolution 60-NQ/TU targets, 2024" "$WORK/card.svg" || fail "svg chart has its title"
+run "$ANALYZE" scorecard --chart "$WORK/card.txt"
+expect_rc 2 "a chart needs .png, .svg or .pdf"
+
 # judged as in 2023: the 2024 values are left out
 run "$ANALYZE" scorecard --year 2023 --format csv
 cp "$WORK/out" "$WORK/card2023.csv"
