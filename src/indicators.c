@@ -348,8 +348,11 @@ static const char *const value_columns[V_COLUMNS] = {
 
 /* A number as a spreadsheet user writes it: '.' or ',' as the decimal mark, an optional '%'.
  * *percent tells whether '%' was written; *half_ulp is half a unit of the last digit written
- * (the rounding the writer may have done), in the number's own scale. */
-static bool parse_written_number(const char *s, double *out, bool *percent, double *half_ulp)
+ * (the rounding the writer may have done), in the number's own scale. *ambiguous is set for a
+ * number such as "24.318" or "4,210": one mark followed by exactly three digits after a nonzero
+ * whole part reads as thousands in one locale and as decimals in another. */
+static bool parse_written_number(const char *s, double *out, bool *percent, double *half_ulp,
+                                 bool *ambiguous)
 {
     char buf[64];
     size_t len = strlen(s);
@@ -363,7 +366,7 @@ static bool parse_written_number(const char *s, double *out, bool *percent, doub
         buf[--len] = '\0';
     char *mark = strchr(buf, ',');
     if (mark && (strchr(buf, '.') || strchr(mark + 1, ',')))
-        return false; /* thousands separators are ambiguous between locales: refuse them */
+        return false; /* two marks: thousands separators, refused below with a hint */
     if (mark)
         *mark = '.';
     char *end = NULL;
@@ -376,15 +379,25 @@ static bool parse_written_number(const char *s, double *out, bool *percent, doub
     if (dot)
         for (const char *c = dot + 1; *c >= '0' && *c <= '9'; c++)
             decimals++;
+    *ambiguous = dot != NULL && decimals == 3 && fabs(v) >= 1.0;
     *half_ulp = 0.5 * pow(10.0, -decimals);
     *out = v;
     return true;
 }
 
+/* A whole number >= 0 (a numerator or denominator), written without separators. */
 static sipas_status parse_count(const csv_table *t, size_t r, size_t c, double *out,
                                 sipas_error *err)
 {
-    return csv_table_number(t, r, c, 0, 9.0e15, true, out, err);
+    const char *s = t->cells[r][c];
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*s == '\0' || *end != '\0' || errno != 0 || !(v >= 0 && v <= 9.0e15) || v != floor(v))
+        return cell_error(t, r, c, err, "is not a whole number of 0 or more (write it without "
+                          "thousands separators: 187412)");
+    *out = v;
+    return SIPAS_OK;
 }
 
 static sipas_status parse_synthetic(const csv_table *t, size_t r, bool *out, sipas_error *err)
@@ -442,10 +455,15 @@ static sipas_status value_row(csv_table *t, size_t r, const sipas_indicator_regi
     if (*text == '\0') {
         v->value = v->numerator / v->denominator;
     } else {
-        bool percent;
+        bool percent, ambiguous;
         double half_ulp;
-        if (!parse_written_number(text, &v->value, &percent, &half_ulp))
-            return cell_error(t, r, V_VALUE, err, "is not a number");
+        if (!parse_written_number(text, &v->value, &percent, &half_ulp, &ambiguous))
+            return cell_error(t, r, V_VALUE, err, "is not a number (write it without thousands "
+                              "separators, with '.' or ',' as the decimal mark)");
+        if (ambiguous && d->kind != SIPAS_INDICATOR_SHARE)
+            return cell_error(t, r, V_VALUE, err, "is ambiguous: thousands or decimals? write "
+                              "whole numbers without separators (24318) and fractions with "
+                              "another number of decimals (24.3180)");
         if (percent && d->kind != SIPAS_INDICATOR_SHARE)
             return cell_error(t, r, V_VALUE, err, "is a percentage, but the indicator is not a "
                               "share");

@@ -202,6 +202,15 @@ static void test_value_refusals(void **state)
                         "column 'source': '' is empty: name the report the figure comes from");
     expect_values_error("dossiers_on_time,2022,lang_son,0.99,,,UBND,,maybe",
                         "column 'synthetic': 'maybe' is not yes or no");
+    /* thousands separators: refused, never read as decimals */
+    expect_values_error("public_service_payroll,2022,lang_son,23.790,,,UBND,,",
+                        "column 'value': '23.790' is ambiguous: thousands or decimals?");
+    expect_values_error("public_service_payroll,2022,lang_son,\"23,790\",,,UBND,,",
+                        "column 'value': '23,790' is ambiguous");
+    expect_values_error("public_service_payroll,2022,lang_son,1.023.790,,,UBND,,",
+                        "column 'value': '1.023.790' is not a number (write it without thousands separators");
+    expect_values_error("dossiers_on_time,2022,lang_son,,187.412,189020,UBND,,",
+                        "column 'numerator': '187.412' is not a whole number of 0 or more (write it without thousands separators");
     expect_values_error("dossiers_on_time,20222,lang_son,0.99,,,UBND,,",
                         "column 'year': '20222' is not a whole year between 1990 and 2100");
 }
