@@ -62,8 +62,14 @@ static const char *target_text(const sipas_scorecard_row *r, bool vi, char *buf,
 
 static void scorecard_table(FILE *out, const sipas_scorecard *c, bool vi)
 {
-    fprintf(out, vi ? "Bảng theo dõi mục tiêu Nghị quyết 60-NQ/TU, đánh giá tại năm %.0f\n\n"
-                    : "Resolution 60-NQ/TU scorecard, judged as in %.0f\n\n", c->as_of);
+    if (c->as_of > 0)
+        fprintf(out, vi ? "Bảng theo dõi mục tiêu Nghị quyết 60-NQ/TU, đánh giá tại năm %.0f\n\n"
+                        : "Resolution 60-NQ/TU scorecard, judged as in %.0f\n\n", c->as_of);
+    else
+        fprintf(out, vi ? "Bảng theo dõi mục tiêu Nghị quyết 60-NQ/TU: chưa có số liệu (nhập bằng "
+                          "sipas-collect indicators import)\n\n"
+                        : "Resolution 60-NQ/TU scorecard: no figures yet (import them with "
+                          "sipas-collect indicators import)\n\n");
     output_padded(out, vi ? "mục" : "item", 4);
     output_padded(out, vi ? "chỉ tiêu" : "indicator", 44);
     output_padded(out, vi ? "mục tiêu" : "target", 27);
@@ -271,8 +277,13 @@ int analyze_scorecard(int argc, char **argv)
             }
             const char *chart = cli_value(&a.args, "chart");
             char title[96];
-            snprintf(title, sizeof title, vi ? "Mục tiêu Nghị quyết 60-NQ/TU, năm %.0f"
-                                             : "Resolution 60-NQ/TU targets, %.0f", card->as_of);
+            if (card->as_of > 0)
+                snprintf(title, sizeof title, vi ? "Mục tiêu Nghị quyết 60-NQ/TU, năm %.0f"
+                                                 : "Resolution 60-NQ/TU targets, %.0f",
+                         card->as_of);
+            else
+                snprintf(title, sizeof title, "%s", vi ? "Mục tiêu Nghị quyết 60-NQ/TU"
+                                                       : "Resolution 60-NQ/TU targets");
             sipas_plot_options po = {.output_path = chart, .title = title, .decimal_comma = vi};
             if (chart && sipas_scorecard_chart(card, vi, &po, &err) != SIPAS_OK)
                 code = cli_fail(&err);
