@@ -690,7 +690,7 @@ static sipas_status project_linear(const sipas_admin_point *p, size_t n, double 
     return SIPAS_OK;
 }
 
-static sipas_admin_verdict empty_verdict(void)
+sipas_admin_verdict sipas_admin_verdict_none(void)
 {
     return (sipas_admin_verdict){
         .verdict = SIPAS_VERDICT_INSUFFICIENT_DATA, .latest_year = NAN, .latest_figure = NAN,
@@ -713,7 +713,7 @@ sipas_status sipas_admin_assess(const sipas_indicator_def *def, const sipas_admi
     if (!(level > 0 && level < 1))
         return sipas_error_set(err, SIPAS_ERR_USAGE, "confidence level %g is not between 0 and 1",
                                level);
-    sipas_admin_verdict v = empty_verdict();
+    sipas_admin_verdict v = sipas_admin_verdict_none();
     sipas_admin_point *p = malloc((npoints ? npoints : 1) * sizeof *p);
     if (p == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");

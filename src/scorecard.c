@@ -288,11 +288,7 @@ sipas_status sipas_scorecard_build(const sipas_scorecard_input *in, sipas_scorec
                 if ((st = survey_series(in->data, in->index, t->measure, &series, &nseries, err)))
                     goto done;
             }
-            o->row.verdict = (sipas_admin_verdict){
-                .verdict = SIPAS_VERDICT_INSUFFICIENT_DATA, .latest_year = NAN,
-                .latest_figure = NAN, .latest_low = NAN, .latest_high = NAN, .base_value = NAN,
-                .estimate = NAN, .ci_low = NAN, .ci_high = NAN, .slope_per_year = NAN,
-                .slope_low = NAN, .slope_high = NAN};
+            o->row.verdict = sipas_admin_verdict_none();
             if ((st = judge_survey(series, nseries, &t->target, as_of, level, &o->row.verdict,
                                    err)))
                 goto done;

@@ -152,6 +152,9 @@ typedef struct sipas_admin_verdict {
     double slope_low, slope_high;
 } sipas_admin_verdict;
 
+/* INSUFFICIENT_DATA with every figure NaN and no fit: what a verdict is before any data. */
+sipas_admin_verdict sipas_admin_verdict_none(void);
+
 /* One yearly value of one indicator in one unit. numerator/denominator NaN when absent. */
 typedef struct sipas_admin_point {
     double year, value, numerator, denominator;
