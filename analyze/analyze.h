@@ -18,6 +18,7 @@ int analyze_targets(int argc, char **argv);
 int analyze_plan(int argc, char **argv);   /* plan_cmd.c */
 int analyze_plot(int argc, char **argv);   /* report_cmds.c */
 int analyze_report(int argc, char **argv); /* report_cmds.c */
+int analyze_scorecard(int argc, char **argv); /* scorecard_cmd.c */
 
 typedef enum { OUTPUT_TABLE = 0, OUTPUT_CSV, OUTPUT_JSON } output_format;
 

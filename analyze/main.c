@@ -10,6 +10,7 @@ static const command commands[] = {
     {"trend", analyze_trend, "logit trend, projections to 2025/2030, target verdicts, unit labels"},
     {"rank", analyze_rank, "units against the province, adjusted p-values, up/down since last year"},
     {"targets", analyze_targets, "every target of targets.csv with its verdict"},
+    {"scorecard", analyze_scorecard, "every Resolution 60 target, survey and administrative, with its verdict"},
     {"plot", analyze_plot, "a review chart (trend, ranking, profile, heatmap) as PNG, SVG or PDF"},
     {"report", analyze_report, "the annual review as one HTML page, with its tables as CSV and xlsx"},
     {"plan", analyze_plan, "the next wave's sample: sizes and clusters per unit, allocation, power"},

@@ -13,6 +13,7 @@
 #include "sipas/plot.h"
 #include "sipas/report.h"
 #include "sipas/review.h"
+#include "sipas/scorecard.h"
 #include "sipas/targets.h"
 #include "sipas/trend.h"
 #include "sipas/xlsx.h"
@@ -1285,6 +1286,24 @@ static sipas_status wave_index(const session *s, sipas_condition *cond, sipas_in
     return sipas_review_index_compute(s->data, &o, out, err);
 }
 
+/* Every Resolution 60 target, as of the reviewed wave (sipas/scorecard.h); a surveys folder
+ * without an indicator registry has none. */
+static void section_scorecard(const session *s, sipas_report *rep, chart_dir *dir,
+                              sipas_error *err, sipas_status *st)
+{
+    sipas_scorecard *card = NULL;
+    char file[640];
+    snprintf(file, sizeof file, "%s/scorecard.svg", dir->path);
+    if (*st == SIPAS_OK)
+        *st = sipas_scorecard_compute(cli_surveys_dir(&s->args), s->store, s->data, &s->index,
+                                      s->review->wave, &card, err);
+    if (*st == SIPAS_ERR_NOT_FOUND)
+        *st = SIPAS_OK;
+    else if (*st == SIPAS_OK)
+        *st = sipas_scorecard_report_section(card, s->vi, rep, file, err);
+    sipas_scorecard_free(card);
+}
+
 static sipas_status build_report(const session *s, chart_dir *dir, const sipas_index_result *ix,
                                  sipas_report **out, sipas_error *err)
 {
@@ -1322,6 +1341,7 @@ static sipas_status build_report(const session *s, chart_dir *dir, const sipas_i
     section_change(s, rep);
     st = SIPAS_OK;
     section_trend(s, rep, dir, err, &st);
+    section_scorecard(s, rep, dir, err, &st);
     section_units(s, rep, dir, err, &st);
     section_elements(s, rep, dir, err, &st);
     section_criteria(s, rep, ix);

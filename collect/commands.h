@@ -3,5 +3,6 @@
 #define SIPAS_COLLECT_COMMANDS_H
 
 int collect_sample(int argc, char **argv); /* sample_cmd.c */
+int collect_indicators(int argc, char **argv); /* indicators_cmd.c */
 
 #endif

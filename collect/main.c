@@ -732,6 +732,7 @@ static const command commands[] = {
     {"instrument", run_instrument, "check and describe an instrument"},
     {"frame", run_frame, "store population counts for base weights and calibration"},
     {"sample", collect_sample, "draw the next wave's clusters (PPS or SRS) with their probabilities"},
+    {"indicators", collect_indicators, "import, list, show or remove administrative indicator values"},
 };
 
 int main(int argc, char **argv)
