@@ -256,9 +256,6 @@ const char *analysis_percent(const analysis *a, double p, char *buf, size_t size
         return buf;
     }
     snprintf(buf, size, "%.2f%%", 100.0 * p);
-    if (strcmp(a->lang, "vi") == 0)
-        for (char *c = buf; *c; c++)
-            if (*c == '.')
-                *c = ',';
+    sipas_number_set_decimal(buf, strcmp(a->lang, "vi") == 0 ? ',' : '.');
     return buf;
 }

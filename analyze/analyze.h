@@ -8,6 +8,7 @@
 #include "sipas/dataset.h"
 #include "sipas/index.h"
 #include "sipas/instrument.h"
+#include "sipas/number_format.h"
 #include "sipas/store.h"
 
 int analyze_index(int argc, char **argv);

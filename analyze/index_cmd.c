@@ -69,8 +69,8 @@ static void write_table(analysis *a, const sipas_index_result *r, const char *le
         snprintf(se, sizeof se, isnan(row->se) ? "-" : "%.2f", 100 * row->se);
         snprintf(deff, sizeof deff, isnan(row->deff) ? "-" : "%.2f", row->deff);
         if (vi) {
-            output_decimal_comma(se);
-            output_decimal_comma(deff);
+            sipas_number_set_decimal(se, ',');
+            sipas_number_set_decimal(deff, ',');
         }
         fprintf(out, "%7zu %9s  ", row->n, est);
         output_padded(out, ci, 19);

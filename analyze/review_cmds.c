@@ -28,7 +28,7 @@ static const char *points(const analysis *a, double d, char *buf, size_t size)
     }
     snprintf(buf, size, "%+.2f", 100.0 * d);
     if (is_vi(a))
-        output_decimal_comma(buf);
+        sipas_number_set_decimal(buf, ',');
     return buf;
 }
 
@@ -41,7 +41,7 @@ static const char *pvalue(const analysis *a, double p, char *buf, size_t size)
     else
         snprintf(buf, size, "%.4f", p);
     if (is_vi(a))
-        output_decimal_comma(buf);
+        sipas_number_set_decimal(buf, ',');
     return buf;
 }
 
@@ -52,7 +52,7 @@ static const char *year_text(const analysis *a, double y, char *buf, size_t size
     else
         snprintf(buf, size, "%.1f", y);
     if (is_vi(a))
-        output_decimal_comma(buf);
+        sipas_number_set_decimal(buf, ',');
     return buf;
 }
 
@@ -444,7 +444,7 @@ static void trend_table(analysis *a, const sipas_review *r, bool by_unit)
                  analysis_percent(a, p->ci_high, b2, sizeof b2));
         snprintf(b3, sizeof b3, "%.2f", 100 * p->se);
         if (vi)
-            output_decimal_comma(b3);
+            sipas_number_set_decimal(b3, ',');
         fprintf(out, "%-6.0f %9s  ", p->value.year,
                 analysis_percent(a, p->estimable ? p->value.estimate : NAN, b4, sizeof b4));
         if (p->estimable && !p->variance_estimable) {
