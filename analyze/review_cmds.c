@@ -45,14 +45,13 @@ static const char *pvalue(const analysis *a, double p, char *buf, size_t size)
     return buf;
 }
 
-static const char *year_text(const analysis *a, double y, char *buf, size_t size)
+static const char *year_text(double y, char *buf, size_t size)
 {
+    /* a calendar year (sipas_review_crossing_year), never "2032,2" */
     if (isnan(y))
         snprintf(buf, size, "-");
     else
-        snprintf(buf, size, "%.1f", y);
-    if (is_vi(a))
-        sipas_number_set_decimal(buf, ',');
+        snprintf(buf, size, "%.0f", y);
     return buf;
 }
 
@@ -496,15 +495,16 @@ static void trend_table(analysis *a, const sipas_review *r, bool by_unit)
                                                                        : "falls below in")
                          : (vi ? "không đạt theo xu hướng" : "never on this line");
         fprintf(out, "  %s %s %s\n", analysis_percent(a, c->threshold, b1, sizeof b1), what,
-                year_text(a, c->year, b2, sizeof b2));
+                year_text(sipas_review_crossing_year(c), b2, sizeof b2));
     }
     if (r->ntargets > 0)
         fprintf(out, vi ? "\nMục tiêu:\n" : "\nTargets:\n");
     for (size_t k = 0; k < r->ntargets; k++) {
         const sipas_review_target *t = &r->targets[k];
         const sipas_target_verdict *v = &t->verdict;
-        fprintf(out, "  %s %s %s %.0f: %s %s (%s – %s) → %s%s\n", t->target->indicator,
-                t->target->target.comparison == SIPAS_TARGET_ABOVE ? ">" : ">=",
+        fprintf(out, "  %s %s %s %.0f: %s %s (%s – %s) → %s%s\n",
+                sipas_target_label(t->target, vi),
+                t->target->target.comparison == SIPAS_TARGET_ABOVE ? ">" : "≥",
                 analysis_percent(a, t->target->target.threshold, b1, sizeof b1),
                 t->target->target.year,
                 v->projected ? (vi ? "dự báo" : "projected") : (vi ? "quan sát" : "observed"),
@@ -1048,7 +1048,7 @@ static void targets_table(analysis *a, const sipas_review_target *t, size_t n)
         fprintf(out, "%9s%s ", analysis_percent(a, v->estimate, b2, sizeof b2),
                 v->projected ? "*" : " ");
         output_padded(out, v->basis == SIPAS_BASIS_POINT ? (vi ? "(không có SE)" : "(no SE)") : ci, 19);
-        fprintf(out, "%-9s %s\n", year_text(a, t[k].crossing.year, b1, sizeof b1),
+        fprintf(out, "%-9s %s\n", year_text(sipas_review_crossing_year(&t[k].crossing), b1, sizeof b1),
                 verdict_text(a, v->verdict));
     }
     fprintf(out, vi ? "\n* dự báo theo xu hướng logit có trọng số (phương sai mẫu đã biết). Quy tắc: "

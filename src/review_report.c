@@ -52,29 +52,15 @@ static sipas_status session_init(session *s, const sipas_review_report_input *in
 /* ---------------------------------------------------------------------------------------------
  * Words. */
 
+/* The measure's name: the overall index by the name reports give it (the form's title names
+ * the questionnaire, not the figure), any other measure by its label, its code only when the
+ * instrument has no label. Kept whole everywhere, charts included. */
 static const char *measure_label(const session *s)
-{
-    const char *l = s->vi ? s->review->label_vi : s->review->label_en;
-    return l && *l ? l : s->review->measure;
-}
-
-/* The measure's name in a chart title: the overall index by that name (the form's title is too
- * long for a chart), any other measure by its label cut to 60 characters. */
-static const char *chart_measure(const session *s, char *buf, size_t size)
 {
     if (s->review->measure_level == SIPAS_LEVEL_OVERALL)
         return T(s, "Chỉ số hài lòng chung", "Overall satisfaction index");
-    const char *label = measure_label(s);
-    size_t chars = 0, i = 0;
-    for (; label[i] && i + 4 < size; i++) {
-        if (((unsigned char)label[i] & 0xC0) != 0x80 && ++chars > 60)
-            break;
-        buf[i] = label[i];
-    }
-    buf[i] = '\0';
-    if (label[i])
-        snprintf(buf + i, size - i, "…");
-    return buf;
+    const char *l = s->vi ? s->review->label_vi : s->review->label_en;
+    return l && *l ? l : s->review->measure;
 }
 
 static const char *unit_label(const session *s, const char *code)
@@ -231,10 +217,9 @@ static sipas_status draw_trend(const session *s, const sipas_plot_options *opt, 
     sipas_plot_trend trend = {&series, 1, ntargets ? targets : NULL, ntargets, NAN, NAN, note};
     sipas_plot_options o = *opt;
     if (o.title == NULL) {
-        char m[256];
-        snprintf(text.title, sizeof text.title, T(s, "%s: %s, toàn tỉnh %.0f–%.0f%s",
-                                                 "%s: %s, province %.0f–%.0f%s"),
-                 s->inst->form_id, chart_measure(s, m, sizeof m), nwaves ? waves[0].year : r->wave,
+        snprintf(text.title, sizeof text.title, T(s, "%s, toàn tỉnh %.0f–%.0f%s",
+                                                 "%s, province %.0f–%.0f%s"),
+                 measure_label(s), nwaves ? waves[0].year : r->wave,
                  r->wave,
                  nfit ? T(s, ", xu hướng và dự báo", ", trend and projection") : "");
         o.title = text.title;
@@ -333,10 +318,9 @@ static sipas_status draw_ranking(const session *s, const sipas_plot_options *opt
                                   x_min, true};
     sipas_plot_options o = *opt;
     if (o.title == NULL) {
-        char m[256];
         snprintf(text.title, sizeof text.title,
                  T(s, "%s theo %s, %.0f (trục từ %s)", "%s by %s, %.0f (axis from %s)"),
-                 chart_measure(s, m, sizeof m), s->unit_words, r->wave, start);
+                 measure_label(s), s->unit_words, r->wave, start);
         o.title = text.title;
     }
     if (o.x_label == NULL)
@@ -393,13 +377,13 @@ static sipas_status draw_profile(const session *s, const sipas_plot_options *opt
     if (o.title == NULL) {
         if (any_previous)
             snprintf(text.title, sizeof text.title,
-                     T(s, "%s: các yếu tố, toàn tỉnh, %.0f so với %.0f",
-                       "%s: elements, province, %.0f against %.0f"),
-                     s->inst->form_id, r->wave, r->previous_wave);
+                     T(s, "Các yếu tố, toàn tỉnh, %.0f so với %.0f",
+                       "Elements, province, %.0f against %.0f"),
+                     r->wave, r->previous_wave);
         else
-            snprintf(text.title, sizeof text.title, T(s, "%s: các yếu tố, toàn tỉnh, %.0f",
-                                                      "%s: elements, province, %.0f"),
-                     s->inst->form_id, r->wave);
+            snprintf(text.title, sizeof text.title, T(s, "Các yếu tố, toàn tỉnh, %.0f",
+                                                      "Elements, province, %.0f"),
+                     r->wave);
         o.title = text.title;
     }
     if (o.x_label == NULL)
@@ -444,9 +428,9 @@ static sipas_status draw_heatmap(const session *s, const sipas_plot_options *opt
                                T(s, "Hài lòng (%)", "Satisfied (%)")};
     sipas_plot_options o = *opt;
     if (o.title == NULL) {
-        snprintf(text.title, sizeof text.title, T(s, "%s: các yếu tố theo %s, năm %.0f",
-                                                  "%s: elements by %s, %.0f"),
-                 s->inst->form_id, s->unit_words, r->wave);
+        snprintf(text.title, sizeof text.title, T(s, "Các yếu tố theo %s, năm %.0f",
+                                                  "Elements by %s, %.0f"),
+                 s->unit_words, r->wave);
         o.title = text.title;
     }
     st = sipas_plot_heatmap_chart(&heat, &o, err);
@@ -610,10 +594,10 @@ static void section_targets(const session *s, sipas_report *rep)
         const sipas_target_row *row = rt->target;
         const sipas_target_verdict *v = &rt->verdict;
         sipas_report_row(t, 0);
-        sipas_report_text(t, row->indicator);
+        sipas_report_text(t, sipas_target_label(row, s->vi));
         sipas_report_value(t, row->target.year, 0);
         sipas_report_value(t, row->target.threshold, 0);
-        sipas_report_text(t, row->target.comparison == SIPAS_TARGET_ABOVE ? ">" : ">=");
+        sipas_report_text(t, row->target.comparison == SIPAS_TARGET_ABOVE ? ">" : "≥");
         sipas_report_text(t, v->projected ? (v->fit.projection_caution
                                                  ? T(s, "dự báo không chắc chắn",
                                                      "uncertain projection")
@@ -625,7 +609,7 @@ static void section_targets(const session *s, sipas_report *rep)
         sipas_report_value(t, v->ci_low, 0);
         sipas_report_value(t, v->ci_high, 0);
         sipas_report_text(t, verdict_words(s, v->verdict));
-        sipas_report_value(t, rt->crossing.year, 0);
+        sipas_report_value(t, sipas_review_crossing_year(&rt->crossing), 0);
         sipas_report_text(t, row->source);
     }
 }
@@ -942,6 +926,22 @@ static void section_elements(const session *s, sipas_report *rep, chart_dir *dir
 }
 
 /* Every criterion (with its element and the overall index) of the reviewed wave, province. */
+/* Missing answers of kind k in row i: a criterion's own count; an element's or the overall
+ * index's the total over its criteria (rows run overall, then each element followed by its
+ * criteria, per domain). */
+static size_t missing_answers(const sipas_index_result *ix, size_t i, int k)
+{
+    const sipas_index_row *row = &ix->rows[i];
+    if (row->level == SIPAS_LEVEL_CRITERION)
+        return row->n_missing[k];
+    size_t total = 0;
+    for (size_t j = i + 1; j < ix->nrows && ix->rows[j].domain == row->domain &&
+                           ix->rows[j].level != row->level; j++)
+        if (ix->rows[j].level == SIPAS_LEVEL_CRITERION)
+            total += ix->rows[j].n_missing[k];
+    return total;
+}
+
 static void section_criteria(const session *s, sipas_report *rep, const sipas_index_result *ix)
 {
     sipas_report_heading(rep, 1, "criteria", T(s, "Kết quả theo tiêu chí", "Results by criterion"));
@@ -955,7 +955,7 @@ static void section_criteria(const session *s, sipas_report *rep, const sipas_in
         "denominator and counted apart. Element: mean of its criteria; overall: weighted mean of "
         "the elements."));
     sipas_report_column cols[] = {
-        {T(s, "Cấp", "Level"), SIPAS_REPORT_TEXT}, {T(s, "Mã", "Code"), SIPAS_REPORT_TEXT},
+        {T(s, "Cấp", "Level"), SIPAS_REPORT_TEXT},
         {T(s, "Nội dung", "Label"), SIPAS_REPORT_TEXT}, {"n", SIPAS_REPORT_COUNT},
         {T(s, "Chỉ số (%)", "Index (%)"), SIPAS_REPORT_PERCENT},
         {T(s, "Cận dưới (%)", "Lower (%)"), SIPAS_REPORT_PERCENT},
@@ -970,9 +970,15 @@ static void section_criteria(const session *s, sipas_report *rep, const sipas_in
     char caption[256];
     snprintf(caption, sizeof caption, T(s, "Chỉ số theo tiêu chí, toàn tỉnh, năm %.0f",
                                         "Indices by criterion, province, %.0f"), s->review->wave);
-    sipas_report_table *t = sipas_report_table_add(rep, "criteria", T(s, "Tiêu chí", "Criteria"),
-                                                   caption, cols, sizeof cols / sizeof cols[0],
-                                                   NULL);
+    sipas_report_table *t = sipas_report_table_add(
+        rep, "criteria", T(s, "Tiêu chí", "Criteria"), caption, cols, sizeof cols / sizeof cols[0],
+        T(s, "Dòng yếu tố và chỉ số chung: n là số phiếu; số câu trống, không biết, không áp dụng "
+             "và từ chối là tổng của các tiêu chí; deff là phương sai theo thiết kế chia phương "
+             "sai của cùng tổ hợp dưới mẫu ngẫu nhiên đơn giản cùng số phiếu (phụ lục).",
+          "Element and overall rows: n counts respondents; the empty, don't-know, not-applicable "
+          "and refused counts are the totals over their criteria; deff is the design variance "
+          "over the variance of the same combination under simple random sampling of as many "
+          "respondents (appendix)."));
     for (size_t i = 0; i < ix->nrows; i++) {
         const sipas_index_row *row = &ix->rows[i];
         unsigned m = flag_marks(row->flags);
@@ -981,9 +987,8 @@ static void section_criteria(const session *s, sipas_report *rep, const sipas_in
         sipas_report_text(t, row->level == SIPAS_LEVEL_OVERALL ? T(s, "chung", "overall")
                              : row->level == SIPAS_LEVEL_ELEMENT ? T(s, "yếu tố", "element")
                              : T(s, "tiêu chí", "criterion"));
-        sipas_report_text(t, row->name);
         const char *label = s->vi ? row->label_vi : row->label_en;
-        sipas_report_text(t, label ? label : "");
+        sipas_report_text(t, label && *label ? label : row->name);
         sipas_report_value(t, (double)row->n, 0);
         sipas_report_value(t, row->estimable ? row->estimate : NAN, m);
         sipas_report_value(t, row->ci_low, m & SIPAS_REPORT_SUPPRESSED);
@@ -991,7 +996,7 @@ static void section_criteria(const session *s, sipas_report *rep, const sipas_in
         sipas_report_value(t, 100.0 * row->se, 0);
         sipas_report_value(t, row->deff, 0);
         for (int k = 0; k < SIPAS_MISSING_KINDS; k++)
-            sipas_report_value(t, (double)row->n_missing[k], 0);
+            sipas_report_value(t, (double)missing_answers(ix, i, k), 0);
         if (row->estimable && isfinite(row->estimate) && !sipas_review_row_has_variance(row)) {
             char words[256];
             sipas_review_not_estimable(row->variance_status != SIPAS_VARIANCE_OK

@@ -215,13 +215,24 @@ static void test_numbers_are_the_reviews(void **state)
         assert_int_equal(sipas_report_table_rows(t), f->wave_index->nrows);
         for (size_t i = 0; i < f->wave_index->nrows; i++) {
             const sipas_index_row *row = &f->wave_index->rows[i];
-            assert_same(sipas_report_cell_value(t, i, 3), (double)row->n, row->name);
-            assert_same(sipas_report_cell_value(t, i, 4),
+            assert_same(sipas_report_cell_value(t, i, 2), (double)row->n, row->name);
+            assert_same(sipas_report_cell_value(t, i, 3),
                         row->estimable ? row->estimate : NAN, row->name);
-            assert_same(sipas_report_cell_value(t, i, 8), row->deff, row->name);
+            assert_same(sipas_report_cell_value(t, i, 7), row->deff, row->name);
+            /* composites have a design effect too (sipas_composite_deff) */
+            assert_true(isfinite(row->deff));
             const char *label = lang ? row->label_en : row->label_vi;
-            if (label && *label)
-                assert_string_equal(sipas_report_cell_text(t, i, 2), label);
+            assert_non_null(label);
+            assert_string_equal(sipas_report_cell_text(t, i, 1), label);
+            /* an element's missing answers are its criteria's */
+            if (row->level == SIPAS_LEVEL_ELEMENT) {
+                double dont_know = 0;
+                for (size_t j = i + 1; j < f->wave_index->nrows &&
+                                       f->wave_index->rows[j].level == SIPAS_LEVEL_CRITERION; j++)
+                    dont_know += (double)f->wave_index->rows[j].n_missing[SIPAS_MISSING_DONT_KNOW];
+                assert_true(dont_know > 0);
+                assert_same(sipas_report_cell_value(t, i, 9), dont_know, row->name);
+            }
         }
         /* the change table's first row is the measure: both years and the difference */
         t = table_named(f->report[lang], "change");

@@ -152,9 +152,9 @@ for t in targets change series scorecard ranking elements criteria; do
   checks=$((checks + 1))
   [ -s "$WORK/csv/$t.csv" ] || fail "csv table $t missing"
 done
-expect_in_file "$WORK/csv/criteria.csv" "Cấp,Mã,Nội dung,n,Chỉ số (%)" "criteria csv header"
+expect_in_file "$WORK/csv/criteria.csv" "Cấp,Nội dung,n,Chỉ số (%)" "criteria csv header"
 checks=$((checks + 1))
-grep -qE '^tiêu chí,access_seating,[^,]*,[0-9]+,[0-9]{2}\.[0-9]+,' "$WORK/csv/criteria.csv" ||
+grep -qE '^tiêu chí,Nơi ngồi chờ tại Bộ phận Tiếp nhận và Trả kết quả có đủ chỗ ngồi,[0-9]+,[0-9]{2}\.[0-9]+,' "$WORK/csv/criteria.csv" ||
   fail "criteria csv row access_seating"
 checks=$((checks + 1))
 [ "$(wc -l <"$WORK/csv/ranking.csv")" -eq 13 ] || fail "ranking csv: header, province, 11 districts"
