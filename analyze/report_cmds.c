@@ -249,6 +249,20 @@ int analyze_report(int argc, char **argv)
             st = SIPAS_OK;
         in.scorecard = card;
     }
+    /* the headline under the stored weights, for the summary to say what the weighting moved */
+    if (st == SIPAS_OK && in.index.weighting != SIPAS_WEIGHTING_DESIGN) {
+        sipas_review_report_input design = in;
+        sipas_index_result *design_ix = NULL;
+        design.index.weighting = SIPAS_WEIGHTING_DESIGN;
+        design.index.margins = NULL;
+        design.index.nmargins = 0;
+        st = sipas_review_report_wave_index(&design, &design_ix, &err);
+        for (size_t i = 0; st == SIPAS_OK && i < design_ix->nrows; i++)
+            if (strcmp(design_ix->rows[i].name, s.review->measure) == 0 &&
+                design_ix->rows[i].estimable)
+                in.unweighted_headline = design_ix->rows[i].estimate;
+        sipas_index_result_free(design_ix);
+    }
     if (st == SIPAS_OK)
         st = sipas_review_report_build(&in, ix, &rep, &err);
     const char *v;

@@ -27,6 +27,16 @@ typedef struct session {
 
 #define T(s, vi_text, en_text) ((s)->vi ? (vi_text) : (en_text))
 
+/* A column's label mid-sentence: "by district", "theo huyện/thành phố" (only an ASCII capital
+ * is lowered: Vietnamese labels keep their letters). */
+static const char *mid_sentence(const char *label, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", label);
+    if (buf[0] >= 'A' && buf[0] <= 'Z')
+        buf[0] = (char)(buf[0] - 'A' + 'a');
+    return buf;
+}
+
 static sipas_status session_init(session *s, const sipas_review_report_input *in,
                                  sipas_error *err)
 {
@@ -42,10 +52,7 @@ static sipas_status session_init(session *s, const sipas_review_report_input *in
     s->unit_column = in->review->unit_column;
     const sipas_item *item = sipas_instrument_item(s->inst, s->unit_column);
     const char *words = item ? (s->vi ? item->label_vi : item->label_en) : NULL;
-    snprintf(s->unit_words, sizeof s->unit_words, "%s", words && *words ? words : s->unit_column);
-    /* Mid-sentence: "by district", "theo huyện/thành phố" (only an ASCII capital is lowered). */
-    if (s->unit_words[0] >= 'A' && s->unit_words[0] <= 'Z')
-        s->unit_words[0] = (char)(s->unit_words[0] - 'A' + 'a');
+    mid_sentence(words && *words ? words : s->unit_column, s->unit_words, sizeof s->unit_words);
     return SIPAS_OK;
 }
 
@@ -517,6 +524,18 @@ static void section_summary(const session *s, sipas_report *rep)
                  T(s, "; so với năm %.0f: %s điểm phần trăm", "; against %.0f: %s percentage points"),
                  r->previous_wave, points(s, r->change.difference, c, sizeof c));
     sipas_report_headline(rep, figure, label, detail);
+    /* a weighting that moves the headline must be seen beside it, not only in the appendix */
+    if (s->in->index.weighting != SIPAS_WEIGHTING_DESIGN && isfinite(s->in->unweighted_headline)) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 T(s, "Lưu ý: chỉ số này dùng trọng số đã hiệu chỉnh (phụ lục); với trọng số thiết "
+                      "kế lưu cùng dữ liệu, chỉ số là %s (chênh %s điểm phần trăm).",
+                   "Note: this index uses adjusted weights (appendix); with the design weights "
+                   "stored with the data it is %s (a difference of %s percentage points)."),
+                 pct(s, s->in->unweighted_headline, a, sizeof a),
+                 points(s, now->value.estimate - s->in->unweighted_headline, b, sizeof b));
+        sipas_report_note(rep, text);
+    }
     if (now->flags & SIPAS_NCHS_SUPPRESS)
         sipas_report_note(rep, T(s, "Lưu ý: chỉ số này không đạt chuẩn độ tin cậy để công bố "
                                     "(chuẩn NCHS 2017, xem phụ lục).",
@@ -1011,6 +1030,230 @@ static void section_criteria(const session *s, sipas_report *rep, const sipas_in
     }
 }
 
+/* The reviewed wave's design: its strata and PSUs, and the strata with a single PSU (whose
+ * handling the lonely-PSU rule decides). */
+typedef struct wave_design {
+    size_t strata, psus;
+    size_t nlonely;
+    double *lonely; /* stratum keys (a code's number or a text level's index); malloc'd */
+} wave_design;
+
+typedef struct stratum_psu {
+    double stratum, psu;
+} stratum_psu;
+
+static int compare_stratum_psu(const void *a, const void *b)
+{
+    const stratum_psu *x = a, *y = b;
+    if (x->stratum != y->stratum)
+        return (x->stratum > y->stratum) - (x->stratum < y->stratum);
+    return (x->psu > y->psu) - (x->psu < y->psu);
+}
+
+/* A cell as a sortable key: the number, or the text level's index; an empty cell is -inf (a
+ * key of its own that sorts, unlike NaN). */
+static double cell_key(const sipas_column *c, size_t row)
+{
+    if (c == NULL)
+        return 0; /* no such column: one stratum, or each respondent its own PSU (below) */
+    double key = c->is_text ? (c->level[row] < 0 ? NAN : (double)c->level[row]) : c->number[row];
+    return isnan(key) ? -INFINITY : key;
+}
+
+static sipas_status wave_design_count(const session *s, wave_design *out)
+{
+    const sipas_dataset *d = s->data;
+    const sipas_column *wave = sipas_dataset_role(d, SIPAS_ROLE_WAVE);
+    const sipas_column *stratum = sipas_dataset_role(d, SIPAS_ROLE_STRATUM);
+    const sipas_column *psu = sipas_dataset_role(d, SIPAS_ROLE_CLUSTER);
+    stratum_psu *pairs = malloc((d->n ? d->n : 1) * sizeof *pairs);
+    out->lonely = malloc((d->n ? d->n : 1) * sizeof *out->lonely);
+    if (pairs == NULL || out->lonely == NULL) {
+        free(pairs);
+        free(out->lonely);
+        out->lonely = NULL;
+        return SIPAS_ERR_NOMEM;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < d->n; i++)
+        if (wave == NULL || cell_key(wave, i) == s->review->wave)
+            pairs[n++] = (stratum_psu){cell_key(stratum, i), psu ? cell_key(psu, i) : (double)i};
+    qsort(pairs, n, sizeof *pairs, compare_stratum_psu);
+    for (size_t i = 0; i < n;) {
+        size_t psus = 0, j = i;
+        for (; j < n && pairs[j].stratum == pairs[i].stratum; j++)
+            if (j == i || pairs[j].psu != pairs[j - 1].psu)
+                psus++;
+        out->strata++;
+        out->psus += psus;
+        if (psus == 1)
+            out->lonely[out->nlonely++] = pairs[i].stratum;
+        i = j;
+    }
+    free(pairs);
+    return SIPAS_OK;
+}
+
+/* A stratum key as a reader sees it: the stratum column's label of the code. */
+static const char *stratum_label(const session *s, double key, char *buf, size_t size)
+{
+    const sipas_column *c = sipas_dataset_role(s->data, SIPAS_ROLE_STRATUM);
+    if (c == NULL || !isfinite(key))
+        return "";
+    if (c->is_text)
+        snprintf(buf, size, "%s", c->levels[(size_t)key]);
+    else
+        snprintf(buf, size, "%.15g", key);
+    return sipas_index_domain_label(s->data, c->item->name, buf, s->vi ? "vi" : "en");
+}
+
+static const char *lonely_rule_words(const session *s, sipas_lonely_psu rule)
+{
+    switch (rule) {
+    case SIPAS_LONELY_FAIL:
+        return T(s, "\"fail\" (mặc định): miền có phiếu trong tầng đó không ước lượng được phương "
+                    "sai; các miền khác tính như \"certainty\"",
+                 "\"fail\" (the default): a domain with respondents in such a stratum has no "
+                 "design-based variance; the others are computed as under \"certainty\"");
+    case SIPAS_LONELY_REMOVE:
+        return T(s, "\"remove\": tầng đó không đóng góp vào phương sai",
+                 "\"remove\": such a stratum adds nothing to the variance");
+    case SIPAS_LONELY_CERTAINTY:
+        return T(s, "\"certainty\": đơn vị đó được coi là chọn chắc chắn, không đóng góp vào "
+                    "phương sai", "\"certainty\": its PSU is taken as sampled with certainty and "
+                 "adds nothing to the variance");
+    case SIPAS_LONELY_ADJUST:
+        return T(s, "\"adjust\": độ lệch của đơn vị được đo so với trung bình toàn bộ thay vì "
+                    "trung bình tầng", "\"adjust\": its PSU is centred at the grand mean instead "
+                 "of the stratum mean");
+    case SIPAS_LONELY_AVERAGE:
+        return T(s, "\"average\": tầng đó nhận phương sai trung bình của các tầng khác",
+                 "\"average\": such a stratum gets the average variance of the others");
+    }
+    return "";
+}
+
+/* The lonely-PSU rule and the strata of the reviewed wave it touched. */
+static void lonely_paragraph(const session *s, sipas_report *rep, const wave_design *design)
+{
+    char text[2048];
+    int used = snprintf(text, sizeof text,
+                        T(s, "Tầng chỉ có một đơn vị mẫu cấp 1 (--lonely-psu): quy tắc %s. ",
+                          "Strata with a single primary sampling unit (--lonely-psu): rule %s. "),
+                        lonely_rule_words(s, s->in->index.lonely_psu));
+    if (design->nlonely == 0)
+        snprintf(text + used, sizeof text - (size_t)used,
+                 T(s, "Năm %.0f không có tầng nào như vậy: quy tắc không ảnh hưởng đến số liệu.",
+                   "%.0f has no such stratum: the rule changes no figure."), s->review->wave);
+    else {
+        used += snprintf(text + used, sizeof text - (size_t)used,
+                         s->vi ? "Năm %.0f có %zu tầng như vậy:"
+                         : design->nlonely == 1 ? "%.0f has %zu such stratum:"
+                         : "%.0f has %zu such strata:", s->review->wave, design->nlonely);
+        char code[64];
+        for (size_t i = 0; i < design->nlonely && used > 0 && (size_t)used < sizeof text; i++)
+            used += snprintf(text + used, sizeof text - (size_t)used, "%s %s", i ? "," : "",
+                             stratum_label(s, design->lonely[i], code, sizeof code));
+        if (used > 0 && (size_t)used < sizeof text)
+            snprintf(text + used, sizeof text - (size_t)used, ".");
+    }
+    sipas_report_paragraph(rep, text);
+}
+
+/* How the weights were adjusted (docs/calibration.md); raking that does not converge stops the
+ * computation (sipas_index_compute), so a weighting stated here converged. */
+static void weighting_paragraph(const session *s, sipas_report *rep)
+{
+    const sipas_index_options *o = &s->in->index;
+    char text[2048], margins[1024] = "";
+    size_t used = 0;
+    for (size_t m = 0; m < o->nmargins && used < sizeof margins; m++) {
+        const sipas_item *item = sipas_instrument_item(s->inst, o->margins[m].columns);
+        const char *label = item ? (s->vi ? item->label_vi : item->label_en) : NULL;
+        char words[128];
+        int n = snprintf(margins + used, sizeof margins - used,
+                         T(s, "%s%s (%zu ô)", "%s%s (%zu cells)"), m ? "; " : "",
+                         mid_sentence(label && *label ? label : o->margins[m].columns, words,
+                                      sizeof words), o->margins[m].ncells);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+    switch (o->weighting) {
+    case SIPAS_WEIGHTING_DESIGN:
+        snprintf(text, sizeof text, "%s",
+                 T(s, "Trọng số: trọng số thiết kế lưu cùng dữ liệu, không hiệu chỉnh.",
+                   "Weights: the design weights stored with the data, not adjusted."));
+        break;
+    case SIPAS_WEIGHTING_BASE:
+        snprintf(text, sizeof text,
+                 T(s, "Trọng số: trọng số cơ sở N/n theo số dân đã lưu của %s, mỗi đợt theo số "
+                      "của chính nó.",
+                   "Weights: base weights N/n from the stored population counts of %s, each "
+                   "wave from its own counts."), margins);
+        break;
+    case SIPAS_WEIGHTING_POSTSTRATIFY:
+        snprintf(text, sizeof text,
+                 T(s, "Trọng số: hậu phân tầng theo %s, mỗi đợt theo số dân của chính nó (như "
+                      "postStratify của R); phương sai tính trên phần dư của điểm tuyến tính hóa "
+                      "theo các ô hiệu chỉnh.",
+                   "Weights: post-stratified to %s, each wave to its own counts (as R's "
+                   "postStratify); the variance uses the residuals of the linearised scores on "
+                   "the calibration cells."), margins);
+        break;
+    case SIPAS_WEIGHTING_RAKE:
+        snprintf(text, sizeof text,
+                 T(s, "Trọng số: cào (raking, lặp tỷ lệ) theo %s, mỗi đợt theo số dân của chính "
+                      "nó, đã hội tụ (như rake của R, cùng ngưỡng hội tụ); phương sai tính trên "
+                      "phần dư của điểm tuyến tính hóa theo các ô hiệu chỉnh.",
+                   "Weights: raked (iterative proportional fitting) to %s, each wave to its own "
+                   "counts, converged (as R's rake, same convergence threshold); the variance uses "
+                   "the residuals of the linearised scores on the calibration cells."), margins);
+        break;
+    }
+    sipas_report_paragraph(rep, text);
+}
+
+/* The instrument that scored the numbers, the versions the stored batches were imported under
+ * and the program's version. The batches' list is sipas_store_check_instrument's text, whose
+ * fixed words ("version 'V' (batch N)", "(batches A-B)", "(K batches from A to B)",
+ * store.h) are put into Vietnamese here. */
+static void versions_paragraph(const session *s, sipas_report *rep)
+{
+    const char *list = s->in->instrument_versions ? s->in->instrument_versions : "";
+    char batches[1024];
+    size_t used = 0;
+    static const char *const words[][2] = {{"version '", "phiên bản '"},
+                                           {" batches from ", " đợt nhập, từ đợt "},
+                                           {"batches ", "các đợt nhập "},
+                                           {"batch ", "đợt nhập "},
+                                           {" to ", " đến "}};
+    for (const char *p = list; *p && used + 1 < sizeof batches;) {
+        size_t w = 0;
+        while (s->vi && w < sizeof words / sizeof words[0] &&
+               strncmp(p, words[w][0], strlen(words[w][0])) != 0)
+            w++;
+        if (s->vi && w < sizeof words / sizeof words[0]) {
+            int n = snprintf(batches + used, sizeof batches - used, "%s", words[w][1]);
+            if (n < 0 || (size_t)n >= sizeof batches - used)
+                break;
+            used += (size_t)n;
+            p += strlen(words[w][0]);
+        } else {
+            batches[used++] = *p++;
+        }
+    }
+    batches[used] = '\0';
+    char text[2048];
+    snprintf(text, sizeof text,
+             T(s, "Bộ câu hỏi %s (%s), phiên bản %s; dữ liệu đã lưu theo %s. Tính bằng sipas %s.",
+               "Instrument %s (%s), version %s; the stored data were imported under %s. Computed "
+               "with sipas %s."),
+             s->inst->form_id, s->vi ? s->inst->title_vi : s->inst->title_en, s->inst->version,
+             *batches ? batches : "?", SIPAS_VERSION);
+    sipas_report_paragraph(rep, text);
+}
+
 static int compare_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -1022,20 +1265,27 @@ static void section_methods(const session *s, sipas_report *rep, const sipas_ind
     const sipas_review *r = s->review;
     char text[2048], a[32], b[32], c[32];
     sipas_report_heading(rep, 1, "methods", T(s, "Phụ lục: phương pháp", "Appendix: methods"));
+    wave_design design = {0};
+    if (wave_design_count(s, &design) != SIPAS_OK) {
+        sipas_report_paragraph(rep, NULL); /* out of memory: the report's sticky error */
+        return;
+    }
     snprintf(text, sizeof text,
-             T(s, "Thiết kế mẫu: năm %.0f có %zu phiếu; toàn bộ dữ liệu (mọi đợt) có %zu phiếu, "
-                  "%zu tầng (mỗi đợt khảo sát × cột tầng của công cụ), %zu đơn vị mẫu cấp 1 (xã, "
-                  "phường, cơ sở) lồng trong tầng, trọng số của từng phiếu và hiệu chỉnh quần thể "
-                  "hữu hạn khi công cụ có cột fpc. Mỗi đợt là một mẫu độc lập; một năm là một miền "
-                  "của thiết kế chung.",
-               "Design: %.0f has %zu respondents; all the data (every wave) hold %zu respondents, "
-               "%zu strata (each wave × the instrument's stratum column), %zu primary sampling "
-               "units (communes, facilities) nested in strata, each respondent's weight and the "
-               "finite population correction where the instrument has an fpc column. Each wave "
-               "is an independent sample; a year is a domain of the whole design."),
-             r->wave, r->province[r->wave_index].respondents, ix->design_rows, ix->nstrata,
-             ix->npsu);
+             T(s, "Thiết kế mẫu năm %.0f: %zu phiếu, %zu tầng (cột tầng của công cụ), %zu đơn vị "
+                  "mẫu cấp 1 (xã, phường, cơ sở) lồng trong tầng, trọng số của từng phiếu và hiệu "
+                  "chỉnh quần thể hữu hạn khi công cụ có cột fpc. Mỗi đợt là một mẫu độc lập; một "
+                  "năm là một miền của thiết kế chung gồm mọi đợt (%zu phiếu, %zu tầng đợt × tầng).",
+               "Design of %.0f: %zu respondents, %zu strata (the instrument's stratum column), %zu "
+               "primary sampling units (communes, facilities) nested in strata, each respondent's "
+               "weight and the finite population correction where the instrument has an fpc "
+               "column. Each wave is an independent sample; a year is a domain of the whole "
+               "design of every wave (%zu respondents, %zu wave × stratum strata)."),
+             r->wave, r->province[r->wave_index].respondents, design.strata, design.psus,
+             ix->design_rows, ix->nstrata);
     sipas_report_paragraph(rep, text);
+    weighting_paragraph(s, rep);
+    lonely_paragraph(s, rep, &design);
+    free(design.lonely);
     sipas_report_paragraph(rep, T(s,
         "Ước lượng phương sai: tuyến tính hóa Taylor của ước lượng tỷ số. Điểm tuyến tính hóa của "
         "mỗi phiếu là trọng số nhân (y trừ R nhân x) chia tổng trọng số các câu trả lời hợp lệ; "
@@ -1064,6 +1314,15 @@ static void section_methods(const session *s, sipas_report *rep, const sipas_ind
                "line with its interval."),
              100 * ix->level, sipas_ci_method_name(ix->ci));
     sipas_report_paragraph(rep, text);
+    if (ix->nrows > 0 && isfinite(ix->rows[0].df)) {
+        snprintf(text, sizeof text,
+                 T(s, "Bậc tự do của chỉ số toàn tỉnh năm %.0f: %.0f (số đơn vị mẫu cấp 1 trừ số "
+                      "tầng); của đơn vị và yếu tố: theo miền của chúng.",
+                   "Degrees of freedom of the province index in %.0f: %.0f (primary units minus "
+                   "strata); of units and elements: those of their domains."),
+                 r->wave, ix->rows[0].df);
+        sipas_report_paragraph(rep, text);
+    }
     double *deffs = calloc(ix->nrows ? ix->nrows : 1, sizeof *deffs);
     size_t nd = 0;
     for (size_t i = 0; deffs && i < ix->nrows; i++)
@@ -1098,6 +1357,7 @@ static void section_methods(const session *s, sipas_report *rep, const sipas_ind
         "value; no_ci — no interval could be computed. Values with any of these four (†) are "
         "shown greyed in italics, not hidden, and should not be published. few_df — fewer than 8 "
         "degrees of freedom (‡): read with care."));
+    versions_paragraph(s, rep);
     sipas_report_note(rep, T(s,
         "Công thức chi tiết và đối chiếu với R: docs/methodology.md (ước lượng, phương sai, "
         "khoảng tin cậy, deff, cờ) và docs/trends.md (thay đổi, xu hướng, mục tiêu, xếp hạng).",
@@ -1166,16 +1426,8 @@ static sipas_status build_report(const session *s, chart_dir *dir, const sipas_i
     sipas_report_note(rep, T(s, "Số liệu theo thiết kế mẫu; khoảng tin cậy 95% trừ khi ghi khác. "
                                 "Số viết theo kiểu Việt Nam: dấu phẩy thập phân (87,07%).",
                              "Design-based estimates; 95% intervals unless stated otherwise."));
-    /* Which instrument scored the numbers, and a warning when the sheets were allowed to differ
-     * from it (analysis_check_instrument). */
-    char versions[1024];
-    snprintf(versions, sizeof versions, T(s, "Bộ câu hỏi %s, phiên bản trong %s: %s.",
-                                          "Instrument %s, version of %s: %s."),
-             s->inst->form_id, s->inst->source_dir, s->inst->version);
-    sipas_report_note(rep, versions);
-    snprintf(versions, sizeof versions, T(s, "Các đợt nhập đã lưu: %s.", "Stored batches: %s."),
-             s->in->instrument_versions ? s->in->instrument_versions : "");
-    sipas_report_note(rep, versions);
+    /* a warning when the sheets were allowed to differ from the stored batches' versions
+     * (analysis_check_instrument); the versions themselves are in the appendix */
     if (s->in->instrument_warning)
         sipas_report_note(rep, s->in->instrument_warning);
     section_summary(s, rep);

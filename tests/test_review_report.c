@@ -62,7 +62,7 @@ static sipas_review_report_input input(const fixture *f, sipas_report_lang lang)
     in.index.ci = SIPAS_CI_LOGIT;
     in.index.level = 0.95;
     in.lang = lang;
-    in.instrument_versions = "2017 (13200)";
+    in.instrument_versions = "version '1' (batches 1-3)"; /* sipas_store_check_instrument's */
     in.unweighted_headline = NAN;
     return in;
 }
@@ -241,11 +241,54 @@ static void test_numbers_are_the_reviews(void **state)
     }
 }
 
+/* The appendix states the weighting, the lonely-PSU rule and what it touched, the degrees of
+ * freedom and the versions, in the report's language. */
+static void test_methods_appendix(void **state)
+{
+    fixture *f = *state;
+    static const char *const vi[] = {
+        "Trọng số: trọng số thiết kế lưu cùng dữ liệu, không hiệu chỉnh.",
+        "quy tắc \"fail\" (mặc định)", "Năm 2024 không có tầng nào như vậy",
+        "Bậc tự do của chỉ số toàn tỉnh năm 2024:",
+        "dữ liệu đã lưu theo phiên bản '1' (các đợt nhập 1-3). Tính bằng sipas "};
+    static const char *const en[] = {
+        "Weights: the design weights stored with the data, not adjusted.",
+        "rule \"fail\" (the default)", "2024 has no such stratum",
+        "Degrees of freedom of the province index in 2024:",
+        "the stored data were imported under version '1' (batches 1-3). Computed with sipas "};
+    for (size_t i = 0; i < sizeof vi / sizeof vi[0]; i++) {
+        /* the HTML escapes quotes; compare the text of the escaped page */
+        char want[256];
+        size_t k = 0;
+        for (const char *p = vi[i]; *p && k + 8 < sizeof want; p++)
+            k += (size_t)snprintf(want + k, sizeof want - k, "%s",
+                                  *p == '"' ? "&quot;" : *p == '\'' ? "&#39;" : (char[2]){*p, 0});
+        if (strstr(f->html[SIPAS_REPORT_VI], want) == NULL)
+            fail_msg("vi appendix lacks '%s'", want);
+        k = 0;
+        for (const char *p = en[i]; *p && k + 8 < sizeof want; p++)
+            k += (size_t)snprintf(want + k, sizeof want - k, "%s",
+                                  *p == '"' ? "&quot;" : *p == '\'' ? "&#39;" : (char[2]){*p, 0});
+        if (strstr(f->html[SIPAS_REPORT_EN], want) == NULL)
+            fail_msg("en appendix lacks '%s'", want);
+    }
+    /* the headline is the index's name, not the form's title; targets by their label */
+    assert_non_null(strstr(f->html[SIPAS_REPORT_VI], "Chỉ số hài lòng chung, toàn tỉnh, năm 2024"));
+    const sipas_report_table *t = table_named(f->report[SIPAS_REPORT_EN], "targets");
+    assert_string_equal(sipas_report_cell_text(t, 0, 0),
+                        "Satisfaction with the handling of administrative procedures (SIPAS)");
+    assert_string_equal(sipas_report_cell_text(t, 0, 3), "≥");
+    /* a reach year is a calendar year */
+    double year = sipas_report_cell_value(t, 0, 9);
+    assert_true(isnan(year) || year == floor(year));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sections_in_both_languages),
         cmocka_unit_test(test_numbers_are_the_reviews),
+        cmocka_unit_test(test_methods_appendix),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

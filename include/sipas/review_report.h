@@ -32,16 +32,14 @@ typedef struct sipas_review_report_input {
     const sipas_review *review;          /* required: sipas_review_compute's result */
     const sipas_dataset *data;           /* required: the data the review was computed on */
     const sipas_instrument *inst;        /* required: title, version, column labels */
-    sipas_index_options index;           /* the estimation options the review used */
+    sipas_index_options index;           /* the estimation options the review used; its weighting
+                                            and lonely-PSU rule are stated in the appendix */
     sipas_report_lang lang;              /* words and number format */
     const char *instrument_versions;     /* the stored batches' versions; NULL: none known */
     const char *instrument_warning;      /* a caution on mismatched versions; NULL: none */
     const sipas_scorecard *scorecard;    /* Resolution 60 scorecard; NULL: no such section */
-    /* How the weights were adjusted, one sentence per margin in the report's language, e.g.
-     * "hậu phân tầng theo huyện (13 ô)"; NULL when the stored weights were used as they are. */
-    const char *weighting;
-    /* The headline of the same review under the stored weights, when a weighting was applied
-     * (NaN otherwise): the summary warns when the weighting moved the headline. */
+    /* The headline (province, reviewed wave) under the stored design weights, when index
+     * applies a weighting (NaN otherwise): the summary states it beside the weighted one. */
     double unweighted_headline;
 } sipas_review_report_input;
 

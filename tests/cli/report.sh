@@ -199,6 +199,16 @@ expect_rc 1 "failed report run"
 checks=$((checks + 1))
 cmp -s "$html" "$WORK/before.html" || fail "a failed run changed the earlier report"
 
+# A weighting is disclosed: the appendix names it and the summary gives the headline under the
+# stored weights beside the weighted one.
+run "$COLLECT" frame --form sipas2017 "$SIPAS_SOURCE/surveys/sample/frame_district.csv"
+expect_rc 0 "store the district margin"
+run "$ANALYZE" report --form sipas2017 --poststratify district --lang en --out "$WORK/post.html"
+expect_rc 0 "report --poststratify district"
+expect_in_file "$WORK/post.html" "Weights: post-stratified to district (11 cells)" "the appendix names the weighting"
+expect_in_file "$WORK/post.html" "Note: this index uses adjusted weights (appendix); with the design weights stored with the data it is 90.19%" \
+  "the summary gives the headline under the stored weights"
+
 # Degenerate designs (issue 9; tests/fixtures/review/make_degenerate.py): one district-wave
 # with a single commune. report and plot complete under every --lonely-psu rule; the rows
 # concerned say "not estimable" and why; a 3-wave trend is drawn dotted with a note.
@@ -221,6 +231,8 @@ for rule in fail remove certainty adjust average; do
     expect_rc 0 "plot --kind $kind --lonely-psu $rule"
   done
 done
+expect_in_file "$WORK/degenerate_fail.html" "2022 has 1 such stratum: Dinh Lap." \
+  "the appendix names the stratum with one PSU"
 expect_equal "$(grep -c 'the province has no design-based variance this wave' "$WORK/degenerate_fail/ranking.csv")" 3 \
   "under fail the other units say the province has no variance in 2022"
 run "$ANALYZE" plot --form sipas2017 --kind ranking --wave 2022 --lang en --out "$WORK/r.png" \
