@@ -1,5 +1,6 @@
 /* cli/cli.c - what both programs share: messages, the option parser, the command dispatcher,
  * the checked output, and where the store and the instruments are (cli/cli.h). */
+#define _XOPEN_SOURCE 700 /* realpath (XSI) */
 #include "cli.h"
 
 #include <errno.h>
@@ -291,8 +292,11 @@ const char *cli_surveys_dir(const cli_args *args)
     if (slash == NULL)
         return "surveys";
     *slash = '\0';
-    int len = snprintf(installed, sizeof installed, "%s/%s", exe, SIPAS_SURVEYS_FROM_BINDIR);
-    if (len < 0 || (size_t)len >= sizeof installed || stat(installed, &sb) != 0 || !S_ISDIR(sb.st_mode))
+    char joined[PATH_MAX];
+    int len = snprintf(joined, sizeof joined, "%s/%s", exe, SIPAS_SURVEYS_FROM_BINDIR);
+    /* realpath: messages name /usr/share/sipas, not /usr/bin/../share/sipas */
+    if (len < 0 || (size_t)len >= sizeof joined || realpath(joined, installed) == NULL ||
+        stat(installed, &sb) != 0 || !S_ISDIR(sb.st_mode))
         return "surveys";
     return installed;
 }

@@ -2,7 +2,7 @@
 # `cpack -G DEB` in a configured build folder too. Included from CMakeLists.txt after the
 # install rules. What Debian policy and lintian ask of a binary package: Depends from the shared
 # libraries the programs link (dpkg-shlibdeps) plus gnuplot for the charts, stripped binaries,
-# compressed man pages (CMakeLists.txt), /usr/share/doc/sipas/copyright and changelog.Debian.gz.
+# compressed man pages (CMakeLists.txt), /usr/share/doc/sipas/copyright and changelog.gz.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME sipas)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
@@ -17,10 +17,10 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "gnuplot-nox | gnuplot")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "fonts-dejavu-core")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
-# The first line is the synopsis; the rest the extended description (dpkg's " " and " ." rules
-# are applied by CPack).
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "satisfaction surveys of public services (SIPAS index)
-sipas is a toolkit for citizen and business satisfaction surveys of public
+# The control file's synopsis line, then the extended description (CPack indents it and turns
+# the lone "." into dpkg's paragraph break).
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "satisfaction surveys of public services (SIPAS index)")
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "sipas is a toolkit for citizen and business satisfaction surveys of public
 services, in the spirit of Vietnam's SIPAS index. sipas-collect validates
 survey batches (CSV, Excel, OpenDocument, SPSS, Stata, SAS, KoboToolbox
 exports) against an instrument and stores them in one SQLite file;
@@ -32,8 +32,9 @@ trends against targets, rankings, sample plans and an annual review report
 The shipped instruments and a synthetic sample survey are in
 /usr/share/sipas.")
 
-# The package's copyright file and Debian changelog, in the doc folder of every install.
-set(SIPAS_DEBIAN_CHANGELOG ${CMAKE_CURRENT_BINARY_DIR}/debian/changelog.Debian)
+# The package's copyright file and changelog, in the doc folder of every install. The package is
+# native (made by upstream, no Debian revision), so its changelog is changelog.gz.
+set(SIPAS_DEBIAN_CHANGELOG ${CMAKE_CURRENT_BINARY_DIR}/debian/changelog)
 string(TIMESTAMP SIPAS_CHANGELOG_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)
 configure_file(${CMAKE_CURRENT_LIST_DIR}/debian/changelog.in ${SIPAS_DEBIAN_CHANGELOG} @ONLY)
 add_custom_command(OUTPUT ${SIPAS_DEBIAN_CHANGELOG}.gz
