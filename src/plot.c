@@ -833,6 +833,11 @@ sipas_status sipas_plot_trend_chart(const sipas_plot_trend *trend, const sipas_p
         }
     }
 
+    if (trend->note != NULL && trend->note[0] != '\0') {
+        script_add(&s, "set label 99 ");
+        add_quoted_cut(&s, trend->note, 100);
+        script_add(&s, " at graph 0.01, graph 0.03 left tc rgb '#444444' front boxed\n");
+    }
     bool first = true;
     /* Bands first so that every line and point lies on top of them. */
     for (size_t k = 0; k < trend->nseries; k++) {
@@ -841,7 +846,7 @@ sipas_status sipas_plot_trend_chart(const sipas_plot_trend *trend, const sipas_p
         add_plot_separator(&s, &first);
         script_add(&s, "$fit%zu using 1:3:4 with filledcurves fc rgb '%s' "
                        "fs transparent solid %s noborder notitle", k + 1, series_colours[k],
-                   k == 0 ? "0.18" : "0.10");
+                   trend->series[k].projection_uncertain ? "0.08" : k == 0 ? "0.18" : "0.10");
     }
     for (size_t k = 0; k < trend->nseries; k++) {
         const sipas_plot_series *sr = &trend->series[k];
@@ -878,8 +883,9 @@ sipas_status sipas_plot_trend_chart(const sipas_plot_trend *trend, const sipas_p
                 add_plot_separator(&s, &first);
                 script_add(&s, "$fit%zu using 1:($1 >= ", k + 1);
                 add_number(&s, last_wave - 1e-9);
-                script_add(&s, " ? $2 : NaN) with lines lw %s dt (6,4) lc rgb '%s' notitle",
-                           lw, colour);
+                /* dashed: a projection; dotted: an uncertain one */
+                script_add(&s, " ? $2 : NaN) with lines lw %s dt %s lc rgb '%s' notitle", lw,
+                           sr->projection_uncertain ? "(1,3)" : "(6,4)", colour);
             }
         }
         if (sr->nwaves > 0) {
