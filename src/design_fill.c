@@ -148,9 +148,7 @@ static bool fill_cell(sipas_design_fill *fill, int k, double drawn, wave_tally *
         why_not = "the draw stored for this wave has no respondent weights (it was made without "
                   "--interviews-per-cluster); give the weight";
     if (why_not) {
-        char reason[512];
-        snprintf(reason, sizeof reason, "no value, and a value is required: %s", why_not);
-        on_problem(ctx, column, reason);
+        on_problem(ctx, column, why_not);
         return false;
     }
     if (fill->inst->items[k].type == SIPAS_TYPE_INTEGER) {

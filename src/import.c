@@ -517,7 +517,12 @@ typedef struct design_problem_ctx {
 static void design_problem(void *ctx, const char *column, const char *reason)
 {
     design_problem_ctx *d = ctx;
-    row_problem(d->import, d->row, column, "%s", reason);
+    const import_ctx *c = d->import;
+    bool in_header = false;
+    for (size_t j = 0; j < c->nfields && !in_header; j++)
+        in_header = c->item_of_field[j] >= 0 && c->inst->items[c->item_of_field[j]].name == column;
+    row_problem(d->import, d->row, column, "%s, but a value is required: %s",
+                in_header ? "empty" : "missing from the file", reason);
 }
 
 /* The row's empty or missing weight and fpc cells from the stored draw (sipas/design_fill.h);

@@ -2310,6 +2310,8 @@ sipas_status sipas_store_load_admin_values(sipas_store *store, const char *indic
 
 /* ---- the selection of a draw ------------------------------------------------------------------ */
 
+#include "alloc.h" /* the checked array allocation (kept with this block) */
+
 /* Created by the first draw stored rather than by a migration, as the indicator tables are:
  * stores that never held a draw stay as they were, and a reader treats a missing table as "no
  * draw". The weight is NULL when the draw had no interviews per cluster. */
@@ -2402,34 +2404,29 @@ sipas_status sipas_store_load_selection(sipas_store *store, const char *form_id,
     stmt = NULL;
     if (st != SIPAS_OK || !exist)
         return st;
-    if ((st = prepare(store, "SELECT wave, stratum, cluster, inclusion_probability, fpc, weight,"
-                      " frame_file, seed, drawn_at FROM sample_selections WHERE form_id = ?"
-                      " ORDER BY wave, stratum, cluster", &stmt, err)) != SIPAS_OK)
+    /* count(*) OVER () gives the rows on the first one: one array, one consistent reading */
+    if ((st = prepare(store, "SELECT count(*) OVER (), wave, stratum, cluster,"
+                      " inclusion_probability, fpc, weight, frame_file, seed, drawn_at"
+                      " FROM sample_selections WHERE form_id = ? ORDER BY wave, stratum, cluster",
+                      &stmt, err)) != SIPAS_OK)
         return st;
     bind_text(stmt, 1, form_id);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (*count == cap) {
-            cap = cap ? 2 * cap : 64;
-            sipas_selected_cluster *grown = realloc(*out, cap * sizeof *grown);
-            if (grown == NULL) {
-                st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-                break;
-            }
-            *out = grown;
-        }
-        sipas_selected_cluster *c = &(*out)[(*count)++];
-        *c = (sipas_selected_cluster){
-            .wave = sqlite3_column_int64(stmt, 0), .stratum = dup_column_text(stmt, 1),
-            .cluster = dup_column_text(stmt, 2), .probability = sqlite3_column_double(stmt, 3),
-            .fpc = sqlite3_column_double(stmt, 4), .weight = column_optional(stmt, 5),
-            .frame_file = dup_column_text(stmt, 6), .seed = sqlite3_column_int64(stmt, 7),
-            .drawn_at = dup_column_text(stmt, 8)};
-        if (!c->stratum || !c->cluster || !c->frame_file || !c->drawn_at) {
+    int rc = SQLITE_DONE;
+    while (st == SIPAS_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*out == NULL &&
+            (*out = alloc_array((size_t)sqlite3_column_int64(stmt, 0), sizeof **out)) == NULL) {
             st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
             break;
         }
+        sipas_selected_cluster *c = &(*out)[(*count)++];
+        *c = (sipas_selected_cluster){
+            .wave = sqlite3_column_int64(stmt, 1), .stratum = dup_column_text(stmt, 2),
+            .cluster = dup_column_text(stmt, 3), .probability = sqlite3_column_double(stmt, 4),
+            .fpc = sqlite3_column_double(stmt, 5), .weight = column_optional(stmt, 6),
+            .frame_file = dup_column_text(stmt, 7), .seed = sqlite3_column_int64(stmt, 8),
+            .drawn_at = dup_column_text(stmt, 9)};
+        if (!c->stratum || !c->cluster || !c->frame_file || !c->drawn_at)
+            st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     }
     if (st == SIPAS_OK && rc != SQLITE_DONE)
         st = db_error(store, err, "cannot read the stored draw");

@@ -46,7 +46,8 @@ void sipas_design_fill_free(sipas_design_fill *fill); /* NULL is a no-op */
 bool sipas_design_fill_may_fill(const sipas_design_fill *fill, const sipas_item *item);
 
 /* Called for each design cell the row could not get: column is the item's name, reason says
- * why (the draw has no such cluster, no draw for the wave, no weights in the draw). */
+ * why the draw cannot give it (the cluster was not drawn, no draw for the wave, no weights in
+ * the draw); the caller says whether the cell was empty or its column missing. */
 typedef void (*sipas_design_fill_problem_fn)(void *ctx, const char *column, const char *reason);
 
 /* values holds the row's cells, one per item of the instrument, as import read them (a NULL

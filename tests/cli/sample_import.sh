@@ -69,14 +69,25 @@ expect_err "2 given weight or fpc cells differ from the stored draw by more than
   "disagreement told once"
 expect_err "filled 1 weight and 0 fpc cells" "the empty weight of the second row filled"
 
-# a commune that was not drawn: refused, with the reason; nothing stored
-awk -F, -v OFS=, 'NR == 1 { print; next } NR == 2 { $1 = "2025-y1"; $4 = "not-drawn-commune"; print }' \
-  "$WORK/blank.csv" > "$WORK/undrawn.csv"
-run "$COLLECT" import --form sipas2017 "$WORK/undrawn.csv"
-expect_rc 1 "undrawn commune refused"
-expect_err "undrawn.csv:2: column 'weight': no value, and a value is required: commune 'not-drawn-commune' of district '$(awk -F, 'NR == 2 { print $3 }' "$WORK/undrawn.csv")' was not drawn for wave 2025" \
+# a commune that was not drawn: refused, with the reason, whether the design cells are empty or
+# their columns missing; nothing stored
+for sheet in blank missing; do
+  awk -F, -v OFS=, 'NR == 1 { print; next } NR == 2 { $1 = "2025-y"; $4 = "not-drawn-commune"; print }' \
+    "$WORK/$sheet.csv" > "$WORK/undrawn_$sheet.csv"
+  run "$COLLECT" import --form sipas2017 "$WORK/undrawn_$sheet.csv"
+  expect_rc 1 "undrawn commune refused ($sheet)"
+  expect_err "1 of 1 row rejected; nothing was stored" "nothing stored ($sheet)"
+  cp "$WORK/err" "$WORK/err_$sheet"
+done
+district=$(awk -F, 'NR == 2 { print $3 }' "$WORK/undrawn_blank.csv")
+cp "$WORK/err_blank" "$WORK/err"
+expect_err "undrawn_blank.csv:2: column 'weight': empty, but a value is required: commune 'not-drawn-commune' of district '$district' was not drawn for wave 2025" \
   "the message names the commune and the wave"
-expect_err "1 of 1 row rejected; nothing was stored" "nothing stored"
+cp "$WORK/err_missing" "$WORK/err"
+expect_err "undrawn_missing.csv:2: column 'communes_total': missing from the file, but a value is required: commune 'not-drawn-commune'" \
+  "a missing column is named as missing"
+run "$COLLECT" export --form sipas2017
+expect_equal "$(($(wc -l < "$WORK/out") - 1))" 330 "the refused rows stored nothing"
 # a wave without a stored draw keeps the old rule
 sed 's/^2025-\([0-9]*\),2025,/2026-\1,2026,/' "$WORK/blank.csv" | head -2 > "$WORK/w2026.csv"
 run "$COLLECT" import --form sipas2017 "$WORK/w2026.csv"
