@@ -108,7 +108,7 @@ int collect_sample(int argc, char **argv)
     if (cli_flag(&args, "help")) {
         printf("usage: %s sample --form ID --frame FILE --seed S (--clusters-per-unit K | "
                "--clusters-from FILE)\n       [--size-column COL [--certainty] "
-               "[--interviews-per-cluster M] --wave YEAR] [--out FILE]\n\n"
+               "[--interviews-per-cluster M]] [--wave YEAR | --no-store] [--out FILE]\n\n"
                "Draws the clusters of the next wave: PPS systematic within strata with a size "
                "column\n(clusters larger than the interval taken with certainty with --certainty), "
                "else simple\nrandom sampling. Writes the selected clusters with their inclusion "
