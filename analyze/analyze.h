@@ -21,6 +21,12 @@ int analyze_plot(int argc, char **argv);   /* report_cmds.c */
 int analyze_report(int argc, char **argv); /* report_cmds.c */
 int analyze_scorecard(int argc, char **argv); /* scorecard_cmd.c */
 
+/* Each command's option table, for its row in main.c's command list (and the man page). */
+extern const cli_options analyze_index_options, analyze_change_options, analyze_trend_options,
+    analyze_rank_options, analyze_targets_options, analyze_scorecard_options, analyze_plan_options, analyze_plot_options,
+    analyze_report_options;
+extern const cli_manual analyze_manual; /* manual.c: the man page's prose */
+
 typedef enum { OUTPUT_TABLE = 0, OUTPUT_CSV, OUTPUT_JSON } output_format;
 
 /* Options every analysis command takes; ANALYSIS_OPTIONS is spliced into each command's table. */
@@ -38,10 +44,10 @@ typedef enum { OUTPUT_TABLE = 0, OUTPUT_CSV, OUTPUT_JSON } output_format;
     {"lang", "LANG", "labels: vi (default) or en", false}, \
     INSTRUMENT_CHECK_OPTION, \
     {"format", "FMT", "table (default), csv or json", false}, \
-    {"out", "FILE", "write to FILE instead of standard output", false}, \
-    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false}, \
-    {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false}, \
-    {"help", NULL, "show this help", false}
+    CLI_OPTION_OUT, \
+    CLI_OPTION_DB, \
+    CLI_OPTION_SURVEYS, \
+    CLI_OPTION_HELP
 
 /* Without it, analysis refuses sheets that would score a stored batch differently from the
  * instrument version it was imported under (sipas_store_check_instrument). */
@@ -87,6 +93,11 @@ typedef struct analysis {
 int analysis_open(analysis *a, int argc, char **argv, const cli_option *options, size_t noptions,
                   const char *usage_line, const char *description, bool *help);
 void analysis_close(analysis *a);
+/* Opens a command's JSON object on a->out with what every JSON output carries: the form, its
+ * instrument version, the stored versions and, under --allow-changed-instrument, the warning
+ * ({"form":...,"instrument_version":...,"stored_versions":...[,"warning":...]); the caller goes
+ * on with ",\"key\":...". */
+void analysis_json_open(const analysis *a);
 
 /* One of names; prints a usage error and returns CLI_EXIT_USAGE otherwise. */
 int analysis_parse_choice(const char *option, const char *value, const char *const *names,

@@ -5,6 +5,7 @@
 
 #include "sipas/estimate.h"
 #include "sipas/index.h"
+#include "sipas/number_format.h"
 
 static size_t display_width(const char *s)
 {
@@ -47,15 +48,17 @@ void output_right(FILE *out, const char *s, size_t width)
 
 void output_csv_number(FILE *out, double v)
 {
-    if (isfinite(v))
-        fprintf(out, "%.17g", v);
+    char text[SIPAS_NUMBER_MAX];
+    if (isfinite(v)) /* the shortest text that reads back to the same double */
+        fwrite(text, 1, sipas_format_number(v, '.', text), out);
     fputc(',', out);
 }
 
 void output_json_number(FILE *out, double v)
 {
+    char text[SIPAS_NUMBER_MAX];
     if (isfinite(v))
-        fprintf(out, "%.17g", v);
+        fwrite(text, 1, sipas_format_number(v, '.', text), out);
     else
         fputs("null", out);
 }

@@ -25,9 +25,9 @@
     {"lang", "LANG", "labels and numbers: vi (default) or en", false}, \
     WEIGHTING_OPTIONS, \
     INSTRUMENT_CHECK_OPTION, \
-    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false}, \
-    {"surveys", "DIR", "instrument folders and targets.csv (default: $SIPAS_SURVEYS, else ./surveys)", false}, \
-    {"help", NULL, "show this help", false}
+    CLI_OPTION_DB, \
+    CLI_OPTION_SURVEYS, \
+    CLI_OPTION_HELP
 
 static const cli_option plot_options[] = {
     {"kind", "KIND", "trend, ranking, profile or heatmap", false},
@@ -37,6 +37,7 @@ static const cli_option plot_options[] = {
     {"height", "PX", "height in pixels (default: the kind's)", false},
     REVIEW_OPTIONS,
 };
+const cli_options analyze_plot_options = CLI_OPTION_TABLE(plot_options);
 
 static const cli_option report_options[] = {
     {"out", "FILE", "the HTML report (required)", false},
@@ -44,6 +45,7 @@ static const cli_option report_options[] = {
     {"xlsx", "FILE", "also write every table into one workbook FILE.xlsx", false},
     REVIEW_OPTIONS,
 };
+const cli_options analyze_report_options = CLI_OPTION_TABLE(report_options);
 
 /* What both commands have open. */
 typedef struct session {

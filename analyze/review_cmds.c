@@ -240,6 +240,7 @@ static const cli_option change_options[] = {
     {"to", "YEAR", "later wave (default: the latest)", false},
     ANALYSIS_OPTIONS,
 };
+const cli_options analyze_change_options = CLI_OPTION_TABLE(change_options);
 
 static void change_table(analysis *a, const sipas_domain_changes *c)
 {
@@ -318,8 +319,7 @@ static void change_csv(analysis *a, const sipas_domain_changes *c)
 static void change_json(analysis *a, const sipas_domain_changes *c)
 {
     FILE *out = a->out;
-    fprintf(out, "{\"form\":");
-    output_json_string(out, a->inst->form_id);
+    analysis_json_open(a);
     fprintf(out, ",\"measure\":");
     output_json_string(out, c->measure);
     fprintf(out, ",\"from\":%.0f,\"to\":%.0f,\"level\":%.17g,\"by\":[", c->from, c->to, c->level);
@@ -393,6 +393,7 @@ static const cli_option trend_options[] = {
     {"map", "IND=FORM[:MEASURE]", "the survey measure an indicator of targets.csv is", true},
     ANALYSIS_OPTIONS,
 };
+const cli_options analyze_trend_options = CLI_OPTION_TABLE(trend_options);
 
 /* Runs the review for trend/rank with the command's --measure, --wave, unit column. */
 static int run_review(analysis *a, const char *unit, sipas_review_options *o,
@@ -646,8 +647,7 @@ static void json_fit_flags(FILE *out, const sipas_trend_fit *f)
 static void trend_json(analysis *a, const sipas_review *r)
 {
     FILE *out = a->out;
-    fprintf(out, "{\"form\":");
-    output_json_string(out, a->inst->form_id);
+    analysis_json_open(a);
     fprintf(out, ",\"measure\":");
     output_json_string(out, r->measure);
     fprintf(out, ",\"level\":%.17g,\"waves\":[", r->level);
@@ -786,6 +786,7 @@ static const cli_option rank_options[] = {
     {"change-adjust", "M", "units up/down vs last year: none (default), holm or bh", false},
     ANALYSIS_OPTIONS,
 };
+const cli_options analyze_rank_options = CLI_OPTION_TABLE(rank_options);
 
 static void rank_table(analysis *a, const sipas_review *r, sipas_p_adjust_method adjust)
 {
@@ -916,8 +917,7 @@ static void rank_csv(analysis *a, const sipas_review *r)
 static void rank_json(analysis *a, const sipas_review *r)
 {
     FILE *out = a->out;
-    fprintf(out, "{\"form\":");
-    output_json_string(out, a->inst->form_id);
+    analysis_json_open(a);
     fprintf(out, ",\"measure\":");
     output_json_string(out, r->measure);
     fprintf(out, ",\"wave\":%.0f,\"level\":%.17g,\"unit_column\":", r->wave, r->level);
@@ -1011,6 +1011,7 @@ static const cli_option targets_options[] = {
     {"map", "IND=FORM[:MEASURE]", "the survey measure an indicator of targets.csv is", true},
     ANALYSIS_OPTIONS,
 };
+const cli_options analyze_targets_options = CLI_OPTION_TABLE(targets_options);
 
 static void targets_table(analysis *a, const sipas_review_target *t, size_t n)
 {
@@ -1118,8 +1119,7 @@ int analyze_targets(int argc, char **argv)
         case OUTPUT_TABLE: targets_table(&a, t, n); break;
         case OUTPUT_CSV: targets_csv(&a, t, n); break;
         case OUTPUT_JSON:
-            fprintf(a.out, "{\"form\":");
-            output_json_string(a.out, a.inst->form_id);
+            analysis_json_open(&a);
             fprintf(a.out, ",\"level\":%.17g,\"targets\":", a.index.level > 0 ? a.index.level : 0.95);
             json_targets(a.out, t, n);
             fprintf(a.out, "}\n");

@@ -16,12 +16,14 @@ static const cli_option scorecard_options[] = {
     {"ci", "METHOD", "survey interval: logit (default), wilson, beta, mean, asin", false},
     {"lang", "LANG", "labels: vi (default) or en", false},
     {"format", "FMT", "table (default), csv or json", false},
-    {"out", "FILE", "write to FILE instead of standard output", false},
+    CLI_OPTION_OUT,
     {"chart", "FILE", "also draw the compact chart (one row per target) as PNG, SVG or PDF", false},
-    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
-    {"surveys", "DIR", "instruments, targets.csv and indicators/ (default: $SIPAS_SURVEYS, else ./surveys)", false},
-    {"help", NULL, "show this help", false},
+    INSTRUMENT_CHECK_OPTION,
+    CLI_OPTION_DB,
+    CLI_OPTION_SURVEYS,
+    CLI_OPTION_HELP,
 };
+const cli_options analyze_scorecard_options = CLI_OPTION_TABLE(scorecard_options);
 
 static const char *verdict_text(bool vi, sipas_verdict v)
 {

@@ -13,11 +13,11 @@
 static const cli_option indicators_options[] = {
     {"replace", NULL, "import: replace an earlier batch that has the same content", false},
     {"indicator", "ID", "show: the stored values of one indicator instead of a batch", false},
-    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
-    {"surveys", "DIR", "the indicator registry's folder (default: $SIPAS_SURVEYS, else ./surveys)",
-     false},
-    {"help", NULL, "show this help", false},
+    CLI_OPTION_DB,
+    CLI_OPTION_SURVEYS,
+    CLI_OPTION_HELP,
 };
+const cli_options collect_indicators_options = CLI_OPTION_TABLE(indicators_options);
 
 static int import_files(const cli_args *args)
 {

@@ -1,3 +1,6 @@
+/* src/encoding.c - Input encodings (sipas/encoding.h): detection, and the streaming conversion of
+ * UTF-16 and the legacy Vietnamese encodings (Windows-1258, TCVN3, VISCII, VNI) to NFC UTF-8
+ * (utf8proc). */
 #include "sipas/encoding.h"
 
 #include <stdarg.h>

@@ -1,3 +1,5 @@
+/* src/targets.c - Policy targets and indicator values (sipas/targets.h): reading targets.csv and
+ * indicators.csv, and which survey measure an indicator stands for. */
 #include "sipas/targets.h"
 
 #include <errno.h>
