@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sipas/answer_distribution.h"
 #include "sipas/number_format.h"
 #include "sipas/targets.h"
 #include "sipas/trend.h"
@@ -1365,14 +1366,9 @@ static void section_methods(const session *s, sipas_report *rep, const sipas_ind
         "intervals, deff, flags) and docs/trends.md (changes, trends, targets, rankings)."));
 }
 
-sipas_status sipas_review_report_wave_index(const sipas_review_report_input *in,
-                                            sipas_index_result **out, sipas_error *err)
+/* The condition "wave column = the reviewed wave" that selects the wave's respondents. */
+static sipas_status wave_condition(const session *s, sipas_condition *cond, sipas_error *err)
 {
-    session sess;
-    sipas_status st = session_init(&sess, in, err);
-    if (st != SIPAS_OK)
-        return st;
-    const session *s = &sess;
     const char *wave_column = NULL;
     for (size_t k = 0; k < s->inst->nitems; k++)
         if (s->inst->items[k].role == SIPAS_ROLE_WAVE)
@@ -1382,17 +1378,107 @@ sipas_status sipas_review_report_wave_index(const sipas_review_report_input *in,
                                s->inst->form_id);
     char text[160];
     snprintf(text, sizeof text, "%s=%.0f", wave_column, s->review->wave);
+    return sipas_condition_parse(text, cond, err);
+}
+
+sipas_status sipas_review_report_wave_index(const sipas_review_report_input *in,
+                                            sipas_index_result **out, sipas_error *err)
+{
+    session s;
     sipas_condition cond = {0};
-    st = sipas_condition_parse(text, &cond, err);
+    sipas_status st = session_init(&s, in, err);
+    if (st == SIPAS_OK)
+        st = wave_condition(&s, &cond, err);
     if (st != SIPAS_OK)
         return st;
     sipas_index_options o = in->index;
     o.where = &cond.filter;
     o.nwhere = 1;
     /* as the review: under --lonely-psu fail, rows of a lonely stratum are not estimable */
-    st = sipas_review_index_compute(s->data, &o, out, err);
+    st = sipas_review_index_compute(s.data, &o, out, err);
     sipas_condition_release(&cond);
     return st;
+}
+
+/* Answers to each criterion in the reviewed wave: the share at each level with its interval,
+ * and the missing kinds (sipas/answer_distribution.h). */
+static void section_answers(const session *s, sipas_report *rep, sipas_error *err,
+                            sipas_status *st)
+{
+    if (*st != SIPAS_OK)
+        return;
+    sipas_condition cond = {0};
+    sipas_answer_distribution *dist = NULL;
+    *st = wave_condition(s, &cond, err);
+    if (*st == SIPAS_OK) {
+        sipas_index_options o = s->in->index;
+        o.where = &cond.filter;
+        o.nwhere = 1;
+        *st = sipas_answer_distribution_compute(s->data, &o, &dist, err);
+    }
+    sipas_condition_release(&cond);
+    if (*st != SIPAS_OK || dist->ncriteria == 0) {
+        sipas_answer_distribution_free(dist);
+        return;
+    }
+    sipas_report_heading(rep, 1, "answers", T(s, "Phân bố câu trả lời", "Distribution of answers"));
+    sipas_report_paragraph(rep, T(s,
+        "Tỷ lệ câu trả lời hợp lệ ở từng mức của thang đo, có trọng số, với khoảng tin cậy; ước "
+        "lượng như chỉ số của tiêu chí (cùng thiết kế, trọng số và phương pháp khoảng). Tỷ lệ các "
+        "mức hài lòng cộng lại bằng chỉ số của tiêu chí. Câu trống, không biết, không áp dụng và "
+        "từ chối không tính vào mẫu số và được đếm riêng.",
+        "The weighted share of the valid answers at each level of the scale, with its interval, "
+        "estimated as the criterion's index is (same design, weights and interval method). The "
+        "shares of the satisfied levels add up to the criterion's index. Empty, don't-know, "
+        "not-applicable and refused answers are left out of the denominator and counted apart."));
+    const sipas_answer_criterion *first = &dist->criteria[0];
+    size_t nlevels = first->nlevels > 8 ? 8 : first->nlevels;
+    char headers[8][3][160];
+    sipas_report_column cols[2 + 3 * 8 + 4];
+    size_t nc = 0;
+    cols[nc++] = (sipas_report_column){T(s, "Tiêu chí", "Criterion"), SIPAS_REPORT_TEXT};
+    cols[nc++] = (sipas_report_column){T(s, "Số câu hợp lệ", "Valid answers"), SIPAS_REPORT_COUNT};
+    for (size_t j = 0; j < nlevels; j++) {
+        const sipas_choice *ch = first->levels[j].choice;
+        const char *label = s->vi ? ch->label_vi : ch->label_en;
+        if (label == NULL || *label == '\0')
+            label = ch->name;
+        snprintf(headers[j][0], sizeof headers[j][0], "%s (%%)", label);
+        snprintf(headers[j][1], sizeof headers[j][1], T(s, "%s: cận dưới", "%s: lower"), label);
+        snprintf(headers[j][2], sizeof headers[j][2], T(s, "%s: cận trên", "%s: upper"), label);
+        for (int b = 0; b < 3; b++)
+            cols[nc++] = (sipas_report_column){headers[j][b], SIPAS_REPORT_PERCENT};
+    }
+    cols[nc++] = (sipas_report_column){T(s, "Trống", "Empty"), SIPAS_REPORT_COUNT};
+    cols[nc++] = (sipas_report_column){T(s, "Không biết", "Don't know"), SIPAS_REPORT_COUNT};
+    cols[nc++] = (sipas_report_column){T(s, "Không áp dụng", "Not applicable"), SIPAS_REPORT_COUNT};
+    cols[nc++] = (sipas_report_column){T(s, "Từ chối", "Refused"), SIPAS_REPORT_COUNT};
+    char caption[256];
+    snprintf(caption, sizeof caption, T(s, "Phân bố câu trả lời theo tiêu chí, toàn tỉnh, năm %.0f",
+                                        "Answers by criterion, province, %.0f"), s->review->wave);
+    sipas_report_table *t = sipas_report_table_add(rep, "answers", T(s, "Câu trả lời", "Answers"),
+                                                   caption, cols, nc, NULL);
+    for (size_t i = 0; i < dist->ncriteria; i++) {
+        const sipas_answer_criterion *ac = &dist->criteria[i];
+        const char *label = s->vi ? ac->item->label_vi : ac->item->label_en;
+        sipas_report_row(t, 0);
+        sipas_report_text(t, label && *label ? label : ac->item->name);
+        sipas_report_value(t, (double)ac->valid, 0);
+        for (size_t j = 0; j < nlevels; j++) {
+            /* the level with the header's code, whatever its position in this list */
+            const sipas_answer_share *sh = NULL;
+            for (size_t b = 0; b < ac->nlevels && sh == NULL; b++)
+                if (ac->levels[b].choice->value == first->levels[j].choice->value)
+                    sh = &ac->levels[b];
+            unsigned m = sh ? flag_marks(sh->flags) : 0;
+            sipas_report_value(t, sh ? sh->share : NAN, m);
+            sipas_report_value(t, sh ? sh->ci_low : NAN, m & SIPAS_REPORT_SUPPRESSED);
+            sipas_report_value(t, sh ? sh->ci_high : NAN, m & SIPAS_REPORT_SUPPRESSED);
+        }
+        for (int k = 0; k < SIPAS_MISSING_KINDS; k++)
+            sipas_report_value(t, (double)ac->missing[k], 0);
+    }
+    sipas_answer_distribution_free(dist);
 }
 
 /* Every Resolution 60 target, as of the reviewed wave (sipas/scorecard.h), when the caller
@@ -1439,6 +1525,7 @@ static sipas_status build_report(const session *s, chart_dir *dir, const sipas_i
     section_units(s, rep, dir, err, &st);
     section_elements(s, rep, dir, err, &st);
     section_criteria(s, rep, ix);
+    section_answers(s, rep, err, &st);
     section_methods(s, rep, ix);
     if (st == SIPAS_OK)
         st = sipas_report_status(rep, err);

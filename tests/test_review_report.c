@@ -283,12 +283,58 @@ static void test_methods_appendix(void **state)
     assert_true(isnan(year) || year == floor(year));
 }
 
+/* The answers table: each criterion's shares add up to 1, its satisfied levels' shares to its
+ * index, and its counts are the index's. */
+static void test_answer_distribution(void **state)
+{
+    fixture *f = *state;
+    for (int lang = 0; lang < 2; lang++) {
+        const sipas_report_table *t = table_named(f->report[lang], "answers");
+        size_t columns = sipas_report_table_columns(t), nlevels = (columns - 6) / 3;
+        assert_int_equal(nlevels, 5);
+        size_t checked = 0;
+        for (size_t i = 0; i < f->wave_index->nrows; i++) {
+            const sipas_index_row *row = &f->wave_index->rows[i];
+            if (row->level != SIPAS_LEVEL_CRITERION)
+                continue;
+            const char *label = lang ? row->label_en : row->label_vi;
+            size_t r = 0;
+            while (r < sipas_report_table_rows(t) && strcmp(sipas_report_cell_text(t, r, 0), label))
+                r++;
+            if (r == sipas_report_table_rows(t))
+                fail_msg("no answers row for '%s'", label);
+            assert_same(sipas_report_cell_value(t, r, 1), (double)row->n, label);
+            double total = 0, satisfied = 0;
+            for (size_t j = 0; j < nlevels; j++) {
+                double share = sipas_report_cell_value(t, r, 2 + 3 * j);
+                assert_true(share >= 0 && share <= 1);
+                assert_true(sipas_report_cell_value(t, r, 3 + 3 * j) <= share);
+                assert_true(sipas_report_cell_value(t, r, 4 + 3 * j) >= share);
+                total += share;
+                if (j >= 3) /* SIPAS: levels 4 and 5 are "satisfied" */
+                    satisfied += share;
+            }
+            assert_true(fabs(total - 1) < 1e-12);
+            assert_true(fabs(satisfied - row->estimate) < 1e-12);
+            for (int k = 0; k < SIPAS_MISSING_KINDS; k++)
+                assert_same(sipas_report_cell_value(t, r, 2 + 3 * nlevels + (size_t)k),
+                            (double)row->n_missing[k], label);
+            checked++;
+        }
+        assert_int_equal(checked, sipas_report_table_rows(t));
+    }
+    /* level headers are the scale's labels */
+    assert_string_equal(sipas_report_table_column(table_named(f->report[SIPAS_REPORT_VI], "answers"),
+                                                  14)->header, "Rất hài lòng (%)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sections_in_both_languages),
         cmocka_unit_test(test_numbers_are_the_reviews),
         cmocka_unit_test(test_methods_appendix),
+        cmocka_unit_test(test_answer_distribution),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
