@@ -199,6 +199,25 @@ expect_rc 1 "failed report run"
 checks=$((checks + 1))
 cmp -s "$html" "$WORK/before.html" || fail "a failed run changed the earlier report"
 
+# answers: the distribution behind each criterion's index, as a table, CSV and JSON
+run "$ANALYZE" answers --form sipas2017 --wave 2024 --lang en
+expect_rc 0 "answers table"
+expect_out "Very satisfied" "answers names the levels"
+expect_out "2110 valid; empty 3, don't know 40, not applicable 41, refused 6" "answers counts the missing kinds"
+run "$ANALYZE" answers --form sipas2017 --wave 2024 --format csv
+expect_rc 0 "answers csv"
+checks=$((checks + 1))
+# the satisfied levels (4, 5) of a criterion add up to its index (criteria.csv of the report)
+awk -F, '$1 == "access_seating" && ($3 == 4 || $3 == 5) { s += $5 } END { exit !(s > 0.9260 && s < 0.9262) }' \
+  "$WORK/out" || fail "answers: levels 4 and 5 of access_seating do not add up to its index 92.61%"
+run "$ANALYZE" answers --form sipas2017 --wave 2024 --format json
+expect_rc 0 "answers json"
+checks=$((checks + 1))
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["criteria"]) == 22 and len(d["criteria"][0]["levels"]) == 5' "$WORK/out" ||
+  fail "answers json: 22 criteria with 5 levels each"
+run "$ANALYZE" answers --form sipas2017
+expect_rc 2 "answers without --wave"
+
 # A weighting is disclosed: the appendix names it and the summary gives the headline under the
 # stored weights beside the weighted one.
 run "$COLLECT" frame --form sipas2017 "$SIPAS_SOURCE/surveys/sample/frame_district.csv"
