@@ -12,6 +12,7 @@
 
 #include "sipas/answer_distribution.h"
 #include "sipas/number_format.h"
+#include "sipas/respondent_profile.h"
 #include "sipas/targets.h"
 #include "sipas/trend.h"
 
@@ -1400,6 +1401,66 @@ sipas_status sipas_review_report_wave_index(const sipas_review_report_input *in,
     return st;
 }
 
+/* Who answered in the reviewed wave (sipas/respondent_profile.h). */
+static void section_profile(const session *s, sipas_report *rep, sipas_error *err,
+                            sipas_status *st)
+{
+    if (*st != SIPAS_OK)
+        return;
+    sipas_respondent_profile *p = NULL;
+    *st = sipas_respondent_profile_compute(s->data, s->review->wave, &p, err);
+    if (*st != SIPAS_OK || p->nattributes == 0) {
+        sipas_respondent_profile_free(p);
+        return;
+    }
+    char text[512];
+    sipas_report_heading(rep, 1, "profile", T(s, "Người trả lời", "Respondents"));
+    snprintf(text, sizeof text,
+             T(s, "%zu phiếu năm %.0f theo từng đặc điểm: số phiếu, tỷ lệ trong các phiếu có trả "
+                  "lời đặc điểm đó, và tỷ lệ theo trọng số thiết kế (cơ cấu tổng thể mà mẫu đại "
+                  "diện).",
+               "The %zu respondents of %.0f by each attribute: count, share of those who answered "
+               "it, and share under the design weights (the population structure the sample "
+               "stands for)."),
+             p->respondents, s->review->wave);
+    sipas_report_paragraph(rep, text);
+    sipas_report_column cols[] = {
+        {T(s, "Đặc điểm", "Attribute"), SIPAS_REPORT_TEXT},
+        {T(s, "Nhóm", "Group"), SIPAS_REPORT_TEXT},
+        {T(s, "Số phiếu", "Respondents"), SIPAS_REPORT_COUNT},
+        {T(s, "Tỷ lệ (%)", "Share (%)"), SIPAS_REPORT_PERCENT},
+        {T(s, "Tỷ lệ có trọng số (%)", "Weighted share (%)"), SIPAS_REPORT_PERCENT}};
+    snprintf(text, sizeof text, T(s, "Cơ cấu người trả lời, năm %.0f", "Respondent profile, %.0f"),
+             s->review->wave);
+    sipas_report_table *t = sipas_report_table_add(rep, "profile", T(s, "Người trả lời",
+                                                                     "Respondents"),
+                                                   text, cols, 5, NULL);
+    for (size_t i = 0; i < p->nattributes; i++) {
+        const sipas_profile_attribute *a = &p->attributes[i];
+        const char *attribute = s->vi ? a->item->label_vi : a->item->label_en;
+        for (size_t j = 0; j < a->ncategories; j++) {
+            const sipas_profile_category *c = &a->categories[j];
+            const char *group = s->vi ? c->choice->label_vi : c->choice->label_en;
+            sipas_report_row(t, 0);
+            /* repeated on every row: the CSV and the workbook are filtered by it */
+            sipas_report_text(t, attribute && *attribute ? attribute : a->item->name);
+            sipas_report_text(t, group && *group ? group : c->choice->name);
+            sipas_report_value(t, (double)c->n, 0);
+            sipas_report_value(t, c->share, 0);
+            sipas_report_value(t, c->weighted_share, 0);
+        }
+        if (a->empty > 0) {
+            sipas_report_row(t, 0);
+            sipas_report_text(t, attribute && *attribute ? attribute : a->item->name);
+            sipas_report_text(t, T(s, "(không trả lời)", "(not answered)"));
+            sipas_report_value(t, (double)a->empty, 0);
+            sipas_report_value(t, NAN, 0);
+            sipas_report_value(t, NAN, 0);
+        }
+    }
+    sipas_respondent_profile_free(p);
+}
+
 /* Answers to each criterion in the reviewed wave: the share at each level with its interval,
  * and the missing kinds (sipas/answer_distribution.h). */
 static void section_answers(const session *s, sipas_report *rep, sipas_error *err,
@@ -1517,9 +1578,10 @@ static sipas_status build_report(const session *s, chart_dir *dir, const sipas_i
     if (s->in->instrument_warning)
         sipas_report_note(rep, s->in->instrument_warning);
     section_summary(s, rep);
+    st = SIPAS_OK;
+    section_profile(s, rep, err, &st);
     section_targets(s, rep);
     section_change(s, rep);
-    st = SIPAS_OK;
     section_trend(s, rep, dir, err, &st);
     section_scorecard(s, rep, dir, err, &st);
     section_units(s, rep, dir, err, &st);

@@ -142,8 +142,8 @@ static const sipas_report_table *table_named(const sipas_report *rep, const char
 static void test_sections_in_both_languages(void **state)
 {
     fixture *f = *state;
-    static const char *const ids[] = {"summary", "targets", "change", "trend",
-                                      "ranking", "elements", "criteria", "methods"};
+    static const char *const ids[] = {"summary", "profile", "targets", "change", "trend",
+                                      "ranking", "elements", "criteria", "answers", "methods"};
     static const char *const vi_words[] = {"Tóm tắt", "Mục tiêu", "Thay đổi so với năm trước",
                                            "Xếp hạng đơn vị", "Phụ lục: phương pháp"};
     static const char *const en_words[] = {"Summary", "Targets", "Change since last year",
@@ -328,6 +328,37 @@ static void test_answer_distribution(void **state)
                                                   14)->header, "Rất hài lòng (%)");
 }
 
+/* The respondent profile: every attribute's groups and its "not answered" row count the wave's
+ * respondents once; shares and weighted shares add up to 1 over the groups. */
+static void test_respondent_profile(void **state)
+{
+    fixture *f = *state;
+    const sipas_review *r = f->review;
+    double respondents = (double)r->province_current.respondents;
+    for (int lang = 0; lang < 2; lang++) {
+        const sipas_report_table *t = table_named(f->report[lang], "profile");
+        size_t rows = sipas_report_table_rows(t), attributes = 0;
+        for (size_t i = 0; i < rows;) {
+            const char *attribute = sipas_report_cell_text(t, i, 0);
+            double n = 0, share = 0, weighted = 0;
+            for (; i < rows && strcmp(sipas_report_cell_text(t, i, 0), attribute) == 0; i++) {
+                n += sipas_report_cell_value(t, i, 2);
+                if (!isnan(sipas_report_cell_value(t, i, 3))) {
+                    share += sipas_report_cell_value(t, i, 3);
+                    weighted += sipas_report_cell_value(t, i, 4);
+                }
+            }
+            assert_same(n, respondents, attribute);
+            assert_true(fabs(share - 1) < 1e-12 && fabs(weighted - 1) < 1e-12);
+            attributes++;
+        }
+        assert_int_equal(attributes, 7); /* district, respondent type, sector, agency, channel,
+                                            sex, age group */
+    }
+    const sipas_report_table *t = table_named(f->report[SIPAS_REPORT_EN], "profile");
+    assert_string_equal(sipas_report_cell_text(t, 0, 0), "District");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_numbers_are_the_reviews),
         cmocka_unit_test(test_methods_appendix),
         cmocka_unit_test(test_answer_distribution),
+        cmocka_unit_test(test_respondent_profile),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
