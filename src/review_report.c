@@ -816,6 +816,47 @@ static void section_trend(const session *s, sipas_report *rep, chart_dir *dir, s
     }
 }
 
+/* Units by wave, wide: one row per unit (in the choice list's order), one column per wave, the
+ * province first: the district × year table annual reports print. */
+static void section_units_by_wave(const session *s, sipas_report *rep)
+{
+    const sipas_review *r = s->review;
+    size_t nwaves = r->nwaves > 31 ? 31 : r->nwaves; /* the last 31 waves: a table has 32 columns */
+    size_t first = r->nwaves - nwaves;
+    char headers[31][32];
+    sipas_report_column cols[32];
+    cols[0] = (sipas_report_column){T(s, "Đơn vị", "Unit"), SIPAS_REPORT_TEXT};
+    for (size_t k = 0; k < nwaves; k++) {
+        snprintf(headers[k], sizeof headers[k], "%.0f (%%)", r->province[first + k].value.year);
+        cols[1 + k] = (sipas_report_column){headers[k], SIPAS_REPORT_PERCENT};
+    }
+    char caption[256];
+    snprintf(caption, sizeof caption, T(s, "%s theo %s và năm", "%s by %s and year"),
+             measure_label(s), s->unit_words);
+    sipas_report_table *t = sipas_report_table_add(
+        rep, "units_by_wave", T(s, "Đơn vị theo năm", "Units by year"), caption, cols,
+        1 + nwaves, T(s, "Ô trống: đơn vị không có số liệu năm đó.",
+                      "Empty cell: no data for the unit that year."));
+    sipas_report_row(t, SIPAS_REPORT_STRONG);
+    sipas_report_text(t, T(s, "Toàn tỉnh", "Province"));
+    for (size_t k = 0; k < nwaves; k++) {
+        const sipas_review_point *p = &r->province[first + k];
+        sipas_report_value(t, p->estimable ? p->value.estimate : NAN, flag_marks(p->flags));
+    }
+    for (size_t u = 0; u < r->nunits; u++) {
+        const sipas_review_unit *unit = &r->units[u];
+        sipas_report_row(t, 0);
+        sipas_report_text(t, unit_label(s, unit->code));
+        for (size_t k = 0; k < nwaves; k++) {
+            const sipas_review_point *p = NULL;
+            for (size_t w = 0; w < unit->nwaves && p == NULL; w++)
+                if (unit->series[w].value.year == r->province[first + k].value.year)
+                    p = &unit->series[w];
+            sipas_report_value(t, p ? p->value.estimate : NAN, p ? flag_marks(p->flags) : 0);
+        }
+    }
+}
+
 static void section_units(const session *s, sipas_report *rep, chart_dir *dir, sipas_error *err,
                           sipas_status *st)
 {
@@ -901,6 +942,7 @@ static void section_units(const session *s, sipas_report *rep, chart_dir *dir, s
         sipas_report_text(t, trend);
     }
     free(order);
+    section_units_by_wave(s, rep);
 }
 
 static void section_elements(const session *s, sipas_report *rep, chart_dir *dir,

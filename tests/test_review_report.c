@@ -359,6 +359,28 @@ static void test_respondent_profile(void **state)
     assert_string_equal(sipas_report_cell_text(t, 0, 0), "District");
 }
 
+/* The units x waves table: the province row is the series, each unit's cell its series value. */
+static void test_units_by_wave(void **state)
+{
+    fixture *f = *state;
+    const sipas_review *r = f->review;
+    const sipas_report_table *t = table_named(f->report[SIPAS_REPORT_VI], "units_by_wave");
+    assert_int_equal(sipas_report_table_columns(t), 1 + r->nwaves);
+    assert_int_equal(sipas_report_table_rows(t), 1 + r->nunits);
+    for (size_t k = 0; k < r->nwaves; k++)
+        assert_same(sipas_report_cell_value(t, 0, 1 + k), r->province[k].value.estimate, "province");
+    for (size_t u = 0; u < r->nunits; u++)
+        for (size_t w = 0; w < r->units[u].nwaves; w++) {
+            const sipas_review_point *p = &r->units[u].series[w];
+            size_t k = 0;
+            while (r->province[k].value.year != p->value.year)
+                k++;
+            assert_same(sipas_report_cell_value(t, 1 + u, 1 + k), p->value.estimate,
+                        r->units[u].code);
+        }
+    assert_string_equal(sipas_report_table_column(t, r->nwaves)->header, "2024 (%)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_methods_appendix),
         cmocka_unit_test(test_answer_distribution),
         cmocka_unit_test(test_respondent_profile),
+        cmocka_unit_test(test_units_by_wave),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
