@@ -260,6 +260,13 @@ void analysis_close(analysis *a)
     cli_args_free(&a->args);
 }
 
+const char *analysis_label(const analysis *a, const char *label_vi, const char *label_en,
+                           const char *fallback)
+{
+    const char *l = strcmp(a->lang, "vi") == 0 ? label_vi : label_en;
+    return l && *l ? l : fallback;
+}
+
 const char *analysis_domain_label(const analysis *a, const char *column, const char *code)
 {
     return sipas_index_domain_label(a->data, column, code, a->lang);

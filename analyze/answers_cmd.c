@@ -14,12 +14,6 @@ static const cli_option answers_options[] = {
 };
 const cli_options analyze_answers_options = CLI_OPTION_TABLE(answers_options);
 
-static const char *label_of(const analysis *a, const char *vi, const char *en, const char *code)
-{
-    const char *l = strcmp(a->lang, "vi") == 0 ? vi : en;
-    return l && *l ? l : code;
-}
-
 static void write_table(analysis *a, const sipas_answer_distribution *d)
 {
     FILE *out = a->out;
@@ -31,11 +25,11 @@ static void write_table(analysis *a, const sipas_answer_distribution *d)
             a->inst->form_id, sipas_ci_method_name(d->ci), 100 * d->level);
     for (size_t i = 0; i < d->ncriteria; i++) {
         const sipas_answer_criterion *c = &d->criteria[i];
-        fprintf(out, "\n%s\n", label_of(a, c->item->label_vi, c->item->label_en, c->item->name));
+        fprintf(out, "\n%s\n", analysis_label(a, c->item->label_vi, c->item->label_en, c->item->name));
         for (size_t j = 0; j < c->nlevels; j++) {
             const sipas_answer_share *s = &c->levels[j];
             fputs("  ", out);
-            output_padded(out, label_of(a, s->choice->label_vi, s->choice->label_en,
+            output_padded(out, analysis_label(a, s->choice->label_vi, s->choice->label_en,
                                         s->choice->name), 24);
             snprintf(ci, sizeof ci, "(%s – %s)", analysis_percent(a, s->ci_low, lo, sizeof lo),
                      analysis_percent(a, s->ci_high, hi, sizeof hi));
@@ -58,10 +52,10 @@ static void write_csv(analysis *a, const sipas_answer_distribution *d)
                  "dont_know,not_applicable,refused\n");
     for (size_t i = 0; i < d->ncriteria; i++) {
         const sipas_answer_criterion *c = &d->criteria[i];
-        const char *label = label_of(a, c->item->label_vi, c->item->label_en, "");
+        const char *label = analysis_label(a, c->item->label_vi, c->item->label_en, "");
         for (size_t j = 0; j < c->nlevels; j++) {
             const sipas_answer_share *s = &c->levels[j];
-            const char *level = label_of(a, s->choice->label_vi, s->choice->label_en, "");
+            const char *level = analysis_label(a, s->choice->label_vi, s->choice->label_en, "");
             sipas_csv_write_field(out, c->item->name, strlen(c->item->name), ',');
             fputc(',', out);
             sipas_csv_write_field(out, label, strlen(label), ',');
@@ -89,7 +83,7 @@ static void write_json(analysis *a, const sipas_answer_distribution *d)
         fprintf(out, "%s\n{\"criterion\":", i ? "," : "");
         output_json_string(out, c->item->name);
         fprintf(out, ",\"label\":");
-        output_json_string(out, label_of(a, c->item->label_vi, c->item->label_en, ""));
+        output_json_string(out, analysis_label(a, c->item->label_vi, c->item->label_en, ""));
         fprintf(out, ",\"valid\":%zu,\"missing\":{\"empty\":%zu,\"dont_know\":%zu,"
                 "\"not_applicable\":%zu,\"refused\":%zu},\"levels\":[",
                 c->valid, c->missing[0], c->missing[SIPAS_MISSING_DONT_KNOW],
@@ -97,7 +91,7 @@ static void write_json(analysis *a, const sipas_answer_distribution *d)
         for (size_t j = 0; j < c->nlevels; j++) {
             const sipas_answer_share *s = &c->levels[j];
             fprintf(out, "%s{\"code\":%ld,\"label\":", j ? "," : "", s->choice->value);
-            output_json_string(out, label_of(a, s->choice->label_vi, s->choice->label_en, ""));
+            output_json_string(out, analysis_label(a, s->choice->label_vi, s->choice->label_en, ""));
             fprintf(out, ",\"share\":");
             output_json_number(out, s->share);
             fprintf(out, ",\"ci_low\":");

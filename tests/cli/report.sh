@@ -218,6 +218,23 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["crite
 run "$ANALYZE" answers --form sipas2017
 expect_rc 2 "answers without --wave"
 
+# profile: who answered, as a table, CSV and JSON
+run "$ANALYZE" profile --form sipas2017 --wave 2024 --lang en
+expect_rc 0 "profile table"
+expect_out "Lang Son city                           88     4.00%     3.05%" "profile: a district's count, share and weighted share"
+run "$ANALYZE" profile --form sipas2017 --wave 2024 --format csv
+expect_rc 0 "profile csv"
+checks=$((checks + 1))
+# every attribute counts the wave's 2200 respondents once, its not-answered row included
+awk -F, 'NR > 1 { n[$1] += $(NF - 2) } END { for (a in n) if (n[a] != 2200) exit 1 }' "$WORK/out" ||
+  fail "profile csv: an attribute does not count 2200 respondents"
+run "$ANALYZE" profile --form sipas2017 --wave 2024 --format json
+expect_rc 0 "profile json"
+run "$ANALYZE" profile --form sipas2017 --wave 2030
+expect_rc 1 "profile of a wave without respondents"
+run "$ANALYZE" profile --form sipas2017
+expect_rc 2 "profile without --wave"
+
 # A weighting is disclosed: the appendix names it and the summary gives the headline under the
 # stored weights beside the weighted one.
 run "$COLLECT" frame --form sipas2017 "$SIPAS_SOURCE/surveys/sample/frame_district.csv"
