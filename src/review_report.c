@@ -121,16 +121,26 @@ static unsigned flag_marks(unsigned flags)
            ((flags & SIPAS_NCHS_FEW_DF) ? SIPAS_REPORT_REVIEW : 0);
 }
 
-/* "suppress: wide_ci, few_df" style list of an estimate's flags; "" when none. */
-static const char *flag_words(unsigned flags, char *buf, size_t size)
+/* An estimate's NCHS flags in words, "; "-separated ("khoảng tin cậy rộng; ít bậc tự do");
+ * "" when none. The appendix explains each. */
+static const char *flag_words(const session *s, unsigned flags, char *buf, size_t size)
 {
+    static const struct {
+        unsigned bit;
+        const char *vi, *en;
+    } words[] = {
+        {SIPAS_NCHS_SMALL_N_EFF, "cỡ mẫu hiệu dụng dưới 30", "effective sample under 30"},
+        {SIPAS_NCHS_WIDE_CI, "khoảng tin cậy rộng", "wide interval"},
+        {SIPAS_NCHS_WIDE_RELATIVE, "khoảng rộng so với giá trị", "interval wide for the value"},
+        {SIPAS_NCHS_NO_CI, "không có khoảng tin cậy", "no interval"},
+        {SIPAS_NCHS_FEW_DF, "ít bậc tự do", "few degrees of freedom"}};
     buf[0] = '\0';
     size_t used = 0;
-    for (unsigned bit = 1; bit <= SIPAS_NCHS_FEW_DF; bit <<= 1) {
-        const char *name = (flags & bit) ? sipas_nchs_flag_name(bit) : NULL;
-        if (name == NULL)
+    for (size_t k = 0; k < sizeof words / sizeof words[0]; k++) {
+        if (!(flags & words[k].bit))
             continue;
-        int n = snprintf(buf + used, size - used, "%s%s", used ? " " : "", name);
+        int n = snprintf(buf + used, size - used, "%s%s", used ? "; " : "",
+                         s->vi ? words[k].vi : words[k].en);
         if (n < 0 || (size_t)n >= size - used)
             break;
         used += (size_t)n;
@@ -1045,7 +1055,7 @@ static void section_criteria(const session *s, sipas_report *rep, const sipas_in
     for (size_t i = 0; i < ix->nrows; i++) {
         const sipas_index_row *row = &ix->rows[i];
         unsigned m = flag_marks(row->flags);
-        char flags[128];
+        char flags[256];
         sipas_report_row(t, row->level == SIPAS_LEVEL_CRITERION ? 0 : SIPAS_REPORT_STRONG);
         sipas_report_text(t, row->level == SIPAS_LEVEL_OVERALL ? T(s, "chung", "overall")
                              : row->level == SIPAS_LEVEL_ELEMENT ? T(s, "yếu tố", "element")
@@ -1069,7 +1079,7 @@ static void section_criteria(const session *s, sipas_report *rep, const sipas_in
                                        s->vi, words, sizeof words);
             sipas_report_text(t, words);
         } else {
-            sipas_report_text(t, flag_words(row->flags, flags, sizeof flags));
+            sipas_report_text(t, flag_words(s, row->flags, flags, sizeof flags));
         }
     }
 }
@@ -1391,16 +1401,17 @@ static void section_methods(const session *s, sipas_report *rep, const sipas_ind
     free(deffs);
     sipas_report_paragraph(rep, T(s,
         "Cờ trình bày (chuẩn NCHS 2017, Parker và cộng sự, đánh giá trên khoảng Korn-Graubard): "
-        "small_n_eff — cỡ mẫu hiệu dụng dưới 30; wide_ci — khoảng tin cậy rộng từ 30 điểm phần "
-        "trăm; wide_relative_ci — khoảng rộng hơn 5 điểm và hơn 130% giá trị; no_ci — không tính "
-        "được khoảng. Các giá trị có một trong bốn cờ này (†) vẫn được hiển thị nhưng in nghiêng "
-        "màu xám, không nên công bố. few_df — dưới 8 bậc tự do (‡): cần thận trọng.",
+        "\"cỡ mẫu hiệu dụng dưới 30\"; \"khoảng tin cậy rộng\" — rộng từ 30 điểm phần trăm; "
+        "\"khoảng rộng so với giá trị\" — rộng hơn 5 điểm và hơn 130% giá trị; \"không có khoảng "
+        "tin cậy\" — không tính được khoảng. Các giá trị có một trong bốn cờ này (†) vẫn được hiển "
+        "thị nhưng in nghiêng màu xám, không nên công bố. \"Ít bậc tự do\" — dưới 8 bậc tự do (‡): "
+        "cần thận trọng.",
         "Presentation flags (NCHS 2017 standards, Parker et al., judged on the Korn-Graubard "
-        "interval): small_n_eff — effective sample size under 30; wide_ci — interval at least 30 "
-        "percentage points wide; wide_relative_ci — wider than 5 points and than 130% of the "
-        "value; no_ci — no interval could be computed. Values with any of these four (†) are "
-        "shown greyed in italics, not hidden, and should not be published. few_df — fewer than 8 "
-        "degrees of freedom (‡): read with care."));
+        "interval): \"effective sample under 30\"; \"wide interval\" — at least 30 percentage "
+        "points wide; \"interval wide for the value\" — wider than 5 points and than 130% of the "
+        "value; \"no interval\" — none could be computed. Values with any of these four (†) are "
+        "shown greyed in italics, not hidden, and should not be published. \"Few degrees of "
+        "freedom\" — fewer than 8 (‡): read with care."));
     versions_paragraph(s, rep);
     sipas_report_note(rep, T(s,
         "Công thức chi tiết và đối chiếu với R: docs/methodology.md (ước lượng, phương sai, "

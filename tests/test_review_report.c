@@ -278,6 +278,12 @@ static void test_methods_appendix(void **state)
     assert_string_equal(sipas_report_cell_text(t, 0, 0),
                         "Satisfaction with the handling of administrative procedures (SIPAS)");
     assert_string_equal(sipas_report_cell_text(t, 0, 3), "≥");
+    /* flags in words, never their codes */
+    for (int lang = 0; lang < 2; lang++) {
+        assert_null(strstr(f->html[lang], "few_df"));
+        assert_null(strstr(f->html[lang], "small_n_eff"));
+    }
+    assert_non_null(strstr(f->html[SIPAS_REPORT_VI], "Ít bậc tự do"));
     /* a reach year is a calendar year */
     double year = sipas_report_cell_value(t, 0, 9);
     assert_true(isnan(year) || year == floor(year));
