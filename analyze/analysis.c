@@ -135,7 +135,7 @@ int analysis_open(analysis *a, int argc, char **argv, const cli_option *options,
             return code;
         a->format = (output_format)choice;
     }
-    /* --by a,b --by c: one list */
+    /* --by a,b --by c: sets {a,b} and {c} (index), or the one list a,b,c (other commands) */
     const char *const *values;
     size_t n = cli_values(&a->args, "by", &values);
     size_t total = 0;
@@ -147,6 +147,7 @@ int analysis_open(analysis *a, int argc, char **argv, const cli_option *options,
     }
     char *p = a->by_storage;
     for (size_t i = 0; i < n; i++) {
+        size_t set_start = a->nby;
         strcpy(p, values[i]);
         for (char *tok = strtok(p, ","); tok; tok = strtok(NULL, ",")) {
             while (*tok == ' ')
@@ -159,8 +160,11 @@ int analysis_open(analysis *a, int argc, char **argv, const cli_option *options,
             }
             a->by[a->nby++] = tok;
         }
+        if (a->nby > set_start)
+            a->by_set_start[a->nby_sets++] = set_start;
         p += strlen(values[i]) + 1;
     }
+    a->by_set_start[a->nby_sets] = a->nby;
     ix->by = a->by;
     ix->nby = a->nby;
     n = cli_values(&a->args, "where", &values);

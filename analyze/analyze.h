@@ -63,8 +63,13 @@ typedef struct analysis {
     size_t nconditions;
     sipas_filter filters[CLI_MAX_VALUES + 1];
     char *by_storage;
-    const char *by[64];
+    const char *by[64];      /* every --by column, in order: index.by */
     size_t nby;
+    /* Each --by value is one set of domain columns: by[by_set_start[s]] .. by[by_set_start[s + 1]
+     * - 1]. The index command computes one table per set from one load; the other commands take
+     * the columns of every set as one list. */
+    size_t by_set_start[CLI_MAX_VALUES + 1];
+    size_t nby_sets;
     sipas_index_options index;
     analysis_weighting weighting;
     const char *lang;
