@@ -1227,12 +1227,30 @@ static sipas_status estimate_domain(work *w, size_t dom, const subdesign *s, sip
             crow->scoring = sc->scoring;
             erow->scoring = sc->scoring; /* an element shares its criteria's scoring */
             memset(crow->n_missing, 0, sizeof crow->n_missing);
-            for (size_t i = 0; i < m; i++) {
-                double code = sipas_column_number(col, s->rows[i]);
-                sipas_missing_kind kind = score_row(sc, code, &y[i], &x[i]);
-                if (s->in_domain[i] && x[i] == 0)
-                    crow->n_missing[isnan(code) ? 0 : kind]++;
-                b->valid[i] = s->in_domain[i] && x[i] != 0 && s->weight[i] > 0;
+            if (col->code) {
+                /* byte codes: score each of the 256 values once, then look rows up */
+                double code_y[256], code_x[256];
+                sipas_missing_kind code_kind[256];
+                for (int v = 0; v < 256; v++)
+                    code_kind[v] = score_row(sc, v == SIPAS_CODE_EMPTY ? NAN : v, &code_y[v],
+                                             &code_x[v]);
+                code_kind[SIPAS_CODE_EMPTY] = 0; /* empty cells are counted apart */
+                for (size_t i = 0; i < m; i++) {
+                    uint8_t v = col->code[s->rows[i]];
+                    y[i] = code_y[v];
+                    x[i] = code_x[v];
+                    if (s->in_domain[i] && x[i] == 0)
+                        crow->n_missing[code_kind[v]]++;
+                    b->valid[i] = s->in_domain[i] && x[i] != 0 && s->weight[i] > 0;
+                }
+            } else {
+                for (size_t i = 0; i < m; i++) {
+                    double code = sipas_column_number(col, s->rows[i]);
+                    sipas_missing_kind kind = score_row(sc, code, &y[i], &x[i]);
+                    if (s->in_domain[i] && x[i] == 0)
+                        crow->n_missing[isnan(code) ? 0 : kind]++;
+                    b->valid[i] = s->in_domain[i] && x[i] != 0 && s->weight[i] > 0;
+                }
             }
             sipas_ratio ratio;
             sipas_error ratio_err;
