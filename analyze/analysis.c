@@ -103,8 +103,47 @@ void analysis_weighting_release(analysis_weighting *w)
     w->n = 0;
 }
 
+static int open_analysis(analysis *a, int argc, char **argv, const cli_option *options,
+                         size_t noptions, const char *usage_line, const char *description,
+                         bool *help, bool only_named_columns);
+
 int analysis_open(analysis *a, int argc, char **argv, const cli_option *options, size_t noptions,
                   const char *usage_line, const char *description, bool *help)
+{
+    return open_analysis(a, argc, argv, options, noptions, usage_line, description, help, false);
+}
+
+int analysis_open_index(analysis *a, int argc, char **argv, const cli_option *options,
+                        size_t noptions, const char *usage_line, const char *description,
+                        bool *help)
+{
+    return open_analysis(a, argc, argv, options, noptions, usage_line, description, help, true);
+}
+
+/* The columns named by --by, --where and the weighting margins (the index needs those beside
+ * the design and the criteria), into names (room for NAMED_COLUMNS_MAX); returns how many. */
+#define NAMED_COLUMNS_MAX (sizeof ((analysis *)0)->by / sizeof (char *) + \
+                           sizeof ((analysis *)0)->filters / sizeof (sipas_filter) + CLI_MAX_VALUES + 1)
+static size_t named_columns(const analysis *a, const char **names)
+{
+    size_t n = 0;
+    for (size_t b = 0; b < a->nby; b++)
+        names[n++] = a->by[b];
+    for (size_t f = 0; f < a->nconditions; f++)
+        names[n++] = a->filters[f].column;
+    const char *const *values;
+    size_t nrake = cli_values(&a->args, "rake", &values);
+    for (size_t m = 0; m < nrake; m++)
+        names[n++] = values[m];
+    const char *post = cli_value(&a->args, "poststratify");
+    if (post)
+        names[n++] = post;
+    return n;
+}
+
+static int open_analysis(analysis *a, int argc, char **argv, const cli_option *options,
+                         size_t noptions, const char *usage_line, const char *description,
+                         bool *help, bool only_named_columns)
 {
     memset(a, 0, sizeof *a);
     a->out = stdout;
@@ -197,8 +236,12 @@ int analysis_open(analysis *a, int argc, char **argv, const cli_option *options,
             if (a->inst->items[k].role == SIPAS_ROLE_WAVE)
                 a->filters[a->nconditions - 1].column = a->inst->items[k].name;
     }
+    const char *names[NAMED_COLUMNS_MAX];
+    size_t nnames = only_named_columns ? named_columns(a, names) : 0;
     if (sipas_store_open(cli_db_path(&a->args), SIPAS_STORE_READ_ONLY, &a->store, &err) != SIPAS_OK ||
-        sipas_dataset_load(a->store, a->inst, &a->data, &err) != SIPAS_OK)
+        (only_named_columns
+         ? sipas_dataset_load_columns(a->store, a->inst, names, nnames, &a->data, &err)
+         : sipas_dataset_load(a->store, a->inst, &a->data, &err)) != SIPAS_OK)
         return cli_fail(&err);
     if ((code = analysis_weighting_load(&a->weighting, &a->args, a->store, a->inst->form_id,
                                         &a->index)) != CLI_EXIT_OK)

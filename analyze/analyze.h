@@ -81,6 +81,11 @@ typedef struct analysis {
  * the exit code after printing the problem; *help is set when --help was printed. */
 int analysis_open(analysis *a, int argc, char **argv, const cli_option *options, size_t noptions,
                   const char *usage_line, const char *description, bool *help);
+/* The same for the index: loads only the design, the criteria and the columns named by --by,
+ * --where and the weighting options. */
+int analysis_open_index(analysis *a, int argc, char **argv, const cli_option *options,
+                        size_t noptions, const char *usage_line, const char *description,
+                        bool *help);
 void analysis_close(analysis *a);
 
 /* One of names; prints a usage error and returns CLI_EXIT_USAGE otherwise. */

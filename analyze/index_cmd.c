@@ -200,7 +200,7 @@ int analyze_index(int argc, char **argv)
 {
     analysis a;
     bool help;
-    int code = analysis_open(&a, argc, argv, index_options, sizeof index_options / sizeof index_options[0],
+    int code = analysis_open_index(&a, argc, argv, index_options, sizeof index_options / sizeof index_options[0],
                              "index --form ID [--by COLS]... [--where COND] [options]",
                              "Criterion, element and overall satisfaction indices with design-based "
                              "standard errors,\nconfidence intervals, design effects and NCHS flags, "

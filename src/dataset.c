@@ -188,8 +188,36 @@ static bool byte_codes(const sipas_item *it)
     return true;
 }
 
-sipas_status sipas_dataset_load(sipas_store *store, const sipas_instrument *inst,
-                                sipas_dataset **out, sipas_error *err)
+/* Whether item name is one of names, or one of the '+'-joined parts of one. */
+static bool named(const char *name, const char *const *names, size_t nnames)
+{
+    size_t len = strlen(name);
+    for (size_t j = 0; j < nnames; j++)
+        for (const char *p = names[j]; *p;) {
+            const char *plus = strchr(p, '+');
+            size_t n = plus ? (size_t)(plus - p) : strlen(p);
+            if (n == len && strncmp(p, name, n) == 0)
+                return true;
+            p += n + (plus != NULL);
+        }
+    return false;
+}
+
+static bool design_or_criterion(const sipas_item *it)
+{
+    switch (it->role) {
+    case SIPAS_ROLE_WAVE: case SIPAS_ROLE_STRATUM: case SIPAS_ROLE_CLUSTER:
+    case SIPAS_ROLE_WEIGHT: case SIPAS_ROLE_FPC: case SIPAS_ROLE_CRITERION:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* wanted == NULL: every column but the personal ones and the id. */
+static sipas_status load(sipas_store *store, const sipas_instrument *inst,
+                         const char *const *wanted, size_t nwanted, sipas_dataset **out,
+                         sipas_error *err)
 {
     *out = NULL;
     sipas_status st = SIPAS_OK;
@@ -208,7 +236,8 @@ sipas_status sipas_dataset_load(sipas_store *store, const sipas_instrument *inst
     for (size_t k = 0; k < inst->nitems; k++) {
         const sipas_item *it = &inst->items[k];
         d->columns[k].item = it;
-        if (it->personal || it->role == SIPAS_ROLE_ID)
+        if (it->personal || it->role == SIPAS_ROLE_ID ||
+            (wanted != NULL && !design_or_criterion(it) && !named(it->name, wanted, nwanted)))
             continue;
         d->columns[k].loaded = true;
         d->columns[k].is_text = !numeric_item(it);
@@ -247,6 +276,20 @@ done:
     }
     *out = d;
     return SIPAS_OK;
+}
+
+sipas_status sipas_dataset_load(sipas_store *store, const sipas_instrument *inst,
+                                sipas_dataset **out, sipas_error *err)
+{
+    return load(store, inst, NULL, 0, out, err);
+}
+
+sipas_status sipas_dataset_load_columns(sipas_store *store, const sipas_instrument *inst,
+                                        const char *const *names, size_t nnames,
+                                        sipas_dataset **out, sipas_error *err)
+{
+    static const char *const none[] = {""};
+    return load(store, inst, names ? names : none, names ? nnames : 0, out, err);
 }
 
 void sipas_dataset_free(sipas_dataset *data)

@@ -29,7 +29,7 @@
 
 typedef struct sipas_column {
     const sipas_item *item;  /* borrowed from the instrument */
-    bool loaded;             /* false for personal items and the respondent id */
+    bool loaded;             /* false for personal items, the respondent id, columns not asked for */
     bool is_text;
     double *number;          /* n values when !is_text and code is NULL */
     uint8_t *code;           /* n answer codes of a select_one (see above), or NULL */
@@ -57,6 +57,13 @@ typedef struct sipas_dataset {
  * SIPAS_ERR_NOT_FOUND ("no responses of form 'x' in 'sipas.db'; import a batch first"). */
 sipas_status sipas_dataset_load(sipas_store *store, const sipas_instrument *inst,
                                 sipas_dataset **out, sipas_error *err);
+/* The same, with only the columns a computation needs: the design (wave, stratum, cluster,
+ * weight, fpc), the criteria, and the items named in names (a name may join several with '+',
+ * as margins do). Names of no item are ignored: the statistics report them. Reading fewer
+ * columns is the cheaper part of a load; the others stay !loaded. */
+sipas_status sipas_dataset_load_columns(sipas_store *store, const sipas_instrument *inst,
+                                        const char *const *names, size_t nnames,
+                                        sipas_dataset **out, sipas_error *err);
 void sipas_dataset_free(sipas_dataset *data); /* NULL is a no-op */
 
 /* The column of that item name, or NULL. */
