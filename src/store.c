@@ -1323,21 +1323,24 @@ sipas_status sipas_store_query_responses(sipas_store *store, const char *form_id
         for (size_t i = 0; i < ncolumns; i++) {
             sipas_value *v = &values[i];
             memset(v, 0, sizeof *v);
-            switch (sqlite3_column_type(stmt, (int)i)) {
+            /* one sqlite3_column_* call per value: each costs an API exit check (a tenth of
+             * loading a million rows), the sqlite3_value_* calls do not */
+            sqlite3_value *cell = sqlite3_column_value(stmt, (int)i);
+            switch (sqlite3_value_type(cell)) {
             case SQLITE_INTEGER:
                 v->kind = SIPAS_VALUE_INT;
-                v->i = sqlite3_column_int64(stmt, (int)i);
+                v->i = sqlite3_value_int64(cell);
                 break;
             case SQLITE_FLOAT:
                 v->kind = SIPAS_VALUE_REAL;
-                v->r = sqlite3_column_double(stmt, (int)i);
+                v->r = sqlite3_value_double(cell);
                 break;
             case SQLITE_NULL:
                 break;
             default:
                 v->kind = SIPAS_VALUE_TEXT;
-                v->text = (const char *)sqlite3_column_text(stmt, (int)i);
-                v->len = (size_t)sqlite3_column_bytes(stmt, (int)i);
+                v->text = (const char *)sqlite3_value_text(cell);
+                v->len = (size_t)sqlite3_value_bytes(cell);
                 break;
             }
         }
