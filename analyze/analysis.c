@@ -1,6 +1,5 @@
 #include "analyze.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +92,25 @@ int analysis_weighting_load(analysis_weighting *w, const cli_args *args, sipas_s
     }
     ix->margins = w->margins;
     ix->nmargins = w->n;
+    return CLI_EXIT_OK;
+}
+
+int analysis_check_instrument(const cli_args *args, sipas_store *store,
+                              const sipas_instrument *inst, char **versions, char **warning)
+{
+    sipas_error err = {0};
+    char *problem = NULL;
+    if (sipas_store_check_instrument(store, inst, &problem, versions, &err) != SIPAS_OK)
+        return cli_fail(&err);
+    if (problem == NULL)
+        return CLI_EXIT_OK;
+    if (!cli_flag(args, "allow-changed-instrument")) {
+        cli_error("%s (--allow-changed-instrument analyses anyway, with a warning)", problem);
+        free(problem);
+        return CLI_EXIT_REFUSED;
+    }
+    cli_warning("%s", problem);
+    *warning = problem;
     return CLI_EXIT_OK;
 }
 
@@ -243,21 +261,24 @@ static int open_analysis(analysis *a, int argc, char **argv, const cli_option *o
          ? sipas_dataset_load_columns(a->store, a->inst, names, nnames, &a->data, &err)
          : sipas_dataset_load(a->store, a->inst, &a->data, &err)) != SIPAS_OK)
         return cli_fail(&err);
+    if ((code = analysis_check_instrument(&a->args, a->store, a->inst, &a->instrument_versions,
+                                          &a->instrument_warning)) != CLI_EXIT_OK)
+        return code;
     if ((code = analysis_weighting_load(&a->weighting, &a->args, a->store, a->inst->form_id,
                                         &a->index)) != CLI_EXIT_OK)
         return code;
-    if ((v = cli_value(&a->args, "out")) && (a->out = fopen(v, "w")) == NULL) {
+    if ((a->out = cli_output_open(cli_value(&a->args, "out"))) == NULL) {
         a->out = stdout;
-        cli_error("cannot write '%s': %s", v, strerror(errno));
         return CLI_EXIT_FAILURE;
     }
+    /* A table is read by people: the warning goes above it, not only to stderr. */
+    if (a->instrument_warning && a->format == OUTPUT_TABLE)
+        fprintf(a->out, "warning: %s\n\n", a->instrument_warning);
     return CLI_EXIT_OK;
 }
 
 void analysis_close(analysis *a)
 {
-    if (a->out && a->out != stdout)
-        fclose(a->out);
     sipas_dataset_free(a->data);
     analysis_weighting_release(&a->weighting);
     sipas_store_close(a->store);
@@ -265,6 +286,8 @@ void analysis_close(analysis *a)
     for (size_t i = 0; i < a->nconditions; i++)
         sipas_condition_release(&a->conditions[i]);
     free(a->by_storage);
+    free(a->instrument_versions);
+    free(a->instrument_warning);
     cli_args_free(&a->args);
 }
 

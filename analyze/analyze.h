@@ -34,11 +34,17 @@ typedef enum { OUTPUT_TABLE = 0, OUTPUT_CSV, OUTPUT_JSON } output_format;
     {"min-cell", "N", "withhold values over fewer than N respondents (default 5)", false}, \
     WEIGHTING_OPTIONS, \
     {"lang", "LANG", "labels: vi (default) or en", false}, \
+    INSTRUMENT_CHECK_OPTION, \
     {"format", "FMT", "table (default), csv or json", false}, \
     {"out", "FILE", "write to FILE instead of standard output", false}, \
     {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false}, \
     {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false}, \
     {"help", NULL, "show this help", false}
+
+/* Without it, analysis refuses sheets that would score a stored batch differently from the
+ * instrument version it was imported under (sipas_store_check_instrument). */
+#define INSTRUMENT_CHECK_OPTION \
+    {"allow-changed-instrument", NULL, "analyse even when the instrument's sheets differ from the version a batch was imported under (with a warning)", false}
 
 /* The population margins of --base-weights, --poststratify or --rake, loaded from the store. */
 typedef struct analysis_weighting {
@@ -75,6 +81,8 @@ typedef struct analysis {
     const char *lang;
     output_format format;
     FILE *out;
+    char *instrument_versions; /* "version '1' (batches 1-3), ..." */
+    char *instrument_warning;  /* with --allow-changed-instrument, what differs; else NULL */
 } analysis;
 
 /* Parses options, opens the store, loads the instrument and the data. Returns CLI_EXIT_OK, or
@@ -97,6 +105,10 @@ int analysis_parse_estimation(const cli_args *args, sipas_index_options *ix, con
 int analysis_weighting_load(analysis_weighting *w, const cli_args *args, sipas_store *store,
                             const char *form_id, sipas_index_options *ix);
 void analysis_weighting_release(analysis_weighting *w);
+/* sipas_store_check_instrument: a difference is an error (exit 1) unless args has
+ * --allow-changed-instrument; then it is printed as a warning and kept in *warning. */
+int analysis_check_instrument(const cli_args *args, sipas_store *store,
+                              const sipas_instrument *inst, char **versions, char **warning);
 
 /* Label of a by-column code in the analysis language. */
 const char *analysis_domain_label(const analysis *a, const char *column, const char *code);

@@ -74,7 +74,11 @@ static void write_table(analysis *a, const sipas_index_result *r, const char *le
         }
         fprintf(out, "%7zu %9s  ", row->n, est);
         output_padded(out, ci, 19);
-        fprintf(out, " %6s %6s  %s\n", se, deff, output_flags(row->flags, nps));
+        fprintf(out, " %6s %6s  %s", se, deff, output_flags(row->flags, nps));
+        if (row->estimable && row->variance_status != SIPAS_VARIANCE_OK)
+            fprintf(out, " (%s: %s)", vi ? "không có khoảng tin cậy" : "no interval",
+                    sipas_variance_status_text(row->variance_status, a->lang));
+        fputc('\n', out);
     }
     fprintf(out, vi ? "\nSE: sai số chuẩn, điểm phần trăm. Cờ theo chuẩn trình bày NCHS 2017: "
                       "suppress = nên ẩn, few_df = ít bậc tự do; small_cell = dưới %zu người trả "
@@ -88,7 +92,7 @@ static void write_table(analysis *a, const sipas_index_result *r, const char *le
 static const char *const csv_fixed[] = {
     "measure", "level", "label", "scoring", "n", "estimate", "se", "ci_low", "ci_high", "ci_method",
     "df", "deff", "kish_deff", "n_eff", "n_empty", "n_dont_know", "n_not_applicable", "n_refused",
-    "flags",
+    "flags", "variance_status",
 };
 
 /* One CSV for every domain set: the by columns are the union of the sets' columns, in order of
@@ -137,10 +141,11 @@ static void write_csv(analysis *a, sipas_index_result *const *results, size_t nr
             const double w[] = {row->df, row->deff, row->kish_deff, row->n_eff};
             for (size_t k = 0; k < 4; k++)
                 output_csv_number(out, w[k]);
-            fprintf(out, "%zu,%zu,%zu,%zu,%s\n", row->n_missing[0],
+            fprintf(out, "%zu,%zu,%zu,%zu,%s,%s\n", row->n_missing[0],
                     row->n_missing[SIPAS_MISSING_DONT_KNOW],
                     row->n_missing[SIPAS_MISSING_NOT_APPLICABLE],
-                    row->n_missing[SIPAS_MISSING_REFUSED], output_flag_names(row->flags));
+                    row->n_missing[SIPAS_MISSING_REFUSED], output_flag_names(row->flags),
+                    sipas_variance_status_name(row->variance_status));
         }
     }
 }
@@ -153,6 +158,12 @@ static void write_json(analysis *a, const sipas_index_result *r, const char *lev
     output_json_string(out, a->inst->form_id);
     fprintf(out, ",\"instrument_version\":");
     output_json_string(out, a->inst->version);
+    fprintf(out, ",\"stored_versions\":");
+    output_json_string(out, a->instrument_versions);
+    if (a->instrument_warning) { /* --allow-changed-instrument: the program reading it must see */
+        fprintf(out, ",\"warning\":");
+        output_json_string(out, a->instrument_warning);
+    }
     fprintf(out, ",\"ci_method\":\"%s\",\"level\":%.17g,\"respondents\":%zu,\"strata\":%zu,"
             "\"psus\":%zu,\"by\":[", sipas_ci_method_name(r->ci), r->level, r->design_rows,
             r->nstrata, r->npsu);
@@ -188,10 +199,14 @@ static void write_json(analysis *a, const sipas_index_result *r, const char *lev
             output_json_number(out, v[k]);
         }
         fprintf(out, ",\"ci_method\":\"%s\",\"missing\":{\"empty\":%zu,\"dont_know\":%zu,"
-                "\"not_applicable\":%zu,\"refused\":%zu},\"flags\":\"%s\"}",
+                "\"not_applicable\":%zu,\"refused\":%zu},\"flags\":\"%s\"",
                 sipas_ci_method_name(row->ci_method), row->n_missing[0],
                 row->n_missing[SIPAS_MISSING_DONT_KNOW], row->n_missing[SIPAS_MISSING_NOT_APPLICABLE],
                 row->n_missing[SIPAS_MISSING_REFUSED], output_flag_names(row->flags));
+        fprintf(out, ",\"variance_status\":\"%s\",\"variance_note\":",
+                sipas_variance_status_name(row->variance_status));
+        output_json_string(out, sipas_variance_status_text(row->variance_status, a->lang));
+        fputc('}', out);
     }
     fprintf(out, "\n]}\n");
 }
@@ -245,10 +260,6 @@ int analyze_index(int argc, char **argv)
             if (nsets > 1)
                 fputs("]\n", a.out);
             break;
-        }
-        if (ferror(a.out)) {
-            cli_error("cannot write the output");
-            code = CLI_EXIT_FAILURE;
         }
     }
     for (size_t s = 0; s < nsets; s++)

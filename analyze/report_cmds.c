@@ -28,6 +28,7 @@
     {"lonely-psu", "RULE", "stratum with one PSU: fail (default), remove, certainty, adjust, average", false}, \
     {"lang", "LANG", "labels and numbers: vi (default) or en", false}, \
     WEIGHTING_OPTIONS, \
+    INSTRUMENT_CHECK_OPTION, \
     {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false}, \
     {"surveys", "DIR", "instrument folders and targets.csv (default: $SIPAS_SURVEYS, else ./surveys)", false}, \
     {"help", NULL, "show this help", false}
@@ -61,6 +62,8 @@ typedef struct session {
     analysis_weighting weighting;
     const char *unit_column;
     char unit_words[128];   /* the unit column's label for running text: "huyện/thành phố" */
+    char *instrument_versions; /* analysis_check_instrument */
+    char *instrument_warning;
 } session;
 
 #define T(s, vi_text, en_text) ((s)->vi ? (vi_text) : (en_text))
@@ -73,6 +76,8 @@ static void session_close(session *s)
     analysis_weighting_release(&s->weighting);
     sipas_store_close(s->store);
     sipas_instrument_free(s->inst);
+    free(s->instrument_versions);
+    free(s->instrument_warning);
     cli_args_free(&s->args);
 }
 
@@ -113,6 +118,9 @@ static int session_open(session *s, int argc, char **argv, const cli_option *opt
         sipas_store_open(cli_db_path(&s->args), SIPAS_STORE_READ_ONLY, &s->store, &err) != SIPAS_OK ||
         sipas_dataset_load(s->store, s->inst, &s->data, &err) != SIPAS_OK)
         return cli_fail(&err);
+    if ((code = analysis_check_instrument(&s->args, s->store, s->inst, &s->instrument_versions,
+                                          &s->instrument_warning)) != CLI_EXIT_OK)
+        return code;
     if ((code = analysis_weighting_load(&s->weighting, &s->args, s->store, s->inst->form_id,
                                         &s->index)) != CLI_EXIT_OK)
         return code;
@@ -309,7 +317,8 @@ static sipas_status draw_trend(const session *s, const sipas_plot_options *opt, 
         for (size_t i = 0; i < r->nband; i++)
             fit[nfit++] = (sipas_plot_fit_point){r->band[i].year, r->band[i].estimate,
                                                  r->band[i].ci_low, r->band[i].ci_high};
-    sipas_plot_series series = {T(s, "Toàn tỉnh", "Province"), waves, nwaves, nfit ? fit : NULL, nfit};
+    sipas_plot_series series = {T(s, "Toàn tỉnh", "Province"), waves, nwaves, nfit ? fit : NULL, nfit,
+                                nfit > 0 && r->fit.projection_caution};
     sipas_plot_target targets[8];
     chart_text text;
     size_t ntargets = 0;
@@ -323,7 +332,10 @@ static sipas_status draw_trend(const session *s, const sipas_plot_options *opt, 
                                                 text.label[ntargets]};
         ntargets++;
     }
-    sipas_plot_trend trend = {&series, 1, ntargets ? targets : NULL, ntargets, NAN, NAN};
+    char note[256] = "";
+    if (r->has_trend)
+        sipas_review_projection_note(&r->fit, s->vi, note, sizeof note);
+    sipas_plot_trend trend = {&series, 1, ntargets ? targets : NULL, ntargets, NAN, NAN, note};
     sipas_plot_options o = *opt;
     if (o.title == NULL) {
         char m[256];
@@ -376,9 +388,22 @@ static sipas_status draw_ranking(const session *s, const sipas_plot_options *opt
     }
     size_t n = ranked_units(r, order);
     double lowest = 1;
+    /* a unit without design variance shows its estimate, no whisker, and says why not */
+    char (*labels)[128] = calloc(n ? n : 1, sizeof *labels);
+    if (labels == NULL) {
+        free(order);
+        free(units);
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    }
     for (size_t i = 0; i < n; i++) {
         const sipas_review_unit *u = &r->units[order[i]];
-        units[i] = (sipas_plot_unit){unit_label(s, u->code), u->current.value.estimate,
+        const char *label = unit_label(s, u->code);
+        if (!u->current.variance_estimable) {
+            snprintf(labels[i], sizeof labels[i], T(s, "%s (không ước lượng được)",
+                                                    "%s (not estimable)"), label);
+            label = labels[i];
+        }
+        units[i] = (sipas_plot_unit){label, u->current.value.estimate,
                                      u->current.ci_low, u->current.ci_high};
         double lo = isnan(u->current.ci_low) ? u->current.value.estimate : u->current.ci_low;
         if (lo < lowest)
@@ -387,6 +412,7 @@ static sipas_status draw_ranking(const session *s, const sipas_plot_options *opt
     if (n == 0) {
         free(order);
         free(units);
+        free(labels);
         return sipas_error_set(err, SIPAS_ERR_MATH, "no unit of '%s' has an estimate in wave %.0f",
                                s->unit_column, r->wave);
     }
@@ -425,6 +451,7 @@ static sipas_status draw_ranking(const session *s, const sipas_plot_options *opt
     sipas_status st = sipas_plot_ranking_chart(&ranking, &o, err);
     free(order);
     free(units);
+    free(labels);
     return st;
 }
 
@@ -654,11 +681,15 @@ static void section_summary(const session *s, sipas_report *rep)
     snprintf(figure, sizeof figure, "%s", pct(s, now->value.estimate, a, sizeof a));
     snprintf(label, sizeof label, T(s, "%s, toàn tỉnh, năm %.0f", "%s, province, %.0f"),
              measure_label(s), r->wave);
-    int used = snprintf(detail, sizeof detail,
-                        T(s, "Khoảng tin cậy %g%%: %s – %s; %zu phiếu trả lời",
-                          "%g%% confidence interval: %s – %s; %zu respondents"),
-                        100 * r->level, pct(s, now->ci_low, a, sizeof a),
-                        pct(s, now->ci_high, b, sizeof b), now->respondents);
+    int used = now->variance_estimable
+        ? snprintf(detail, sizeof detail,
+                   T(s, "Khoảng tin cậy %g%%: %s – %s; %zu phiếu trả lời",
+                     "%g%% confidence interval: %s – %s; %zu respondents"),
+                   100 * r->level, pct(s, now->ci_low, a, sizeof a),
+                   pct(s, now->ci_high, b, sizeof b), now->respondents)
+        : snprintf(detail, sizeof detail, T(s, "Không ước lượng được khoảng tin cậy: %s; %zu phiếu "
+                                               "trả lời", "Not estimable: %s; %zu respondents"),
+                   sipas_review_point_reason(now, s->vi), now->respondents);
     if (r->has_previous && used > 0 && (size_t)used < sizeof detail)
         snprintf(detail + used, sizeof detail - (size_t)used,
                  T(s, "; so với năm %.0f: %s điểm phần trăm", "; against %.0f: %s percentage points"),
@@ -671,7 +702,7 @@ static void section_summary(const session *s, sipas_report *rep)
                                  "standard for publication (see the appendix)."));
     char text[1024];
     if (r->ranked > 0) {
-        snprintf(text, sizeof text,
+        int n = snprintf(text, sizeof text,
                  T(s, "Trong %zu đơn vị (%s) có số liệu năm %.0f: %zu cao hơn và %zu thấp hơn "
                       "toàn tỉnh có ý nghĩa thống kê (kiểm định Holm); so với năm trước, %zu "
                       "đơn vị tăng, %zu giảm (tăng có ý nghĩa: %zu, giảm có ý nghĩa: %zu).",
@@ -681,6 +712,15 @@ static void section_summary(const session *s, sipas_report *rep)
                  r->ranked, s->unit_words, r->wave, r->significantly_above,
                  r->significantly_below, r->unit_changes.up, r->unit_changes.down,
                  r->unit_changes.significant_up, r->unit_changes.significant_down);
+        /* units without design variance are in no count: say how many were left out */
+        if ((r->untested > 0 || r->unit_changes.not_estimable > 0) && n > 0 &&
+            (size_t)n < sizeof text)
+            snprintf(text + n, sizeof text - (size_t)n,
+                     T(s, " Không tính %zu đơn vị không ước lượng được phương sai năm %.0f và %zu "
+                          "đơn vị không ước lượng được thay đổi so với năm trước.",
+                       " Left out: %zu units without design variance in %.0f and %zu whose change "
+                       "since last year is not estimable."),
+                     r->untested, r->wave, r->unit_changes.not_estimable);
         sipas_report_paragraph(rep, text);
     }
 }
@@ -736,7 +776,10 @@ static void section_targets(const session *s, sipas_report *rep)
         sipas_report_value(t, row->target.year, 0);
         sipas_report_value(t, row->target.threshold, 0);
         sipas_report_text(t, row->target.comparison == SIPAS_TARGET_ABOVE ? ">" : ">=");
-        sipas_report_text(t, v->projected ? T(s, "dự báo", "projected")
+        sipas_report_text(t, v->projected ? (v->fit.projection_caution
+                                                 ? T(s, "dự báo không chắc chắn",
+                                                     "uncertain projection")
+                                                 : T(s, "dự báo", "projected"))
                                           : v->basis == SIPAS_BASIS_POINT
                                                 ? T(s, "giá trị điểm", "point value")
                                                 : T(s, "quan sát", "observed"));
@@ -770,7 +813,12 @@ static void change_row(const session *s, sipas_report_table *t, const char *labe
     sipas_report_value(t, lo, 0);
     sipas_report_value(t, hi, 0);
     sipas_report_value(t, has_previous && ch->has_se ? ch->p_value : NAN, 0);
-    sipas_report_text(t, !has_previous ? "" : mark == SIPAS_REPORT_GOOD ? T(s, "tăng", "up")
+    const char *reason = has_previous ? sipas_review_untested_reason(ch, prev, now, s->vi) : NULL;
+    char words[256];
+    if (reason != NULL)
+        sipas_review_not_estimable(reason, s->vi, words, sizeof words);
+    sipas_report_text(t, !has_previous ? "" : reason != NULL ? words
+                         : mark == SIPAS_REPORT_GOOD ? T(s, "tăng", "up")
                          : mark == SIPAS_REPORT_BAD ? T(s, "giảm", "down")
                          : T(s, "không khác biệt", "no difference"));
 }
@@ -831,9 +879,13 @@ static void section_trend(const session *s, sipas_report *rep, chart_dir *dir, s
     if (*st == SIPAS_OK)
         *st = add_chart(s, rep, dir, CHART_TREND,
                         T(s, "Các đợt khảo sát với khoảng tin cậy, đường xu hướng (nét liền), dự báo "
-                             "và dải tin cậy (nét đứt), các mục tiêu (đường đỏ nét đứt).",
+                             "và dải tin cậy (nét đứt; chấm chấm khi dự báo không chắc chắn: dưới "
+                             "5 đợt hoặc số liệu lệch khỏi đường thẳng), các mục tiêu (đường đỏ "
+                             "nét đứt).",
                           "Waves with their confidence intervals, the fitted trend (solid), its "
-                          "projection and band (dashed), the targets (dashed red)."), err);
+                          "projection and band (dashed; dotted when the projection is uncertain: "
+                          "fewer than 5 waves or waves off the line), the targets (dashed red)."),
+                        err);
     if (r->has_trend) {
         snprintf(text, sizeof text,
                  T(s, "Đường xu hướng qua %zu đợt: thay đổi %s điểm phần trăm mỗi năm tại năm %.0f "
@@ -846,6 +898,32 @@ static void section_trend(const session *s, sipas_report *rep, chart_dir *dir, s
                  sipas_report_format(SIPAS_REPORT_P_VALUE, r->fit.p_value, report_lang(s), d,
                                      sizeof d));
         sipas_report_paragraph(rep, text);
+        if (!isnan(r->fit.lack_of_fit_p)) {
+            snprintf(text, sizeof text,
+                     T(s, "Độ lệch khỏi đường thẳng: khi bình phương %s với %zu bậc tự do, giá trị "
+                          "p %s%s.",
+                       "Deviation from the line: chi-square %s on %zu degrees of freedom, p-value "
+                       "%s%s."),
+                     sipas_report_format(SIPAS_REPORT_DECIMAL, r->fit.chisq, report_lang(s), a,
+                                         sizeof a),
+                     r->fit.nwaves - 2,
+                     sipas_report_format(SIPAS_REPORT_P_VALUE, r->fit.lack_of_fit_p,
+                                         report_lang(s), b, sizeof b),
+                     r->fit.lack_of_fit ? T(s, ": các đợt lệch khỏi đường xu hướng nhiều hơn sai "
+                                               "số mẫu cho phép, nên đọc xu hướng thận trọng",
+                                            ": the waves scatter around the line more than their "
+                                            "sampling errors allow; read the trend with care")
+                                        : "");
+            sipas_report_paragraph(rep, text);
+        }
+        char note[512];
+        if (*sipas_review_fit_note(&r->fit, s->vi, note, sizeof note)) {
+            snprintf(text, sizeof text, T(s, "Lưu ý về phương sai: %s (xem phụ lục).",
+                                          "Variance note: %s (see the appendix)."), note);
+            sipas_report_note(rep, text);
+        }
+        if (*sipas_review_projection_note(&r->fit, s->vi, note, sizeof note))
+            sipas_report_note(rep, note);
     }
     sipas_report_column cols[] = {
         {T(s, "Năm", "Year"), SIPAS_REPORT_YEAR}, {T(s, "Số phiếu", "Respondents"), SIPAS_REPORT_COUNT},
@@ -853,7 +931,10 @@ static void section_trend(const session *s, sipas_report *rep, chart_dir *dir, s
         {T(s, "Cận dưới (%)", "Lower (%)"), SIPAS_REPORT_PERCENT},
         {T(s, "Cận trên (%)", "Upper (%)"), SIPAS_REPORT_PERCENT},
         {T(s, "Sai số chuẩn (điểm %)", "SE (points)"), SIPAS_REPORT_DECIMAL},
-        {T(s, "Loại", "Kind"), SIPAS_REPORT_TEXT}};
+        {T(s, "Loại", "Kind"), SIPAS_REPORT_TEXT}, {T(s, "Ghi chú", "Note"), SIPAS_REPORT_TEXT}};
+    char note[512] = "";
+    if (r->has_trend)
+        sipas_review_projection_note(&r->fit, s->vi, note, sizeof note);
     sipas_report_table *t = sipas_report_table_add(
         rep, "series", T(s, "Chuỗi năm", "Series"),
         T(s, "Chỉ số toàn tỉnh theo năm và dự báo theo xu hướng",
@@ -870,6 +951,11 @@ static void section_trend(const session *s, sipas_report *rep, chart_dir *dir, s
         sipas_report_value(t, p->ci_high, 0);
         sipas_report_value(t, 100.0 * p->se, 0); /* a standard error has no sign */
         sipas_report_text(t, T(s, "quan sát", "observed"));
+        char reason[256] = "";
+        if (p->estimable && !p->variance_estimable)
+            sipas_review_not_estimable(sipas_review_point_reason(p, s->vi), s->vi, reason,
+                                       sizeof reason);
+        sipas_report_text(t, reason);
     }
     for (size_t i = 0; i < r->nprojections; i++) {
         const sipas_projection *p = &r->projections[i];
@@ -883,6 +969,7 @@ static void section_trend(const session *s, sipas_report *rep, chart_dir *dir, s
         sipas_report_value(t, p->ci_high, 0);
         sipas_report_value(t, NAN, 0);
         sipas_report_text(t, T(s, "dự báo", "projected"));
+        sipas_report_text(t, note);
     }
 }
 
@@ -949,7 +1036,12 @@ static void section_units(const session *s, sipas_report *rep, chart_dir *dir, s
                    : cmp->flag == SIPAS_UNIT_BELOW ? SIPAS_REPORT_BAD : 0;
         sipas_report_value(t, cmp->vs_province.difference, m);
         sipas_report_value(t, cmp->p_adjusted, 0);
-        sipas_report_text(t, cmp->flag == SIPAS_UNIT_ABOVE ? T(s, "cao hơn", "above")
+        const char *reason = sipas_review_unit_reason(r, u, s->vi);
+        char words[256];
+        if (reason != NULL)
+            sipas_review_not_estimable(reason, s->vi, words, sizeof words);
+        sipas_report_text(t, reason != NULL ? words
+                             : cmp->flag == SIPAS_UNIT_ABOVE ? T(s, "cao hơn", "above")
                              : cmp->flag == SIPAS_UNIT_BELOW ? T(s, "thấp hơn", "below")
                              : T(s, "không khác biệt", "not different"));
         unsigned cm = 0;
@@ -958,7 +1050,12 @@ static void section_units(const session *s, sipas_report *rep, chart_dir *dir, s
         else if (u->has_previous && u->change.has_se && u->change.ci_high < 0)
             cm = SIPAS_REPORT_BAD;
         sipas_report_value(t, u->has_previous ? u->change.difference : NAN, cm);
-        sipas_report_text(t, trend_words(s, u->trend_label));
+        char trend[512], note[400];
+        if (u->has_fit && *sipas_review_fit_note(&u->fit, s->vi, note, sizeof note))
+            snprintf(trend, sizeof trend, "%s (%s)", trend_words(s, u->trend_label), note);
+        else
+            snprintf(trend, sizeof trend, "%s", trend_words(s, u->trend_label));
+        sipas_report_text(t, trend);
     }
     free(order);
 }
@@ -1057,7 +1154,17 @@ static void section_criteria(const session *s, sipas_report *rep, const sipas_in
         sipas_report_value(t, row->deff, 0);
         for (int k = 0; k < SIPAS_MISSING_KINDS; k++)
             sipas_report_value(t, (double)row->n_missing[k], 0);
-        sipas_report_text(t, flag_words(row->flags, flags, sizeof flags));
+        if (row->estimable && isfinite(row->estimate) && !sipas_review_row_has_variance(row)) {
+            char words[256];
+            sipas_review_not_estimable(row->variance_status != SIPAS_VARIANCE_OK
+                                           ? sipas_variance_status_text(row->variance_status,
+                                                                        s->vi ? "vi" : "en")
+                                           : sipas_review_no_variance_reason(s->vi),
+                                       s->vi, words, sizeof words);
+            sipas_report_text(t, words);
+        } else {
+            sipas_report_text(t, flag_words(row->flags, flags, sizeof flags));
+        }
     }
 }
 
@@ -1174,7 +1281,8 @@ static sipas_status wave_index(const session *s, sipas_condition *cond, sipas_in
     sipas_index_options o = s->index;
     o.where = &cond->filter;
     o.nwhere = 1;
-    return sipas_index_compute(s->data, &o, out, err);
+    /* as the review: under --lonely-psu fail, rows of a lonely stratum are not estimable */
+    return sipas_review_index_compute(s->data, &o, out, err);
 }
 
 static sipas_status build_report(const session *s, chart_dir *dir, const sipas_index_result *ix,
@@ -1197,6 +1305,18 @@ static sipas_status build_report(const session *s, chart_dir *dir, const sipas_i
     sipas_report_note(rep, T(s, "Số liệu theo thiết kế mẫu; khoảng tin cậy 95% trừ khi ghi khác. "
                                 "Số viết theo kiểu Việt Nam: dấu phẩy thập phân (87,07%).",
                              "Design-based estimates; 95% intervals unless stated otherwise."));
+    /* Which instrument scored the numbers, and a warning when the sheets were allowed to differ
+     * from it (analysis_check_instrument). */
+    char versions[1024];
+    snprintf(versions, sizeof versions, T(s, "Bộ câu hỏi %s, phiên bản trong %s: %s.",
+                                          "Instrument %s, version of %s: %s."),
+             s->inst->form_id, s->inst->source_dir, s->inst->version);
+    sipas_report_note(rep, versions);
+    snprintf(versions, sizeof versions, T(s, "Các đợt nhập đã lưu: %s.", "Stored batches: %s."),
+             s->instrument_versions ? s->instrument_versions : "");
+    sipas_report_note(rep, versions);
+    if (s->instrument_warning)
+        sipas_report_note(rep, s->instrument_warning);
     section_summary(s, rep);
     section_targets(s, rep);
     section_change(s, rep);

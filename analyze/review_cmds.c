@@ -83,7 +83,13 @@ static const char *crossing_kind_name(sipas_crossing_kind k)
 
 static const char *flag_name(sipas_unit_flag f)
 {
-    return f == SIPAS_UNIT_ABOVE ? "above" : f == SIPAS_UNIT_BELOW ? "below" : "not_different";
+    switch (f) {
+    case SIPAS_UNIT_ABOVE: return "above";
+    case SIPAS_UNIT_BELOW: return "below";
+    case SIPAS_UNIT_NOT_TESTED: return "not_estimable";
+    case SIPAS_UNIT_NOT_DIFFERENT: break;
+    }
+    return "not_different";
 }
 
 static const char *flag_text(const analysis *a, sipas_unit_flag f)
@@ -93,6 +99,13 @@ static const char *flag_text(const analysis *a, sipas_unit_flag f)
     return f == SIPAS_UNIT_ABOVE ? "cao hơn" : f == SIPAS_UNIT_BELOW ? "thấp hơn" : "không khác";
 }
 
+/* "not estimable: REASON" (the words every output uses for a row without a test) */
+static const char *not_estimable_text(const analysis *a, const char *reason, char *buf,
+                                      size_t size)
+{
+    return sipas_review_not_estimable(reason, is_vi(a), buf, size);
+}
+
 static const char *trend_label_text(const analysis *a, sipas_trend_label l)
 {
     return is_vi(a) ? sipas_trend_label_name_vi(l) : sipas_trend_label_name(l);
@@ -100,10 +113,6 @@ static const char *trend_label_text(const analysis *a, sipas_trend_label l)
 
 static int finish(analysis *a, int code)
 {
-    if (code == CLI_EXIT_OK && ferror(a->out)) {
-        cli_error("cannot write the output");
-        code = CLI_EXIT_FAILURE;
-    }
     analysis_close(a);
     return code;
 }
@@ -184,10 +193,21 @@ static void json_change(FILE *out, const sipas_change *c)
     fputc('}', out);
 }
 
+/* ,"not_estimable":"reason" or null */
+static void json_reason(FILE *out, const char *reason)
+{
+    fprintf(out, ",\"not_estimable\":");
+    if (reason != NULL)
+        output_json_string(out, reason);
+    else
+        fprintf(out, "null");
+}
+
 static void json_point(FILE *out, const sipas_review_point *p)
 {
-    fprintf(out, "{\"year\":%.0f,\"estimable\":%s,\"n\":%zu,\"estimate\":", p->value.year,
-            p->estimable ? "true" : "false", p->n);
+    fprintf(out, "{\"year\":%.0f,\"estimable\":%s,\"variance_estimable\":%s,\"n\":%zu,"
+            "\"estimate\":", p->value.year, p->estimable ? "true" : "false",
+            p->estimable && p->variance_estimable ? "true" : "false", p->n);
     output_json_number(out, p->value.estimate);
     const char *names[] = {"se", "df", "ci_low", "ci_high"};
     const double v[] = {p->se, p->value.df, p->ci_low, p->ci_high};
@@ -195,6 +215,8 @@ static void json_point(FILE *out, const sipas_review_point *p)
         fprintf(out, ",\"%s\":", names[k]);
         output_json_number(out, v[k]);
     }
+    json_reason(out, p->estimable && !p->variance_estimable ? sipas_review_point_reason(p, false)
+                                                            : NULL);
     fputc('}', out);
 }
 
@@ -202,6 +224,13 @@ static void csv_field(FILE *out, const char *s)
 {
     sipas_csv_write_field(out, s ? s : "", s ? strlen(s) : 0, ',');
     fputc(',', out);
+}
+
+/* The last field of a row (NULL: empty) and the newline. */
+static void csv_last_field(FILE *out, const char *s)
+{
+    sipas_csv_write_field(out, s ? s : "", s ? strlen(s) : 0, ',');
+    fputc('\n', out);
 }
 
 /* ================================ change ================================ */
@@ -217,7 +246,7 @@ static void change_table(analysis *a, const sipas_domain_changes *c)
 {
     FILE *out = a->out;
     bool vi = is_vi(a);
-    char e1[32], e2[32], d[32], lo[32], hi[32], p[32], ci[80];
+    char e1[32], e2[32], d[32], lo[32], hi[32], p[32], ci[200];
     fprintf(out, "%s: %s %s\n", a->inst->form_id, c->measure,
             measure_label(a, c->label_vi, c->label_en));
     fprintf(out, vi ? "Thay đổi %g → %g, điểm phần trăm; khoảng tin cậy %g%%; hai mẫu độc lập "
@@ -245,6 +274,12 @@ static void change_table(analysis *a, const sipas_domain_changes *c)
         snprintf(ci, sizeof ci, "%s – %s", points(a, has ? ch->ci_low : NAN, lo, sizeof lo),
                  points(a, has ? ch->ci_high : NAN, hi, sizeof hi));
         fprintf(out, "%9s %9s %9s  ", e1, e2, points(a, has ? ch->difference : NAN, d, sizeof d));
+        const char *reason = has ? sipas_review_untested_reason(ch, &r->earlier, &r->later, vi)
+                                 : NULL;
+        if (reason != NULL) {
+            fprintf(out, "%s\n", not_estimable_text(a, reason, ci, sizeof ci));
+            continue;
+        }
         output_padded(out, ci, 19);
         fprintf(out, "%9s\n", pvalue(a, has ? ch->p_value : NAN, p, sizeof p));
     }
@@ -256,7 +291,7 @@ static void change_csv(analysis *a, const sipas_domain_changes *c)
     for (size_t b = 0; b < c->nby; b++)
         fprintf(out, "%s,", c->by[b]);
     fprintf(out, "measure,from,to,estimate_from,se_from,df_from,estimate_to,se_to,df_to,"
-            "difference,se,df,ci_low,ci_high,p_value\n");
+            "difference,se,df,ci_low,ci_high,p_value,not_estimable\n");
     for (size_t i = 0; i < c->nrows; i++) {
         const sipas_domain_change *r = &c->rows[i];
         for (size_t b = 0; b < c->nby; b++)
@@ -274,7 +309,10 @@ static void change_csv(analysis *a, const sipas_domain_changes *c)
             output_csv_number(out, w[k]);
         if (r->has_change && !isnan(ch->p_value))
             fprintf(out, "%.17g", ch->p_value);
-        fputc('\n', out);
+        fputc(',', out);
+        csv_last_field(out, r->has_change ? sipas_review_untested_reason(ch, &r->earlier,
+                                                                         &r->later, false)
+                                          : NULL);
     }
 }
 
@@ -309,6 +347,9 @@ static void change_json(analysis *a, const sipas_domain_changes *c)
             json_change(out, &r->change);
         else
             fprintf(out, "null");
+        json_reason(out, r->has_change ? sipas_review_untested_reason(&r->change, &r->earlier,
+                                                                      &r->later, false)
+                                       : NULL);
         fputc('}', out);
     }
     fprintf(out, "\n]}\n");
@@ -388,7 +429,7 @@ static void trend_table(analysis *a, const sipas_review *r, bool by_unit)
 {
     FILE *out = a->out;
     bool vi = is_vi(a);
-    char b1[32], b2[32], b3[32], b4[32], ci[80];
+    char b1[32], b2[32], b3[32], b4[32], ci[200];
     fprintf(out, "%s: %s %s\n", a->inst->form_id, r->measure,
             measure_label(a, r->label_vi, r->label_en));
     fprintf(out, vi ? "Khoảng tin cậy %g%%\n\n" : "%g%% intervals\n\n", 100 * r->level);
@@ -406,6 +447,11 @@ static void trend_table(analysis *a, const sipas_review *r, bool by_unit)
             output_decimal_comma(b3);
         fprintf(out, "%-6.0f %9s  ", p->value.year,
                 analysis_percent(a, p->estimable ? p->value.estimate : NAN, b4, sizeof b4));
+        if (p->estimable && !p->variance_estimable) {
+            fprintf(out, "%s\n", not_estimable_text(a, sipas_review_point_reason(p, vi), ci,
+                                                    sizeof ci));
+            continue;
+        }
         output_padded(out, ci, 19);
         fprintf(out, "%6s\n", p->estimable ? b3 : "-");
     }
@@ -426,15 +472,22 @@ static void trend_table(analysis *a, const sipas_review *r, bool by_unit)
             points(a, f->slope_per_year_ci_low, b2, sizeof b2),
             points(a, f->slope_per_year_ci_high, b3, sizeof b3), pvalue(a, f->p_value, b4, sizeof b4));
     if (!isnan(f->lack_of_fit_p))
-        fprintf(out, vi ? "  độ lệch khỏi đường thẳng: p = %s\n" : "  lack of fit: p = %s\n",
-                pvalue(a, f->lack_of_fit_p, b1, sizeof b1));
+        fprintf(out, vi ? "  độ lệch khỏi đường thẳng: khi bình phương = %.2f, df = %zu, p = %s\n"
+                        : "  lack of fit: chi-square = %.2f on %zu df, p = %s\n", f->chisq,
+                f->nwaves - 2, pvalue(a, f->lack_of_fit_p, b1, sizeof b1));
+    char note[256];
+    if (*sipas_review_fit_note(f, vi, note, sizeof note))
+        fprintf(out, vi ? "  lưu ý: %s\n" : "  note: %s\n", note);
+    bool caution = *sipas_review_projection_note(f, vi, note, sizeof note) != '\0';
     for (size_t k = 0; k < r->nprojections; k++) {
         const sipas_projection *p = &r->projections[k];
-        fprintf(out, vi ? "  dự báo %.0f: %s (%s – %s)\n" : "  projection %.0f: %s (%s – %s)\n",
+        fprintf(out, vi ? "  dự báo %.0f: %s (%s – %s)%s\n" : "  projection %.0f: %s (%s – %s)%s\n",
                 p->year, analysis_percent(a, p->estimate, b1, sizeof b1),
                 analysis_percent(a, p->ci_low, b2, sizeof b2),
-                analysis_percent(a, p->ci_high, b3, sizeof b3));
+                analysis_percent(a, p->ci_high, b3, sizeof b3), caution ? " *" : "");
     }
+    if (caution)
+        fprintf(out, "  %s%s\n", r->nprojections > 0 ? "* " : "", note);
     for (size_t k = 0; k < r->ncrossings; k++) {
         const sipas_review_crossing *c = &r->crossings[k];
         const char *what = c->kind == SIPAS_CROSSING_REACHES ? (vi ? "đạt vào năm" : "reached in")
@@ -450,14 +503,15 @@ static void trend_table(analysis *a, const sipas_review *r, bool by_unit)
     for (size_t k = 0; k < r->ntargets; k++) {
         const sipas_review_target *t = &r->targets[k];
         const sipas_target_verdict *v = &t->verdict;
-        fprintf(out, "  %s %s %s %.0f: %s %s (%s – %s) → %s\n", t->target->indicator,
+        fprintf(out, "  %s %s %s %.0f: %s %s (%s – %s) → %s%s\n", t->target->indicator,
                 t->target->target.comparison == SIPAS_TARGET_ABOVE ? ">" : ">=",
                 analysis_percent(a, t->target->target.threshold, b1, sizeof b1),
                 t->target->target.year,
                 v->projected ? (vi ? "dự báo" : "projected") : (vi ? "quan sát" : "observed"),
                 analysis_percent(a, v->estimate, b2, sizeof b2),
                 analysis_percent(a, v->ci_low, b3, sizeof b3),
-                analysis_percent(a, v->ci_high, b4, sizeof b4), verdict_text(a, v->verdict));
+                analysis_percent(a, v->ci_high, b4, sizeof b4), verdict_text(a, v->verdict),
+                v->projected && v->fit.projection_caution ? " *" : "");
         fprintf(out, "      %s\n", rule_text(a, v->projected));
     }
     if (!by_unit)
@@ -471,7 +525,11 @@ static void trend_table(analysis *a, const sipas_review *r, bool by_unit)
                 points(a, un->has_fit ? un->fit.slope_per_year : NAN, b2, sizeof b2),
                 vi ? "năm" : "year");
         output_padded(out, trend_label_text(a, un->trend_label), 22);
-        fprintf(out, "p = %s\n", pvalue(a, un->has_fit ? un->fit.p_value : NAN, b3, sizeof b3));
+        fprintf(out, "p = %s", pvalue(a, un->has_fit ? un->fit.p_value : NAN, b3, sizeof b3));
+        char unit_note[256];
+        if (un->has_fit && *sipas_review_fit_note(&un->fit, vi, unit_note, sizeof unit_note))
+            fprintf(out, "  (%s)", unit_note);
+        fputc('\n', out);
     }
 }
 
@@ -479,14 +537,16 @@ static void trend_csv(analysis *a, const sipas_review *r)
 {
     FILE *out = a->out;
     /* one long table: what, key, year, estimate, se, ci_low, ci_high, p_value, verdict */
-    fprintf(out, "part,unit,year,estimate,se,ci_low,ci_high,slope_per_year,p_value,label\n");
+    fprintf(out, "part,unit,year,estimate,se,ci_low,ci_high,slope_per_year,p_value,label,"
+            "flag\n");
     for (size_t k = 0; k < r->nwaves; k++) {
         const sipas_review_point *p = &r->province[k];
         fprintf(out, "wave,,%.0f,", p->value.year);
         const double v[] = {p->value.estimate, p->se, p->ci_low, p->ci_high, NAN, NAN};
         for (size_t j = 0; j < 6; j++)
             output_csv_number(out, v[j]);
-        fputc('\n', out);
+        fputc(',', out);
+        csv_last_field(out, p->estimable && !p->variance_estimable ? "not_estimable" : NULL);
     }
     if (r->has_trend) {
         const sipas_trend_fit *f = &r->fit;
@@ -495,20 +555,21 @@ static void trend_csv(analysis *a, const sipas_review *r)
                             f->slope_per_year_ci_high, f->slope_per_year, f->p_value};
         for (size_t j = 0; j < 6; j++)
             output_csv_number(out, v[j]);
-        fprintf(out, "%s\n", f->method_used == SIPAS_TREND_LM ? "lm" : "known_variance");
+        fprintf(out, "%s,%s\n", f->method_used == SIPAS_TREND_LM ? "lm" : "known_variance",
+                f->lack_of_fit ? "lack_of_fit" : "");
         for (size_t k = 0; k < r->nprojections; k++) {
             const sipas_projection *p = &r->projections[k];
             fprintf(out, "projection,,%.0f,", p->year);
             const double w[] = {p->estimate, NAN, p->ci_low, p->ci_high, NAN, NAN};
             for (size_t j = 0; j < 6; j++)
                 output_csv_number(out, w[j]);
-            fputc('\n', out);
+            fprintf(out, ",%s\n", sipas_review_projection_flag(f));
         }
         for (size_t k = 0; k < r->ncrossings; k++) {
             fprintf(out, "crossing,,");
             output_csv_number(out, r->crossings[k].year);
             output_csv_number(out, r->crossings[k].threshold);
-            fprintf(out, ",,,,,%s\n", crossing_kind_name(r->crossings[k].kind));
+            fprintf(out, ",,,,,%s,\n", crossing_kind_name(r->crossings[k].kind));
         }
     }
     for (size_t k = 0; k < r->ntargets; k++) {
@@ -518,7 +579,8 @@ static void trend_csv(analysis *a, const sipas_review *r)
                             t->target->target.threshold};
         for (size_t j = 0; j < 6; j++)
             output_csv_number(out, w[j]);
-        fprintf(out, "%s\n", sipas_verdict_name(t->verdict.verdict));
+        fprintf(out, "%s,%s\n", sipas_verdict_name(t->verdict.verdict),
+                t->verdict.projected ? sipas_review_projection_flag(&t->verdict.fit) : "");
     }
     for (size_t u = 0; u < r->nunits; u++) {
         const sipas_review_unit *un = &r->units[u];
@@ -532,7 +594,8 @@ static void trend_csv(analysis *a, const sipas_review *r)
                             un->has_fit ? un->fit.p_value : NAN};
         for (size_t j = 0; j < 6; j++)
             output_csv_number(out, w[j]);
-        fprintf(out, "%s\n", sipas_trend_label_name(un->trend_label));
+        fprintf(out, "%s,%s\n", sipas_trend_label_name(un->trend_label),
+                un->has_fit && un->fit.lack_of_fit ? "lack_of_fit" : "");
     }
 }
 
@@ -571,6 +634,15 @@ static void json_targets(FILE *out, const sipas_review_target *t, size_t n)
     fprintf(out, "]");
 }
 
+/* What the degenerate-variance rules did to a fit (docs/trends.md). */
+static void json_fit_flags(FILE *out, const sipas_trend_fit *f)
+{
+    fprintf(out, ",\"waves_fitted\":%zu,\"waves_floored\":%zu,\"waves_srs_variance\":%zu,"
+            "\"waves_left_out\":%zu,\"lack_of_fit\":%s,\"projection_flag\":\"%s\"",
+            f->nwaves, f->nfloored, f->nsrs, f->nexcluded, f->lack_of_fit ? "true" : "false",
+            sipas_review_projection_flag(f));
+}
+
 static void trend_json(analysis *a, const sipas_review *r)
 {
     FILE *out = a->out;
@@ -597,6 +669,7 @@ static void trend_json(analysis *a, const sipas_review *r)
             fprintf(out, ",\"%s\":", names[k]);
             output_json_number(out, v[k]);
         }
+        json_fit_flags(out, f);
         fprintf(out, ",\"projections\":[");
         for (size_t k = 0; k < r->nprojections; k++) {
             const sipas_projection *p = &r->projections[k];
@@ -632,6 +705,8 @@ static void trend_json(analysis *a, const sipas_review *r)
         output_json_number(out, un->has_fit ? un->fit.slope_per_year : NAN);
         fprintf(out, ",\"p_value\":");
         output_json_number(out, un->has_fit ? un->fit.p_value : NAN);
+        if (un->has_fit)
+            json_fit_flags(out, &un->fit);
         fprintf(out, ",\"series\":[");
         for (size_t k = 0; k < un->nwaves; k++) {
             fprintf(out, k ? "," : "");
@@ -716,14 +791,18 @@ static void rank_table(analysis *a, const sipas_review *r, sipas_p_adjust_method
 {
     FILE *out = a->out;
     bool vi = is_vi(a);
-    char b1[32], b2[32], b3[32], b4[32], b5[32], ci[80];
+    char b1[32], b2[32], b3[32], b4[32], b5[32], ci[200];
     fprintf(out, "%s: %s %s — %s %.0f\n", a->inst->form_id, r->measure,
             measure_label(a, r->label_vi, r->label_en), vi ? "đợt" : "wave", r->wave);
-    fprintf(out, vi ? "Toàn tỉnh: %s (%s – %s). Hiệu chỉnh so sánh bội: %s; khoảng tin cậy %g%%\n\n"
-                    : "Province: %s (%s – %s). Multiple comparisons: %s; %g%% intervals\n\n",
-            analysis_percent(a, r->province_current.value.estimate, b1, sizeof b1),
-            analysis_percent(a, r->province_current.ci_low, b2, sizeof b2),
-            analysis_percent(a, r->province_current.ci_high, b3, sizeof b3),
+    const sipas_review_point *pc = &r->province_current;
+    if (pc->variance_estimable)
+        snprintf(ci, sizeof ci, "%s – %s", analysis_percent(a, pc->ci_low, b2, sizeof b2),
+                 analysis_percent(a, pc->ci_high, b3, sizeof b3));
+    else
+        not_estimable_text(a, sipas_review_point_reason(pc, vi), ci, sizeof ci);
+    fprintf(out, vi ? "Toàn tỉnh: %s (%s). Hiệu chỉnh so sánh bội: %s; khoảng tin cậy %g%%\n\n"
+                    : "Province: %s (%s). Multiple comparisons: %s; %g%% intervals\n\n",
+            analysis_percent(a, pc->value.estimate, b1, sizeof b1), ci,
             adjust == SIPAS_ADJUST_HOLM ? "Holm" : adjust == SIPAS_ADJUST_BH ? "Benjamini-Hochberg"
                                                                              : (vi ? "không" : "none"),
             100 * r->level);
@@ -749,11 +828,20 @@ static void rank_table(analysis *a, const sipas_review *r, sipas_p_adjust_method
             snprintf(ci, sizeof ci, "%s – %s", analysis_percent(a, un->current.ci_low, b1, sizeof b1),
                      analysis_percent(a, un->current.ci_high, b2, sizeof b2));
             fprintf(out, "%9s  ", analysis_percent(a, un->current.value.estimate, b3, sizeof b3));
+            const char *reason = sipas_review_unit_reason(r, un, vi);
+            if (reason != NULL) {
+                /* no p-value or finding (nor interval without one): the row says why instead */
+                if (un->current.variance_estimable)
+                    output_padded(out, ci, 19);
+                fprintf(out, "%s\n", not_estimable_text(a, reason, ci, sizeof ci));
+                continue;
+            }
             output_padded(out, ci, 19);
             fprintf(out, "%9s %9s  ", points(a, un->comparison.vs_province.difference, b4, sizeof b4),
                     pvalue(a, un->comparison.p_adjusted, b5, sizeof b5));
             output_padded(out, flag_text(a, un->comparison.flag), 14);
-            fprintf(out, "%10s\n", points(a, un->has_previous ? un->change.difference : NAN, b1,
+            bool change_tested = un->has_previous && un->change.has_se;
+            fprintf(out, "%10s\n", points(a, change_tested ? un->change.difference : NAN, b1,
                                          sizeof b1));
         }
     for (size_t u = 0; u < r->nunits; u++)
@@ -762,16 +850,25 @@ static void rank_table(analysis *a, const sipas_review *r, sipas_p_adjust_method
                             : "   - %s: no estimate in this wave\n",
                     analysis_domain_label(a, r->unit_column, r->units[u].code));
     const sipas_change_counts *c = &r->unit_changes;
-    fprintf(out, vi ? "\n%zu đơn vị: %zu cao hơn, %zu thấp hơn toàn tỉnh có ý nghĩa thống kê.\n"
-                    : "\n%zu units: %zu significantly above, %zu significantly below the province.\n",
-            r->ranked, r->significantly_above, r->significantly_below);
-    if (r->has_previous)
+    fprintf(out, vi ? "\n%zu đơn vị: %zu cao hơn, %zu thấp hơn toàn tỉnh có ý nghĩa thống kê"
+                    : "\n%zu units: %zu significantly above, %zu significantly below the province",
+            r->ranked - r->untested, r->significantly_above, r->significantly_below);
+    if (r->untested > 0)
+        fprintf(out, vi ? "; %zu đơn vị không ước lượng được, không tính" : "; %zu not estimable, "
+                "left out", r->untested);
+    fprintf(out, ".\n");
+    if (r->has_previous) {
         fprintf(out, vi ? "So với %.0f (%zu đơn vị có cả hai đợt): %zu tăng, %zu giảm, %zu không đổi; "
-                          "có ý nghĩa: %zu tăng, %zu giảm.\n"
+                          "có ý nghĩa: %zu tăng, %zu giảm"
                         : "Against %.0f (%zu units in both waves): %zu up, %zu down, %zu unchanged; "
-                          "significant: %zu up, %zu down.\n",
-                r->previous_wave, c->compared, c->up, c->down, c->same, c->significant_up,
-                c->significant_down);
+                          "significant: %zu up, %zu down",
+                r->previous_wave, c->compared - c->not_estimable, c->up, c->down, c->same,
+                c->significant_up, c->significant_down);
+        if (c->not_estimable > 0)
+            fprintf(out, vi ? "; %zu đơn vị không ước lượng được, không tính"
+                            : "; %zu not estimable, left out", c->not_estimable);
+        fprintf(out, ".\n");
+    }
 }
 
 static void rank_csv(analysis *a, const sipas_review *r)
@@ -779,7 +876,8 @@ static void rank_csv(analysis *a, const sipas_review *r)
     FILE *out = a->out;
     fprintf(out, "%s,wave,measure,n,estimate,se,df,ci_low,ci_high,cov_with_province,rank,"
             "difference,diff_se,diff_ci_low,diff_ci_high,p_value,p_adjusted,flag,"
-            "previous_estimate,change,change_se,change_p_value\n", r->unit_column);
+            "previous_estimate,change,change_se,change_p_value,not_estimable,"
+            "change_not_estimable\n", r->unit_column);
     for (size_t u = 0; u < r->nunits; u++) {
         const sipas_review_unit *un = &r->units[u];
         csv_field(out, un->code);
@@ -807,7 +905,11 @@ static void rank_csv(analysis *a, const sipas_review *r)
             output_csv_number(out, x[k]);
         if (hp && !isnan(un->change.p_value))
             fprintf(out, "%.17g", un->change.p_value);
-        fputc('\n', out);
+        fputc(',', out);
+        csv_field(out, in ? sipas_review_unit_reason(r, un, false) : NULL);
+        csv_last_field(out, hp ? sipas_review_untested_reason(&un->change, &un->previous,
+                                                              &un->current, false)
+                               : NULL);
     }
 }
 
@@ -826,9 +928,10 @@ static void rank_json(analysis *a, const sipas_review *r)
     fprintf(out, ",\"significantly_above\":%zu,\"significantly_below\":%zu,\"previous_wave\":",
             r->significantly_above, r->significantly_below);
     output_json_number(out, r->previous_wave);
-    fprintf(out, ",\"changes\":{\"compared\":%zu,\"up\":%zu,\"down\":%zu,\"same\":%zu,"
-            "\"significant_up\":%zu,\"significant_down\":%zu},\"units\":[", c->compared, c->up,
-            c->down, c->same, c->significant_up, c->significant_down);
+    fprintf(out, ",\"not_estimable\":%zu,\"changes\":{\"compared\":%zu,\"not_estimable\":%zu,"
+            "\"up\":%zu,\"down\":%zu,\"same\":%zu,\"significant_up\":%zu,"
+            "\"significant_down\":%zu},\"units\":[", r->untested, c->compared,
+            c->not_estimable, c->up, c->down, c->same, c->significant_up, c->significant_down);
     for (size_t u = 0; u < r->nunits; u++) {
         const sipas_review_unit *un = &r->units[u];
         fprintf(out, "%s\n{\"unit\":", u ? "," : "");
@@ -843,12 +946,21 @@ static void rank_json(analysis *a, const sipas_review *r)
             fprintf(out, ",\"p_adjusted\":");
             output_json_number(out, un->comparison.p_adjusted);
             fprintf(out, ",\"flag\":\"%s\"", flag_name(un->comparison.flag));
+            json_reason(out, sipas_review_unit_reason(r, un, false));
         }
         fprintf(out, ",\"vs_previous\":");
-        if (un->has_previous)
+        if (un->has_previous) {
             json_change(out, &un->change);
-        else
+            fprintf(out, ",\"vs_previous_not_estimable\":");
+            const char *reason = sipas_review_untested_reason(&un->change, &un->previous,
+                                                              &un->current, false);
+            if (reason != NULL)
+                output_json_string(out, reason);
+            else
+                fprintf(out, "null");
+        } else {
             fprintf(out, "null");
+        }
         fputc('}', out);
     }
     fprintf(out, "\n]}\n");
@@ -904,7 +1016,7 @@ static void targets_table(analysis *a, const sipas_review_target *t, size_t n)
 {
     FILE *out = a->out;
     bool vi = is_vi(a);
-    char b1[32], b2[32], b3[32], b4[32], ci[80];
+    char b1[32], b2[32], b3[32], b4[32], ci[200];
     fprintf(out, vi ? "Mục tiêu (%s) và đánh giá; khảo sát %s\n\n"
                     : "Targets (%s) and verdicts; survey %s\n\n",
             n ? t[0].target->scope_value : "-", a->inst->form_id);

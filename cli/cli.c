@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "sipas/atomic_file.h"
+
 #ifndef SIPAS_DEFAULT_SURVEYS_DIR
 #define SIPAS_DEFAULT_SURVEYS_DIR "surveys"
 #endif
@@ -33,6 +35,14 @@ void cli_warning(const char *fmt, ...)
     va_list ap;
     va_start(ap, fmt);
     vmessage("warning: ", fmt, ap);
+    va_end(ap);
+}
+
+void cli_note(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmessage("", fmt, ap);
     va_end(ap);
 }
 
@@ -187,6 +197,64 @@ void cli_print_options(const cli_option *options, size_t noptions)
     }
 }
 
+static sipas_atomic_file *output_file; /* --out of the running command, NULL for stdout */
+
+FILE *cli_output_open(const char *path)
+{
+    if (path == NULL)
+        return stdout;
+    sipas_error err = {0};
+    sipas_status st = output_file ? sipas_error_set(&err, SIPAS_ERR_USAGE, "a second --out")
+                                  : sipas_atomic_file_open(path, &output_file, &err);
+    FILE *f = st == SIPAS_OK ? sipas_atomic_file_stream(output_file) : NULL;
+    if (st == SIPAS_OK && f == NULL) {
+        sipas_atomic_file_commit(output_file, &err); /* says why the stream failed */
+        output_file = NULL;
+    }
+    if (f == NULL)
+        cli_fail(&err);
+    return f;
+}
+
+int cli_output_finish(int code)
+{
+    if (output_file) {
+        sipas_error err = {0};
+        FILE *stream = sipas_atomic_file_stream(output_file);
+        /* An incomplete result replaces nothing; a failed write is reported even when the
+         * command stopped because of it. */
+        if (code != CLI_EXIT_OK && stream && !ferror(stream))
+            sipas_atomic_file_discard(output_file);
+        else if (sipas_atomic_file_commit(output_file, &err) != SIPAS_OK) {
+            cli_error("%s", err.message);
+            if (code == CLI_EXIT_OK)
+                code = cli_exit_code(err.status);
+        }
+        output_file = NULL;
+    }
+    /* stdio forgets why an earlier write failed (ferror only says that one did); the final
+     * flush, which is where a short output first meets a full disk, still sets errno. */
+    bool failed = ferror(stdout) != 0;
+    int reason = 0;
+    errno = 0;
+    if (fflush(stdout) != 0) {
+        failed = true;
+        reason = errno;
+    }
+    errno = 0;
+    if (fclose(stdout) != 0 && !failed) {
+        failed = true;
+        reason = errno;
+    }
+    if (failed) {
+        cli_error("cannot write to standard output: %s",
+                  reason ? strerror(reason) : "a write failed (is the disk full?)");
+        if (code == CLI_EXIT_OK)
+            code = CLI_EXIT_FAILURE;
+    }
+    return code;
+}
+
 const char *cli_db_path(const cli_args *args)
 {
     const char *v = cli_value(args, "db");
@@ -230,15 +298,15 @@ int cli_dispatch(const char *program, const command *commands, size_t ncommands,
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         print_usage(stdout, commands, ncommands, synopsis);
-        return CLI_EXIT_OK;
+        return cli_output_finish(CLI_EXIT_OK);
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("%s %s\n", cli_program, SIPAS_VERSION);
-        return CLI_EXIT_OK;
+        return cli_output_finish(CLI_EXIT_OK);
     }
     for (size_t i = 0; i < ncommands; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 2, argv + 2);
+            return cli_output_finish(commands[i].run(argc - 2, argv + 2));
     cli_error("unknown command '%s'", argv[1]);
     print_usage(stderr, commands, ncommands, synopsis);
     return CLI_EXIT_USAGE;

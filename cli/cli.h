@@ -6,14 +6,17 @@
  *   1  the input was refused: rows rejected, a malformed file or instrument, a repeated batch,
  *      something named that does not exist
  *   2  usage: unknown command or option, missing argument
- *   3  the store or a file could not be read or written (locked, read-only, disk full)
- *   130 interrupted (Ctrl-C); nothing of the interrupted batch was stored */
+ *   3  the store or a file could not be read or written (missing, locked, read-only, disk full;
+ *      any failed write of the output, stdout included)
+ *   130 interrupted (Ctrl-C) while a batch was read: nothing of it was stored (after its rows
+ *       were read the batch commits, and the import says so) */
 #ifndef SIPAS_CLI_H
 #define SIPAS_CLI_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sipas/error.h"
 
@@ -24,6 +27,8 @@ extern const char *cli_program; /* "sipas-collect" or "sipas-analyze" */
 
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Something the user should know once, not a problem: "PROGRAM: MESSAGE" on stderr. */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints err's message and returns the exit code that its status maps to. */
 int cli_fail(const sipas_error *err);
 int cli_exit_code(sipas_status status);
@@ -70,6 +75,16 @@ typedef struct command {
  * command named by argv[1] run with the arguments after it. synopsis follows "usage: PROGRAM". */
 int cli_dispatch(const char *program, const command *commands, size_t ncommands,
                  const char *synopsis, int argc, char **argv);
+
+/* The command's output: standard output when path is NULL, else the file path written through
+ * sipas_atomic_file (a temporary renamed onto path when the command succeeds). NULL after
+ * printing why the file cannot be written. One per command run; cli_dispatch finishes it. */
+FILE *cli_output_open(const char *path);
+/* Ends the command's output: commits the --out file when code is CLI_EXIT_OK (else removes its
+ * temporary), then flushes and closes standard output. A failed write is printed and turns
+ * code into CLI_EXIT_FAILURE. Returns the exit code. cli_dispatch calls it after every command,
+ * so every command's writes to stdout are checked, including the last buffered ones. */
+int cli_output_finish(int code);
 
 /* --db, then SIPAS_DB, then sipas.db. */
 const char *cli_db_path(const cli_args *args);

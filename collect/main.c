@@ -18,6 +18,7 @@
 #include "sipas/stat_export.h"
 #include "sipas/xlsform.h"
 #include "sipas/instrument.h"
+#include "sipas/keyfile.h"
 #include "sipas/number_format.h"
 #include "sipas/store.h"
 
@@ -84,6 +85,31 @@ static void tell_waiting(void *ctx, const char *path)
 
 /* ---- import and check -------------------------------------------------------------------- */
 
+/* The personal-data key: a dry run hashes with a key nobody keeps; an import with the key file
+ * (created or moved out of an older store, which the user is told once). */
+static int attach_personal_key(const cli_args *args, sipas_store *store, bool dry_run)
+{
+    sipas_error err = {0};
+    sipas_key_event event = SIPAS_KEY_USED;
+    const char *key_file = cli_value(args, "key-file");
+    if ((dry_run ? sipas_store_attach_ephemeral_key(store, &err)
+                 : sipas_store_attach_key(store, key_file, &event, &err)) != SIPAS_OK)
+        return cli_fail(&err);
+    char *shown = NULL;
+    if (event != SIPAS_KEY_USED && key_file == NULL && sipas_key_file_default_path(&shown, &err) != SIPAS_OK)
+        return cli_fail(&err);
+    if (event == SIPAS_KEY_FILE_CREATED)
+        cli_note("created the key file '%s' for the personal columns (mode 0600): keep it, and "
+                 "keep it apart from the store (docs/security.md)", key_file ? key_file : shown);
+    else if (event == SIPAS_KEY_MOVED_OUT)
+        cli_note("moved the personal-data key out of '%s' into the key file '%s' (mode 0600); the "
+                 "store keeps only its fingerprint. Keep the key file apart from the store: whoever "
+                 "has both can test guesses of names and phone numbers (docs/security.md)",
+                 sipas_store_path(store), key_file ? key_file : shown);
+    free(shown);
+    return CLI_EXIT_OK;
+}
+
 static const cli_option import_options[] = {
     {"form", "ID", "instrument of the batch (a folder under the surveys directory)", false},
     {"wave", "YEAR", "the wave of every row (the file may then omit the wave column)", false},
@@ -94,6 +120,7 @@ static const cli_option import_options[] = {
     {"excel", NULL, "write the rejects file for Excel: byte order mark and ';'", false},
     {"replace", NULL, "replace an earlier batch that has the same content", false},
     {"rejects", "FILE", "where rejected rows go (default: FILE.rejects.csv beside the input)", false},
+    {"key-file", "FILE", "the key of personal columns (default: $SIPAS_KEY_FILE, else ~/.config/sipas/personal.key)", false},
     {"quiet", NULL, "print only the summary", false},
     {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
     {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false},
@@ -129,6 +156,8 @@ static int run_import(int argc, char **argv, bool dry_run)
     sipas_instrument *inst = NULL;
     sipas_store *store = NULL;
     sipas_error err = {0};
+    int64_t last_stored = 0; /* the batch of the last file, when it was stored */
+    size_t files_left = 0;   /* files after it */
     if (cli_flag(&args, "help")) {
         printf("usage: %s %s --form ID [--wave YEAR] [options] FILE...\n\n", cli_program, command_name);
         printf(dry_run ? "Validates batches against the instrument and the store; stores nothing.\n\n"
@@ -168,12 +197,14 @@ static int run_import(int argc, char **argv, bool dry_run)
     const char *db = cli_db_path(&args);
     struct stat sb;
     /* check never creates a store: without one it validates against an empty store in memory */
-    const char *open_path = dry_run && stat(db, &sb) != 0 ? ":memory:" : db;
+    const char *open_path = dry_run && stat(db, &sb) != 0 ? SIPAS_STORE_IN_MEMORY : db;
     if (sipas_store_open(open_path, SIPAS_STORE_READ_WRITE, &store, &err) != SIPAS_OK) {
         code = cli_fail(&err);
         goto done;
     }
     sipas_store_on_wait(store, tell_waiting, NULL);
+    if ((code = attach_personal_key(&args, store, dry_run)) != CLI_EXIT_OK)
+        goto done;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     bool quiet = cli_flag(&args, "quiet");
@@ -220,10 +251,22 @@ static int run_import(int argc, char **argv, bool dry_run)
                 printf(", %lld rejected (in '%s')", (long long)result.rows_rejected, rejects);
             print_converted(result.encoding);
         }
+        last_stored = st == SIPAS_OK && !dry_run ? result.batch_id : 0;
+        files_left = args.npositional - f - 1;
         free(rejects);
     }
 done:
     sipas_store_close(store);
+    /* Once its rows are read a batch commits as one transaction, and closing the store copies
+     * it into the file: a Ctrl-C then (or during the store's close) comes too late to undo it,
+     * and the user must not believe otherwise. */
+    if (stop_requested && last_stored > 0) {
+        cli_note("interrupted after batch %lld was written: it is stored (undo with '%s remove "
+                 "%lld')%s", (long long)last_stored, cli_program, (long long)last_stored,
+                 files_left ? "; the files after it were not imported" : "");
+        if (files_left)
+            code = CLI_EXIT_INTERRUPTED;
+    }
     sipas_instrument_free(inst);
     cli_args_free(&args);
     return code;
@@ -403,7 +446,8 @@ static sipas_status export_row(void *ctx, const sipas_value *values, sipas_error
         sipas_csv_write_field(e->out, text, len, e->sep);
     }
     fputc('\n', e->out);
-    return ferror(e->out) ? sipas_error_set(err, SIPAS_ERR_IO, "cannot write the export") : SIPAS_OK;
+    /* stop at the first failed write; run_export leaves the message to cli_output_finish */
+    return ferror(e->out) ? sipas_error_set(err, SIPAS_ERR_IO, "a write failed") : SIPAS_OK;
 }
 
 /* --format sav|dta: a labelled file for SPSS or Stata users (sipas/stat_export.h). */
@@ -504,8 +548,7 @@ static int run_export(int argc, char **argv)
     for (size_t i = 0; i < inst->nitems; i++)
         columns[i] = inst->items[i].name;
     columns[inst->nitems] = "batch_id";
-    if (cli_value(&args, "out") && (e.out = fopen(cli_value(&args, "out"), "w")) == NULL) {
-        cli_error("cannot write '%s': %s", cli_value(&args, "out"), strerror(errno));
+    if ((e.out = cli_output_open(cli_value(&args, "out"))) == NULL) {
         code = CLI_EXIT_FAILURE;
         goto done;
     }
@@ -520,11 +563,7 @@ static int run_export(int argc, char **argv)
     fputc('\n', e.out);
     if (sipas_store_query_responses(store, form, columns, inst->nitems + 1, NULL, 0, batch,
                                     export_row, &e, &err) != SIPAS_OK)
-        code = cli_fail(&err);
-    if (e.out != stdout && fclose(e.out) != 0 && code == CLI_EXIT_OK) {
-        cli_error("cannot write '%s': %s", cli_value(&args, "out"), strerror(errno));
-        code = CLI_EXIT_FAILURE;
-    }
+        code = ferror(e.out) ? CLI_EXIT_FAILURE /* cli_output_finish says why */ : cli_fail(&err);
 done:
     free(columns);
     sipas_store_close(store);
@@ -607,7 +646,8 @@ static int run_instrument(int argc, char **argv)
             if (inst->items[i].role != SIPAS_ROLE_CRITERION)
                 printf("    %-16s %-9s%s\n", inst->items[i].name,
                        inst->items[i].role ? sipas_role_name(inst->items[i].role) : "",
-                       inst->items[i].personal ? " personal: stored as a keyed hash" : "");
+                       inst->items[i].personal_dropped ? " personal: dropped, never stored"
+                       : inst->items[i].personal ? " personal: stored as a keyed hash" : "");
     }
     free(made);
     sipas_instrument_free(inst);

@@ -1,7 +1,6 @@
 /* sipas-collect sample: draws the clusters of the next wave from a frame (PPS systematic within
  * strata, or SRS), writes the selection list and stores the frame's population counts. The
  * algorithms are in include/sipas/sample_draw.h and docs/planning.md. */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -103,7 +102,7 @@ int collect_sample(int argc, char **argv)
     sipas_sample_result *result = NULL;
     sipas_store *store = NULL;
     sipas_error err = {0};
-    FILE *out = stdout;
+    FILE *out;
     sipas_sample_options opt;
     int64_t wave;
     if (cli_flag(&args, "help")) {
@@ -130,17 +129,12 @@ int collect_sample(int argc, char **argv)
         code = cli_fail(&err);
         goto done;
     }
-    if (path && (out = fopen(path, "w")) == NULL) {
-        out = stdout;
-        cli_error("cannot write '%s': %s", path, strerror(errno));
+    /* --out is written whole when the command succeeds (cli_output_finish), else left as it was */
+    if ((out = cli_output_open(path)) == NULL) {
         code = CLI_EXIT_FAILURE;
         goto done;
     }
-    sipas_status st = sipas_sample_write_csv(result, out, &err);
-    if (out != stdout && fclose(out) != 0 && st == SIPAS_OK)
-        st = sipas_error_set(&err, SIPAS_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-    out = stdout;
-    if (st != SIPAS_OK) {
+    if (sipas_sample_write_csv(result, out, &err) != SIPAS_OK) {
         code = cli_fail(&err);
         goto done;
     }
@@ -154,8 +148,6 @@ int collect_sample(int argc, char **argv)
                 frame, result->stratum_item->name, (long long)wave, result->stratum_item->name);
     }
 done:
-    if (out != stdout)
-        fclose(out);
     sipas_store_close(store);
     sipas_sample_free(result);
     sipas_instrument_free(inst);

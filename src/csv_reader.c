@@ -56,6 +56,8 @@ struct sipas_csv_reader {
 
     size_t line;  /* line on which the current (or next) record starts */
     bool prev_cr; /* the last line break seen outside a field was a CR (CRLF pairs count once) */
+    char **first_record; /* the first record's fields (the header), to name a field in messages */
+    size_t nfirst;
 
     bool finished;
     sipas_status status; /* sticky: once a feed fails, the reader stays failed */
@@ -76,6 +78,19 @@ static void reader_fail(sipas_csv_reader *r, sipas_status status, const char *fm
     va_start(ap, fmt);
     vsnprintf(r->error.message, sizeof r->error.message, fmt, ap);
     va_end(ap);
+}
+
+/* The message for a field past max_field_bytes: named by its column when the first record (the
+ * header) has a field there, as a spreadsheet user knows it by that name. */
+static void fail_field_too_long(sipas_csv_reader *r)
+{
+    size_t i = r->nfields;
+    if (r->line > 1 && i < r->nfirst && r->first_record[i])
+        reader_fail(r, SIPAS_ERR_FORMAT, "%s:%zu: column '%.200s' (field %zu) is longer than %zu "
+                    "bytes", r->source, r->line, r->first_record[i], i + 1, r->max_field_bytes);
+    else
+        reader_fail(r, SIPAS_ERR_FORMAT, "%s:%zu: field %zu is longer than %zu bytes", r->source,
+                    r->line, i + 1, r->max_field_bytes);
 }
 
 static sipas_status reader_report(const sipas_csv_reader *r, sipas_error *err)
@@ -143,8 +158,7 @@ static void on_field(void *field, size_t len, void *data)
         return;
     }
     if (len > r->max_field_bytes) {
-        reader_fail(r, SIPAS_ERR_FORMAT, "%s:%zu: field %zu is longer than %zu bytes", r->source,
-                    r->line, r->nfields + 1, r->max_field_bytes);
+        fail_field_too_long(r);
         return;
     }
     if (!grow_fields(r) || !grow_bytes(&r->rec, &r->rec_cap, r->rec_len + len + 1)) {
@@ -181,6 +195,11 @@ static void on_record_end(int c, void *data)
         r->fields[i] = r->rec + r->offsets[i];
         if (r->lengths[i] != 0)
             all_empty = false;
+    }
+    if (r->first_record == NULL && (r->first_record = calloc(r->nfields, sizeof *r->first_record))) {
+        r->nfirst = r->nfields; /* a failed copy (NULL) only costs that name in messages */
+        for (size_t i = 0; i < r->nfields; i++)
+            r->first_record[i] = strdup(r->fields[i]);
     }
     /* Spreadsheets write ",,,," for rows that were formatted but left empty: as blank as a
      * blank line, so skipped the same way. */
@@ -234,8 +253,7 @@ static void parse_bytes(sipas_csv_reader *r, const char *data, size_t len)
             if (r->parser.entry_pos > r->max_field_bytes) {
                 /* Same words as in on_field, so the message does not depend on where the
                  * chunks happened to end. */
-                reader_fail(r, SIPAS_ERR_FORMAT, "%s:%zu: field %zu is longer than %zu bytes",
-                            r->source, r->line, r->nfields + 1, r->max_field_bytes);
+                fail_field_too_long(r);
                 return;
             }
             /* libcsv grows its field buffer by blk_size bytes at a time; keeping blk_size at
@@ -449,6 +467,9 @@ void sipas_csv_reader_free(sipas_csv_reader *reader)
     free(reader->offsets);
     free(reader->lengths);
     free(reader->fields);
+    for (size_t i = 0; i < reader->nfirst; i++)
+        free(reader->first_record[i]);
+    free(reader->first_record);
     free(reader);
 }
 

@@ -20,9 +20,14 @@ typedef struct load_ctx {
     sipas_dataset *data;
     level_map *maps;
     size_t cap_rows;
-    size_t *column_of;    /* query column -> dataset column */
+    size_t *column_of;    /* query column -> dataset column; BATCH_COLUMN for batch_id */
     size_t nquery;
+    const sipas_batch_version *batches; /* by batch_id, when rows need their version */
+    size_t nbatches;
+    const int64_t *version_ids;         /* instrument_id of each version index */
 } load_ctx;
+
+#define BATCH_COLUMN SIZE_MAX
 
 static uint64_t hash_bytes(const char *s, size_t len)
 {
@@ -87,7 +92,15 @@ static sipas_status intern(sipas_column *col, level_map *map, const char *s, siz
  * another process added rows in between). */
 static sipas_status reserve(load_ctx *c, size_t cap, sipas_error *err)
 {
+    if (c->batches) {
+        uint16_t *p = realloc(c->data->row_version, cap * sizeof *p);
+        if (p == NULL)
+            return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        c->data->row_version = p;
+    }
     for (size_t q = 0; q < c->nquery; q++) {
+        if (c->column_of[q] == BATCH_COLUMN)
+            continue;
         sipas_column *col = &c->data->columns[c->column_of[q]];
         void *p = col->is_text ? realloc(col->level, cap * sizeof *col->level)
                 : col->code ? realloc(col->code, cap * sizeof *col->code)
@@ -119,6 +132,95 @@ static sipas_status widen(sipas_column *col, size_t rows, size_t cap, sipas_erro
     return SIPAS_OK;
 }
 
+/* The version index of a batch (binary search; batches are sorted by batch_id). */
+static uint16_t version_of_batch(const load_ctx *c, int64_t batch_id)
+{
+    size_t lo = 0, hi = c->nbatches;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->batches[mid].batch_id < batch_id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int64_t id = lo < c->nbatches && c->batches[lo].batch_id == batch_id
+               ? c->batches[lo].instrument_id : 0;
+    for (size_t v = 0; v < c->data->nversions; v++)
+        if (c->version_ids[v] == id)
+            return (uint16_t)v;
+    return 0; /* cannot happen: every batch has a version */
+}
+
+static bool same_list(const sipas_choice_list *a, const sipas_choice_list *b)
+{
+    if (a->nchoices != b->nchoices)
+        return false;
+    for (size_t c = 0; c < a->nchoices; c++)
+        if (strcmp(a->choices[c].name, b->choices[c].name) != 0 ||
+            a->choices[c].satisfied != b->choices[c].satisfied ||
+            a->choices[c].missing != b->choices[c].missing)
+            return false;
+    return true;
+}
+
+/* Reads the stored versions of the form's batches and, for each version whose list of a
+ * criterion differs from inst's, that list; sets d->nversions only when some list differs. */
+static sipas_status load_version_lists(sipas_store *store, sipas_dataset *d,
+                                       const sipas_batch_version *batches, size_t nbatches,
+                                       int64_t *version_ids, sipas_error *err)
+{
+    const sipas_instrument *inst = d->inst;
+    size_t nversions = 0;
+    for (size_t b = 0; b < nbatches; b++) {
+        size_t v = 0;
+        while (v < nversions && version_ids[v] != batches[b].instrument_id)
+            v++;
+        if (v == nversions)
+            version_ids[nversions++] = batches[b].instrument_id;
+    }
+    int64_t own = 0;
+    sipas_status st = sipas_store_instrument_id(store, inst->form_id, inst->version, &own, err);
+    if (st != SIPAS_OK)
+        return st;
+    size_t ncriteria = 0;
+    for (size_t k = 0; k < inst->nitems; k++)
+        ncriteria += inst->items[k].role == SIPAS_ROLE_CRITERION && inst->items[k].list;
+    if (nversions > UINT16_MAX || ncriteria == 0)
+        return SIPAS_OK;
+    d->owned_lists = calloc(nversions * ncriteria, sizeof *d->owned_lists);
+    if (d->owned_lists == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    bool differs = false;
+    for (size_t k = 0; k < inst->nitems; k++) {
+        sipas_column *col = &d->columns[k];
+        const sipas_item *it = col->item;
+        if (it->role != SIPAS_ROLE_CRITERION || it->list == NULL)
+            continue;
+        if ((col->version_list = calloc(nversions, sizeof *col->version_list)) == NULL)
+            return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        for (size_t v = 0; v < nversions; v++) {
+            if (version_ids[v] == own)
+                continue;
+            sipas_choice_list *list = &d->owned_lists[d->nowned_lists];
+            bool found = false;
+            if ((st = sipas_store_version_list(store, version_ids[v], it->list->name, list, &found,
+                                               err)) != SIPAS_OK)
+                return st;
+            if (!found || same_list(list, it->list)) {
+                /* no such list (sipas_store_check_instrument refuses that) or the same one */
+                sipas_store_version_list_release(list);
+                continue;
+            }
+            d->nowned_lists++;
+            col->version_list[v] = list;
+            differs = true;
+        }
+    }
+    if (differs)
+        d->nversions = nversions;
+    return SIPAS_OK;
+}
+
 static sipas_status load_row(void *ctx, const sipas_value *values, sipas_error *err)
 {
     load_ctx *c = ctx;
@@ -128,8 +230,12 @@ static sipas_status load_row(void *ctx, const sipas_value *values, sipas_error *
         return st;
     for (size_t q = 0; q < c->nquery; q++) {
         size_t k = c->column_of[q];
-        sipas_column *col = &d->columns[k];
         const sipas_value *v = &values[q];
+        if (k == BATCH_COLUMN) {
+            d->row_version[d->n] = version_of_batch(c, v->kind == SIPAS_VALUE_INT ? v->i : 0);
+            continue;
+        }
+        sipas_column *col = &d->columns[k];
         if (col->is_text) {
             int32_t level = -1;
             char buf[32];
@@ -223,8 +329,8 @@ static sipas_status load(sipas_store *store, const sipas_instrument *inst,
     sipas_status st = SIPAS_OK;
     sipas_dataset *d = calloc(1, sizeof *d);
     load_ctx c = {.data = d};
-    const char **names = calloc(inst->nitems, sizeof *names);
-    c.column_of = calloc(inst->nitems, sizeof *c.column_of);
+    const char **names = calloc(inst->nitems + 1, sizeof *names); /* + batch_id */
+    c.column_of = calloc(inst->nitems + 1, sizeof *c.column_of);
     c.maps = calloc(inst->nitems, sizeof *c.maps);
     if (d == NULL || names == NULL || c.column_of == NULL || c.maps == NULL ||
         (d->columns = calloc(inst->nitems, sizeof *d->columns)) == NULL) {
@@ -257,10 +363,28 @@ static sipas_status load(sipas_store *store, const sipas_instrument *inst,
                              "a batch first", inst->form_id, sipas_store_path(store));
         goto done;
     }
-    if ((st = reserve(&c, (size_t)count, err)) != SIPAS_OK)
-        goto done;
-    st = sipas_store_query_responses(store, inst->form_id, names, c.nquery, NULL, 0, 0,
-                                     load_row, &c, err);
+    sipas_batch_version *batches = NULL;
+    size_t nbatches = 0;
+    int64_t *version_ids = NULL;
+    if ((st = sipas_store_batch_versions(store, inst->form_id, &batches, &nbatches, err)) == SIPAS_OK &&
+        (version_ids = calloc(nbatches ? nbatches : 1, sizeof *version_ids)) == NULL)
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    if (st == SIPAS_OK)
+        st = load_version_lists(store, d, batches, nbatches, version_ids, err);
+    if (st == SIPAS_OK && d->nversions > 0) {
+        c.batches = batches;
+        c.nbatches = nbatches;
+        c.version_ids = version_ids;
+        names[c.nquery] = "batch_id";
+        c.column_of[c.nquery++] = BATCH_COLUMN;
+    }
+    if (st == SIPAS_OK)
+        st = reserve(&c, (size_t)count, err);
+    if (st == SIPAS_OK)
+        st = sipas_store_query_responses(store, inst->form_id, names, c.nquery, NULL, 0, 0,
+                                         load_row, &c, err);
+    free(batches);
+    free(version_ids);
 done:
     if (c.maps)
         for (size_t k = 0; k < inst->nitems; k++) {
@@ -304,7 +428,12 @@ void sipas_dataset_free(sipas_dataset *data)
         for (size_t l = 0; l < col->nlevels; l++)
             free(col->levels[l]);
         free(col->levels);
+        free(col->version_list);
     }
+    for (size_t l = 0; l < data->nowned_lists; l++)
+        sipas_store_version_list_release(&data->owned_lists[l]);
+    free(data->owned_lists);
+    free(data->row_version);
     free(data->columns);
     free(data);
 }

@@ -528,10 +528,12 @@ sipas_status sipas_decoder_finish(sipas_decoder *d, sipas_text_sink sink, void *
     if (d->status == SIPAS_OK && d->carry_len > 0) {
         if (d->encoding == SIPAS_ENCODING_UTF8)
             decoder_fail(d, SIPAS_ERR_FORMAT, "the file ends inside a UTF-8 character (byte "
-                         "0x%02X); it may have been cut off", d->carry[0]);
+                         "0x%02X): it was cut off (an interrupted copy or download?); get the "
+                         "whole file again", d->carry[0]);
         else
             decoder_fail(d, SIPAS_ERR_FORMAT, "the file ends inside a UTF-16 character (%zu "
-                         "byte%s left over); it may have been cut off", d->carry_len,
+                         "byte%s left over): it was cut off (an interrupted copy or download?); "
+                         "get the whole file again", d->carry_len,
                          d->carry_len == 1 ? "" : "s");
     }
     if (d->status == SIPAS_OK)

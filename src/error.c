@@ -16,24 +16,33 @@ sipas_status sipas_error_set(sipas_error *err, sipas_status status, const char *
     return status;
 }
 
-sipas_status sipas_error_prefix(sipas_error *err, const char *fmt, ...)
+sipas_status sipas_error_prefix(sipas_error *err, sipas_status status, const char *fmt, ...)
 {
     if (err == NULL)
-        return SIPAS_ERR_USAGE;
+        return status;
+    err->status = status;
     char prefix[SIPAS_ERROR_MESSAGE_MAX];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
-    size_t plen = strlen(prefix), mlen = strlen(err->message);
-    if (plen >= sizeof err->message)
-        plen = sizeof err->message - 1;
-    if (plen + mlen >= sizeof err->message)
-        mlen = sizeof err->message - 1 - plen;
-    memmove(err->message + plen, err->message, mlen);
+    size_t plen = strlen(prefix);
+    /* a context written with its own separator keeps one */
+    while (plen > 0 && (prefix[plen - 1] == ' ' || prefix[plen - 1] == ':'))
+        plen--;
+    size_t mlen = strlen(err->message);
+    size_t slen = mlen > 0 ? 2 : 0; /* ": " only before an existing message */
+    size_t cap = sizeof err->message - 1;
+    if (plen + slen > cap)
+        plen = cap - slen;
+    if (plen + slen + mlen > cap)
+        mlen = cap - plen - slen;
+    memmove(err->message + plen + slen, err->message, mlen);
     memcpy(err->message, prefix, plen);
-    err->message[plen + mlen] = '\0';
-    return err->status;
+    if (slen)
+        memcpy(err->message + plen, ": ", 2);
+    err->message[plen + slen + mlen] = '\0';
+    return status;
 }
 
 void sipas_error_clear(sipas_error *err)

@@ -69,7 +69,7 @@ static sipas_status prepare_fpc(sipas_prepared_design *pd, const double *fpc, si
         if (!fpc || isnan(fpc[h]) || fpc[h] == INFINITY)
             continue;
         if (!(fpc[h] > 0))
-            return sipas_error_set(err, SIPAS_ERR_USAGE,
+            return sipas_error_set(err, SIPAS_ERR_VALIDATION,
                                    "stratum %zu: fpc %g is not a positive number", h, fpc[h]);
         if (fpc[h] > 1)
             any_count = true;
@@ -77,7 +77,7 @@ static sipas_status prepare_fpc(sipas_prepared_design *pd, const double *fpc, si
             any_fraction = true;
     }
     if (any_count && any_fraction)
-        return sipas_error_set(err, SIPAS_ERR_USAGE,
+        return sipas_error_set(err, SIPAS_ERR_VALIDATION,
                                "fpc mixes population counts (> 1) and sampling fractions (< 1)");
     if (!fpc)
         return SIPAS_OK;
@@ -88,7 +88,7 @@ static sipas_status prepare_fpc(sipas_prepared_design *pd, const double *fpc, si
             continue;
         double population = any_count ? v : (double)nh / v;
         if (population < (double)nh)
-            return sipas_error_set(err, SIPAS_ERR_USAGE,
+            return sipas_error_set(err, SIPAS_ERR_VALIDATION,
                                    "stratum %zu: fpc gives %g PSUs in the population but %zu "
                                    "were sampled",
                                    h, population, nh);
@@ -160,7 +160,7 @@ sipas_status sipas_design_prepare(const sipas_design *design, sipas_prepared_des
         for (size_t i = 0; i < n; i++) {
             double w = design->weight[i];
             if (!isfinite(w) || w < 0) {
-                status = sipas_error_set(err, SIPAS_ERR_USAGE,
+                status = sipas_error_set(err, SIPAS_ERR_VALIDATION,
                                          "row %zu: weight %g is not a finite number >= 0", i, w);
                 goto cleanup;
             }
@@ -180,7 +180,7 @@ sipas_status sipas_design_prepare(const sipas_design *design, sipas_prepared_des
             pd->psu_stratum[k] = h;
             pd->stratum_npsu[h]++;
         } else if (pd->psu_stratum[k] != h) {
-            status = sipas_error_set(err, SIPAS_ERR_USAGE,
+            status = sipas_error_set(err, SIPAS_ERR_VALIDATION,
                                      "row %zu: PSU %zu lies in strata %zu and %zu; PSUs must be "
                                      "nested in strata",
                                      i, k, pd->psu_stratum[k], h);
@@ -205,11 +205,11 @@ static void mark_strata(const sipas_prepared_design *pd, const bool *domain, uns
             mark[row_stratum(pd, i)] = 1;
 }
 
-sipas_status sipas_design_df(const sipas_prepared_design *pd, const bool *domain, double *df,
-                             sipas_error *err)
+sipas_status sipas_design_count(const sipas_prepared_design *pd, const bool *domain,
+                                size_t *psus, size_t *strata, sipas_error *err)
 {
-    if (!pd || !df)
-        return sipas_error_set(err, SIPAS_ERR_USAGE, "design and df must not be NULL");
+    if (!pd || !psus || !strata)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "design and counts must not be NULL");
     unsigned char *psu_seen = alloc_array(pd->npsu, 1);
     unsigned char *stratum_seen = alloc_array(pd->nstrata, 1);
     if (!psu_seen || !stratum_seen) {
@@ -217,24 +217,35 @@ sipas_status sipas_design_df(const sipas_prepared_design *pd, const bool *domain
         free(stratum_seen);
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory counting PSUs");
     }
-    size_t psus = 0, strata = 0;
+    *psus = *strata = 0;
     for (size_t i = 0; i < pd->n; i++) {
         if ((domain && !domain[i]) || row_weight(pd, i) == 0)
             continue;
         size_t k = row_psu(pd, i), h = row_stratum(pd, i);
         if (!psu_seen[k]) {
             psu_seen[k] = 1;
-            psus++;
+            (*psus)++;
         }
         if (!stratum_seen[h]) {
             stratum_seen[h] = 1;
-            strata++;
+            (*strata)++;
         }
     }
     free(psu_seen);
     free(stratum_seen);
-    *df = (double)psus - (double)strata;
     return SIPAS_OK;
+}
+
+sipas_status sipas_design_df(const sipas_prepared_design *pd, const bool *domain, double *df,
+                             sipas_error *err)
+{
+    if (!df)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "df must not be NULL");
+    size_t psus, strata;
+    sipas_status status = sipas_design_count(pd, domain, &psus, &strata, err);
+    if (status == SIPAS_OK)
+        *df = (double)psus - (double)strata;
+    return status;
 }
 
 sipas_status sipas_ratio_estimate(const sipas_prepared_design *pd, const double *y,
@@ -326,7 +337,10 @@ static sipas_status design_covariance(const sipas_prepared_design *pd, const dou
     double *mean_b = same ? mean_a : alloc_array(pd->nstrata, sizeof *mean_b);
     double *sum = alloc_array(pd->nstrata, sizeof *sum);
     unsigned char *taking_part = alloc_array(pd->nstrata, 1);
-    if (!ta || !tb || !mean_a || !mean_b || !sum || !taking_part) {
+    /* PSU totals of |score|: the scale of the rounding noise in the centred totals */
+    double *abs_a = alloc_array(pd->npsu, sizeof *abs_a);
+    double *abs_b = same ? abs_a : alloc_array(pd->npsu, sizeof *abs_b);
+    if (!ta || !tb || !mean_a || !mean_b || !sum || !taking_part || !abs_a || !abs_b) {
         status = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory computing a variance");
         goto cleanup;
     }
@@ -340,8 +354,11 @@ static sipas_status design_covariance(const sipas_prepared_design *pd, const dou
         }
         size_t k = row_psu(pd, i);
         ta[k] += a[i];
-        if (!same)
+        abs_a[k] += fabs(a[i]);
+        if (!same) {
             tb[k] += b[i];
+            abs_b[k] += fabs(b[i]);
+        }
     }
     for (size_t k = 0; k < pd->npsu; k++) {
         size_t h = pd->psu_stratum[k];
@@ -368,8 +385,20 @@ static sipas_status design_covariance(const sipas_prepared_design *pd, const dou
         else
             sum[h] += (ta[k] - mean_a[h]) * (tb[k] - mean_b[h]);
     }
+    /* the same sums over |score| totals, uncentred: the size rounding noise is measured by */
+    double *scale_a = mean_a, *scale_b = mean_b; /* the means are no longer needed */
+    for (size_t h = 0; h < pd->nstrata; h++)
+        scale_a[h] = scale_b[h] = 0;
+    for (size_t k = 0; k < pd->npsu; k++) {
+        size_t h = pd->psu_stratum[k];
+        if (h == SIZE_MAX)
+            continue;
+        scale_a[h] += abs_a[k] * abs_a[k];
+        if (!same)
+            scale_b[h] += abs_b[k] * abs_b[k];
+    }
     size_t taking = 0, ok = 0;
-    double total = 0;
+    double total = 0, noise_a = 0, noise_b = 0;
     for (size_t h = 0; h < pd->nstrata; h++) {
         if (!taking_part[h] || pd->stratum_npsu[h] == 0)
             continue;
@@ -380,8 +409,11 @@ static sipas_status design_covariance(const sipas_prepared_design *pd, const dou
             ok++;
             continue;
         }
+        double factor = nh > 1 ? f * (double)nh / (double)(nh - 1) : f;
+        noise_a += factor * scale_a[h];
+        noise_b += factor * scale_b[h];
         if (nh > 1) {
-            total += f * (double)nh / (double)(nh - 1) * sum[h];
+            total += factor * sum[h];
             ok++;
             continue;
         }
@@ -403,11 +435,15 @@ static sipas_status design_covariance(const sipas_prepared_design *pd, const dou
     }
     /* R scales by nstrat / nokstrat under every rule; it differs from 1 only under AVERAGE. */
     *out = ok ? total * (double)taking / (double)ok : NAN;
+    if (fabs(*out) <= SIPAS_VARIANCE_ZERO_TOLERANCE * sqrt(noise_a * (same ? noise_a : noise_b)))
+        *out = 0; /* rounding noise of a between-PSU difference that is 0 */
 cleanup:
     free(ta);
+    free(abs_a);
     if (!same) {
         free(tb);
         free(mean_b);
+        free(abs_b);
     }
     free(mean_a);
     free(sum);
@@ -514,6 +550,67 @@ static double expit(double v)
     return 1.0 / (1.0 + exp(-v));
 }
 
+/* The Wilson interval with m the (effective) sample size; needs m > 0. */
+static void wilson_interval(double p, double m, double t, double *lower, double *upper)
+{
+    double pq = p * (1 - p), t2 = t * t;
+    double centre = p + t2 / (2 * m);
+    double half = t / (2 * m) * sqrt(4 * m * pq + t2);
+    *lower = (centre - half) / (1 + t2 / m);
+    *upper = (centre + half) / (1 + t2 / m);
+}
+
+/* Korn-Graubard with effective sample size n_eff: shapes (n_eff p, n_eff (1 - p) + 1) and
+ * (n_eff p + 1, n_eff (1 - p)). */
+static sipas_status korn_graubard(double p, double n_eff, double alpha, double *lower,
+                                  double *upper, sipas_error *err)
+{
+    double lo, hi;
+    sipas_status status = beta_quantile(alpha / 2, n_eff * p, n_eff * (1 - p) + 1, &lo, err);
+    if (status == SIPAS_OK)
+        status = beta_quantile(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p), &hi, err);
+    if (status != SIPAS_OK)
+        return status;
+    *lower = lo;
+    *upper = hi;
+    return SIPAS_OK;
+}
+
+/* logit, asin, wilson or mean from a variance V > 0 (or any V for mean), t the quantile. */
+static void delta_interval(sipas_ci_method method, double p, double variance, double t,
+                           double *lower, double *upper)
+{
+    double se = sqrt(variance), pq = p * (1 - p);
+    switch (method) {
+    case SIPAS_CI_MEAN:
+        *lower = p - t * se;
+        *upper = p + t * se;
+        break;
+    case SIPAS_CI_LOGIT: {
+        double centre = log(p / (1 - p)), half = t * se / pq;
+        *lower = expit(centre - half);
+        *upper = expit(centre + half);
+        break;
+    }
+    case SIPAS_CI_ASIN: {
+        double angle = asin(sqrt(p)), half = t * se / (2 * sqrt(pq));
+        double lo = angle - half, hi = angle + half;
+        if (lo < 0)
+            lo = 0;
+        if (hi > acos(0.0))
+            hi = acos(0.0); /* pi/2 */
+        *lower = sin(lo) * sin(lo);
+        *upper = sin(hi) * sin(hi);
+        break;
+    }
+    case SIPAS_CI_WILSON:
+        wilson_interval(p, pq / variance, t, lower, upper);
+        break;
+    case SIPAS_CI_BETA:
+        break; /* not a delta-method interval */
+    }
+}
+
 sipas_status sipas_ci_proportion(sipas_ci_method method, double p, double variance, double df,
                                  double level, double n, double *lower, double *upper,
                                  sipas_error *err)
@@ -536,74 +633,45 @@ sipas_status sipas_ci_proportion(sipas_ci_method method, double p, double varian
     sipas_status status = t_quantile(1 - alpha / 2, df, &t, err);
     if (status != SIPAS_OK)
         return status;
-    double se = sqrt(variance);
     double pq = p * (1 - p);
-    switch (method) {
-    case SIPAS_CI_MEAN:
-        *lower = p - t * se;
-        *upper = p + t * se;
-        break;
-    case SIPAS_CI_LOGIT:
-        if (pq == 0) {
-            /* logit(p) is infinite: R's svyglm fit ends at p with a zero-width interval. */
-            *lower = *upper = p;
-        } else {
-            double centre = log(p / (1 - p)), half = t * se / pq;
-            *lower = expit(centre - half);
-            *upper = expit(centre + half);
-        }
-        break;
-    case SIPAS_CI_ASIN: {
-        if (pq == 0)
-            break; /* 0/0 in the delta method, NaN as in R */
-        double angle = asin(sqrt(p)), half = t * se / (2 * sqrt(pq));
-        double lo = angle - half, hi = angle + half;
-        if (lo < 0)
-            lo = 0;
-        if (hi > acos(0.0))
-            hi = acos(0.0); /* pi/2 */
-        *lower = sin(lo) * sin(lo);
-        *upper = sin(hi) * sin(hi);
-        break;
+    if (method == SIPAS_CI_MEAN) {
+        delta_interval(method, p, variance, t, lower, upper); /* [p, p] at V = 0, as R */
+        return SIPAS_OK;
     }
-    case SIPAS_CI_WILSON: {
-        if (pq == 0 || variance == 0)
-            break;
-        double m = pq / variance, t2 = t * t;
-        double centre = p + t2 / (2 * m);
-        double half = t / (2 * m) * sqrt(4 * m * pq + t2);
-        *lower = (centre - half) / (1 + t2 / m);
-        *upper = (centre + half) / (1 + t2 / m);
-        break;
-    }
-    case SIPAS_CI_BETA: {
-        if (!(n >= 2))
-            break;
-        double n_eff;
-        if (pq == 0) {
-            n_eff = n; /* Clopper-Pearson on the rows: R gives NaN here */
-        } else {
-            if (variance == 0)
-                break;
-            double q_n, q_df;
-            status = t_quantile(alpha / 2, n - 1, &q_n, err);
-            if (status == SIPAS_OK)
-                status = t_quantile(alpha / 2, df, &q_df, err);
-            if (status != SIPAS_OK)
+    double lo = NAN, hi = NAN;
+    if (variance == 0 || pq == 0) {
+        /* No design variance to measure the sampling error by (p = 0 or 1, every PSU alike,
+         * a census of PSUs; p = 0 or 1 forces V = 0 up to rounding): the design effect is capped at 1, n_eff = n (NCHS 2017, Dean &
+         * Pagano 2015). Beta is then the Clopper-Pearson interval; logit and asin, undefined
+         * at p = 0 or 1, take Wilson's there. */
+        if (!(n >= 1))
+            return SIPAS_OK;
+        if (method == SIPAS_CI_BETA) {
+            if ((status = korn_graubard(p, n, alpha, &lo, &hi, err)) != SIPAS_OK)
                 return status;
-            n_eff = pq / variance * (q_n / q_df) * (q_n / q_df);
+        } else if (pq == 0 || method == SIPAS_CI_WILSON) {
+            wilson_interval(p, n, t, &lo, &hi);
+        } else {
+            delta_interval(method, p, pq / n, t, &lo, &hi);
         }
-        double lo, hi;
-        status = beta_quantile(alpha / 2, n_eff * p, n_eff * (1 - p) + 1, &lo, err);
+    } else if (method == SIPAS_CI_BETA) {
+        if (!(n >= 2))
+            return SIPAS_OK;
+        double q_n = NAN, q_df = NAN;
+        status = t_quantile(alpha / 2, n - 1, &q_n, err);
         if (status == SIPAS_OK)
-            status = beta_quantile(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p), &hi, err);
+            status = t_quantile(alpha / 2, df, &q_df, err);
+        if (status == SIPAS_OK)
+            status = korn_graubard(p, pq / variance * (q_n / q_df) * (q_n / q_df), alpha, &lo,
+                                   &hi, err);
         if (status != SIPAS_OK)
             return status;
-        *lower = lo;
-        *upper = hi;
-        break;
+    } else {
+        delta_interval(method, p, variance, t, &lo, &hi);
     }
-    }
+    /* rounding (e.g. Wilson's lower bound at p = 0) must not put a bound past [0, 1] or p */
+    *lower = fmax(0, fmin(lo, p));
+    *upper = fmin(1, fmax(hi, p));
     return SIPAS_OK;
 }
 

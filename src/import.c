@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "sipas/atomic_file.h"
 #include "sipas/csv_writer.h"
 #include "sipas/hash.h"
 #include "sipas/header_match.h"
@@ -28,7 +29,8 @@ typedef struct import_ctx {
     const char *name;              /* file name in messages */
     sipas_table_source *source;    /* the file's rows, whatever its format */
     sipas_store_batch *batch;
-    FILE *rejects;
+    sipas_atomic_file *rejects_file; /* written whole or not at all: finish_rejects */
+    FILE *rejects;                   /* its stream */
     unsigned char personal_key[32];
     bool have_header;
     size_t nfields;                /* header width */
@@ -103,6 +105,28 @@ static void row_problem(import_ctx *c, size_t row, const char *column, const cha
                         ? c->problems_len + (size_t)n : sizeof c->problems - 1;
 }
 
+/* Puts the rejects file in place. Called before the batch is committed, so that a rejects file
+ * that cannot be written (a full disk) stores nothing; its failure is added to err. */
+static sipas_status finish_rejects(import_ctx *c, sipas_status st, sipas_error *err)
+{
+    if (c->rejects_file == NULL)
+        return st;
+    sipas_error written = {0};
+    sipas_status w = sipas_atomic_file_commit(c->rejects_file, &written);
+    c->rejects_file = NULL;
+    c->rejects = NULL;
+    if (w == SIPAS_OK)
+        return st;
+    if (st == SIPAS_OK)
+        return sipas_error_set(err, w, "the rejected rows could not be kept, so nothing was "
+                               "stored: %s", written.message);
+    if (err == NULL)
+        return w;
+    sipas_error first = *err; /* the message cannot be its own argument */
+    return sipas_error_set(err, w, "%s; and the rejected rows could not be kept: %s",
+                           first.message, written.message);
+}
+
 static sipas_status write_reject(import_ctx *c, size_t row, size_t nfields, char *const *fields,
                                  const size_t *lengths, sipas_error *err)
 {
@@ -111,10 +135,11 @@ static sipas_status write_reject(import_ctx *c, size_t row, size_t nfields, char
         return SIPAS_OK;
     char sep = c->opt->rejects_for_excel ? ';' : ',';
     if (c->rejects == NULL) {
-        c->rejects = fopen(c->opt->rejects_path, "w");
-        if (c->rejects == NULL)
-            return sipas_error_set(err, SIPAS_ERR_IO, "cannot write rejects to '%s': %s",
-                                   c->opt->rejects_path, strerror(errno));
+        sipas_status st = sipas_atomic_file_open(c->opt->rejects_path, &c->rejects_file, err);
+        if (st != SIPAS_OK)
+            return st;
+        if ((c->rejects = sipas_atomic_file_stream(c->rejects_file)) == NULL)
+            return finish_rejects(c, SIPAS_OK, err);
         if (c->opt->rejects_for_excel)
             fputs("\xEF\xBB\xBF", c->rejects); /* Excel reads UTF-8 only after a BOM */
         fprintf(c->rejects, "row%cproblems", sep);
@@ -394,6 +419,8 @@ static bool read_cell(import_ctx *c, size_t row, size_t field, size_t k, const c
         }
         return true;
     }
+    if (it->personal_dropped)
+        return true; /* read (an empty required cell was refused above), never stored */
     if (it->personal) {
         if (is_personal_hash(s, len)) /* an export of sipas: hashed already, not twice */
             memcpy(c->hashes[k], s, len);
@@ -543,8 +570,7 @@ static void import_ctx_release(import_ctx *c)
         for (size_t l = 0; l < c->inst->nlists; l++)
             sipas_label_index_free(c->label_index[l]);
     free(c->label_index);
-    if (c->rejects)
-        fclose(c->rejects);
+    sipas_atomic_file_discard(c->rejects_file);
 }
 
 sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst,
@@ -641,10 +667,13 @@ sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst
     result->rows_stored = c.rows_read - c.rows_rejected;
     if (opt->dry_run)
         goto done; /* a repeated file was refused at the start already */
+    if ((st = finish_rejects(&c, st, err)) != SIPAS_OK)
+        goto done;
     st = sipas_store_batch_commit(c.batch, same_size ? NULL : c.sha256, c.rows_read,
                                   c.rows_rejected, &result->batch_id, err);
     c.batch = NULL;
 done:
+    st = finish_rejects(&c, st, err);
     sipas_store_batch_abort(c.batch);
     if (st != SIPAS_OK)
         result->rows_stored = 0;

@@ -327,13 +327,17 @@ typedef struct criterion_scorer {
     long *codes;
     double *y;
     sipas_missing_kind *missing;
+    /* [v]: the scorer of the rows of instrument version v when its list differs
+     * (sipas_dataset.row_version); NULL when this one scores every row */
+    struct criterion_scorer *by_version;
+    size_t nversions;
 } criterion_scorer;
 
-static sipas_status make_scorer(const sipas_dataset *data, size_t k, const sipas_index_options *opt,
-                                criterion_scorer *s, sipas_error *err)
+static sipas_status fill_scorer(const sipas_dataset *data, size_t k, const sipas_choice_list *list,
+                                const sipas_index_options *opt, criterion_scorer *s,
+                                sipas_error *err)
 {
     const sipas_item *it = &data->inst->items[k];
-    const sipas_choice_list *list = it->list;
     s->item = it;
     s->column = k;
     s->scoring = opt->scoring_set ? opt->scoring : it->scoring;
@@ -369,8 +373,28 @@ static sipas_status make_scorer(const sipas_dataset *data, size_t k, const sipas
     return SIPAS_OK;
 }
 
+/* A batch is scored with the list of the instrument version it was imported under. */
+static sipas_status make_scorer(const sipas_dataset *data, size_t k, const sipas_index_options *opt,
+                                criterion_scorer *s, sipas_error *err)
+{
+    const sipas_column *col = &data->columns[k];
+    sipas_status st = fill_scorer(data, k, col->item->list, opt, s, err);
+    if (st != SIPAS_OK || data->nversions == 0 || col->version_list == NULL)
+        return st;
+    if ((s->by_version = calloc(data->nversions, sizeof *s->by_version)) == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    s->nversions = data->nversions;
+    for (size_t v = 0; v < data->nversions && st == SIPAS_OK; v++)
+        st = fill_scorer(data, k, col->version_list[v] ? col->version_list[v] : col->item->list,
+                         opt, &s->by_version[v], err);
+    return st;
+}
+
 static void release_scorer(criterion_scorer *s)
 {
+    for (size_t v = 0; v < s->nversions; v++)
+        release_scorer(&s->by_version[v]);
+    free(s->by_version);
     free(s->codes);
     free(s->y);
     free(s->missing);
@@ -414,6 +438,41 @@ void sipas_index_result_free(sipas_index_result *r)
     free(r);
 }
 
+/* ---- degenerate variance ---------------------------------------------------------------------- */
+
+const char *sipas_variance_status_name(sipas_variance_status status)
+{
+    switch (status) {
+    case SIPAS_VARIANCE_OK: return "ok";
+    case SIPAS_VARIANCE_ONE_PSU: return "one_psu";
+    case SIPAS_VARIANCE_NO_ANSWER: return "no_answer";
+    case SIPAS_VARIANCE_NO_DF: return "no_df";
+    case SIPAS_VARIANCE_LONELY: return "lonely";
+    }
+    return "unknown";
+}
+
+const char *sipas_variance_status_text(sipas_variance_status status, const char *lang)
+{
+    bool vi = lang != NULL && strcmp(lang, "vi") == 0;
+    switch (status) {
+    case SIPAS_VARIANCE_OK:
+        return "";
+    case SIPAS_VARIANCE_ONE_PSU:
+        return vi ? "chỉ một cụm (PSU): không ước lượng được phương sai theo thiết kế"
+                  : "one cluster (PSU): no design-based variance";
+    case SIPAS_VARIANCE_NO_ANSWER:
+        return vi ? "không có câu trả lời hợp lệ" : "no valid answer";
+    case SIPAS_VARIANCE_NO_DF:
+        return vi ? "không còn bậc tự do (mỗi tầng chỉ một cụm có câu trả lời)"
+                  : "no degrees of freedom (one answering cluster per stratum)";
+    case SIPAS_VARIANCE_LONELY:
+        return vi ? "mọi tầng chỉ có một cụm: không ước lượng được phương sai"
+                  : "every stratum has one cluster (PSU): no variance to average";
+    }
+    return "";
+}
+
 /* ---- the computation ------------------------------------------------------------------------- */
 
 typedef struct work {
@@ -437,6 +496,10 @@ typedef struct work {
     /* calibration (NULL: none) and scratch for adjusting scores in row order */
     sipas_calibration *cal;
     double *cal_scores;
+    /* what an error message names: the measure being estimated, and for units the unit */
+    const char *measure;
+    const char *unit_column, *unit_code;
+    double unit_wave;     /* NaN: not pinned */
 } work;
 
 static void work_release(work *w)
@@ -457,6 +520,65 @@ static void work_release(work *w)
     free(w->scorers);
     sipas_calibration_free(w->cal);
     free(w->cal_scores);
+}
+
+/* Reads the fpc column over the whole design, as R's as.fpc does (all population counts N_h or
+ * all sampling fractions), and keeps it as the sampling fraction n_h/N_h of each stratum. Each
+ * domain's sub-design holds only some strata: given counts, one whose strata all have N_h = 1
+ * would be read as fractions (a census) there, so the reading is settled here once. */
+static sipas_status fpc_as_fractions(work *w, const sipas_column *fcol, sipas_error *err)
+{
+    size_t *sampled = calloc(w->nstrata ? w->nstrata : 1, sizeof *sampled);
+    unsigned char *seen = calloc(w->psu ? w->npsu : 1, 1);
+    if (sampled == NULL || seen == NULL) {
+        free(sampled);
+        free(seen);
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < w->n; i++) {
+        if (w->psu == NULL)
+            sampled[w->stratum[i]]++;
+        else if (!seen[w->psu[i]]) {
+            seen[w->psu[i]] = 1;
+            sampled[w->stratum[i]]++;
+        }
+    }
+    free(seen);
+    bool counts = false, fractions = false;
+    for (size_t h = 0; h < w->nstrata; h++) {
+        double v = w->fpc[h];
+        if (isnan(v) || v == INFINITY)
+            continue;
+        if (!(v > 0)) {
+            free(sampled);
+            return sipas_error_set(err, SIPAS_ERR_VALIDATION, "column '%s': stratum '%s' has "
+                                   "fpc %g, not a positive number", fcol->item->name,
+                                   w->stratum_label[h], v);
+        }
+        counts |= v > 1;
+        fractions |= v < 1;
+    }
+    if (counts && fractions) {
+        free(sampled);
+        return sipas_error_set(err, SIPAS_ERR_VALIDATION, "column '%s' mixes population counts "
+                               "(> 1) and sampling fractions (< 1)", fcol->item->name);
+    }
+    for (size_t h = 0; h < w->nstrata; h++) {
+        double v = w->fpc[h];
+        if (isnan(v) || v == INFINITY || !counts)
+            continue;
+        if (v < (double)sampled[h]) {
+            sipas_status st = sipas_error_set(err, SIPAS_ERR_VALIDATION, "column '%s': stratum "
+                                              "'%s' has %g PSUs in the population but %zu in "
+                                              "the sample", fcol->item->name,
+                                              w->stratum_label[h], v, sampled[h]);
+            free(sampled);
+            return st;
+        }
+        w->fpc[h] = (double)sampled[h] / v;
+    }
+    free(sampled);
+    return SIPAS_OK;
 }
 
 static sipas_status build_design(work *w, sipas_error *err)
@@ -555,6 +677,8 @@ static sipas_status build_design(work *w, sipas_error *err)
         }
     }
     free(fill);
+    if (fcol && (st = fpc_as_fractions(w, fcol, err)) != SIPAS_OK)
+        goto done;
     w->res->design_rows = n;
     w->res->nstrata = w->nstrata;
     w->res->npsu = clus ? w->npsu : n;
@@ -981,6 +1105,25 @@ static void subdesign_release(subdesign *s)
     memset(s, 0, sizeof *s);
 }
 
+/* The estimation core names strata by index ("stratum 3 has only one PSU", "stratum 3: fpc
+ * gives..."): put the stratum's label in, and for a lonely stratum say what to do. */
+static sipas_status name_stratum(const work *w, const subdesign *s, sipas_status st,
+                                 sipas_error *err)
+{
+    size_t h;
+    int used = 0;
+    if (err == NULL || sscanf(err->message, "stratum %zu%n", &h, &used) != 1 || h >= s->nstrata)
+        return st;
+    char rest[SIPAS_ERROR_MESSAGE_MAX];
+    snprintf(rest, sizeof rest, "%s", err->message + used);
+    bool lonely = strcmp(rest, " has only one PSU") == 0;
+    sipas_error_set(err, st, "stratum '%s'%s%s", w->stratum_label[s->global_stratum[h]], rest,
+                    lonely ? "; choose how to treat it with --lonely-psu "
+                             "remove|certainty|adjust|average"
+                           : "");
+    return st;
+}
+
 static sipas_status build_subdesign(work *w, size_t dom, const bool *stratum_used, size_t *psu_map,
                                     subdesign *s, sipas_error *err)
 {
@@ -1032,19 +1175,8 @@ static sipas_status build_subdesign(work *w, size_t dom, const bool *stratum_use
         .n = s->m, .weight = s->weight, .nstrata = s->nstrata, .stratum = s->stratum,
         .npsu = s->npsu, .psu = s->psu, .fpc = s->fpc, .lonely_psu = w->opt->lonely_psu,
     };
-    return sipas_design_prepare(&design, &s->prepared, err);
-}
-
-/* Rewrites "stratum N has only one PSU" with the stratum's label and what to do. */
-static sipas_status name_lonely_stratum(const work *w, const subdesign *s, sipas_status st,
-                                        sipas_error *err)
-{
-    size_t h;
-    if (err && sscanf(err->message, "stratum %zu has only one PSU", &h) == 1 && h < s->nstrata)
-        sipas_error_set(err, st, "stratum '%s' has only one PSU; choose how to treat it with "
-                        "--lonely-psu remove|certainty|adjust|average",
-                        w->stratum_label[s->global_stratum[h]]);
-    return st;
+    sipas_status st = sipas_design_prepare(&design, &s->prepared, err);
+    return st == SIPAS_OK ? st : name_stratum(w, s, st, err);
 }
 
 /* Variance, df, CI, flags of an estimate with its scores on the sub-design. */
@@ -1072,12 +1204,25 @@ static sipas_status finish_row(work *w, const subdesign *s, const double *scores
         st = sipas_variance(s->prepared, scores, mask, &row->variance, err);
     }
     if (st != SIPAS_OK)
-        return name_lonely_stratum(w, s, st, err);
-    if ((st = sipas_design_df(s->prepared, mask, &row->df, err)) != SIPAS_OK)
+        return name_stratum(w, s, st, err);
+    size_t psus, strata;
+    if ((st = sipas_design_count(s->prepared, mask, &psus, &strata, err)) != SIPAS_OK)
         return st;
-    row->se = sqrt(row->variance);
+    row->df = (double)psus - (double)strata;
     bool nps = row->scoring == SIPAS_SCORING_NPS;
     row->ci_method = nps ? SIPAS_CI_MEAN : w->res->ci;
+    row->variance_status = psus <= 1              ? SIPAS_VARIANCE_ONE_PSU
+                           : isnan(row->variance) ? SIPAS_VARIANCE_LONELY
+                           : row->df <= 0         ? SIPAS_VARIANCE_NO_DF
+                                                  : SIPAS_VARIANCE_OK;
+    if (row->variance_status != SIPAS_VARIANCE_OK) {
+        row->variance = row->se = row->ci_low = row->ci_high = row->n_eff = NAN;
+        row->deff = NAN;
+        row->flags = SIPAS_NCHS_NO_CI | SIPAS_NCHS_FEW_DF |
+                     (nps ? 0 : SIPAS_NCHS_SMALL_N_EFF); /* nothing to judge the estimate by */
+        return SIPAS_OK;
+    }
+    row->se = sqrt(row->variance);
     double p = row->estimate;
     if (!nps && p < 0)
         p = 0; /* rounding of a composite of zeros */
@@ -1086,12 +1231,16 @@ static sipas_status finish_row(work *w, const subdesign *s, const double *scores
     if ((st = sipas_ci_proportion(row->ci_method, p, row->variance, row->df, w->res->level,
                                   n_for_beta, &row->ci_low, &row->ci_high, err)) != SIPAS_OK)
         return st;
+    /* the Wald (mean) interval is not bounded: keep it within the scale of the measure */
+    double floor_value = nps ? -1 : 0;
+    if (row->ci_low < floor_value)
+        row->ci_low = floor_value;
+    if (row->ci_high > 1)
+        row->ci_high = 1;
     if (!nps) {
-        /* 0 < p < 1 with V = 0 comes from the fpc of a census of PSUs: no sampling error; at
-         * p = 0 or 1 Korn-Graubard gives the Clopper-Pearson interval */
-        double lo = p, hi = p;
-        if ((row->variance != 0 || p == 0 || p == 1) &&
-            (st = sipas_ci_proportion(SIPAS_CI_BETA, p, row->variance, row->df, 0.95, n_for_beta,
+        /* V = 0 (p = 0 or 1, PSUs alike, a census of PSUs): Korn-Graubard at n_eff = n */
+        double lo = NAN, hi = NAN;
+        if ((st = sipas_ci_proportion(SIPAS_CI_BETA, p, row->variance, row->df, 0.95, n_for_beta,
                                       &lo, &hi, err)) != SIPAS_OK)
             return st;
         row->n_eff = sipas_effective_n(p, row->variance);
@@ -1117,6 +1266,7 @@ static void withhold_small_cell(sipas_index_row *row, size_t min_cell)
 static void not_estimable(sipas_index_row *row)
 {
     row->estimable = false;
+    row->variance_status = SIPAS_VARIANCE_NO_ANSWER;
     row->estimate = row->variance = row->se = row->ci_low = row->ci_high = NAN;
     row->df = row->deff = row->n_eff = NAN;
     row->flags = SIPAS_NCHS_NO_CI;
@@ -1166,6 +1316,26 @@ static void keep_scores(domain_buffers *b, const char *name, const double *score
 {
     if (b->want && strcmp(b->want, name) == 0)
         memcpy(b->want_scores, scores, m * sizeof *scores);
+}
+
+/* Puts "form 'F', district 'x', wave 2024, measure 'q1'" before a failure of estimate_domain, so
+ * that a numeric or design problem says where it happened. */
+static sipas_status locate_failure(const work *w, size_t dom, sipas_status st, sipas_error *err)
+{
+    char where[SIPAS_ERROR_MESSAGE_MAX / 2];
+    size_t used = (size_t)snprintf(where, sizeof where, "form '%s'", w->data->inst->form_id);
+    const sipas_index_result *res = w->res;
+    for (size_t b = 0; b < res->nby && dom < res->ndomains && used < sizeof where; b++)
+        used += (size_t)snprintf(where + used, sizeof where - used, ", %s '%s'", res->by[b],
+                                 res->domains[dom].values[b]);
+    if (w->unit_column && used < sizeof where)
+        used += (size_t)snprintf(where + used, sizeof where - used, ", %s '%s'", w->unit_column,
+                                 w->unit_code ? w->unit_code : "");
+    if (!isnan(w->unit_wave) && used < sizeof where)
+        used += (size_t)snprintf(where + used, sizeof where - used, ", wave %g", w->unit_wave);
+    if (w->measure && used < sizeof where)
+        snprintf(where + used, sizeof where - used, ", measure '%s'", w->measure);
+    return sipas_error_prefix(err, st, "%s", where);
 }
 
 static sipas_status estimate_domain(work *w, size_t dom, const subdesign *s, sipas_index_row *rows,
@@ -1227,7 +1397,7 @@ static sipas_status estimate_domain(work *w, size_t dom, const subdesign *s, sip
             crow->scoring = sc->scoring;
             erow->scoring = sc->scoring; /* an element shares its criteria's scoring */
             memset(crow->n_missing, 0, sizeof crow->n_missing);
-            if (col->code) {
+            if (col->code && sc->by_version == NULL) {
                 /* byte codes: score each of the 256 values once, then look rows up */
                 double code_y[256], code_x[256];
                 sipas_missing_kind code_kind[256];
@@ -1246,7 +1416,9 @@ static sipas_status estimate_domain(work *w, size_t dom, const subdesign *s, sip
             } else {
                 for (size_t i = 0; i < m; i++) {
                     double code = sipas_column_number(col, s->rows[i]);
-                    sipas_missing_kind kind = score_row(sc, code, &y[i], &x[i]);
+                    const criterion_scorer *row_sc = sc->by_version
+                                                   ? &sc->by_version[w->data->row_version[s->rows[i]]] : sc;
+                    sipas_missing_kind kind = score_row(row_sc, code, &y[i], &x[i]);
                     if (s->in_domain[i] && x[i] == 0)
                         crow->n_missing[isnan(code) ? 0 : kind]++;
                     b->valid[i] = s->in_domain[i] && x[i] != 0 && s->weight[i] > 0;
@@ -1263,11 +1435,13 @@ static sipas_status estimate_domain(work *w, size_t dom, const subdesign *s, sip
                 continue;
             }
             if (st != SIPAS_OK) {
-                *err = ratio_err;
+                if (err)
+                    *err = ratio_err;
                 return st;
             }
             crow->estimable = true;
             crow->estimate = ratio.estimate;
+            w->measure = crow->name;
             if ((st = finish_row(w, s, z, b->valid, (double)ratio.n_valid, crow, err)) != SIPAS_OK)
                 return st;
             keep_scores(b, crow->name, z, m);
@@ -1288,6 +1462,7 @@ static sipas_status estimate_domain(work *w, size_t dom, const subdesign *s, sip
         } else {
             erow->deff = NAN;
             keep_scores(b, erow->name, es, m);
+            w->measure = erow->name;
             if ((st = finish_row(w, s, es, s->in_domain, (double)respondents, erow, err)) != SIPAS_OK ||
                 (st = sipas_kish_deff(s->prepared, NULL, s->in_domain, &erow->kish_deff, err)) != SIPAS_OK)
                 return st;
@@ -1311,6 +1486,7 @@ static sipas_status estimate_domain(work *w, size_t dom, const subdesign *s, sip
     }
     overall->deff = NAN;
     keep_scores(b, overall->name, overall_scores, m);
+    w->measure = overall->name;
     if ((st = finish_row(w, s, overall_scores, s->in_domain, (double)respondents, overall, err)) != SIPAS_OK)
         return st;
     return sipas_kish_deff(s->prepared, NULL, s->in_domain, &overall->kish_deff, err);
@@ -1344,7 +1520,7 @@ sipas_status sipas_index_compute(const sipas_dataset *data, const sipas_index_op
     const sipas_index_options *opt = options ? options : &defaults;
     const sipas_instrument *inst = data->inst;
     sipas_index_result *res = calloc(1, sizeof *res);
-    work w = {.data = data, .opt = opt, .res = res};
+    work w = {.data = data, .opt = opt, .res = res, .unit_wave = NAN};
     bool *stratum_used = NULL;
     size_t *psu_map = NULL;
     domain_buffers buf = {0};
@@ -1406,11 +1582,16 @@ sipas_status sipas_index_compute(const sipas_dataset *data, const sipas_index_op
         memset(stratum_used, w.cal != NULL, w.nstrata * sizeof *stratum_used);
         for (size_t k = dom_start[a]; k < dom_start[a + 1]; k++)
             stratum_used[w.stratum[dom_rows[k]]] = true;
-        if ((st = build_subdesign(&w, a, stratum_used, psu_map, &s, err)) != SIPAS_OK)
+        if ((st = build_subdesign(&w, a, stratum_used, psu_map, &s, err)) != SIPAS_OK) {
+            w.measure = NULL;
+            locate_failure(&w, a, st, err);
             break;
+        }
         if ((st = domain_buffers_alloc(&buf, s.m, inst->nelements, err)) != SIPAS_OK)
             break;
-        st = estimate_domain(&w, a, &s, res->rows + a * per_domain, &buf, err);
+        w.measure = NULL;
+        if ((st = estimate_domain(&w, a, &s, res->rows + a * per_domain, &buf, err)) != SIPAS_OK)
+            locate_failure(&w, a, st, err);
         subdesign_release(&s);
     }
     free(dom_start);
@@ -1465,7 +1646,7 @@ sipas_status sipas_index_units(const sipas_dataset *data, const sipas_index_opti
     opt.keep_wave_pooled = true;
     sipas_index_result *res = calloc(1, sizeof *res);
     sipas_units_result *ur = calloc(1, sizeof *ur);
-    work w = {.data = data, .opt = &opt, .res = res};
+    work w = {.data = data, .opt = &opt, .res = res, .unit_wave = NAN};
     subdesign s = {0};
     domain_buffers buf = {0};
     bool *stratum_used = NULL, *parent_mask = NULL;
@@ -1490,6 +1671,17 @@ sipas_status sipas_index_units(const sipas_dataset *data, const sipas_index_opti
                              unit_column);
         goto done;
     }
+    const sipas_column *cluster = sipas_dataset_role(data, SIPAS_ROLE_CLUSTER);
+    if (unit == cluster) {
+        const sipas_column *above = sipas_dataset_role(data, SIPAS_ROLE_STRATUM);
+        st = sipas_error_set(err, SIPAS_ERR_USAGE,
+                             "column '%s' is the cluster (PSU) column of form '%s': each unit "
+                             "would be one cluster, with no design-based variance to compare "
+                             "by; choose a unit above the cluster level%s%s%s",
+                             unit_column, inst->form_id, above ? ", such as the stratum column '" : "",
+                             above ? above->item->name : "", above ? "'" : "");
+        goto done;
+    }
     if ((st = work_prepare(&w, err)) != SIPAS_OK)
         goto done;
     const sipas_column *wave = sipas_dataset_role(data, SIPAS_ROLE_WAVE);
@@ -1499,7 +1691,7 @@ sipas_status sipas_index_units(const sipas_dataset *data, const sipas_index_opti
             if (w.domain_of[i] != 0)
                 continue;
             if (isnan(first))
-                first = sipas_column_number(wave, i);
+                first = w.unit_wave = sipas_column_number(wave, i);
             else if (sipas_column_number(wave, i) != first) {
                 st = sipas_error_set(err, SIPAS_ERR_USAGE, "units are compared within one wave; the "
                                      "selection holds several: give --wave YEAR");
@@ -1530,8 +1722,10 @@ sipas_status sipas_index_units(const sipas_dataset *data, const sipas_index_opti
         goto done;
     }
     buf.want = measure;
-    if ((st = estimate_domain(&w, 0, &s, rows, &buf, err)) != SIPAS_OK)
+    if ((st = estimate_domain(&w, 0, &s, rows, &buf, err)) != SIPAS_OK) {
+        locate_failure(&w, 0, st, err);
         goto done;
+    }
     const sipas_index_row *prow = find_measure(rows, per_domain, measure);
     if (prow == NULL) {
         st = sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "form '%s' has no measure '%s' (overall, an "
@@ -1585,8 +1779,13 @@ sipas_status sipas_index_units(const sipas_dataset *data, const sipas_index_opti
             continue;
         res->domains[0].respondents = count;
         memset(buf.want_scores, 0, s.m * sizeof *buf.want_scores);
-        if ((st = estimate_domain(&w, 0, &s, rows, &buf, err)) != SIPAS_OK)
+        w.unit_column = unit_column;
+        w.unit_code = unit->levels[level];
+        w.measure = NULL;
+        if ((st = estimate_domain(&w, 0, &s, rows, &buf, err)) != SIPAS_OK) {
+            locate_failure(&w, 0, st, err);
             break;
+        }
         sipas_unit_estimate *ue = &ur->units[ur->nunits];
         ue->row = *find_measure(rows, per_domain, measure);
         ue->respondents = count;
@@ -1596,7 +1795,9 @@ sipas_status sipas_index_units(const sipas_dataset *data, const sipas_index_opti
         }
         ur->nunits++;
         ue->cov_with_parent = NAN;
-        if (ue->row.estimable && ur->parent.estimable)
+        if (ue->row.estimable && ur->parent.estimable &&
+            ue->row.variance_status == SIPAS_VARIANCE_OK &&
+            ur->parent.variance_status == SIPAS_VARIANCE_OK)
             st = sipas_covariance(s.prepared, buf.want_scores, s.in_domain, parent_scores,
                                   parent_mask, &ue->cov_with_parent, err);
         size_t min_cell = opt.min_cell ? opt.min_cell : SIPAS_DEFAULT_MIN_CELL;

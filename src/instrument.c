@@ -833,9 +833,11 @@ static sipas_status load_item(loader *ld, size_t index, const size_t *role_rows)
         is_required = true;
     }
     it->required = is_required;
-    if (!parse_flag(personal, false, &it->personal))
-        return refuse(ld, SHEET_SURVEY, r->line, "'%s': personal '%s' must be yes or no", name,
-                      personal);
+    it->personal_dropped = strcasecmp(personal, "drop") == 0;
+    if (!it->personal_dropped && !parse_flag(personal, false, &it->personal))
+        return refuse(ld, SHEET_SURVEY, r->line, "'%s': personal '%s' must be yes, no or drop",
+                      name, personal);
+    it->personal = it->personal || it->personal_dropped;
 
     if (it->role != SIPAS_ROLE_CRITERION) {
         if (*element != '\0')

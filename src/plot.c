@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sipas/atomic_file.h"
+
 extern char **environ;
 
 #define FONT_NAME "DejaVu Sans"
@@ -370,55 +372,10 @@ static void add_preamble(script *s, const sipas_plot_options *opt, const canvas 
 /* ---------------------------------------------------------------------------------------------
  * Running gnuplot. */
 
-static sipas_status write_file(const char *path, const char *text, size_t len, sipas_error *err)
+static void write_script_text(FILE *f, const void *s)
 {
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        return sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-    size_t written = fwrite(text, 1, len, f);
-    int write_errno = errno;
-    if (written != len) {
-        fclose(f);
-        return sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", path,
-                               strerror(write_errno));
-    }
-    if (fclose(f) != 0)
-        return sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-    return SIPAS_OK;
-}
-
-/* A new empty file beside the output (same directory, so rename is atomic), created with
- * O_EXCL and the usual permissions; its name goes to tmp_path. */
-static sipas_status make_temp_output(const char *output, char **tmp_path, sipas_error *err)
-{
-    size_t size = strlen(output) + 64;
-    char *path = malloc(size);
-    if (path == NULL)
-        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-    for (unsigned attempt = 0; attempt < 100; attempt++) {
-        snprintf(path, size, "%s.%ld-%u.tmp", output, (long)getpid(), attempt);
-        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
-        if (fd >= 0) {
-            if (close(fd) != 0) {
-                int close_errno = errno;
-                unlink(path);
-                free(path);
-                return sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", output,
-                                       strerror(close_errno));
-            }
-            *tmp_path = path;
-            return SIPAS_OK;
-        }
-        if (errno != EEXIST) {
-            int open_errno = errno;
-            free(path);
-            return sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", output,
-                                   strerror(open_errno));
-        }
-    }
-    free(path);
-    return sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': no free temporary name",
-                           output);
+    const script *text = s;
+    fwrite(text->text, 1, text->len, f);
 }
 
 /* gnuplot's complaint on one line: runs of white space (its messages span lines, with the
@@ -546,13 +503,14 @@ static sipas_status render(const script *s, const sipas_plot_options *opt, sipas
                                "out of memory writing the gnuplot script for '%s'",
                                opt->output_path);
     sipas_status status;
-    char *script_path = NULL, *tmp_output = NULL;
+    char *script_path = NULL;
+    sipas_atomic_file *output = NULL;
     bool remove_script = false;
     if (opt->keep_script != NULL) {
         script_path = strdup(opt->keep_script);
         if (script_path == NULL)
             return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-        status = write_file(script_path, s->text, s->len, err);
+        status = sipas_atomic_file_write(script_path, write_script_text, s, err);
         if (status != SIPAS_OK)
             goto cleanup;
     } else {
@@ -576,13 +534,14 @@ static sipas_status render(const script *s, const sipas_plot_options *opt, sipas
                                      strerror(errno));
             goto cleanup;
         }
-        status = write_file(script_path, s->text, s->len, err);
+        status = sipas_atomic_file_write(script_path, write_script_text, s, err);
         if (status != SIPAS_OK)
             goto cleanup;
     }
-    status = make_temp_output(opt->output_path, &tmp_output, err);
+    status = sipas_atomic_file_open(opt->output_path, &output, err);
     if (status != SIPAS_OK)
         goto cleanup;
+    const char *tmp_output = sipas_atomic_file_write_path(output);
     int exit_status = 0;
     char complaint[STDERR_KEPT];
     status = spawn_gnuplot(script_path, tmp_output, &exit_status, complaint, err);
@@ -600,18 +559,10 @@ static sipas_status render(const script *s, const sipas_plot_options *opt, sipas
                                  opt->output_path, complaint[0] ? ": " : "", complaint);
         goto cleanup;
     }
-    if (rename(tmp_output, opt->output_path) != 0) {
-        status = sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", opt->output_path,
-                                 strerror(errno));
-        goto cleanup;
-    }
-    free(tmp_output);
-    tmp_output = NULL;
+    status = sipas_atomic_file_commit(output, err);
+    output = NULL;
 cleanup:
-    if (tmp_output != NULL) {
-        unlink(tmp_output);
-        free(tmp_output);
-    }
+    sipas_atomic_file_discard(output);
     if (remove_script)
         unlink(script_path);
     free(script_path);
@@ -882,6 +833,11 @@ sipas_status sipas_plot_trend_chart(const sipas_plot_trend *trend, const sipas_p
         }
     }
 
+    if (trend->note != NULL && trend->note[0] != '\0') {
+        script_add(&s, "set label 99 ");
+        add_quoted_cut(&s, trend->note, 100);
+        script_add(&s, " at graph 0.01, graph 0.03 left tc rgb '#444444' front boxed\n");
+    }
     bool first = true;
     /* Bands first so that every line and point lies on top of them. */
     for (size_t k = 0; k < trend->nseries; k++) {
@@ -890,7 +846,7 @@ sipas_status sipas_plot_trend_chart(const sipas_plot_trend *trend, const sipas_p
         add_plot_separator(&s, &first);
         script_add(&s, "$fit%zu using 1:3:4 with filledcurves fc rgb '%s' "
                        "fs transparent solid %s noborder notitle", k + 1, series_colours[k],
-                   k == 0 ? "0.18" : "0.10");
+                   trend->series[k].projection_uncertain ? "0.08" : k == 0 ? "0.18" : "0.10");
     }
     for (size_t k = 0; k < trend->nseries; k++) {
         const sipas_plot_series *sr = &trend->series[k];
@@ -927,8 +883,9 @@ sipas_status sipas_plot_trend_chart(const sipas_plot_trend *trend, const sipas_p
                 add_plot_separator(&s, &first);
                 script_add(&s, "$fit%zu using 1:($1 >= ", k + 1);
                 add_number(&s, last_wave - 1e-9);
-                script_add(&s, " ? $2 : NaN) with lines lw %s dt (6,4) lc rgb '%s' notitle",
-                           lw, colour);
+                /* dashed: a projection; dotted: an uncertain one */
+                script_add(&s, " ? $2 : NaN) with lines lw %s dt %s lc rgb '%s' notitle", lw,
+                           sr->projection_uncertain ? "(1,3)" : "(6,4)", colour);
             }
         }
         if (sr->nwaves > 0) {

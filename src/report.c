@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "sipas/atomic_file.h"
 #include "sipas/csv_writer.h"
 
 enum { MAX_COLUMNS = 32, MAX_SVG_BYTES = 16 * 1024 * 1024, MAX_BLOCKS = 100000,
@@ -898,61 +898,6 @@ static void html_body(FILE *f, const sipas_report *r)
     fputs("</main>\n</body>\n</html>\n", f);
 }
 
-/* Writes through a temporary file beside path, renamed onto it on success. */
-static sipas_status write_replacing(const char *path, void (*body)(FILE *, const void *),
-                                    const void *arg, sipas_error *err)
-{
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 16);
-    if (tmp == NULL)
-        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-    snprintf(tmp, len + 16, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        sipas_status s = sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", path,
-                                         strerror(errno));
-        free(tmp);
-        return s;
-    }
-    FILE *f = fdopen(fd, "w");
-    if (f == NULL) {
-        sipas_status s = sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", path,
-                                         strerror(errno));
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return s;
-    }
-    body(f, arg);
-    int saved = 0;
-    bool bad = ferror(f) != 0;
-    if (bad)
-        saved = errno;
-    if (fclose(f) != 0 && !bad) {
-        bad = true;
-        saved = errno;
-    }
-    /* mkstemp creates 0600; a report is meant to be shared like any file the user writes. */
-    mode_t mask = umask(0);
-    umask(mask);
-    if (!bad && chmod(tmp, 0666 & ~mask) != 0) {
-        bad = true;
-        saved = errno;
-    }
-    if (!bad && rename(tmp, path) != 0) {
-        bad = true;
-        saved = errno;
-    }
-    if (bad) {
-        unlink(tmp);
-        free(tmp);
-        return sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", path,
-                               saved ? strerror(saved) : "write error");
-    }
-    free(tmp);
-    return SIPAS_OK;
-}
-
 static void html_writer(FILE *f, const void *report)
 {
     html_body(f, report);
@@ -966,7 +911,7 @@ sipas_status sipas_report_write_html(const sipas_report *report, const char *pat
         return s;
     if (path == NULL)
         return sipas_error_set(err, SIPAS_ERR_USAGE, "no path for the HTML report");
-    return write_replacing(path, html_writer, report, err);
+    return sipas_atomic_file_write(path, html_writer, report, err);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -1037,7 +982,7 @@ sipas_status sipas_report_write_csv_dir(const sipas_report *report, const char *
         if (path == NULL)
             return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
         snprintf(path, n, "%s/%s.csv", dir, t->name);
-        s = write_replacing(path, csv_writer, t, err);
+        s = sipas_atomic_file_write(path, csv_writer, t, err);
         free(path);
         if (s != SIPAS_OK)
             return s;

@@ -1,6 +1,7 @@
 #include "sipas/review.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,17 +23,158 @@ static double parse_year(const char *code)
     return (end != code && *end == '\0') ? v : NAN;
 }
 
+/* A row has a design-based variance when the index gives it one (variance_status OK), finite,
+ * with a df that allows an interval: a df of 0 leaves nothing to test against. Such a point gets NaN variance, df, se and interval,
+ * so that changes, rankings and trends treat it as not estimable (trend.h), never as SE 0. */
+bool sipas_review_row_has_variance(const sipas_index_row *row)
+{
+    return row->variance_status == SIPAS_VARIANCE_OK && isfinite(row->variance) && row->df > 0;
+}
+
+/* The variance a point is tested with: the row's, except a design variance of exactly 0
+ * (everyone satisfied; PSUs with the same share; a census stratum), which gets the SRS variance
+ * at its n (trend.h), the design effect capped at 1 as the index's interval does then
+ * (docs/methodology.md): a test against 0 would be spuriously certain. */
+static double test_variance(const sipas_index_row *row)
+{
+    if (row->variance == 0.0)
+        return sipas_trend_srs_variance(row->estimate, (double)row->n);
+    return row->variance;
+}
+
 static sipas_review_point point_of(const sipas_index_row *row, double year, size_t respondents)
 {
+    bool variance_estimable = sipas_review_row_has_variance(row);
     sipas_review_point p = {
-        .value = {.year = year, .estimate = row->estimate, .variance = row->variance,
-                  .df = row->df},
-        .se = row->se, .ci_low = row->ci_low, .ci_high = row->ci_high, .n = row->n,
+        .value = {.year = year, .estimate = row->estimate,
+                  .variance = variance_estimable ? test_variance(row) : NAN,
+                  .df = variance_estimable ? row->df : NAN, .n = (double)row->n},
+        .se = variance_estimable ? row->se : NAN,
+        .ci_low = variance_estimable ? row->ci_low : NAN,
+        .ci_high = variance_estimable ? row->ci_high : NAN, .n = row->n,
         .respondents = respondents, .flags = row->flags,
         /* a withheld small cell keeps estimable but its values are NaN */
         .estimable = row->estimable && isfinite(row->estimate),
+        .variance_estimable = variance_estimable,
+        .variance_status = row->variance_status,
     };
     return p;
+}
+
+const char *sipas_review_point_reason(const sipas_review_point *point, bool vi)
+{
+    if (!point->estimable)
+        return sipas_variance_status_text(SIPAS_VARIANCE_NO_ANSWER, vi ? "vi" : "en");
+    if (point->variance_status != SIPAS_VARIANCE_OK)
+        return sipas_variance_status_text(point->variance_status, vi ? "vi" : "en");
+    return sipas_review_no_variance_reason(vi);
+}
+
+const char *sipas_review_not_estimable(const char *reason, bool vi, char *buf, size_t size)
+{
+    if (size > 0)
+        snprintf(buf, size, "%s: %s", vi ? "không ước lượng được" : "not estimable", reason);
+    return buf;
+}
+
+const char *sipas_review_no_variance_reason(bool vi)
+{
+    return vi ? "một tầng chỉ có một cụm (PSU) theo --lonely-psu fail: không ước lượng được "
+                "phương sai theo thiết kế"
+              : "a stratum with one cluster (PSU) under --lonely-psu fail: no design-based "
+                "variance";
+}
+
+const char *sipas_review_untested_reason(const sipas_change *c, const sipas_review_point *a,
+                                         const sipas_review_point *b, bool vi)
+{
+    if (c->has_se)
+        return NULL;
+    if (!a->estimable || !a->variance_estimable)
+        return sipas_review_point_reason(a, vi);
+    if (!b->estimable || !b->variance_estimable)
+        return sipas_review_point_reason(b, vi);
+    return vi ? "phương sai của chênh lệch bằng 0" : "the difference has variance 0";
+}
+
+const char *sipas_review_unit_reason(const sipas_review *r, const sipas_review_unit *unit,
+                                     bool vi)
+{
+    const sipas_change *c = &unit->comparison.vs_province;
+    if (c->has_se || !unit->current.variance_estimable || r->province_current.variance_estimable)
+        return sipas_review_untested_reason(c, &unit->current, &r->province_current, vi);
+    return vi ? "toàn tỉnh không có phương sai theo thiết kế năm này (một tầng chỉ có "
+                "một PSU)"
+              : "the province has no design-based variance this wave (a stratum with a single "
+                "PSU)";
+}
+
+/* Appends "; " and a formatted part to buf (truncating, never overflowing). */
+static void append_note(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void append_note(char *buf, size_t size, const char *fmt, ...)
+{
+    size_t used = strlen(buf);
+    if (used > 0 && used + 2 < size) {
+        memcpy(buf + used, "; ", 3);
+        used += 2;
+    }
+    if (used + 1 >= size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + used, size - used, fmt, ap);
+    va_end(ap);
+}
+
+const char *sipas_review_fit_note(const sipas_trend_fit *fit, bool vi, char *buf, size_t size)
+{
+    if (size == 0)
+        return buf;
+    buf[0] = '\0';
+    if (fit->lack_of_fit)
+        append_note(buf, size, "%s", vi ? "số liệu lệch khỏi đường xu hướng"
+                                        : "the waves deviate from the line");
+    if (fit->nfloored > 0)
+        append_note(buf, size, vi ? "%zu đợt dùng phương sai sàn" : "%zu wave%s at the variance "
+                    "floor", fit->nfloored, vi ? "" : (fit->nfloored == 1 ? "" : "s"));
+    if (fit->nsrs > 0)
+        append_note(buf, size, vi ? "%zu đợt không có phương sai thiết kế (dùng phương sai mẫu "
+                                    "ngẫu nhiên đơn giản)"
+                                  : "%zu wave%s without design variance (SRS variance used)",
+                    fit->nsrs, vi ? "" : (fit->nsrs == 1 ? "" : "s"));
+    if (fit->nexcluded > 0)
+        append_note(buf, size, vi ? "bỏ %zu đợt không ước lượng được" : "%zu wave%s left out",
+                    fit->nexcluded, vi ? "" : (fit->nexcluded == 1 ? "" : "s"));
+    return buf;
+}
+
+const char *sipas_review_projection_note(const sipas_trend_fit *fit, bool vi, char *buf,
+                                         size_t size)
+{
+    if (size == 0)
+        return buf;
+    buf[0] = '\0';
+    if (fit->nwaves < SIPAS_TREND_MIN_WAVES)
+        snprintf(buf, size, vi ? "không dự báo: cần ít nhất %d đợt"
+                               : "no projection: it needs %d waves", SIPAS_TREND_MIN_WAVES);
+    else if (fit->lack_of_fit)
+        snprintf(buf, size, "%s", vi ? "dự báo không chắc chắn: số liệu lệch khỏi đường xu hướng"
+                                     : "uncertain projection: the waves deviate from the line");
+    else if (fit->projection_caution)
+        snprintf(buf, size, vi ? "dự báo không chắc chắn: chỉ có %zu đợt (cần %d)"
+                               : "uncertain projection: only %zu waves (%d wanted)",
+                 fit->nwaves, SIPAS_TREND_STEADY_WAVES);
+    return buf;
+}
+
+const char *sipas_review_projection_flag(const sipas_trend_fit *fit)
+{
+    if (fit->nwaves < SIPAS_TREND_MIN_WAVES)
+        return "none";
+    if (fit->lack_of_fit)
+        return "lack_of_fit";
+    return fit->projection_caution ? "few_waves" : "";
 }
 
 static sipas_review_point missing_point(double year)
@@ -158,6 +300,159 @@ static size_t find_domain(const sipas_index_result *r, double year, const char *
     return SIZE_MAX;
 }
 
+/* --lonely-psu fail in a review (docs/review.md "Degenerate designs"): R's fail rule stops at
+ * the first stratum with one PSU; a review instead computes with the certainty rule, under which
+ * that stratum adds nothing to the variance of a domain with no respondent in it (its scores
+ * there are 0), and makes every domain with a respondent in such a stratum not estimable. The
+ * mask marks those respondents; it is NULL when no stratum is lonely or the rule is not fail. */
+typedef struct respondent_key {
+    double wave;
+    double stratum;   /* level index or the number; -2 without a stratum column */
+    double cluster;   /* level index or the number; the respondent's index without clusters */
+    size_t index;
+} respondent_key;
+
+static int compare_key(const void *x, const void *y)
+{
+    const respondent_key *a = x, *b = y;
+    if (a->wave != b->wave)
+        return (a->wave > b->wave) - (a->wave < b->wave);
+    if (a->stratum != b->stratum)
+        return (a->stratum > b->stratum) - (a->stratum < b->stratum);
+    return (a->cluster > b->cluster) - (a->cluster < b->cluster);
+}
+
+static double key_value(const sipas_column *col, size_t i)
+{
+    if (col->is_text)
+        return col->level[i] >= 0 ? (double)col->level[i] : NAN;
+    return sipas_column_number(col, i);
+}
+
+static sipas_status lonely_mask(const sipas_dataset *data, bool **mask, sipas_error *err)
+{
+    *mask = NULL;
+    const sipas_column *wave = sipas_dataset_role(data, SIPAS_ROLE_WAVE);
+    const sipas_column *strat = sipas_dataset_role(data, SIPAS_ROLE_STRATUM);
+    const sipas_column *clus = sipas_dataset_role(data, SIPAS_ROLE_CLUSTER);
+    respondent_key *keys = malloc((data->n ? data->n : 1) * sizeof *keys);
+    if (keys == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory for %zu respondents",
+                               data->n);
+    size_t m = 0;
+    for (size_t i = 0; i < data->n; i++) {
+        respondent_key k = {.wave = wave ? key_value(wave, i) : 0,
+                            .stratum = strat ? key_value(strat, i) : -2,
+                            .cluster = clus ? key_value(clus, i) : (double)i, .index = i};
+        if (!isnan(k.wave) && !isnan(k.stratum) && !isnan(k.cluster))
+            keys[m++] = k;
+    }
+    qsort(keys, m, sizeof *keys, compare_key);
+    bool *lonely = NULL;
+    for (size_t start = 0; start < m;) {
+        size_t end = start + 1;
+        bool one_psu = true;
+        while (end < m && keys[end].wave == keys[start].wave &&
+               keys[end].stratum == keys[start].stratum) {
+            one_psu &= keys[end].cluster == keys[start].cluster;
+            end++;
+        }
+        if (one_psu) {
+            if (lonely == NULL && (lonely = calloc(data->n, sizeof *lonely)) == NULL) {
+                free(keys);
+                return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+            }
+            for (size_t k = start; k < end; k++)
+                lonely[keys[k].index] = true;
+        }
+        start = end;
+    }
+    free(keys);
+    *mask = lonely;
+    return SIPAS_OK;
+}
+
+/* Respondent i's code in col, as the index writes domain values ("2024", "cao_loc"). */
+static const char *respondent_code(const sipas_column *col, size_t i, char *buf, size_t size)
+{
+    if (col->is_text)
+        snprintf(buf, size, "%s", col->level[i] >= 0 ? col->levels[col->level[i]] : "");
+    else
+        snprintf(buf, size, "%.15g", sipas_column_number(col, i));
+    return buf;
+}
+
+/* Does respondent i belong to domain d of r (its by values)? */
+static bool in_domain(const sipas_dataset *data, const sipas_index_result *r, size_t d, size_t i)
+{
+    char code[64];
+    for (size_t b = 0; b < r->nby; b++) {
+        const sipas_column *col = sipas_dataset_column(data, r->by[b]);
+        if (col == NULL)
+            return false;
+        if (strcmp(respondent_code(col, i, code, sizeof code), r->domains[d].values[b]) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Rows of domains with a respondent in a lonely stratum: variance, se, interval, df NaN. */
+static void drop_lonely_variance(sipas_index_row *row)
+{
+    row->variance = row->se = row->ci_low = row->ci_high = row->df = NAN;
+    row->deff = row->n_eff = NAN;
+}
+
+/* The year of a condition "wave = Y" among the options' conditions, or NaN. */
+static double wave_condition(const sipas_dataset *data, const sipas_index_options *o)
+{
+    const sipas_column *wave = sipas_dataset_role(data, SIPAS_ROLE_WAVE);
+    for (size_t f = 0; wave != NULL && f < o->nwhere; f++)
+        if (strcmp(o->where[f].column, wave->item->name) == 0 && o->where[f].op == SIPAS_OP_EQ &&
+            o->where[f].nvalues == 1)
+            return parse_year(o->where[f].values[0]);
+    return NAN;
+}
+
+static void mark_lonely_domains(const sipas_dataset *data, const bool *lonely, double year,
+                                sipas_index_result *r)
+{
+    const sipas_column *wave = sipas_dataset_role(data, SIPAS_ROLE_WAVE);
+    /* lonely respondents are few (one PSU per lonely stratum): loop over them */
+    for (size_t i = 0; i < data->n; i++) {
+        if (!lonely[i] || (!isnan(year) && wave != NULL && !wave->is_text &&
+                           sipas_column_number(wave, i) != year))
+            continue;
+        for (size_t d = 0; d < r->ndomains; d++) {
+            if (!in_domain(data, r, d, i))
+                continue;
+            for (size_t k = 0; k < r->nrows; k++)
+                if (r->rows[k].domain == d)
+                    drop_lonely_variance(&r->rows[k]);
+        }
+    }
+}
+
+sipas_status sipas_review_index_compute(const sipas_dataset *data,
+                                        const sipas_index_options *options,
+                                        sipas_index_result **out, sipas_error *err)
+{
+    sipas_index_options o = *options;
+    bool *lonely = NULL;
+    sipas_status st;
+    if (o.lonely_psu == SIPAS_LONELY_FAIL) {
+        if ((st = lonely_mask(data, &lonely, err)) != SIPAS_OK)
+            return st;
+        if (lonely != NULL)
+            o.lonely_psu = SIPAS_LONELY_CERTAINTY;
+    }
+    st = sipas_index_compute(data, &o, out, err);
+    if (st == SIPAS_OK && lonely != NULL)
+        mark_lonely_domains(data, lonely, wave_condition(data, &o), *out);
+    free(lonely);
+    return st;
+}
+
 static sipas_status compute_by(const sipas_dataset *data, const sipas_index_options *base,
                                const char *const *by, size_t nby, sipas_index_result **out,
                                sipas_error *err)
@@ -166,7 +461,7 @@ static sipas_status compute_by(const sipas_dataset *data, const sipas_index_opti
     o.by = by;
     o.nby = nby;
     o.keep_wave_pooled = true;
-    return sipas_index_compute(data, &o, out, err);
+    return sipas_review_index_compute(data, &o, out, err);
 }
 
 /* The line's crossing of a threshold for a series, fitted as the verdicts are (known variance,
@@ -178,6 +473,16 @@ static sipas_status crossing_of_fit(const sipas_trend_fit *fit, double threshold
     out->kind = SIPAS_CROSSING_NEVER;
     out->year = NAN;
     return sipas_trend_year_reaching(fit, threshold, &out->kind, &out->year, err);
+}
+
+/* "form 'f', measure 'm', target 'ind' for 2025", the context of a verdict's errors */
+static sipas_status prefix_target(sipas_error *err, sipas_status st, const sipas_target_row *t)
+{
+    if (t->form != NULL && t->measure != NULL)
+        return sipas_error_prefix(err, st, "form '%s', measure '%s', target '%s' for %g",
+                                  t->form, t->measure, t->indicator, t->target.year);
+    return sipas_error_prefix(err, st, "indicator '%s', target for %g", t->indicator,
+                              t->target.year);
 }
 
 static sipas_status judge_target(const sipas_wave_value *waves, size_t n,
@@ -198,14 +503,17 @@ static sipas_status judge_target(const sipas_wave_value *waves, size_t n,
     }
     sipas_status st = sipas_target_assess(waves, n, &t->target, level, &out->verdict, err);
     if (st != SIPAS_OK)
-        return sipas_error_prefix(err, "target '%s' %g", t->indicator, t->target.year);
-    if (n < 3)
+        return prefix_target(err, st, t);
+    if (n < SIPAS_TREND_MIN_WAVES)
         return SIPAS_OK;
     /* the year the verdicts' line reaches the threshold, also for an observed-year target */
     sipas_trend_fit fit;
-    if ((st = sipas_trend_fit_waves(waves, n, SIPAS_TREND_KNOWN_VARIANCE, level, &fit, err)) ||
-        (st = crossing_of_fit(&fit, t->target.threshold, &out->crossing, err)))
-        return sipas_error_prefix(err, "target '%s' %g", t->indicator, t->target.year);
+    if ((st = sipas_trend_fit_waves(waves, n, SIPAS_TREND_KNOWN_VARIANCE, level, &fit, err)))
+        return prefix_target(err, st, t);
+    if (fit.nwaves < SIPAS_TREND_MIN_WAVES)
+        return SIPAS_OK; /* some waves left out: no crossing from a two-wave line */
+    if ((st = crossing_of_fit(&fit, t->target.threshold, &out->crossing, err)))
+        return prefix_target(err, st, t);
     return SIPAS_OK;
 }
 
@@ -275,7 +583,8 @@ static sipas_status province_part(const sipas_dataset *data, const sipas_review_
         any |= r->province[k].estimable;
     }
     if (!any)
-        return sipas_error_set(err, SIPAS_ERR_MATH, "measure '%s' has no estimate in any wave",
+        return sipas_error_set(err, SIPAS_ERR_MATH, "form '%s', measure '%s', province: no "
+                               "estimate in any wave (no valid answer)", data->inst->form_id,
                                r->measure);
     /* the reviewed wave and the one before it */
     r->wave = o->wave > 0 ? o->wave : waves->years[waves->n - 1];
@@ -293,7 +602,9 @@ static sipas_status province_part(const sipas_dataset *data, const sipas_review_
         if (a->estimable && b->estimable) {
             r->has_previous = true;
             if ((st = sipas_change_between(&a->value, &b->value, level, &r->change, err)))
-                return sipas_error_prefix(err, "change %g-%g", a->value.year, b->value.year);
+                return sipas_error_prefix(err, st, "form '%s', measure '%s', province, change "
+                                          "from wave %g to %g", data->inst->form_id, r->measure,
+                                          a->value.year, b->value.year);
         }
     }
     /* trend, projections, band, crossings: only for proportions (the logit needs (0, 1)) */
@@ -309,7 +620,8 @@ static sipas_status province_part(const sipas_dataset *data, const sipas_review_
     if (nv >= 2 && proportion) {
         if ((st = sipas_trend_fit_waves(vals, nv, o->trend_method, level, &r->fit, err))) {
             free(vals);
-            return sipas_error_prefix(err, "trend of '%s'", r->measure);
+            return sipas_error_prefix(err, st, "form '%s', measure '%s', province, trend over "
+                                      "%zu waves", data->inst->form_id, r->measure, nv);
         }
         r->has_trend = true;
     }
@@ -333,7 +645,8 @@ static sipas_status province_part(const sipas_dataset *data, const sipas_review_
         }
     }
     free(vals);
-    if (!r->has_trend)
+    /* below SIPAS_TREND_MIN_WAVES fitted waves there is no projection (trend.h) */
+    if (!r->has_trend || r->fit.nwaves < SIPAS_TREND_MIN_WAVES)
         return SIPAS_OK;
     static const double default_years[] = {2025, 2030};
     const double *years = o->projection_years ? o->projection_years : default_years;
@@ -380,6 +693,27 @@ static sipas_status province_part(const sipas_dataset *data, const sipas_review_
             return st;
     }
     return SIPAS_OK;
+}
+
+/* The units of the reviewed wave (sipas_index_units) with a respondent in a lonely stratum,
+ * and the parent when any respondent of the wave is in one. */
+static void mark_lonely_units(const sipas_dataset *data, const bool *lonely, const char *unit,
+                              double year, sipas_units_result *cur)
+{
+    const sipas_column *wave = sipas_dataset_role(data, SIPAS_ROLE_WAVE);
+    const sipas_column *ucol = sipas_dataset_column(data, unit);
+    char code[64];
+    for (size_t i = 0; i < data->n; i++) {
+        if (!lonely[i] || wave == NULL || ucol == NULL || sipas_column_number(wave, i) != year)
+            continue;
+        drop_lonely_variance(&cur->parent);
+        respondent_code(ucol, i, code, sizeof code);
+        for (size_t u = 0; u < cur->nunits; u++)
+            if (strcmp(cur->units[u].code, code) == 0) {
+                drop_lonely_variance(&cur->units[u].row);
+                cur->units[u].cov_with_parent = NAN;
+            }
+    }
 }
 
 static sipas_status units_part(const sipas_dataset *data, const sipas_review_options *o,
@@ -446,16 +780,15 @@ static sipas_status units_part(const sipas_dataset *data, const sipas_review_opt
             }
         }
         size_t nv = series_values(un->series, un->nwaves, vals);
-        /* a unit series touching 0 or 1 has no logit: left without a label (the header says) */
-        bool inside = true;
-        for (size_t k = 0; k < nv; k++)
-            inside &= vals[k].estimate > 0 && vals[k].estimate < 1;
-        if (r->has_trend && inside && nv >= 3) {
+        /* waves at 0 or 1 and without design variance enter by the floor rule (trend.h) */
+        if (r->has_trend && nv >= SIPAS_TREND_MIN_WAVES) {
             if ((st = sipas_trend_label_waves(vals, nv, level, &un->trend_label, &un->fit, err))) {
                 free(vals);
-                return sipas_error_prefix(err, "unit '%s'", un->code);
+                return sipas_error_prefix(err, st, "form '%s', measure '%s', %s '%s', trend over "
+                                          "%zu waves", data->inst->form_id, r->measure,
+                                          r->unit_column, un->code, nv);
             }
-            un->has_fit = true;
+            un->has_fit = un->fit.nwaves >= SIPAS_TREND_MIN_WAVES;
         }
     }
     free(vals);
@@ -481,10 +814,24 @@ static sipas_status units_part(const sipas_dataset *data, const sipas_review_opt
     size_t *which = NULL;
     sipas_wave_value *earlier = NULL, *later = NULL;
     sipas_change *changes = NULL;
+    bool *lonely = NULL;
+    if (io.lonely_psu == SIPAS_LONELY_FAIL) {
+        if ((st = lonely_mask(data, &lonely, err)) != SIPAS_OK) {
+            free(where);
+            return st;
+        }
+        if (lonely != NULL)
+            io.lonely_psu = SIPAS_LONELY_CERTAINTY; /* as compute_by does */
+    }
     st = sipas_index_units(data, &io, r->unit_column, r->measure, &cur, err);
     free(where);
-    if (st != SIPAS_OK)
+    if (st != SIPAS_OK) {
+        free(lonely);
         return st;
+    }
+    if (lonely != NULL)
+        mark_lonely_units(data, lonely, r->unit_column, r->wave, cur);
+    free(lonely);
     r->province_current = point_of(&cur->parent, r->wave, cur->parent_respondents);
     uv = calloc(cur->nunits ? cur->nunits : 1, sizeof *uv);
     cmp = calloc(cur->nunits ? cur->nunits : 1, sizeof *cmp);
@@ -521,6 +868,7 @@ static sipas_status units_part(const sipas_dataset *data, const sipas_review_opt
             goto done;
         for (size_t i = 0; i < r->ranked; i++) {
             r->units[which[i]].comparison = cmp[i];
+            r->untested += cmp[i].flag == SIPAS_UNIT_NOT_TESTED;
             r->significantly_above += cmp[i].flag == SIPAS_UNIT_ABOVE;
             r->significantly_below += cmp[i].flag == SIPAS_UNIT_BELOW;
         }
@@ -585,7 +933,9 @@ static sipas_status elements_part(const sipas_dataset *data, const sipas_index_r
             sipas_status st = sipas_change_between(&el->previous.value, &el->current.value,
                                                    r->level, &el->change, err);
             if (st != SIPAS_OK)
-                return sipas_error_prefix(err, "element '%s'", el->name);
+                return sipas_error_prefix(err, st, "form '%s', element '%s', province, change "
+                                          "from wave %g to %g", inst->form_id, el->name,
+                                          r->previous_wave, r->wave);
         }
         for (size_t u = 0; u < r->nunits; u++) {
             size_t d = find_domain(ur_all, r->wave, r->units[u].code);
@@ -635,6 +985,16 @@ sipas_status sipas_review_compute(const sipas_dataset *data, const sipas_review_
                              inst->form_id, unit);
         goto done;
     }
+    if (ucol->item->role == SIPAS_ROLE_CLUSTER) {
+        /* each unit would be one PSU: no design-based variance for any of them */
+        const sipas_column *strat = sipas_dataset_role(data, SIPAS_ROLE_STRATUM);
+        st = sipas_error_set(err, SIPAS_ERR_USAGE, "form '%s': '%s' is the cluster column (the "
+                             "PSUs), so each of its units is one cluster and has no design-based "
+                             "variance; review a column above it%s%s%s", inst->form_id, unit,
+                             strat ? ", such as '" : "", strat ? strat->item->name : "",
+                             strat ? "'" : "");
+        goto done;
+    }
     if ((r->unit_column = strdup(unit)) == NULL) {
         st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
         goto done;
@@ -646,7 +1006,8 @@ sipas_status sipas_review_compute(const sipas_dataset *data, const sipas_review_
         (st = collect_waves(pr, &waves, err)))
         goto done;
     if (waves.n == 0) {
-        st = sipas_error_set(err, SIPAS_ERR_MATH, "no respondent passes the conditions");
+        st = sipas_error_set(err, SIPAS_ERR_MATH, "form '%s': no respondent passes the "
+                             "conditions", data->inst->form_id);
         goto done;
     }
     if ((st = province_part(data, options, pr, &waves, r, err)) ||
@@ -728,7 +1089,8 @@ sipas_status sipas_domain_changes_compute(const sipas_dataset *data,
         (st = collect_waves(res, &waves, err)))
         goto done;
     if (waves.n == 0) {
-        st = sipas_error_set(err, SIPAS_ERR_MATH, "no respondent passes the conditions");
+        st = sipas_error_set(err, SIPAS_ERR_MATH, "form '%s': no respondent passes the "
+                             "conditions", data->inst->form_id);
         goto done;
     }
     if (to == 0)
@@ -744,8 +1106,9 @@ sipas_status sipas_domain_changes_compute(const sipas_dataset *data,
     }
     if (from == 0) {
         if (ito == 0) {
-            st = sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "wave %g is the first; there is no "
-                                 "earlier wave to compare with", to);
+            st = sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "form '%s': wave %g is the first; "
+                                 "there is no earlier wave to compare with",
+                                 data->inst->form_id, to);
             goto done;
         }
         from = waves.years[ito - 1];
@@ -876,8 +1239,8 @@ sipas_status sipas_review_targets(const sipas_dataset *data, const sipas_index_o
             sipas_index_level lvl;
             const char *lv, *le;
             if ((st = resolve_measure(data->inst, tr->measure, &name, &lvl, &lv, &le, err))) {
-                sipas_error_prefix(err, "%s:%zu: indicator '%s'", targets->targets_path, tr->row,
-                                   tr->indicator);
+                sipas_error_prefix(err, st, "%s:%zu: indicator '%s'", targets->targets_path,
+                                   tr->row, tr->indicator);
                 goto done;
             }
             size_t nv = 0;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "sipas/atomic_file.h"
 #include "sipas/stat_export.h"
 #include "table_readers.h"
 
@@ -496,14 +497,12 @@ sipas_status sipas_stat_export(sipas_store *store, const sipas_instrument *inst,
     const char **columns = alloc_array(inst->nitems, sizeof *columns);
     w.vars = alloc_array(inst->nitems, sizeof *w.vars);
     w.widths = alloc_array(inst->nitems, sizeof *w.widths);
-    size_t tmp_len = strlen(path) + 8;
-    char *tmp = malloc(tmp_len);
+    sipas_atomic_file *file = NULL; /* the whole file or none of it at path */
     sipas_status st = SIPAS_OK;
-    if (columns == NULL || w.vars == NULL || w.widths == NULL || tmp == NULL) {
+    if (columns == NULL || w.vars == NULL || w.widths == NULL) {
         st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
         goto done;
     }
-    snprintf(tmp, tmp_len, "%s.tmp", path);
     for (size_t k = 0; k < inst->nitems; k++)
         columns[k] = inst->items[k].name;
     /* first pass: how many cases (the header states it) and how wide each text column is */
@@ -512,10 +511,15 @@ sipas_status sipas_stat_export(sipas_store *store, const sipas_instrument *inst,
     if (st != SIPAS_OK)
         goto done;
     w.counting = false;
-    w.out = fopen(tmp, "wb");
+    if ((st = sipas_atomic_file_open(path, &file, err)) != SIPAS_OK)
+        goto done;
+    w.out = sipas_atomic_file_stream(file);
     w.writer = readstat_writer_init();
     if (w.out == NULL) {
-        st = sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+        st = sipas_atomic_file_commit(file, err); /* reports why the stream could not open */
+        file = NULL;
+        if (st == SIPAS_OK)
+            st = sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s'", path);
         goto done;
     }
     if (w.writer == NULL) {
@@ -559,29 +563,18 @@ sipas_status sipas_stat_export(sipas_store *store, const sipas_instrument *inst,
         st = writer_failed(&w, rc, "file");
         goto done;
     }
-    FILE *out = w.out;
     w.out = NULL;
-    if (fclose(out) != 0) {
-        st = sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
+    st = sipas_atomic_file_commit(file, err);
+    file = NULL;
+    if (st != SIPAS_OK)
         goto done;
-    }
-    if (rename(tmp, path) != 0) {
-        st = sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-        goto done;
-    }
     if (rows)
         *rows = w.rows;
     st = SIPAS_OK;
 done:
-    if (w.out) {
-        fclose(w.out);
-        remove(tmp);
-    } else if (st != SIPAS_OK && tmp) {
-        remove(tmp);
-    }
+    sipas_atomic_file_discard(file);
     if (w.writer)
         readstat_writer_free(w.writer);
-    free(tmp);
     free(columns);
     free(w.vars);
     free(w.widths);

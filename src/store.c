@@ -2,7 +2,9 @@
  * Identifiers that come from instruments (form ids, item names) are checked against
  * [A-Za-z_][A-Za-z0-9_]* and double-quoted; values are always bound as parameters. */
 #include "sipas/store.h"
+#include "sipas/keyfile.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +22,8 @@ struct sipas_store {
     char *path;
     sipas_store_wait_fn on_wait;
     void *wait_ctx;
+    bool key_attached;
+    unsigned char key[SIPAS_KEY_BYTES]; /* the personal-data key, never written to the store */
 };
 
 /* Waits for another process's write lock up to SIPAS_BUSY_TIMEOUT_MS, telling the caller once
@@ -321,10 +325,40 @@ static int reopen_immutable(sipas_store *store)
     return rc;
 }
 
+/* A store is a file that is or will become a sipas store. SQLite would also take ":memory:" and
+ * "" (a private in-memory or temporary database: an import "succeeds" and keeps nothing) and,
+ * where it is built with URIs on, "file:..." with options; a folder gives "disk I/O error". */
+static sipas_status check_store_path(const char *path, sipas_error *err)
+{
+    if (path[0] == '\0')
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "the store's file name is empty (--db or "
+                               "SIPAS_DB): name a file such as sipas.db");
+    if (strcmp(path, ":memory:") == 0)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "'%s' is not a file: a store is kept in a "
+                               "file (--db sipas.db); an in-memory database would keep nothing",
+                               path);
+    if (strncmp(path, "file:", 5) == 0)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "'%s' is an SQLite URI, not a file name: "
+                               "give the store's path (for a file whose name starts with "
+                               "'file:', write ./%s)", path, path);
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return sipas_error_set(err, SIPAS_ERR_STORE, "'%s' is a folder, not a sipas store: name "
+                               "a file in it, e.g. '%s%ssipas.db'", path, path,
+                               path[strlen(path) - 1] == '/' ? "" : "/");
+    return SIPAS_OK;
+}
+
 sipas_status sipas_store_open(const char *path, sipas_store_mode mode, sipas_store **out,
                               sipas_error *err)
 {
     *out = NULL;
+    sipas_status checked = path ? check_store_path(path, err) : SIPAS_OK;
+    if (checked != SIPAS_OK)
+        return checked;
+    bool in_memory = path == SIPAS_STORE_IN_MEMORY;
+    if (in_memory)
+        path = ":memory:";
     sipas_store *store = calloc(1, sizeof *store);
     if (store == NULL || (store->path = strdup(path)) == NULL) {
         free(store);
@@ -338,7 +372,7 @@ sipas_status sipas_store_open(const char *path, sipas_store_mode mode, sipas_sto
     sipas_status st = SIPAS_OK;
     if (sqlite3_open_v2(path, &store->db, flags, NULL) != SQLITE_OK) {
         st = store->db && sqlite3_errcode(store->db) == SQLITE_CANTOPEN && mode != SIPAS_STORE_READ_WRITE
-           ? sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "cannot open store '%s': no such file "
+           ? sipas_error_set(err, SIPAS_ERR_STORE, "cannot open store '%s': no such file "
                              "(import a batch first)", path)
            : sipas_error_set(err, SIPAS_ERR_IO, "cannot open store '%s': %s", path,
                              store->db ? sqlite3_errmsg(store->db) : "out of memory");
@@ -377,6 +411,8 @@ sipas_status sipas_store_open(const char *path, sipas_store_mode mode, sipas_sto
     }
     if ((st = migrate(store, mode == SIPAS_STORE_READ_ONLY, err)) != SIPAS_OK)
         goto fail;
+    if (in_memory && (st = sipas_store_attach_ephemeral_key(store, err)) != SIPAS_OK)
+        goto fail;
     *out = store;
     return SIPAS_OK;
 fail:
@@ -400,24 +436,170 @@ const char *sipas_store_path(const sipas_store *store)
 
 sipas_status sipas_store_personal_key(sipas_store *store, unsigned char key[32], sipas_error *err)
 {
+    sipas_status st;
+    if (!store->key_attached && (st = sipas_store_attach_key(store, NULL, NULL, err)) != SIPAS_OK)
+        return st;
+    memcpy(key, store->key, SIPAS_KEY_BYTES);
+    return SIPAS_OK;
+}
+
+sipas_status sipas_store_attach_ephemeral_key(sipas_store *store, sipas_error *err)
+{
+    sipas_status st = sipas_key_random(store->key, err);
+    store->key_attached = st == SIPAS_OK;
+    return st;
+}
+
+/* meta.value of key into out (65 bytes), "" when there is no such row. */
+static sipas_status meta_hex(sipas_store *store, const char *key, char out[65], sipas_error *err)
+{
     sqlite3_stmt *stmt = NULL;
-    sipas_status st = prepare(store, "SELECT value FROM meta WHERE key = 'personal_key'", &stmt, err);
+    sipas_status st = prepare(store, "SELECT value FROM meta WHERE key = ?1", &stmt, err);
     if (st != SIPAS_OK)
         return st;
-    const char *hex = NULL;
-    if (sqlite3_step(stmt) != SQLITE_ROW || (hex = (const char *)sqlite3_column_text(stmt, 0)) == NULL ||
-        strlen(hex) != 64) {
-        sqlite3_finalize(stmt);
-        return sipas_error_set(err, SIPAS_ERR_STORE, "'%s': the personal-data key is missing",
-                               store->path);
-    }
-    for (int i = 0; i < 32; i++) {
-        unsigned v;
-        sscanf(hex + 2 * i, "%2x", &v);
-        key[i] = (unsigned char)v;
-    }
+    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+    out[0] = '\0';
+    int rc = sqlite3_step(stmt);
+    const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(stmt, 0) : NULL;
+    if (v && strlen(v) == 64)
+        memcpy(out, v, 65);
+    else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        st = db_error(store, err, "cannot read the store");
     sqlite3_finalize(stmt);
+    return st;
+}
+
+/* Decides which key the store uses; inside the write transaction of sipas_store_attach_key. */
+static sipas_status choose_key(sipas_store *store, const char *path, const char *fingerprint,
+                               const char *legacy_hex, sipas_key_event *event, sipas_error *err)
+{
+    unsigned char file_key[SIPAS_KEY_BYTES];
+    sipas_error read_err = {0};
+    sipas_status read = sipas_key_file_read(path, file_key, &read_err);
+    if (read != SIPAS_OK && read != SIPAS_ERR_NOT_FOUND) {
+        *err = read_err;
+        return read;
+    }
+    char file_fp[SIPAS_SHA256_HEX_LEN + 1] = "";
+    if (read == SIPAS_OK)
+        sipas_key_fingerprint(file_key, file_fp);
+    if (fingerprint[0]) {
+        if (read != SIPAS_OK)
+            return sipas_error_set(err, SIPAS_ERR_STORE, "'%s': its personal columns are hashed "
+                                   "with the key of a key file, and '%s' does not exist: name "
+                                   "that key file with --key-file or SIPAS_KEY_FILE", store->path,
+                                   path);
+        if (strcmp(file_fp, fingerprint) != 0)
+            return sipas_error_set(err, SIPAS_ERR_CONFLICT, "the key file '%s' is not the key of "
+                                   "'%s' (its fingerprint differs): name the store's key file "
+                                   "with --key-file or SIPAS_KEY_FILE; another key would give "
+                                   "the same person another hash", path, store->path);
+        memcpy(store->key, file_key, SIPAS_KEY_BYTES);
+        *event = SIPAS_KEY_USED;
+        return SIPAS_OK;
+    }
+    int64_t batches = 0;
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store, "SELECT count(*) FROM batches", &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        batches = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    if (legacy_hex[0] && batches > 0) {
+        /* The store's own key hashed its batches: it is the key, wherever it goes. */
+        unsigned char legacy[SIPAS_KEY_BYTES];
+        for (int i = 0; i < SIPAS_KEY_BYTES; i++) {
+            unsigned v = 0;
+            sscanf(legacy_hex + 2 * i, "%2x", &v);
+            legacy[i] = (unsigned char)v;
+        }
+        if (read == SIPAS_OK && memcmp(file_key, legacy, SIPAS_KEY_BYTES) != 0)
+            return sipas_error_set(err, SIPAS_ERR_CONFLICT, "'%s' was written by an older sipas "
+                                   "and holds its own personal-data key, and the key file '%s' "
+                                   "holds another: name a new key file for this store with "
+                                   "--key-file FILE (the store's key moves there)", store->path,
+                                   path);
+        if (read != SIPAS_OK) {
+            /* create reads the file instead when another process made it meanwhile */
+            memcpy(file_key, legacy, SIPAS_KEY_BYTES);
+            if ((st = sipas_key_file_create(path, file_key, err)) != SIPAS_OK)
+                return st;
+            if (memcmp(file_key, legacy, SIPAS_KEY_BYTES) != 0)
+                return sipas_error_set(err, SIPAS_ERR_CONFLICT, "the key file '%s' was created "
+                                       "meanwhile with another key: name a new key file for "
+                                       "'%s' with --key-file FILE", path, store->path);
+        }
+        memcpy(store->key, legacy, SIPAS_KEY_BYTES);
+        *event = SIPAS_KEY_MOVED_OUT;
+        return SIPAS_OK;
+    }
+    /* Nothing hashed yet: the key file's key, or a new one. */
+    if (read == SIPAS_OK) {
+        memcpy(store->key, file_key, SIPAS_KEY_BYTES);
+        *event = SIPAS_KEY_USED;
+        return SIPAS_OK;
+    }
+    if ((st = sipas_key_random(store->key, err)) != SIPAS_OK ||
+        (st = sipas_key_file_create(path, store->key, err)) != SIPAS_OK)
+        return st;
+    *event = SIPAS_KEY_FILE_CREATED;
     return SIPAS_OK;
+}
+
+sipas_status sipas_store_attach_key(sipas_store *store, const char *key_file,
+                                    sipas_key_event *event, sipas_error *err)
+{
+    sipas_key_event ignored;
+    if (event == NULL)
+        event = &ignored;
+    *event = SIPAS_KEY_USED;
+    /* Nothing hashed can be kept in a store that cannot be written, and the write that fails
+     * says so better than a key file the user may not even have. */
+    if (sqlite3_db_readonly(store->db, "main") == 1)
+        return sipas_store_attach_ephemeral_key(store, err);
+    char *path = NULL;
+    sipas_status st = key_file ? ((path = strdup(key_file)) ? SIPAS_OK
+                                  : sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory"))
+                               : sipas_key_file_default_path(&path, err);
+    if (st != SIPAS_OK)
+        return st;
+    char fingerprint[65], legacy[65];
+    /* secure_delete: the deleted key is overwritten with zeros, not left on a free page. */
+    if ((st = exec_sql(store, "PRAGMA secure_delete = ON; BEGIN IMMEDIATE",
+                       "cannot record the personal-data key", err)) != SIPAS_OK) {
+        free(path);
+        return st;
+    }
+    if ((st = meta_hex(store, "personal_key_fingerprint", fingerprint, err)) != SIPAS_OK ||
+        (st = meta_hex(store, "personal_key", legacy, err)) != SIPAS_OK ||
+        (st = choose_key(store, path, fingerprint, legacy, event, err)) != SIPAS_OK)
+        goto fail;
+    if (fingerprint[0] == '\0' || legacy[0]) {
+        char fp[SIPAS_SHA256_HEX_LEN + 1], *sql;
+        sipas_key_fingerprint(store->key, fp);
+        sql = sqlite3_mprintf("DELETE FROM meta WHERE key = 'personal_key';"
+                              "INSERT OR REPLACE INTO meta(key, value) "
+                              "VALUES ('personal_key_fingerprint', '%q')", fp);
+        st = sql ? exec_sql(store, sql, "cannot record the personal-data key", err)
+                 : sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        sqlite3_free(sql);
+        if (st != SIPAS_OK)
+            goto fail;
+    }
+    if ((st = exec_sql(store, "COMMIT", "cannot record the personal-data key", err)) != SIPAS_OK)
+        goto fail;
+    /* The old key's bytes may still sit in WAL frames: copy the pages back and empty the WAL.
+     * A reader holding an old snapshot can keep the checkpoint from finishing; the next writer's
+     * checkpoint then completes it. */
+    sqlite3_exec(store->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    free(path);
+    store->key_attached = true;
+    return SIPAS_OK;
+fail:
+    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    free(path);
+    return st;
 }
 
 /* ---- instruments -------------------------------------------------------------------------- */
@@ -560,6 +742,227 @@ static sipas_status insert_instrument_rows(sipas_store *store, const sipas_instr
         st = step_done(store, stmt, what, err);
     }
     sqlite3_finalize(stmt);
+    return st;
+}
+
+/* ---- the instrument versions of the stored batches ------------------------------------- */
+
+static bool same_text(const unsigned char *stored, const char *folder)
+{
+    return strcmp(stored ? (const char *)stored : "", folder ? folder : "") == 0;
+}
+
+/* Where a stored version (instrument_id) and the folder's inst differ: the sheet's file name,
+ * with what in it in `what`; NULL when they do not. scoring_only compares only what one set of
+ * rows scored by several versions cannot absorb: the criteria (list, element, scoring), the
+ * elements and their weights, the default scoring; otherwise everything that is stored. */
+static const char *first_difference(sipas_store *store, int64_t id, const sipas_instrument *inst,
+                                    bool scoring_only, char *what, size_t size, sipas_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    const char *sheet = NULL;
+    what[0] = '\0';
+    /* settings.csv: the default scoring, and the titles */
+    if (prepare(store, "SELECT scoring, title_vi, title_en, default_language FROM instruments "
+                "WHERE instrument_id = ?1", &stmt, err) != SIPAS_OK)
+        return NULL;
+    sqlite3_bind_int64(stmt, 1, id);
+    if (sqlite3_step(stmt) == SQLITE_ROW &&
+        (!same_text(sqlite3_column_text(stmt, 0), sipas_scoring_name(inst->scoring)) ||
+         (!scoring_only && (!same_text(sqlite3_column_text(stmt, 1), inst->title_vi) ||
+                            !same_text(sqlite3_column_text(stmt, 2), inst->title_en) ||
+                            !same_text(sqlite3_column_text(stmt, 3), inst->default_language))))) {
+        snprintf(what, size, "the default scoring or the titles");
+        sheet = "settings.csv";
+    }
+    sqlite3_finalize(stmt);
+    if (sheet)
+        return sheet;
+    /* survey.csv: every item in order, or the criteria by name */
+    if (prepare(store, scoring_only
+                ? "SELECT name, list_name, element, scoring FROM items WHERE instrument_id = ?1 "
+                  "AND role = 'criterion' ORDER BY position"
+                : "SELECT name, list_name, element, scoring, type, role, required, personal, "
+                  "label_vi, label_en FROM items WHERE instrument_id = ?1 ORDER BY position",
+                &stmt, err) != SIPAS_OK)
+        return NULL;
+    sqlite3_bind_int64(stmt, 1, id);
+    size_t stored = 0, criteria = 0;
+    for (size_t i = 0; i < inst->nitems; i++)
+        criteria += inst->items[i].role == SIPAS_ROLE_CRITERION;
+    while (sheet == NULL && sqlite3_step(stmt) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(stmt, 0);
+        const sipas_item *it = scoring_only ? sipas_instrument_item(inst, name ? name : "")
+                             : stored < inst->nitems ? &inst->items[stored] : NULL;
+        stored++;
+        bool same = it && same_text(sqlite3_column_text(stmt, 0), it->name) &&
+                    same_text(sqlite3_column_text(stmt, 1), it->list ? it->list->name : NULL) &&
+                    same_text(sqlite3_column_text(stmt, 2),
+                              it->element >= 0 ? inst->elements[it->element].name : NULL) &&
+                    same_text(sqlite3_column_text(stmt, 3), it->role == SIPAS_ROLE_CRITERION
+                              ? sipas_scoring_name(it->scoring) : NULL);
+        if (same && scoring_only)
+            same = it->role == SIPAS_ROLE_CRITERION;
+        else if (same)
+            same = same_text(sqlite3_column_text(stmt, 4), item_type_name(it->type)) &&
+                   same_text(sqlite3_column_text(stmt, 5), it->role == SIPAS_ROLE_NONE ? NULL
+                             : sipas_role_name(it->role)) &&
+                   sqlite3_column_int(stmt, 6) == it->required &&
+                   sqlite3_column_int(stmt, 7) == it->personal &&
+                   same_text(sqlite3_column_text(stmt, 8), it->label_vi) &&
+                   same_text(sqlite3_column_text(stmt, 9), it->label_en);
+        if (!same) {
+            snprintf(what, size, "%s '%s'", scoring_only ? "criterion" : "item", name ? name : "");
+            sheet = "survey.csv";
+        }
+    }
+    sqlite3_finalize(stmt);
+    if (sheet == NULL && stored != (scoring_only ? criteria : inst->nitems)) {
+        snprintf(what, size, "the number of %s", scoring_only ? "criteria" : "items");
+        sheet = "survey.csv";
+    }
+    if (sheet)
+        return sheet;
+    /* elements.csv: names and weights in order */
+    if (prepare(store, "SELECT name, weight, label_vi, label_en FROM elements "
+                "WHERE instrument_id = ?1 ORDER BY position", &stmt, err) != SIPAS_OK)
+        return NULL;
+    sqlite3_bind_int64(stmt, 1, id);
+    stored = 0;
+    while (sheet == NULL && sqlite3_step(stmt) == SQLITE_ROW) {
+        const sipas_element *e = stored < inst->nelements ? &inst->elements[stored] : NULL;
+        stored++;
+        if (e == NULL || !same_text(sqlite3_column_text(stmt, 0), e->name) ||
+            sqlite3_column_double(stmt, 1) != e->weight ||
+            (!scoring_only && (!same_text(sqlite3_column_text(stmt, 2), e->label_vi) ||
+                               !same_text(sqlite3_column_text(stmt, 3), e->label_en)))) {
+            snprintf(what, size, "element '%s'", (const char *)sqlite3_column_text(stmt, 0));
+            sheet = "elements.csv";
+        }
+    }
+    sqlite3_finalize(stmt);
+    if (sheet == NULL && stored != inst->nelements) {
+        snprintf(what, size, "the number of elements");
+        sheet = "elements.csv";
+    }
+    if (sheet)
+        return sheet;
+    /* choices.csv: every list, its codes in order. Another version's lists need not match:
+     * sipas_dataset_load scores each batch with its own version's lists. */
+    if (scoring_only)
+        return NULL;
+    if (prepare(store, "SELECT code, satisfied, missing, label_vi, label_en FROM choices "
+                "WHERE instrument_id = ?1 AND list_name = ?2 ORDER BY position", &stmt, err) != SIPAS_OK)
+        return NULL;
+    for (size_t l = 0; l < inst->nlists && sheet == NULL; l++) {
+        const sipas_choice_list *list = &inst->lists[l];
+        sqlite3_bind_int64(stmt, 1, id);
+        bind_text(stmt, 2, list->name);
+        stored = 0;
+        bool same = true;
+        while (same && sqlite3_step(stmt) == SQLITE_ROW) {
+            const sipas_choice *ch = stored < list->nchoices ? &list->choices[stored] : NULL;
+            stored++;
+            same = ch && same_text(sqlite3_column_text(stmt, 0), ch->name) &&
+                   sqlite3_column_int(stmt, 1) == ch->satisfied &&
+                   same_text(sqlite3_column_text(stmt, 2), ch->missing == SIPAS_MISSING_NONE
+                             ? NULL : sipas_missing_name(ch->missing)) &&
+                   same_text(sqlite3_column_text(stmt, 3), ch->label_vi) &&
+                   same_text(sqlite3_column_text(stmt, 4), ch->label_en);
+        }
+        sqlite3_reset(stmt);
+        if (!same || stored != list->nchoices) {
+            snprintf(what, size, "list '%s'", list->name);
+            sheet = "choices.csv";
+        }
+    }
+    sqlite3_finalize(stmt);
+    return sheet;
+}
+
+/* "batch 4", "batches 1-3" or "5 batches from 1 to 9". */
+static void describe_batches(char *out, size_t size, int64_t count, int64_t first, int64_t last)
+{
+    if (count == 1)
+        snprintf(out, size, "batch %lld", (long long)first);
+    else if (count == last - first + 1)
+        snprintf(out, size, "batches %lld-%lld", (long long)first, (long long)last);
+    else
+        snprintf(out, size, "%lld batches from %lld to %lld", (long long)count,
+                 (long long)first, (long long)last);
+}
+
+sipas_status sipas_store_check_instrument(sipas_store *store, const sipas_instrument *inst,
+                                          char **problem, char **versions, sipas_error *err)
+{
+    *problem = NULL;
+    *versions = NULL;
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store,
+        "SELECT i.instrument_id, i.version, i.content_sha256, count(*), min(b.batch_id), "
+        "max(b.batch_id) FROM instruments i JOIN batches b USING (instrument_id) "
+        "WHERE i.form_id = ?1 GROUP BY i.instrument_id ORDER BY min(b.batch_id)", &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    bind_text(stmt, 1, inst->form_id);
+    sqlbuf list = {0};
+    char *found = NULL;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(stmt, 0);
+        const char *version = (const char *)sqlite3_column_text(stmt, 1);
+        const char *hash = (const char *)sqlite3_column_text(stmt, 2);
+        char batches[96], what[160];
+        describe_batches(batches, sizeof batches, sqlite3_column_int64(stmt, 3),
+                         sqlite3_column_int64(stmt, 4), sqlite3_column_int64(stmt, 5));
+        sb_add(&list, "%sversion '%s' (%s)", list.len ? ", " : "", version ? version : "", batches);
+        if (found)
+            continue;
+        bool same_version = same_text((const unsigned char *)version, inst->version);
+        if (same_version && same_text((const unsigned char *)hash, inst->content_hash))
+            continue;
+        const char *sheet = first_difference(store, id, inst, !same_version, what, sizeof what, err);
+        if (sheet == NULL && err && err->status != SIPAS_OK) {
+            st = err->status;
+            break;
+        }
+        if (same_version)
+            found = sqlite3_mprintf("form '%s' version '%s' in '%s' differs from the version "
+                                    "'%s' recorded with %s: %s%s%s%s%s changed without a new "
+                                    "version, which would change published numbers. Restore "
+                                    "it, or give the change a new version in settings.csv",
+                                    inst->form_id, inst->version, inst->source_dir,
+                                    inst->version, batches, sheet ? "sheet '" : "a sheet",
+                                    sheet ? sheet : "", sheet ? "' (" : "", sheet ? what : "",
+                                    sheet ? ")" : "");
+        else if (sheet)
+            found = sqlite3_mprintf("form '%s': %s, imported under version '%s', cannot be "
+                                    "analysed with version '%s' in '%s', whose sheet '%s' (%s) "
+                                    "differs: the criteria, their elements and weights must be "
+                                    "the same in every version analysed together",
+                                    inst->form_id, batches,
+                                    version ? version : "", inst->version, inst->source_dir,
+                                    sheet, what);
+        if (sheet && found == NULL) {
+            st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+            break;
+        }
+    }
+    if (st == SIPAS_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+        st = db_error(store, err, "cannot read the instrument versions");
+    sqlite3_finalize(stmt);
+    if (st == SIPAS_OK && list.failed)
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    if (st == SIPAS_OK && found && (*problem = strdup(found)) == NULL)
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    if (st == SIPAS_OK && (*versions = strdup(list.s ? list.s : "")) == NULL)
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    sqlite3_free(found);
+    free(list.s);
+    if (st != SIPAS_OK) {
+        free(*problem);
+        *problem = NULL;
+    }
     return st;
 }
 
@@ -1460,4 +1863,145 @@ sipas_status sipas_store_load_margin(sipas_store *store, const char *form_id, co
         *count = 0;
     }
     return st;
+}
+
+/* ---- the instrument versions of the stored batches, for scoring ---------------------------- */
+
+sipas_status sipas_store_batch_versions(sipas_store *store, const char *form_id,
+                                        sipas_batch_version **out, size_t *count,
+                                        sipas_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store, "SELECT batch_id, instrument_id FROM batches WHERE form_id = ?1"
+                              " ORDER BY batch_id", &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    bind_text(stmt, 1, form_id);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*count == cap) {
+            cap = cap ? 2 * cap : 16;
+            sipas_batch_version *grown = realloc(*out, cap * sizeof *grown);
+            if (grown == NULL) {
+                st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+                break;
+            }
+            *out = grown;
+        }
+        (*out)[(*count)++] = (sipas_batch_version){sqlite3_column_int64(stmt, 0),
+                                                   sqlite3_column_int64(stmt, 1)};
+    }
+    if (st == SIPAS_OK && rc != SQLITE_DONE)
+        st = db_error(store, err, "cannot read the batches");
+    sqlite3_finalize(stmt);
+    if (st != SIPAS_OK) {
+        free(*out);
+        *out = NULL;
+        *count = 0;
+    }
+    return st;
+}
+
+sipas_status sipas_store_instrument_id(sipas_store *store, const char *form_id,
+                                       const char *version, int64_t *instrument_id,
+                                       sipas_error *err)
+{
+    *instrument_id = 0;
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store, "SELECT instrument_id FROM instruments WHERE form_id = ?1 "
+                              "AND version = ?2", &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    bind_text(stmt, 1, form_id);
+    bind_text(stmt, 2, version);
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        *instrument_id = sqlite3_column_int64(stmt, 0);
+    else if (rc != SQLITE_DONE)
+        st = db_error(store, err, "cannot read the instruments");
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+void sipas_store_version_list_release(sipas_choice_list *list)
+{
+    for (size_t c = 0; c < list->nchoices; c++) {
+        free(list->choices[c].name);
+        free(list->choices[c].label_vi);
+        free(list->choices[c].label_en);
+    }
+    free(list->choices);
+    free(list->name);
+    memset(list, 0, sizeof *list);
+}
+
+sipas_status sipas_store_version_list(sipas_store *store, int64_t instrument_id,
+                                      const char *list_name, sipas_choice_list *list,
+                                      bool *found, sipas_error *err)
+{
+    memset(list, 0, sizeof *list);
+    *found = false;
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store, "SELECT code, label_vi, label_en, satisfied, missing FROM "
+                              "choices WHERE instrument_id = ?1 AND list_name = ?2 "
+                              "ORDER BY position", &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, instrument_id);
+    bind_text(stmt, 2, list_name);
+    size_t cap = 0;
+    bool any_value = false;
+    int rc;
+    if ((list->name = strdup(list_name)) == NULL)
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    while (st == SIPAS_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (list->nchoices == cap) {
+            cap = cap ? 2 * cap : 8;
+            sipas_choice *grown = realloc(list->choices, cap * sizeof *grown);
+            if (grown == NULL) {
+                st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+                break;
+            }
+            list->choices = grown;
+        }
+        sipas_choice *ch = &list->choices[list->nchoices++];
+        memset(ch, 0, sizeof *ch);
+        ch->name = dup_column_text(stmt, 0);
+        ch->label_vi = dup_column_text(stmt, 1);
+        ch->label_en = dup_column_text(stmt, 2);
+        ch->satisfied = sqlite3_column_int(stmt, 3) != 0;
+        const unsigned char *missing = sqlite3_column_text(stmt, 4);
+        for (int k = 1; missing && k <= SIPAS_MISSING_REFUSED; k++)
+            if (strcmp((const char *)missing, sipas_missing_name((sipas_missing_kind)k)) == 0)
+                ch->missing = (sipas_missing_kind)k;
+        if (ch->name == NULL) {
+            st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+            break;
+        }
+        /* the value and scale as sipas_instrument_load derives them from the code */
+        char *end = NULL;
+        errno = 0;
+        long value = ch->name[0] ? strtol(ch->name, &end, 10) : 0;
+        ch->has_value = ch->name[0] && errno == 0 && *end == '\0';
+        ch->value = ch->has_value ? value : 0;
+        if (ch->has_value && ch->missing == SIPAS_MISSING_NONE) {
+            if (!any_value || value < list->scale_min)
+                list->scale_min = value;
+            if (!any_value || value > list->scale_max)
+                list->scale_max = value;
+            any_value = true;
+        }
+    }
+    if (st == SIPAS_OK && rc != SQLITE_DONE)
+        st = db_error(store, err, "cannot read the choices");
+    sqlite3_finalize(stmt);
+    if (st != SIPAS_OK) {
+        sipas_store_version_list_release(list);
+        return st;
+    }
+    *found = list->nchoices > 0;
+    return SIPAS_OK;
 }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "alloc.h"
+#include "sipas/file_kind.h"
 #include "sipas/hash.h"
 #include "sipas/import.h"
 #include "table_readers.h"
@@ -473,6 +474,12 @@ static sipas_status read_csv(sipas_table_source *s, sipas_sha256 *hash, sipas_er
     size_t n;
     while (st == SIPAS_OK && (n = fread(buf, 1, READ_CHUNK, f)) > 0) {
         sipas_sha256_update(hash, buf, n);
+        const char *kind = done == 0 ? sipas_file_kind_binary((unsigned char *)buf, n) : NULL;
+        if (kind) {
+            st = sipas_error_set(err, SIPAS_ERR_FORMAT, "%s: this is not a CSV or Excel file (it "
+                                 "looks like %s)", s->name, kind);
+            break;
+        }
         if (s->opt.stop_flag && *s->opt.stop_flag) {
             st = sipas_error_set(err, SIPAS_ERR_INTERRUPTED, "%s: interrupted; nothing was stored",
                                  s->name);

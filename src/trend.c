@@ -9,13 +9,17 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_fit.h>
 
-/* Waves needed before a trend may be labelled or projected to a target: with two waves a line
- * always fits exactly and says nothing beyond the single change. */
-#define MIN_WAVES_FOR_TREND 3
-
+/* A positive design variance: the wave can be tested on its own. */
 static bool has_variance(const sipas_wave_value *w)
 {
     return !isnan(w->variance) && w->variance > 0.0;
+}
+
+/* A variance that is known, 0 included (a census stratum, everyone satisfied): it adds to a
+ * change's variance. */
+static bool variance_known(const sipas_wave_value *w)
+{
+    return isfinite(w->variance) && w->variance >= 0.0;
 }
 
 static bool df_usable(double df)
@@ -105,7 +109,7 @@ sipas_status sipas_change_between(const sipas_wave_value *earlier, const sipas_w
     if (st != SIPAS_OK)
         return st;
     gsl_set_error_handler_off();
-    bool known = has_variance(earlier) && has_variance(later);
+    bool known = variance_known(earlier) && variance_known(later);
     /* Any non-usable df makes the sum non-usable; INFINITY + finite stays INFINITY. */
     double df = df_usable(earlier->df) && df_usable(later->df) ? earlier->df + later->df : NAN;
     fill_change(later->estimate - earlier->estimate, earlier->variance + later->variance, known,
@@ -120,16 +124,12 @@ sipas_status sipas_change_dependent(const sipas_wave_value *a, const sipas_wave_
     sipas_status st = check_pair(a, b, out, level, "difference", err);
     if (st != SIPAS_OK)
         return st;
-    if (!isfinite(cov))
-        return sipas_error_set(err, SIPAS_ERR_USAGE, "difference: covariance is not finite");
     gsl_set_error_handler_off();
-    bool known = has_variance(a) && has_variance(b);
+    /* A covariance is NaN when a variance is (a unit with one PSU). */
+    bool known = variance_known(a) && variance_known(b) && isfinite(cov);
+    /* A non-positive total (a unit that is the whole design, or variances rounded to 0) leaves
+     * the difference without a test (has_se false) instead of failing the whole ranking. */
     double variance = a->variance + b->variance - 2.0 * cov;
-    if (known && !(variance > 0.0))
-        return sipas_error_set(err, SIPAS_ERR_MATH,
-                               "difference: variance %g + %g - 2 * %g is not positive; "
-                               "the covariance does not fit the variances",
-                               a->variance, b->variance, cov);
     /* The two share one design; the smaller df is the conservative reference. */
     double df = df_usable(a->df) && df_usable(b->df) ? fmin(a->df, b->df) : NAN;
     fill_change(a->estimate - b->estimate, variance, known, df, level, out);
@@ -144,35 +144,138 @@ static int compare_year(const void *x, const void *y)
     return (a->year > b->year) - (a->year < b->year);
 }
 
-/* Checks level and makes a copy of the waves sorted by year, checked for what the logit fit
- * needs. *weighted tells whether all waves carry a variance; a mix is refused. Every function
- * over a series starts here, so GSL's aborting handler is turned off here too. */
-static sipas_status prepare_waves(const sipas_wave_value *waves, size_t nwaves, double level,
-                                  sipas_wave_value **sorted, bool *weighted, sipas_error *err)
+/* The SRS variance at the wave's sample size with the estimate shrunk towards 1/2 by half an
+ * observation, p~ = (n p + 1/2) / (n + 1) (the Jeffreys prior's posterior mean; Cox's empirical
+ * logit log((y + 1/2) / (n - y + 1/2)) uses the same half), so that it is never 0, even at
+ * p = 0 or 1. Returns NaN without a sample size. */
+static double srs_floor(double estimate, double n, double *shrunk)
 {
+    if (!(isfinite(n) && n >= 1.0)) {
+        *shrunk = NAN;
+        return NAN;
+    }
+    double p = (n * estimate + 0.5) / (n + 1.0);
+    *shrunk = p;
+    return p * (1.0 - p) / n;
+}
+
+double sipas_trend_srs_variance(double estimate, double n)
+{
+    double shrunk;
+    return srs_floor(estimate, n, &shrunk);
+}
+
+static int compare_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+double sipas_trend_floor_factor(const sipas_wave_value *waves, size_t nwaves)
+{
+    double *deff = malloc((nwaves > 0 ? nwaves : 1) * sizeof *deff);
+    if (deff == NULL)
+        return SIPAS_TREND_FLOOR_SHARE; /* the factor at a design effect of 1 */
+    size_t m = 0;
+    for (size_t i = 0; i < nwaves; i++) {
+        double shrunk;
+        double srs = srs_floor(waves[i].estimate, waves[i].n, &shrunk);
+        if (has_variance(&waves[i]) && srs > 0.0)
+            deff[m++] = waves[i].variance / srs;
+    }
+    double median = 1.0;
+    if (m > 0) {
+        qsort(deff, m, sizeof *deff, compare_double);
+        median = m % 2 ? deff[m / 2] : 0.5 * (deff[m / 2 - 1] + deff[m / 2]);
+    }
+    free(deff);
+    return SIPAS_TREND_FLOOR_SHARE * fmin(1.0, median);
+}
+
+sipas_wave_use sipas_trend_wave_use(const sipas_wave_value *wave, bool weighted,
+                                    double floor_factor, double *estimate_used,
+                                    double *variance_used)
+{
+    double shrunk = NAN;
+    double floor_variance = floor_factor * srs_floor(wave->estimate, wave->n, &shrunk);
+    bool inside = wave->estimate > 0.0 && wave->estimate < 1.0;
+    /* At 0 or 1 the logit is infinite: the empirical logit's p~ stands in, when n is known. */
+    double p = inside ? wave->estimate : shrunk;
+    *estimate_used = p;
+    *variance_used = NAN;
+    if (!(p > 0.0 && p < 1.0))
+        return SIPAS_WAVE_EXCLUDED;
+    if (!weighted) {
+        *variance_used = 1.0;
+        return SIPAS_WAVE_AS_GIVEN;
+    }
+    if (has_variance(wave) && !(wave->variance < floor_variance)) {
+        *variance_used = wave->variance;
+        return SIPAS_WAVE_AS_GIVEN;
+    }
+    if (isnan(floor_variance))
+        return SIPAS_WAVE_EXCLUDED; /* neither a design variance nor a sample size */
+    /* A known variance (0 included) below the floor is raised to it; an unknown one (one PSU)
+     * is replaced by the series' typical variance at this n, not by the floor, so that it does
+     * not weigh more than an ordinary wave. */
+    if (isfinite(wave->variance)) {
+        *variance_used = floor_variance;
+        return SIPAS_WAVE_FLOORED;
+    }
+    *variance_used = floor_variance / SIPAS_TREND_FLOOR_SHARE;
+    return SIPAS_WAVE_SRS_VARIANCE;
+}
+
+/* A series made ready for the line: all waves sorted by year (as given), and the waves the line
+ * uses with the estimate and variance it fits (sipas_trend_wave_use). */
+typedef struct prepared_series {
+    sipas_wave_value *sorted;   /* nwaves, by year, as given */
+    size_t nwaves;
+    sipas_wave_value *fitted;   /* nfitted, by year: estimate and variance as fitted */
+    size_t nfitted;
+    bool weighted;              /* some wave has a design variance: weighted least squares */
+    double floor_factor;        /* sipas_trend_floor_factor of the series */
+    size_t nfloored, nsrs, nexcluded;
+} prepared_series;
+
+static void prepared_series_release(prepared_series *s)
+{
+    free(s->sorted);
+    s->sorted = NULL;
+}
+
+/* A wave with a design variance, or one whose zero variance comes with a sample size: either
+ * makes the series a weighted one. */
+static bool wave_has_design_variance(const sipas_wave_value *w)
+{
+    return has_variance(w) || (w->variance == 0.0 && isfinite(w->n) && w->n >= 1.0);
+}
+
+/* Checks level and the waves, sorts them and applies the floor rule of sipas_trend_wave_use.
+ * Every function over a series starts here, so GSL's aborting handler is turned off here too. */
+static sipas_status prepare_waves(const sipas_wave_value *waves, size_t nwaves, double level,
+                                  prepared_series *out, sipas_error *err)
+{
+    memset(out, 0, sizeof *out);
     sipas_status level_status = check_level(level, err);
     if (level_status != SIPAS_OK)
         return level_status;
     gsl_set_error_handler_off();
     if (waves == NULL || nwaves == 0)
         return sipas_error_set(err, SIPAS_ERR_USAGE, "trend: no waves given");
-    size_t with_variance = 0;
+    bool weighted = false;
     for (size_t i = 0; i < nwaves; i++) {
         const sipas_wave_value *w = &waves[i];
         if (!isfinite(w->year))
             return sipas_error_set(err, SIPAS_ERR_USAGE, "trend: wave %zu has no year", i + 1);
-        if (!(w->estimate > 0.0 && w->estimate < 1.0))
+        if (!(w->estimate >= 0.0 && w->estimate <= 1.0))
             return sipas_error_set(err, SIPAS_ERR_MATH,
-                                   "trend: wave %g: estimate %g is not strictly between 0 and 1, "
-                                   "so its logit is undefined", w->year, w->estimate);
-        if (has_variance(w))
-            with_variance++;
+                                   "trend: the estimate of wave %g is %g, not a proportion",
+                                   w->year, w->estimate);
+        weighted |= wave_has_design_variance(w);
     }
-    if (with_variance != 0 && with_variance != nwaves)
-        return sipas_error_set(err, SIPAS_ERR_USAGE,
-                               "trend: %zu of %zu waves have a standard error; give all or none",
-                               with_variance, nwaves);
-    sipas_wave_value *copy = malloc(nwaves * sizeof *copy);
+    /* One block: sorted copy, then the fitted waves. */
+    sipas_wave_value *copy = malloc(2 * nwaves * sizeof *copy);
     if (copy == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "trend: out of memory for %zu waves",
                                nwaves);
@@ -185,19 +288,34 @@ static sipas_status prepare_waves(const sipas_wave_value *waves, size_t nwaves, 
             return sipas_error_set(err, SIPAS_ERR_USAGE, "trend: year %g appears twice", year);
         }
     }
-    *sorted = copy;
-    *weighted = with_variance == nwaves;
+    out->sorted = copy;
+    out->nwaves = nwaves;
+    out->fitted = copy + nwaves;
+    out->weighted = weighted;
+    out->floor_factor = sipas_trend_floor_factor(copy, nwaves);
+    for (size_t i = 0; i < nwaves; i++) {
+        sipas_wave_value used = copy[i];
+        switch (sipas_trend_wave_use(&copy[i], weighted, out->floor_factor, &used.estimate,
+                                     &used.variance)) {
+        case SIPAS_WAVE_EXCLUDED: out->nexcluded++; continue;
+        case SIPAS_WAVE_FLOORED: out->nfloored++; break;
+        case SIPAS_WAVE_SRS_VARIANCE: out->nsrs++; break;
+        case SIPAS_WAVE_AS_GIVEN: break;
+        }
+        out->fitted[out->nfitted++] = used;
+    }
     return SIPAS_OK;
 }
+
+/* The line through the prepared series; records what the floor rule did. */
+static sipas_status fit_prepared(const prepared_series *s, sipas_trend_method method,
+                                 double level, sipas_trend_fit *out, sipas_error *err);
 
 /* The fit on waves already sorted and checked. */
 static sipas_status fit_sorted(const sipas_wave_value *waves, size_t n, bool weighted,
                                sipas_trend_method method, double level, sipas_trend_fit *out,
                                sipas_error *err)
 {
-    if (n < 2)
-        return sipas_error_set(err, SIPAS_ERR_USAGE,
-                               "trend: %zu wave given; a line needs at least 2", n);
     double *buffer = malloc(3 * n * sizeof *buffer);
     if (buffer == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "trend: out of memory for %zu waves", n);
@@ -248,6 +366,8 @@ static sipas_status fit_sorted(const sipas_wave_value *waves, size_t n, bool wei
         f.df = resid_df > 0.0 ? resid_df : NAN;
     }
     f.lack_of_fit_p = weighted && resid_df > 0.0 ? gsl_cdf_chisq_Q(chisq, resid_df) : NAN;
+    f.lack_of_fit = f.lack_of_fit_p < 1.0 - level;
+    f.projection_caution = n < SIPAS_TREND_STEADY_WAVES || f.lack_of_fit;
     f.se_slope = sqrt(f.var_slope);
     double q = two_sided_quantile(level, f.df);
     f.slope_ci_low = b - q * f.se_slope;
@@ -265,6 +385,29 @@ static sipas_status fit_sorted(const sipas_wave_value *waves, size_t n, bool wei
     return SIPAS_OK;
 }
 
+static sipas_status fit_prepared(const prepared_series *s, sipas_trend_method method,
+                                 double level, sipas_trend_fit *out, sipas_error *err)
+{
+    if (s->nfitted < 2) {
+        if (s->nexcluded > 0)
+            return sipas_error_set(err, SIPAS_ERR_MATH,
+                                   "trend: %zu of %zu waves can be fitted (the others have "
+                                   "neither a variance nor a sample size, or an estimate of 0 "
+                                   "or 1 without a sample size); a line needs 2",
+                                   s->nfitted, s->nwaves);
+        return sipas_error_set(err, SIPAS_ERR_MATH,
+                               "trend: %zu wave given; a line needs at least 2", s->nfitted);
+    }
+    sipas_status st = fit_sorted(s->fitted, s->nfitted, s->weighted, method, level, out, err);
+    if (st != SIPAS_OK)
+        return st;
+    out->nfloored = s->nfloored;
+    out->nsrs = s->nsrs;
+    out->nexcluded = s->nexcluded;
+    out->floor_factor = s->floor_factor;
+    return SIPAS_OK;
+}
+
 sipas_status sipas_trend_fit_waves(const sipas_wave_value *waves, size_t nwaves,
                                    sipas_trend_method method, double level,
                                    sipas_trend_fit *out, sipas_error *err)
@@ -273,13 +416,12 @@ sipas_status sipas_trend_fit_waves(const sipas_wave_value *waves, size_t nwaves,
         return sipas_error_set(err, SIPAS_ERR_USAGE, "trend: missing output");
     if (method != SIPAS_TREND_KNOWN_VARIANCE && method != SIPAS_TREND_LM)
         return sipas_error_set(err, SIPAS_ERR_USAGE, "trend: unknown method %d", (int)method);
-    sipas_wave_value *sorted = NULL;
-    bool weighted = false;
-    sipas_status st = prepare_waves(waves, nwaves, level, &sorted, &weighted, err);
+    prepared_series series;
+    sipas_status st = prepare_waves(waves, nwaves, level, &series, err);
     if (st != SIPAS_OK)
         return st;
-    st = fit_sorted(sorted, nwaves, weighted, method, level, out, err);
-    free(sorted);
+    st = fit_prepared(&series, method, level, out, err);
+    prepared_series_release(&series);
     return st;
 }
 
@@ -290,6 +432,10 @@ sipas_status sipas_trend_project(const sipas_trend_fit *fit, double year, sipas_
         return sipas_error_set(err, SIPAS_ERR_USAGE, "projection: missing argument");
     if (!isfinite(year))
         return sipas_error_set(err, SIPAS_ERR_USAGE, "projection: year is not a finite number");
+    if (fit->nwaves < SIPAS_TREND_MIN_WAVES)
+        return sipas_error_set(err, SIPAS_ERR_MATH,
+                               "projection: a line through %zu waves is not projected; %d are "
+                               "needed", fit->nwaves, SIPAS_TREND_MIN_WAVES);
     gsl_set_error_handler_off();
     double dt = year - fit->year_centre;
     sipas_projection p;
@@ -376,13 +522,12 @@ sipas_status sipas_target_assess(const sipas_wave_value *waves, size_t nwaves,
                                (int)target->comparison);
     if (!isfinite(target->year))
         return sipas_error_set(err, SIPAS_ERR_USAGE, "target: year is not a finite number");
-    sipas_wave_value *sorted = NULL;
-    bool weighted = false;
-    sipas_status st = prepare_waves(waves, nwaves, level, &sorted, &weighted, err);
-    if (st != SIPAS_OK) {
-        sipas_error_prefix(err, "target %g in %g: ", target->threshold, target->year);
-        return st;
-    }
+    prepared_series series;
+    sipas_status st = prepare_waves(waves, nwaves, level, &series, err);
+    const sipas_wave_value *sorted = series.sorted;
+    bool weighted = series.weighted;
+    if (st != SIPAS_OK)
+        return sipas_error_prefix(err, st, "target %g in %g", target->threshold, target->year);
 
     sipas_target_verdict v;
     memset(&v, 0, sizeof v);
@@ -397,10 +542,10 @@ sipas_status sipas_target_assess(const sipas_wave_value *waves, size_t nwaves,
         verdict_on_observed(observed, target, level, &v);
     } else if (target->year <= sorted[nwaves - 1].year) {
         v.verdict = SIPAS_VERDICT_NOT_OBSERVED;
-    } else if (nwaves < MIN_WAVES_FOR_TREND) {
+    } else if (series.nfitted < SIPAS_TREND_MIN_WAVES) {
         v.verdict = SIPAS_VERDICT_INSUFFICIENT_DATA;
     } else {
-        st = fit_sorted(sorted, nwaves, weighted, SIPAS_TREND_KNOWN_VARIANCE, level, &v.fit, err);
+        st = fit_prepared(&series, SIPAS_TREND_KNOWN_VARIANCE, level, &v.fit, err);
         sipas_projection proj;
         if (st == SIPAS_OK)
             st = sipas_trend_project(&v.fit, target->year, &proj, err);
@@ -423,14 +568,27 @@ sipas_status sipas_target_assess(const sipas_wave_value *waves, size_t nwaves,
             }
         }
     }
-    free(sorted);
-    if (st != SIPAS_OK) {
-        /* Not returned directly: with err NULL the prefix call reports a usage status. */
-        sipas_error_prefix(err, "target %g in %g: ", target->threshold, target->year);
-        return st;
-    }
+    prepared_series_release(&series);
+    if (st != SIPAS_OK)
+        return sipas_error_prefix(err, st, "target %g in %g", target->threshold, target->year);
     *out = v;
     return SIPAS_OK;
+}
+
+sipas_trend_label sipas_trend_label_of(const sipas_trend_fit *fit, double first_to_last,
+                                       bool fell)
+{
+    if (fit->nwaves < SIPAS_TREND_MIN_WAVES)
+        return SIPAS_TREND_LABEL_INSUFFICIENT;
+    /* NaN p-value (zero slope on an exact line) is not significant. */
+    if (!(fit->p_value < 1.0 - fit->level))
+        return SIPAS_TREND_FLAT;
+    /* A significant slope against the direction of the whole series: neither word fits. */
+    if ((fit->slope < 0.0 && first_to_last > 0.0) || (fit->slope > 0.0 && first_to_last < 0.0))
+        return SIPAS_TREND_NO_CLEAR_DIRECTION;
+    if (fit->slope < 0.0)
+        return SIPAS_TREND_FALLING;
+    return fell ? SIPAS_TREND_RISING_UNEVENLY : SIPAS_TREND_RISING_STEADILY;
 }
 
 sipas_status sipas_trend_label_waves(const sipas_wave_value *waves, size_t nwaves, double level,
@@ -439,33 +597,43 @@ sipas_status sipas_trend_label_waves(const sipas_wave_value *waves, size_t nwave
 {
     if (label == NULL)
         return sipas_error_set(err, SIPAS_ERR_USAGE, "trend label: missing output");
-    sipas_wave_value *sorted = NULL;
-    bool weighted = false;
-    sipas_status st = prepare_waves(waves, nwaves, level, &sorted, &weighted, err);
+    prepared_series series;
+    sipas_status st = prepare_waves(waves, nwaves, level, &series, err);
     if (st != SIPAS_OK)
         return st;
-    if (nwaves < MIN_WAVES_FOR_TREND) {
-        free(sorted);
+    if (series.nfitted < SIPAS_TREND_MIN_WAVES) {
+        prepared_series_release(&series);
         *label = SIPAS_TREND_LABEL_INSUFFICIENT;
         return SIPAS_OK;
     }
     sipas_trend_fit f;
-    st = fit_sorted(sorted, nwaves, weighted, SIPAS_TREND_KNOWN_VARIANCE, level, &f, err);
+    st = fit_prepared(&series, SIPAS_TREND_KNOWN_VARIANCE, level, &f, err);
+    /* Waves scattered around the line beyond their variances: the slope's variance taken as
+     * known would pass that scatter off as a significant trend. The test then scales it by
+     * chisq / (k - 2) on t with k - 2 df (R's lm with the same weights; the overdispersion
+     * correction of McCullagh & Nelder 1989, 4.5). */
+    if (st == SIPAS_OK && f.lack_of_fit)
+        st = fit_prepared(&series, SIPAS_TREND_LM, level, &f, err);
+    /* Point estimates as observed (not the shrunk ones the line fits) of the fitted waves. */
     bool fell = false;
-    for (size_t i = 1; i < nwaves; i++)
-        if (sorted[i].estimate < sorted[i - 1].estimate)
+    const sipas_wave_value *first = NULL, *previous = NULL;
+    for (size_t i = 0; i < series.nwaves; i++) {
+        const sipas_wave_value *w = &series.sorted[i];
+        double p_used, v_used;
+        if (sipas_trend_wave_use(w, series.weighted, series.floor_factor, &p_used, &v_used) ==
+            SIPAS_WAVE_EXCLUDED)
+            continue;
+        if (first == NULL)
+            first = w;
+        if (previous != NULL && w->estimate < previous->estimate)
             fell = true;
-    free(sorted);
+        previous = w;
+    }
+    double first_to_last = previous->estimate - first->estimate;
+    prepared_series_release(&series);
     if (st != SIPAS_OK)
         return st;
-    /* NaN p-value (zero slope on an exact line) is not significant. */
-    bool significant = f.p_value < 1.0 - level;
-    if (!significant)
-        *label = SIPAS_TREND_FLAT;
-    else if (f.slope < 0.0)
-        *label = SIPAS_TREND_FALLING;
-    else
-        *label = fell ? SIPAS_TREND_RISING_UNEVENLY : SIPAS_TREND_RISING_STEADILY;
+    *label = sipas_trend_label_of(&f, first_to_last, fell);
     if (fit != NULL)
         *fit = f;
     return SIPAS_OK;
@@ -481,6 +649,7 @@ static const struct {
     [SIPAS_TREND_FLAT] = { "flat", "ổn định" },
     [SIPAS_TREND_FALLING] = { "falling", "giảm" },
     [SIPAS_TREND_LABEL_INSUFFICIENT] = { "insufficient data", "chưa đủ số liệu" },
+    [SIPAS_TREND_NO_CLEAR_DIRECTION] = { "no clear direction", "không rõ xu hướng" },
 };
 
 static bool label_known(sipas_trend_label label)
@@ -620,9 +789,9 @@ sipas_status sipas_rank_units(const sipas_unit_value *units, size_t nunits,
                                     &result[i].vs_province, err);
         if (st != SIPAS_OK) {
             if (u->name != NULL)
-                sipas_error_prefix(err, "ranking: unit '%s': ", u->name);
+                sipas_error_prefix(err, st, "ranking: unit '%s'", u->name);
             else
-                sipas_error_prefix(err, "ranking: unit %zu: ", i + 1);
+                sipas_error_prefix(err, st, "ranking: unit %zu", i + 1);
             break;
         }
         /* Rank by counting higher estimates: units are tens to hundreds, so O(n^2) is cheap
@@ -643,7 +812,8 @@ sipas_status sipas_rank_units(const sipas_unit_value *units, size_t nunits,
     }
     for (size_t i = 0; i < nunits; i++) {
         result[i].p_adjusted = adjusted[i];
-        result[i].flag = SIPAS_UNIT_NOT_DIFFERENT;
+        result[i].flag = result[i].vs_province.has_se ? SIPAS_UNIT_NOT_DIFFERENT
+                                                      : SIPAS_UNIT_NOT_TESTED;
         if (adjusted[i] < 1.0 - level)
             result[i].flag = result[i].vs_province.difference > 0.0 ? SIPAS_UNIT_ABOVE
                                                                     : SIPAS_UNIT_BELOW;
@@ -671,7 +841,7 @@ sipas_status sipas_count_unit_changes(const sipas_wave_value *earlier,
     for (size_t i = 0; i < n && st == SIPAS_OK; i++) {
         st = sipas_change_between(&earlier[i], &later[i], level, &all[i], err);
         if (st != SIPAS_OK)
-            sipas_error_prefix(err, "change counts: unit %zu: ", i + 1);
+            sipas_error_prefix(err, st, "change counts: unit %zu", i + 1);
     }
     double *adjusted = NULL;
     if (st == SIPAS_OK)
@@ -685,6 +855,10 @@ sipas_status sipas_count_unit_changes(const sipas_wave_value *earlier,
     for (size_t i = 0; i < n; i++) {
         double d = all[i].difference;
         c.compared++;
+        if (!all[i].has_se) {
+            c.not_estimable++;
+            continue;
+        }
         if (d > 0.0)
             c.up++;
         else if (d < 0.0)

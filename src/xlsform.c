@@ -459,7 +459,7 @@ static void locate_in_workbook(const converter *c, sipas_error *err, const size_
             return;
         }
     }
-    sipas_error_prefix(err, "%s: ", c->workbook);
+    sipas_error_prefix(err, err->status, "%s", c->workbook);
 }
 
 static void remove_folder(const char *dir)
@@ -492,9 +492,9 @@ sipas_status sipas_xlsform_convert(const char *workbook, const char *surveys_dir
     if (st == SIPAS_OK)
         st = read_sheet(&c, "survey", &c.survey);
     if (st == SIPAS_ERR_NOT_FOUND)
-        sipas_error_prefix(err, "not an XLSForm: ");
+        sipas_error_prefix(err, st, "not an XLSForm");
     if (st == SIPAS_OK && (st = read_sheet(&c, "choices", &c.choices)) == SIPAS_ERR_NOT_FOUND)
-        sipas_error_prefix(err, "not an XLSForm: ");
+        sipas_error_prefix(err, st, "not an XLSForm");
     if (st == SIPAS_OK) {
         st = read_sheet(&c, "settings", &c.settings);
         if (st == SIPAS_ERR_NOT_FOUND)

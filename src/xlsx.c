@@ -1,16 +1,15 @@
 /* xlsx.c - a report's tables as one workbook through libxlsxwriter (contract in sipas/xlsx.h). */
 #include "sipas/xlsx.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <xlsxwriter.h>
+
+#include "sipas/atomic_file.h"
 
 /* Formats of one workbook: per value kind, plain and suppressed (grey italic). */
 typedef struct formats {
@@ -154,23 +153,13 @@ sipas_status sipas_xlsx_write_report(const sipas_report *report, const char *pat
     if (ntables == 0)
         return sipas_error_set(err, SIPAS_ERR_USAGE, "the report has no table to write to '%s'",
                                path);
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 16);
-    if (tmp == NULL)
-        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-    snprintf(tmp, len + 16, "%s.tmpXXXXXX", path);
-    /* mkstemp reserves a unique name beside path; libxlsxwriter then writes that name. */
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        st = sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-        free(tmp);
+    sipas_atomic_file *file = NULL;
+    if ((st = sipas_atomic_file_open(path, &file, err)) != SIPAS_OK)
         return st;
-    }
-    close(fd);
-    lxw_workbook *wb = workbook_new(tmp);
+    /* libxlsxwriter writes the file by name: the temporary, renamed onto path on success. */
+    lxw_workbook *wb = workbook_new(sipas_atomic_file_write_path(file));
     if (wb == NULL) {
-        unlink(tmp);
-        free(tmp);
+        sipas_atomic_file_discard(file);
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "cannot start the workbook '%s'", path);
     }
     formats f;
@@ -182,26 +171,15 @@ sipas_status sipas_xlsx_write_report(const sipas_report *report, const char *pat
     /* workbook_close writes the file and frees the workbook whether or not a sheet failed. */
     lxw_error closed = workbook_close(wb);
     if (e != LXW_NO_ERROR) {
-        unlink(tmp);
-        free(tmp);
+        sipas_atomic_file_discard(file);
         return sipas_error_set(err, e == LXW_ERROR_MEMORY_MALLOC_FAILED ? SIPAS_ERR_NOMEM : SIPAS_ERR_IO,
                                "cannot write '%s': sheet '%s': %s", path, sheet ? sheet : "",
                                lxw_strerror(e));
     }
     if (closed != LXW_NO_ERROR) {
-        unlink(tmp);
-        free(tmp);
+        sipas_atomic_file_discard(file);
         return sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", path,
                                lxw_strerror(closed));
     }
-    mode_t mask = umask(0);
-    umask(mask);
-    if (chmod(tmp, 0666 & ~mask) != 0 || rename(tmp, path) != 0) {
-        st = sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", path, strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return st;
-    }
-    free(tmp);
-    return SIPAS_OK;
+    return sipas_atomic_file_commit(file, err);
 }

@@ -123,8 +123,8 @@ static const csv_case cases[] = {
      .rows = "1:[H\xC3\xA0i][\xF0\x9F\x98\x80]\n"},
     {.name = "UTF-16 LE cut off", .input = "\xFF\xFEi\0d", .input_len = 5,
      .status = SIPAS_ERR_FORMAT, .rows = "",
-     .message = "t.csv:1: the file ends inside a UTF-16 character (1 byte left over); it may "
-                "have been cut off"},
+     .message = "t.csv:1: the file ends inside a UTF-16 character (1 byte left over): it was "
+                "cut off (an interrupted copy or download?); get the whole file again"},
     {.name = "UTF-16 lone surrogate", .input = "\xFF\xFE" "a\0\n\0\x00\xDC" "b\0", .input_len = 10,
      .status = SIPAS_ERR_FORMAT, .rows = "1:[a]\n",
      .message = "t.csv:2: not valid UTF-16 (a lone surrogate 0xDC00)"},
@@ -151,8 +151,8 @@ static const csv_case cases[] = {
     /* A file cut off inside "à" (C3 A0) is UTF-8 that ends early, not TCVN3 or Windows-1258. */
     {.name = "UTF-8 cut off inside a character", .input = "q\nH\xC3\xA0i\nH\xC3",
      .status = SIPAS_ERR_FORMAT, .rows = "1:[q]\n2:[H\xC3\xA0i]\n",
-     .message = "t.csv:3: the file ends inside a UTF-8 character (byte 0xC3); it may have been "
-                "cut off"},
+     .message = "t.csv:3: the file ends inside a UTF-8 character (byte 0xC3): it was cut off "
+                "(an interrupted copy or download?); get the whole file again"},
     {.name = "damaged UTF-8: mostly valid, one bad byte",
      .input = "q\nH\xC3\xA0i l\xC3\xB2ng\nH\xE0i\n", .status = SIPAS_ERR_FORMAT,
      .rows = "1:[q]\n2:[H\xC3\xA0i l\xC3\xB2ng]\n",
@@ -200,7 +200,7 @@ static const csv_case cases[] = {
      .status = SIPAS_ERR_FORMAT, .rows = "1:[a][b]\n", .message = "t.csv:2: more than 3 fields"},
     {.name = "field too long", .input = "a,b\n1,\"123456\"\n",
      .options = {.max_field_bytes = 5}, .status = SIPAS_ERR_FORMAT, .rows = "1:[a][b]\n",
-     .message = "t.csv:2: field 2 is longer than 5 bytes"},
+     .message = "t.csv:2: column 'b' (field 2) is longer than 5 bytes"},
     {.name = "field at the limit", .input = "a,b\n1,12345\n", .options = {.max_field_bytes = 5},
      .rows = "1:[a][b]\n2:[1][12345]\n"},
     {.name = "row callback refuses", .input = "a\nb\nc\n", .status = SIPAS_ERR_VALIDATION,
@@ -250,7 +250,7 @@ static void test_open_quote_is_capped(void **state)
     sipas_status st = sipas_csv_reader_feed(reader, block, sizeof block, &err);
     assert_int_equal(st, SIPAS_ERR_FORMAT);
     assert_string_equal(err.message,
-                        "big.csv:2: field 2 is longer than 1000 bytes");
+                        "big.csv:2: column 'b' (field 2) is longer than 1000 bytes");
     /* The reader stays failed. */
     assert_int_equal(sipas_csv_reader_feed(reader, "x", 1, &err), SIPAS_ERR_FORMAT);
     assert_int_equal(sipas_csv_reader_finish(reader, &err), SIPAS_ERR_FORMAT);

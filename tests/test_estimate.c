@@ -218,11 +218,19 @@ static void check_interval(sipas_ci_method method, double p, double variance, do
                      SIPAS_OK);
     char what[64];
     snprintf(what, sizeof what, "%s interval", sipas_ci_method_name(method));
-    if (method == SIPAS_CI_BETA && isnan(want_l) && (p == 0 || p == 1)) {
+    if (method == SIPAS_CI_BETA && (p == 0 || p == 1)) {
         /* R gives NaN; we give Clopper-Pearson on n rows (documented in estimate.h). */
         double edge = pow(0.025, 1.0 / n);
         expect_close(lo, p == 1 ? edge : 0, 1e-12, what, context);
         expect_close(hi, p == 1 ? 1 : 1 - edge, 1e-12, what, context);
+        return;
+    }
+    if (method != SIPAS_CI_MEAN && (p == 0 || p == 1)) {
+        /* R gives [p, p] (logit) or NaN (asin); we give Wilson at n_eff = n:
+         * [0, t^2/(n + t^2)] at p = 0, [n/(n + t^2), 1] at p = 1 (estimate.h). */
+        double t = gsl_cdf_tdist_Pinv(0.975, df), t2 = t * t;
+        expect_close(lo, p == 1 ? n / (n + t2) : 0, 1e-12, what, context);
+        expect_close(hi, p == 1 ? 1 : t2 / (n + t2), 1e-12, what, context);
         return;
     }
     if (method == SIPAS_CI_ASIN && p > 0 && p < 1) {
@@ -528,7 +536,8 @@ static void test_bad_designs(void **state)
                       .psu = psu};
     sipas_prepared_design *pd = NULL;
     sipas_error err = {0};
-    assert_int_equal(sipas_design_prepare(&d, &pd, &err), SIPAS_ERR_USAGE);
+    /* the data's fault, not the caller's: a validation error (exit 1, not 2) */
+    assert_int_equal(sipas_design_prepare(&d, &pd, &err), SIPAS_ERR_VALIDATION);
     assert_non_null(strstr(err.message, "nested"));
     assert_null(pd);
     psu[2] = 2;
@@ -538,14 +547,14 @@ static void test_bad_designs(void **state)
     assert_non_null(strstr(err.message, "PSU index 3"));
     d.npsu = 4;
     d.fpc = fpc;
-    assert_int_equal(sipas_design_prepare(&d, &pd, &err), SIPAS_ERR_USAGE);
+    assert_int_equal(sipas_design_prepare(&d, &pd, &err), SIPAS_ERR_VALIDATION);
     assert_non_null(strstr(err.message, "mixes"));
     fpc[1] = 1.5; /* fewer PSUs in the population than sampled */
-    assert_int_equal(sipas_design_prepare(&d, &pd, &err), SIPAS_ERR_USAGE);
+    assert_int_equal(sipas_design_prepare(&d, &pd, &err), SIPAS_ERR_VALIDATION);
     assert_non_null(strstr(err.message, "stratum 1"));
     d.fpc = NULL;
     weight[2] = -1;
-    assert_int_equal(sipas_design_prepare(&d, &pd, &err), SIPAS_ERR_USAGE);
+    assert_int_equal(sipas_design_prepare(&d, &pd, &err), SIPAS_ERR_VALIDATION);
     assert_non_null(strstr(err.message, "row 2"));
     weight[2] = 3;
     assert_int_equal(sipas_design_prepare(&d, &pd, &err), SIPAS_OK);
@@ -701,6 +710,146 @@ static void test_nested_composite(void **state)
     sipas_prepared_design_free(pd);
 }
 
+/* ------------------------------------------------------------------ degenerate designs */
+
+/* tests/fixtures/r/deg_results.csv (make_degenerate_fixtures.R): p = 0 or 1, PSUs alike, a
+ * domain equal to a PSU, a census stratum and a lonely stratum under every rule, with and
+ * without fpc. The estimate and SE agree with R (R's rounding noise is exactly 0 here); each
+ * interval is R's where R gives one containing p with V > 0, else the documented rule; every
+ * interval is finite, within [0, 1] and contains p. */
+static void test_degenerate_designs(void **state)
+{
+    (void)state;
+    table *data = table_read("deg_data.csv");
+    table *res = table_read("deg_results.csv");
+    size_t n = data->nrows;
+    double weight[32], fpc[3], x[32];
+    size_t stratum[32], psu[32];
+    assert_true(n <= 32);
+    for (size_t i = 0; i < n; i++) {
+        weight[i] = num(cell_of(data, i, "weight"));
+        stratum[i] = (size_t)num(cell_of(data, i, "stratum")) - 1;
+        psu[i] = (size_t)num(cell_of(data, i, "psu")) - 1;
+        fpc[stratum[i]] = num(cell_of(data, i, "fpc"));
+        x[i] = 1;
+    }
+    size_t checked_zero = 0, checked_r = 0;
+    for (size_t r = 0; r < res->nrows; r++) {
+        const char *variable = cell_of(res, r, "variable"), *dom = cell_of(res, r, "domain");
+        const char *rule = cell_of(res, r, "rule"), *method = cell_of(res, r, "method");
+        bool with_fpc = strcmp(cell_of(res, r, "fpc"), "TRUE") == 0;
+        char context[160];
+        snprintf(context, sizeof context, "%s, domain %s, %s, fpc %d, %s", variable, dom, rule,
+                 with_fpc, method);
+        sipas_design design = {.n = n, .weight = weight, .nstrata = 3, .stratum = stratum,
+                               .npsu = 5, .psu = psu, .fpc = with_fpc ? fpc : NULL,
+                               .lonely_psu = rule_of(rule)};
+        sipas_prepared_design *pd = NULL;
+        sipas_error err = {0};
+        assert_int_equal(sipas_design_prepare(&design, &pd, &err), SIPAS_OK);
+        double y[32], z[32];
+        bool domain[32];
+        for (size_t i = 0; i < n; i++) {
+            y[i] = num(cell_of(data, i, variable));
+            domain[i] = strcmp(dom, "all") == 0 ? true
+                        : strcmp(dom, "psu1") == 0 ? psu[i] == 0 : stratum[i] != 2;
+        }
+        sipas_ratio ratio;
+        assert_int_equal(sipas_ratio_estimate(pd, y, x, domain, &ratio, z, &err), SIPAS_OK);
+        double variance = NAN;
+        sipas_status st = sipas_variance(pd, z, domain, &variance, &err);
+        if (strcmp(cell_of(res, r, "r_status"), "fail") == 0) {
+            /* R stops on the lonely stratum; so do we, naming it */
+            assert_int_equal(st, SIPAS_ERR_MATH);
+            assert_non_null(strstr(err.message, "has only one PSU"));
+            sipas_prepared_design_free(pd);
+            continue;
+        }
+        assert_int_equal(st, SIPAS_OK);
+        expect_close(ratio.estimate, num(cell_of(res, r, "estimate")), 1e-12, "estimate", context);
+        double want_se = num(cell_of(res, r, "want_se"));
+        if (want_se == 0) {
+            if (variance != 0)
+                fail_msg("%s: variance %.3g is rounding noise, not exactly 0", context, variance);
+            checked_zero++;
+        } else {
+            expect_close(sqrt(variance), want_se, 1e-9, "se", context);
+        }
+        double df;
+        assert_int_equal(sipas_design_df(pd, domain, &df, &err), SIPAS_OK);
+        sipas_ci_method m;
+        assert_int_equal(sipas_ci_method_parse(method, &m, &err), SIPAS_OK);
+        double lo, hi, p = ratio.estimate;
+        assert_int_equal(sipas_ci_proportion(m, p, variance, df, 0.95, (double)ratio.n_domain,
+                                             &lo, &hi, &err),
+                         SIPAS_OK);
+        double want_lo = num(cell_of(res, r, "want_ci_low")), want_hi = num(cell_of(res, r, "want_ci_high"));
+        expect_close(lo, want_lo, 1e-9, "ci_low", context);
+        expect_close(hi, want_hi, 1e-9, "ci_high", context);
+        if (!isnan(lo)) {
+            /* mean (Wald) is unbounded here; the index cuts it to [0, 1] for shares */
+            bool bounded = m == SIPAS_CI_MEAN || (lo >= 0 && hi <= 1);
+            if (!(isfinite(lo) && isfinite(hi) && bounded && lo <= p && p <= hi))
+                fail_msg("%s: interval [%g, %g] for %g", context, lo, hi, p);
+            if (!isnan(num(cell_of(res, r, "r_ci_low"))) && want_lo == num(cell_of(res, r, "r_ci_low")))
+                checked_r++;
+        }
+        sipas_prepared_design_free(pd);
+    }
+    /* the fixture must reach every kind of case, or the test proves little */
+    assert_true(checked_zero >= 100);
+    assert_true(checked_r >= 20);
+    table_free(data);
+    table_free(res);
+}
+
+/* Two PSUs with the same share (the issue's two hospitals): R's SE is rounding noise, ours 0;
+ * a Korn-Graubard interval then has n_eff = n, never shapes of 1e29. */
+static void test_zero_variance_threshold(void **state)
+{
+    (void)state;
+    enum { N = 60 };
+    double y[N], w[N], z[N];
+    size_t psu[N];
+    for (size_t i = 0; i < N; i++) {
+        psu[i] = i < 30 ? 0 : 1;
+        y[i] = (i % 10) < 7; /* 70% in each hospital */
+        w[i] = 1.0 / 3.0; /* not a power of two: sums round */
+    }
+    sipas_design design = {.n = N, .weight = w, .npsu = 2, .psu = psu};
+    sipas_prepared_design *pd = NULL;
+    sipas_error err = {0};
+    assert_int_equal(sipas_design_prepare(&design, &pd, &err), SIPAS_OK);
+    sipas_ratio ratio;
+    assert_int_equal(sipas_ratio_estimate(pd, y, NULL, NULL, &ratio, z, &err), SIPAS_OK);
+    double v = -1, cov = -1;
+    assert_int_equal(sipas_variance(pd, z, NULL, &v, &err), SIPAS_OK);
+    assert_true(v == 0);
+    assert_int_equal(sipas_covariance(pd, z, NULL, z, NULL, &cov, &err), SIPAS_OK);
+    assert_true(cov == 0);
+    /* a real difference of one respondent in 30 stays */
+    y[0] = 0;
+    assert_int_equal(sipas_ratio_estimate(pd, y, NULL, NULL, &ratio, z, &err), SIPAS_OK);
+    assert_int_equal(sipas_variance(pd, z, NULL, &v, &err), SIPAS_OK);
+    assert_true(v > 1e-5);
+    sipas_prepared_design_free(pd);
+    /* V = 0 at 0 < p < 1: every method finite, in [0, 1], containing p; beta is Clopper-Pearson */
+    for (int m = SIPAS_CI_LOGIT; m <= SIPAS_CI_ASIN; m++) {
+        double lo, hi;
+        assert_int_equal(sipas_ci_proportion((sipas_ci_method)m, 0.7, 0, 1, 0.95, 60, &lo, &hi,
+                                             &err),
+                         SIPAS_OK);
+        assert_true(lo >= 0 && lo <= 0.7 && hi >= 0.7 && hi <= 1);
+        if (m != SIPAS_CI_MEAN)
+            assert_true(hi - lo > 0.1); /* n = 60, not a zero-width interval */
+    }
+    double lo, hi;
+    assert_int_equal(sipas_ci_proportion(SIPAS_CI_BETA, 0.7, 0, 1, 0.95, 60, &lo, &hi, &err),
+                     SIPAS_OK);
+    assert_float_equal(lo, gsl_cdf_beta_Pinv(0.025, 42, 19), 1e-12);
+    assert_float_equal(hi, gsl_cdf_beta_Pinv(0.975, 43, 18), 1e-12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -713,6 +862,8 @@ int main(void)
         cmocka_unit_test(test_beta_large_shapes),
         cmocka_unit_test(test_nchs_and_kish),
         cmocka_unit_test(test_nested_composite),
+        cmocka_unit_test(test_degenerate_designs),
+        cmocka_unit_test(test_zero_variance_threshold),
     };
     return cmocka_run_group_tests(tests, load_sets, free_sets);
 }

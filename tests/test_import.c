@@ -429,7 +429,7 @@ static void test_not_a_store(void **state)
     snprintf(expected, sizeof expected, "'%s' is not a sipas store (not an SQLite database)", path);
     assert_string_equal(err.message, expected);
     snprintf(path, sizeof path, "%s/missing.db", f->dir);
-    assert_int_equal(sipas_store_open(path, SIPAS_STORE_READ_ONLY, &s, &err), SIPAS_ERR_NOT_FOUND);
+    assert_int_equal(sipas_store_open(path, SIPAS_STORE_READ_ONLY, &s, &err), SIPAS_ERR_STORE);
     assert_int_equal(access(path, F_OK), -1);
 }
 

@@ -427,7 +427,7 @@ static const broken_case broken[] = {
     {"survey.csv", "Respondent ID,id,,,,no", "Respondent ID,,,,,no",
      "survey.csv: no id column (a row with role id)"},
     {"survey.csv", "Age,,,,,", "Age,,,,,maybe",
-     "survey.csv:10: 'age': personal 'maybe' must be yes or no"},
+     "survey.csv:10: 'age': personal 'maybe' must be yes, no or drop"},
     {"survey.csv", "Age,,,,", "Age,,,,sometimes",
      "survey.csv:10: 'age': required 'sometimes' must be yes or no"},
     {"survey.csv", "Age,,,,", "Age,,access,,",

@@ -16,6 +16,7 @@
 
 #include "sipas/dataset.h"
 #include "sipas/import.h"
+#include "sipas/index.h"
 #include "sipas/instrument.h"
 #include "sipas/review.h"
 #include "sipas/store.h"
@@ -541,6 +542,200 @@ static void test_targets_files(void **state)
     assert_int_equal(all[2].nwaves, 1);
     free(all);
     sipas_targets_free(t);
+
+    /* a data error names file, row, indicator, form and measure in one sentence */
+    assert_int_equal(load_text("indicator,scope,scope_value,year,threshold,comparison,form,measure\n"
+                               "x,province,ls,2025,0.9,>=,sipas2017,nope\n", NULL, &t, &err),
+                     SIPAS_OK);
+    assert_int_equal(sipas_review_targets(shared->data, &io, t, &all, &n, NULL),
+                     SIPAS_ERR_NOT_FOUND);
+    assert_int_equal(sipas_review_targets(shared->data, &io, t, &all, &n, &err),
+                     SIPAS_ERR_NOT_FOUND);
+    const char *tail = "/targets.csv:2: indicator 'x': form 'sipas2017' has no measure 'nope' "
+                       "(overall, an element or a criterion)";
+    const char *at = strstr(err.message, "/targets.csv:2: ");
+    if (at == NULL || strcmp(at, tail) != 0)
+        fail_msg("composed message: '%s'", err.message);
+    sipas_targets_free(t);
+}
+
+/* ---- degenerate designs (issue 9): tests/fixtures/review/make_degenerate.py ---- */
+
+#define DEGENERATE SIPAS_TEST_FIXTURES "/review/degenerate_sipas2017.csv"
+
+static sipas_dataset *load_degenerate(sipas_store **store)
+{
+    char db[128];
+    snprintf(db, sizeof db, "%s/degenerate.db", shared->dir);
+    sipas_error err = {0};
+    assert_int_equal(sipas_store_open(db, SIPAS_STORE_READ_WRITE, store, &err), SIPAS_OK);
+    sipas_import_options opt = {0};
+    sipas_import_result res;
+    if (sipas_import_batch(*store, shared->inst, DEGENERATE, &opt, &res, &err) != SIPAS_OK)
+        fail_msg("import: %s", err.message);
+    sipas_dataset *data = NULL;
+    if (sipas_dataset_load(*store, shared->inst, &data, &err) != SIPAS_OK)
+        fail_msg("load: %s", err.message);
+    return data;
+}
+
+static const sipas_review_unit *unit_of(const sipas_review *r, const char *code)
+{
+    for (size_t u = 0; u < r->nunits; u++)
+        if (strcmp(r->units[u].code, code) == 0)
+            return &r->units[u];
+    fail_msg("no unit %s", code);
+    return NULL;
+}
+
+static void test_degenerate_designs(void **state)
+{
+    (void)state;
+    sipas_store *store = NULL;
+    sipas_dataset *data = load_degenerate(&store);
+    sipas_review *r = NULL;
+    sipas_error err = {0};
+
+    /* --lonely-psu fail (the default): dinh_lap 2022 has one commune. The review goes on; the
+     * province of 2022 and dinh_lap 2022 have no design variance, the other units keep theirs
+     * but cannot be compared with a province without one. */
+    sipas_review_options o = {.wave = 2022};
+    if (sipas_review_compute(data, &o, &r, &err) != SIPAS_OK)
+        fail_msg("review under fail: %s", err.message);
+    assert_true(r->province_current.estimable);
+    assert_false(r->province_current.variance_estimable);
+    assert_true(isnan(r->province_current.se) && isnan(r->province_current.ci_low));
+    const sipas_review_unit *dl = unit_of(r, "dinh_lap"), *cl = unit_of(r, "cao_loc");
+    assert_false(dl->current.variance_estimable);
+    assert_true(cl->current.variance_estimable);
+    assert_int_equal(cl->comparison.flag, SIPAS_UNIT_NOT_TESTED);
+    assert_true(isnan(cl->comparison.p_adjusted));
+    assert_int_equal(r->untested, r->ranked);
+    assert_string_equal(sipas_review_unit_reason(r, dl, false),
+                        "one cluster (PSU): no design-based variance");
+    assert_string_equal(sipas_review_point_reason(&r->province_current, false),
+                        "a stratum with one cluster (PSU) under --lonely-psu fail: no "
+                        "design-based variance");
+    assert_string_equal(sipas_review_unit_reason(r, cl, false),
+                        "the province has no design-based variance this wave (a stratum with "
+                        "a single PSU)");
+    /* up/down against 2021: dinh_lap is left out and counted as such */
+    assert_int_equal(r->unit_changes.not_estimable, 1);
+    assert_int_equal(r->unit_changes.up + r->unit_changes.down + r->unit_changes.same,
+                     r->unit_changes.compared - 1);
+    assert_false(dl->change.has_se);
+    sipas_review_free(r);
+
+    /* The latest wave under fail: the 2022 waves enter the trends by the floor rule. */
+    o = (sipas_review_options){0};
+    if (sipas_review_compute(data, &o, &r, &err) != SIPAS_OK)
+        fail_msg("review 2024 under fail: %s", err.message);
+    assert_false(r->province[3].variance_estimable); /* 2022 */
+    assert_true(r->has_trend);
+    assert_int_equal(r->fit.nsrs, 1);
+    dl = unit_of(r, "dinh_lap");
+    cl = unit_of(r, "cao_loc");
+    assert_true(dl->has_fit);
+    assert_int_equal(dl->fit.nsrs, 1);
+    /* cao_loc rises from about 66% to 86%: never labelled falling, and its slope is up */
+    assert_true(cl->series[cl->nwaves - 1].value.estimate > cl->series[0].value.estimate + 0.1);
+    assert_true(cl->fit.slope > 0);
+    assert_true(cl->trend_label == SIPAS_TREND_RISING_STEADILY ||
+                cl->trend_label == SIPAS_TREND_RISING_UNEVENLY);
+    /* binh_gia 2022: everyone satisfied, estimate 1, fitted on the empirical logit */
+    const sipas_review_unit *bg = unit_of(r, "binh_gia");
+    assert_true(bg->has_fit);
+    assert_int_equal(bg->fit.nwaves, 6);
+    assert_true(bg->trend_label != SIPAS_TREND_FALLING);
+    sipas_review_free(r);
+
+    /* --lonely-psu remove: the province keeps a variance, dinh_lap (df 0) is the one left out */
+    o = (sipas_review_options){.wave = 2022, .index = {.lonely_psu = SIPAS_LONELY_REMOVE}};
+    if (sipas_review_compute(data, &o, &r, &err) != SIPAS_OK)
+        fail_msg("review under remove: %s", err.message);
+    assert_true(r->province_current.variance_estimable);
+    assert_int_equal(r->untested, 1);
+    assert_int_equal(unit_of(r, "dinh_lap")->comparison.flag, SIPAS_UNIT_NOT_TESTED);
+    assert_int_not_equal(unit_of(r, "cao_loc")->comparison.flag, SIPAS_UNIT_NOT_TESTED);
+    /* binh_gia 2022: 36 respondents all satisfied, design variance 0: tested with the SRS
+     * variance at n, p~ = 36.5 / 37, p~ (1 - p~) / 36 = 3.6523e-4, never with 0 */
+    bg = unit_of(r, "binh_gia");
+    assert_int_equal(bg->current.n, 36);
+    assert_true(bg->current.value.estimate == 1.0 && bg->current.se == 0.0);
+    assert_close(bg->current.value.variance, (36.5 / 37) * (0.5 / 37) / 36, 1e-12, "srs at 1");
+    assert_true(bg->change.has_se && bg->change.se > 0.018);
+    sipas_review_free(r);
+
+    /* the index under fail: only domains with a respondent in the lonely stratum lose their
+     * variance; a wave without one keeps every row */
+    const char *y2019[] = {"2019"};
+    sipas_filter w2019 = {.column = "wave", .op = SIPAS_OP_EQ, .nvalues = 1, .values = y2019};
+    sipas_index_options io = {.where = &w2019, .nwhere = 1};
+    sipas_index_result *ix = NULL;
+    assert_int_equal(sipas_review_index_compute(data, &io, &ix, &err), SIPAS_OK);
+    for (size_t i = 0; i < ix->nrows; i++)
+        assert_true(sipas_review_row_has_variance(&ix->rows[i]));
+    sipas_index_result_free(ix);
+    const char *by[] = {"wave", "district"};
+    io = (sipas_index_options){.by = by, .nby = 2};
+    assert_int_equal(sipas_review_index_compute(data, &io, &ix, &err), SIPAS_OK);
+    size_t without = 0;
+    for (size_t i = 0; i < ix->nrows; i++) {
+        const sipas_index_domain *d = &ix->domains[ix->rows[i].domain];
+        bool lonely = strcmp(d->values[0], "2022") == 0 && strcmp(d->values[1], "dinh_lap") == 0;
+        assert_true(sipas_review_row_has_variance(&ix->rows[i]) != lonely);
+        without += lonely;
+    }
+    assert_true(without > 0);
+    sipas_index_result_free(ix);
+    /* and the index command itself still fails, as R does */
+    assert_int_equal(sipas_index_compute(data, &io, &ix, &err), SIPAS_ERR_MATH);
+
+    /* a unit column that is the cluster is refused, naming a column above it */
+    o = (sipas_review_options){.unit_column = "commune"};
+    assert_int_equal(sipas_review_compute(data, &o, &r, &err), SIPAS_ERR_USAGE);
+    assert_string_equal(err.message, "form 'sipas2017': 'commune' is the cluster column (the "
+                                     "PSUs), so each of its units is one cluster and has no "
+                                     "design-based variance; review a column above it, such as "
+                                     "'district'");
+    assert_null(r);
+    sipas_dataset_free(data);
+    sipas_store_close(store);
+}
+
+/* Notes next to labels and projections, and their machine flags. */
+static void test_fit_and_projection_notes(void **state)
+{
+    (void)state;
+    char buf[256];
+    sipas_trend_fit f = {.nwaves = 4, .nfloored = 1, .nsrs = 2, .nexcluded = 1,
+                         .lack_of_fit = true, .projection_caution = true};
+    assert_string_equal(sipas_review_fit_note(&f, false, buf, sizeof buf),
+                        "the waves deviate from the line; 1 wave at the variance floor; 2 waves "
+                        "without design variance (SRS variance used); 1 wave left out");
+    assert_string_equal(sipas_review_projection_note(&f, false, buf, sizeof buf),
+                        "uncertain projection: the waves deviate from the line");
+    assert_string_equal(sipas_review_projection_flag(&f), "lack_of_fit");
+    f.lack_of_fit = false;
+    assert_string_equal(sipas_review_projection_note(&f, true, buf, sizeof buf),
+                        "dự báo không chắc chắn: chỉ có 4 đợt (cần 5)");
+    assert_string_equal(sipas_review_projection_flag(&f), "few_waves");
+    f = (sipas_trend_fit){.nwaves = 2};
+    assert_string_equal(sipas_review_fit_note(&f, false, buf, sizeof buf), "");
+    assert_string_equal(sipas_review_projection_note(&f, false, buf, sizeof buf),
+                        "no projection: it needs 3 waves");
+    assert_string_equal(sipas_review_projection_flag(&f), "none");
+    f.nwaves = 6;
+    assert_string_equal(sipas_review_projection_flag(&f), "");
+    assert_string_equal(sipas_review_not_estimable("no valid answer", false, buf, sizeof buf),
+                        "not estimable: no valid answer");
+    assert_string_equal(sipas_review_not_estimable("x", true, buf, sizeof buf),
+                        "không ước lượng được: x");
+    /* truncation never overflows */
+    f = (sipas_trend_fit){.nwaves = 6, .nfloored = 2, .lack_of_fit = true};
+    char small[12];
+    sipas_review_fit_note(&f, false, small, sizeof small);
+    assert_int_equal(strlen(small), sizeof small - 1);
 }
 
 int main(void)
@@ -553,6 +748,8 @@ int main(void)
         cmocka_unit_test(test_domain_changes),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_targets_files),
+        cmocka_unit_test(test_degenerate_designs),
+        cmocka_unit_test(test_fit_and_projection_notes),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -312,7 +312,7 @@ static void test_sav_labels_and_missing(void **state)
     sipas_store *store = NULL;
     sipas_error err = {0};
     assert_int_equal(sipas_instrument_load(SIPAS_TEST_FIXTURES "/import/mini", &inst, &err), SIPAS_OK);
-    assert_int_equal(sipas_store_open(":memory:", SIPAS_STORE_READ_WRITE, &store, &err), SIPAS_OK);
+    assert_int_equal(sipas_store_open(SIPAS_STORE_IN_MEMORY, SIPAS_STORE_READ_WRITE, &store, &err), SIPAS_OK);
     char path[128];
     snprintf(path, sizeof path, "%s/contractor.sav", scratch);
     write_contractor_sav(path, false);

@@ -283,6 +283,12 @@ static void check_fit(const sipas_trend_fit *f, const char *case_name, const cha
     CHECK_VARIANT(slope_per_year_ci_high);
 #undef CHECK_VARIANT
     const double years[] = { 2025, 2030 };
+    if (f->nwaves < SIPAS_TREND_MIN_WAVES) {
+        /* R projects a two-wave line; sipas does not (trend.h). */
+        sipas_projection p;
+        assert_int_equal(sipas_trend_project(f, years[0], &p, NULL), SIPAS_ERR_MATH);
+        return;
+    }
     for (size_t k = 0; k < 2; k++) {
         sipas_projection p;
         assert_int_equal(sipas_trend_project(f, years[k], &p, NULL), SIPAS_OK);
@@ -480,10 +486,14 @@ static void test_trend_refusals(void **state)
     };
     sipas_trend_fit f;
     sipas_error err = { 0 };
+    /* An estimate of 1 without a sample size cannot be fitted: left out, not an error. */
+    assert_int_equal(sipas_trend_fit_waves(waves, 3, SIPAS_TREND_LM, 0.95, &f, &err), SIPAS_OK);
+    assert_int_equal(f.nwaves, 2);
+    assert_int_equal(f.nexcluded, 1);
+    waves[1].estimate = 1.5;
     assert_int_equal(sipas_trend_fit_waves(waves, 3, SIPAS_TREND_LM, 0.95, &f, &err),
                      SIPAS_ERR_MATH);
-    assert_non_null(strstr(err.message, "2023"));
-    assert_non_null(strstr(err.message, "logit"));
+    assert_string_equal(err.message, "trend: the estimate of wave 2023 is 1.5, not a proportion");
 
     waves[1].estimate = 0.87;
     waves[1].year = 2022;
@@ -491,32 +501,70 @@ static void test_trend_refusals(void **state)
                      SIPAS_ERR_USAGE);
     assert_string_equal(err.message, "trend: year 2022 appears twice");
 
+    /* A wave without variance and without n is left out of a weighted fit. */
     waves[1].year = 2023;
     waves[1].variance = NAN;
+    assert_int_equal(sipas_trend_fit_waves(waves, 3, SIPAS_TREND_LM, 0.95, &f, &err), SIPAS_OK);
+    assert_int_equal(f.nexcluded, 1);
+    waves[0].variance = NAN;
     assert_int_equal(sipas_trend_fit_waves(waves, 3, SIPAS_TREND_LM, 0.95, &f, &err),
-                     SIPAS_ERR_USAGE);
-    assert_string_equal(err.message, "trend: 2 of 3 waves have a standard error; give all or none");
+                     SIPAS_ERR_MATH);
+    assert_string_equal(err.message, "trend: 1 of 3 waves can be fitted (the others have "
+                                     "neither a variance nor a sample size, or an estimate of 0 "
+                                     "or 1 without a sample size); a line needs 2");
+    waves[0].variance = 1e-4;
 
     waves[1].variance = 1e-4;
     assert_int_equal(sipas_trend_fit_waves(waves, 3, SIPAS_TREND_LM, 1.5, &f, &err),
                      SIPAS_ERR_USAGE);
     assert_int_equal(sipas_trend_fit_waves(waves, 1, SIPAS_TREND_LM, 0.95, &f, &err),
-                     SIPAS_ERR_USAGE);
+                     SIPAS_ERR_MATH);
     /* The status survives a NULL error buffer, prefix or not. */
     sipas_target target = { .threshold = 0.9, .comparison = SIPAS_TARGET_AT_LEAST,
                             .year = 2025 };
     sipas_target_verdict v;
-    waves[1].estimate = 0.0;
+    waves[1].estimate = -0.5;
     assert_int_equal(sipas_target_assess(waves, 3, &target, 0.95, &v, NULL), SIPAS_ERR_MATH);
     assert_int_equal(sipas_target_assess(waves, 3, &target, 0.95, &v, &err), SIPAS_ERR_MATH);
-    assert_non_null(strstr(err.message, "target 0.9 in 2025: "));
+    /* one composed sentence per call site: context, one ": ", the cause */
+    assert_string_equal(err.message, "target 0.9 in 2025: trend: the estimate of wave 2023 is "
+                                     "-0.5, not a proportion");
+    sipas_unit_value bad_units[] = {
+        { .name = "cao_loc", .value = { .estimate = 0.8, .variance = 1e-4, .df = 10 } },
+        { .name = "dinh_lap", .value = { .estimate = NAN, .variance = 1e-4, .df = 10 } },
+    };
+    sipas_wave_value province = { .estimate = 0.85, .variance = 1e-5, .df = 20 };
+    sipas_unit_comparison ranked[2];
+    assert_int_equal(sipas_rank_units(bad_units, 2, &province, SIPAS_ADJUST_HOLM, 0.95, ranked,
+                                      NULL), SIPAS_ERR_USAGE);
+    assert_int_equal(sipas_rank_units(bad_units, 2, &province, SIPAS_ADJUST_HOLM, 0.95, ranked,
+                                      &err), SIPAS_ERR_USAGE);
+    assert_string_equal(err.message, "ranking: unit 'dinh_lap': difference: estimate is not a "
+                                     "finite number");
+    bad_units[1].name = NULL;
+    assert_int_equal(sipas_rank_units(bad_units, 2, &province, SIPAS_ADJUST_HOLM, 0.95, ranked,
+                                      &err), SIPAS_ERR_USAGE);
+    assert_string_equal(err.message, "ranking: unit 2: difference: estimate is not a finite "
+                                     "number");
+    sipas_wave_value before[] = { { .estimate = 0.7 }, { .estimate = INFINITY } };
+    sipas_wave_value after[] = { { .estimate = 0.75 }, { .estimate = 0.8 } };
+    sipas_change_counts counts;
+    assert_int_equal(sipas_count_unit_changes(before, after, 2, SIPAS_ADJUST_NONE, 0.95, NULL,
+                                              &counts, &err), SIPAS_ERR_USAGE);
+    assert_string_equal(err.message, "change counts: unit 2: change: estimate is not a finite "
+                                     "number");
     target.threshold = 1.0;
     assert_int_equal(sipas_target_assess(waves, 3, &target, 0.95, &v, NULL), SIPAS_ERR_USAGE);
 
-    /* A covariance larger than the variances allow. */
+    /* A covariance as large as the variances (a unit that is the whole design), or NaN (one
+     * PSU): no test, never an error that would stop a ranking. */
     sipas_change c;
     assert_int_equal(sipas_change_dependent(&waves[0], &waves[2], 1e-4, 0.95, &c, &err),
-                     SIPAS_ERR_MATH);
+                     SIPAS_OK);
+    assert_false(c.has_se);
+    assert_true(isnan(c.p_value) && isnan(c.ci_low));
+    assert_int_equal(sipas_change_dependent(&waves[0], &waves[2], NAN, 0.95, &c, &err), SIPAS_OK);
+    assert_false(c.has_se);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -557,6 +605,7 @@ static const char *flag_name(sipas_unit_flag flag)
     case SIPAS_UNIT_ABOVE: return "above";
     case SIPAS_UNIT_BELOW: return "below";
     case SIPAS_UNIT_NOT_DIFFERENT: return "not different";
+    case SIPAS_UNIT_NOT_TESTED: return "not tested";
     }
     return "?";
 }
@@ -641,6 +690,213 @@ static void test_change_counts_match_r(void **state)
     }
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Degenerate variances (docs/trends.md "Degenerate variances"): hand-computed cases. */
+
+static void test_wave_use_floor_rule(void **state)
+{
+    (void)state;
+    double p, v;
+    /* p = 0.8, n = 30: p~ = 24.5 / 31 = 0.790322580645..., SRS p~ (1 - p~) / 30 =
+     * 0.0055237599722511; the floor at c = 0.5 is half of it. */
+    const double srs_08 = (24.5 / 31.0) * (6.5 / 31.0) / 30.0;
+    sipas_wave_value w = { .year = 2024, .estimate = 0.8, .variance = 1e-6, .df = 10, .n = 30 };
+    assert_int_equal(sipas_trend_wave_use(&w, true, 0.5, &p, &v), SIPAS_WAVE_FLOORED);
+    check_close(p, 0.8, "floor", "estimate");
+    check_close(v, 0.5 * 0.0055237599722511, "floor", "variance");
+    check_close(v, 0.5 * srs_08, "floor", "variance formula");
+    w.variance = 0.003; /* above the floor 0.00276: as given */
+    assert_int_equal(sipas_trend_wave_use(&w, true, 0.5, &p, &v), SIPAS_WAVE_AS_GIVEN);
+    check_close(v, 0.003, "as given", "variance");
+    w.variance = NAN; /* one PSU: the typical variance at n, c / 0.5 times SRS, stands in */
+    assert_int_equal(sipas_trend_wave_use(&w, true, 0.5, &p, &v), SIPAS_WAVE_SRS_VARIANCE);
+    check_close(v, srs_08, "srs", "variance");
+    w.n = 0; /* and without n the wave is left out */
+    assert_int_equal(sipas_trend_wave_use(&w, true, 0.5, &p, &v), SIPAS_WAVE_EXCLUDED);
+    /* Everyone satisfied, variance 0: p~ = 30.5 / 31, SRS 0.000528962885882760. */
+    w = (sipas_wave_value){ .year = 2024, .estimate = 1.0, .variance = 0.0, .df = 10, .n = 30 };
+    assert_int_equal(sipas_trend_wave_use(&w, true, 0.5, &p, &v), SIPAS_WAVE_FLOORED);
+    check_close(p, 30.5 / 31.0, "all satisfied", "estimate");
+    check_close(v, 0.5 * 0.000528962885882760, "all satisfied", "variance");
+    /* Unweighted series: weight 1. */
+    w.estimate = 0.8;
+    assert_int_equal(sipas_trend_wave_use(&w, false, 0.5, &p, &v), SIPAS_WAVE_AS_GIVEN);
+    check_close(v, 1.0, "unweighted", "variance");
+    /* The factor: half the median design effect, at most half. p = 0.5, n = 99 gives
+     * p~ = 0.5 and SRS 0.25 / 99, so the design effects are 0.4, 0.6, 3.0 (NaN ignored). */
+    const sipas_wave_value series[] = {
+        { .year = 2022, .estimate = 0.5, .variance = 0.25 / 99 * 0.4, .df = 5, .n = 99 },
+        { .year = 2023, .estimate = 0.5, .variance = 0.25 / 99 * 0.6, .df = 5, .n = 99 },
+        { .year = 2024, .estimate = 0.5, .variance = 0.25 / 99 * 3.0, .df = 5, .n = 99 },
+        { .year = 2025, .estimate = 0.5, .variance = NAN, .df = 5, .n = 99 },
+    };
+    check_close(sipas_trend_floor_factor(series, 4), 0.5 * 0.6, "factor", "median deff 0.6");
+    check_close(sipas_trend_floor_factor(series + 1, 2), 0.5, "factor", "median deff 1.8");
+    check_close(sipas_trend_floor_factor(series + 3, 1), 0.5, "factor", "no variance");
+}
+
+/* The issue's district: 66.3% rising to 85.6%, one wave with SE 2.3e-17 (variance 5.3e-34)
+ * that used to take a weight of ~1e31 and turn the label to "falling". */
+static void test_zero_variance_wave_cannot_dominate(void **state)
+{
+    (void)state;
+    sipas_wave_value waves[] = {
+        { .year = 2019, .estimate = 0.663, .variance = 0.0030, .df = 10, .n = 100 },
+        { .year = 2020, .estimate = 0.70, .variance = 0.0028, .df = 10, .n = 100 },
+        { .year = 2021, .estimate = 0.74, .variance = 0.0026, .df = 10, .n = 100 },
+        { .year = 2022, .estimate = 0.64, .variance = 5.3e-34, .df = 10, .n = 100 },
+        { .year = 2023, .estimate = 0.82, .variance = 0.0020, .df = 10, .n = 100 },
+        { .year = 2024, .estimate = 0.856, .variance = 0.0017, .df = 10, .n = 100 },
+    };
+    sipas_trend_label label;
+    sipas_trend_fit f;
+    assert_int_equal(sipas_trend_fit_waves(waves, 6, SIPAS_TREND_KNOWN_VARIANCE, 0.95, &f, NULL),
+                     SIPAS_OK);
+    assert_int_equal(f.nfloored, 1);
+    assert_int_equal(f.nsrs, 0);
+    assert_int_equal(f.nwaves, 6);
+    /* Design effects about 1.34 in the other waves: c = 0.5. Hand WLS with 2022's variance at
+     * its floor 0.5 p~(1-p~)/100 = 0.00115393, p~ = 64.5/101: slope 0.134917282 logit/year,
+     * se 0.0653916887, two-sided normal p 0.0390920, chi-square 12.7965 (its weight is now
+     * twice that of its neighbours, not 1e31 times it). */
+    check_close(f.floor_factor, 0.5, "floored", "factor");
+    check_close(f.slope, 0.13491728248034351, "floored", "slope");
+    check_close(f.se_slope, 0.06539168869303598, "floored", "se");
+    check_close(f.p_value, 0.03909195946141061, "floored", "p");
+    check_close(f.chisq, 12.796503151971137, "floored", "chisq");
+    /* The 64% of 2022 is off the line: chi2 12.8 on 4 df, p = 0.012, said next to the label,
+     * and the label's test scales the slope's variance by 12.8 / 4 (t on 4 df, p = 0.31):
+     * flat with a poor fit, never "falling". */
+    assert_true(f.lack_of_fit);
+    assert_true(f.projection_caution);
+    assert_int_equal(sipas_trend_label_waves(waves, 6, 0.95, &label, &f, NULL), SIPAS_OK);
+    assert_int_equal(f.method_used, SIPAS_TREND_LM);
+    check_close(f.se_slope, 0.06539168869303598 * sqrt(12.796503151971137 / 4), "floored",
+                "lm se");
+    assert_int_equal(label, SIPAS_TREND_FLAT);
+
+    /* The same wave without a design variance (one PSU): the typical variance at its n (c / 0.5
+     * = 1 times SRS, 0.00230786): slope 0.164139901 by hand. */
+    waves[3].variance = NAN;
+    assert_int_equal(sipas_trend_label_waves(waves, 6, 0.95, &label, &f, NULL), SIPAS_OK);
+    assert_int_equal(f.nsrs, 1);
+    assert_int_equal(f.nfloored, 0);
+    check_close(f.slope, 0.16413990125778344, "srs", "slope");
+    assert_false(f.lack_of_fit); /* chi2 8.43 on 4 df, p = 0.077 */
+    assert_int_equal(label, SIPAS_TREND_RISING_UNEVENLY);
+}
+
+/* A significant slope against the first-to-last change: "no clear direction". The middle
+ * waves fall along logit 2.9 - 0.25 t with small variances; the first and last (60%, 61%) have
+ * large ones, so they do not make a lack of fit (chi-square 2.756 on 4 df, p = 0.60) but
+ * reverse the first-to-last change. Hand WLS: slope -0.246192051, se 0.0471353100. */
+static void test_label_never_contradicts_slope_and_change(void **state)
+{
+    (void)state;
+    const sipas_wave_value waves[] = {
+        { .year = 2019, .estimate = 0.60, .variance = 0.2, .df = 10, .n = 30 },
+        { .year = 2020, .estimate = 0.9478, .variance = 0.00005, .df = 10, .n = 600 },
+        { .year = 2021, .estimate = 0.9340, .variance = 0.00005, .df = 10, .n = 600 },
+        { .year = 2022, .estimate = 0.9168, .variance = 0.00005, .df = 10, .n = 600 },
+        { .year = 2023, .estimate = 0.8957, .variance = 0.00005, .df = 10, .n = 600 },
+        { .year = 2024, .estimate = 0.61, .variance = 0.2, .df = 10, .n = 30 },
+    };
+    sipas_trend_label label;
+    sipas_trend_fit f;
+    assert_int_equal(sipas_trend_label_waves(waves, 6, 0.95, &label, &f, NULL), SIPAS_OK);
+    check_close(f.slope, -0.24619205146863798, "mixed", "slope");
+    check_close(f.se_slope, 0.0471353099565747, "mixed", "se");
+    check_close(f.chisq, 2.7563645297304964, "mixed", "chisq");
+    assert_int_equal(f.nfloored, 0);
+    assert_false(f.lack_of_fit);
+    assert_int_equal(label, SIPAS_TREND_NO_CLEAR_DIRECTION);
+    /* The rule itself, on every sign combination. */
+    sipas_trend_fit g = { .nwaves = 4, .slope = -0.1, .p_value = 0.001, .level = 0.95 };
+    assert_int_equal(sipas_trend_label_of(&g, 0.2, false), SIPAS_TREND_NO_CLEAR_DIRECTION);
+    assert_int_equal(sipas_trend_label_of(&g, -0.2, false), SIPAS_TREND_FALLING);
+    assert_int_equal(sipas_trend_label_of(&g, 0.0, false), SIPAS_TREND_FALLING);
+    g.slope = 0.1;
+    assert_int_equal(sipas_trend_label_of(&g, -0.2, false), SIPAS_TREND_NO_CLEAR_DIRECTION);
+    assert_int_equal(sipas_trend_label_of(&g, 0.2, true), SIPAS_TREND_RISING_UNEVENLY);
+    g.p_value = 0.2;
+    assert_int_equal(sipas_trend_label_of(&g, -0.2, false), SIPAS_TREND_FLAT);
+    g.nwaves = 2;
+    assert_int_equal(sipas_trend_label_of(&g, 0.2, false), SIPAS_TREND_LABEL_INSUFFICIENT);
+}
+
+/* Projections: none below 3 waves, flagged below 5 or with lack of fit. */
+static void test_projection_rules(void **state)
+{
+    (void)state;
+    /* 0.5, 0.7, 0.5 with equal weights: flat line at logit 0.28, chi-square
+     * 2 (0.28) ^2 w + (0.56) ^2 w = 9.3613 with w = 0.0625 / 0.0025 = 25 (hand: logit(0.7) =
+     * 0.8473; mean 0.2824; residuals -0.2824, 0.5649, -0.2824). */
+    sipas_wave_value waves[] = {
+        { .year = 2022, .estimate = 0.5, .variance = 0.0025, .df = 10, .n = 100 },
+        { .year = 2023, .estimate = 0.7, .variance = 0.0025, .df = 10, .n = 100 },
+        { .year = 2024, .estimate = 0.5, .variance = 0.0025, .df = 10, .n = 100 },
+    };
+    sipas_trend_fit f;
+    sipas_projection p;
+    assert_int_equal(sipas_trend_fit_waves(waves, 3, SIPAS_TREND_KNOWN_VARIANCE, 0.95, &f, NULL),
+                     SIPAS_OK);
+    check_close(f.slope, 0.0, "lack of fit", "slope");
+    check_close(f.chisq, 9.36132246953221, "lack of fit", "chisq");
+    assert_true(f.lack_of_fit); /* P(chi2_1 > 9.36) = 0.0022 */
+    assert_true(f.projection_caution);
+    assert_int_equal(sipas_trend_project(&f, 2030, &p, NULL), SIPAS_OK);
+    /* Two waves: a line, but no projection. */
+    assert_int_equal(sipas_trend_fit_waves(waves, 2, SIPAS_TREND_KNOWN_VARIANCE, 0.95, &f, NULL),
+                     SIPAS_OK);
+    sipas_error err = { 0 };
+    assert_int_equal(sipas_trend_project(&f, 2030, &p, &err), SIPAS_ERR_MATH);
+    assert_string_equal(err.message, "projection: a line through 2 waves is not projected; 3 "
+                                     "are needed");
+    /* Five waves on a line within their variances: no caution. */
+    const sipas_wave_value steady[] = {
+        { .year = 2020, .estimate = 0.70, .variance = 0.0004, .df = 10, .n = 600 },
+        { .year = 2021, .estimate = 0.72, .variance = 0.0004, .df = 10, .n = 600 },
+        { .year = 2022, .estimate = 0.74, .variance = 0.0004, .df = 10, .n = 600 },
+        { .year = 2023, .estimate = 0.76, .variance = 0.0004, .df = 10, .n = 600 },
+        { .year = 2024, .estimate = 0.78, .variance = 0.0004, .df = 10, .n = 600 },
+    };
+    assert_int_equal(sipas_trend_fit_waves(steady, 5, SIPAS_TREND_KNOWN_VARIANCE, 0.95, &f, NULL),
+                     SIPAS_OK);
+    assert_false(f.lack_of_fit);
+    assert_false(f.projection_caution);
+    assert_int_equal(sipas_trend_fit_waves(steady, 4, SIPAS_TREND_KNOWN_VARIANCE, 0.95, &f, NULL),
+                     SIPAS_OK);
+    assert_true(f.projection_caution); /* four waves */
+}
+
+/* Units whose change has no standard error are left out of the up/down counts. */
+static void test_change_counts_leave_out_not_estimable(void **state)
+{
+    (void)state;
+    const sipas_wave_value earlier[] = {
+        { .year = 2023, .estimate = 0.70, .variance = 0.001, .df = 10 },
+        { .year = 2023, .estimate = 0.70, .variance = NAN, .df = NAN }, /* one PSU */
+        { .year = 2023, .estimate = 0.80, .variance = 0.001, .df = 10 },
+    };
+    const sipas_wave_value later[] = {
+        { .year = 2024, .estimate = 0.75, .variance = 0.001, .df = 10 },
+        { .year = 2024, .estimate = 0.95, .variance = 0.001, .df = 10 },
+        { .year = 2024, .estimate = 0.78, .variance = 0.0, .df = 10 }, /* 0 is a known 0 */
+    };
+    sipas_change_counts c;
+    sipas_change changes[3];
+    assert_int_equal(sipas_count_unit_changes(earlier, later, 3, SIPAS_ADJUST_NONE, 0.95,
+                                              changes, &c, NULL), SIPAS_OK);
+    assert_int_equal(c.compared, 3);
+    assert_int_equal(c.not_estimable, 1);
+    assert_int_equal(c.up, 1);
+    assert_int_equal(c.down, 1);
+    assert_int_equal(c.tested, 2);
+    assert_false(changes[1].has_se);
+    assert_true(changes[2].has_se);
+    check_close(changes[2].variance, 0.001, "known zero", "variance");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -654,6 +910,11 @@ int main(void)
         cmocka_unit_test(test_p_adjust_matches_r),
         cmocka_unit_test(test_ranking_matches_r),
         cmocka_unit_test(test_change_counts_match_r),
+        cmocka_unit_test(test_wave_use_floor_rule),
+        cmocka_unit_test(test_zero_variance_wave_cannot_dominate),
+        cmocka_unit_test(test_label_never_contradicts_slope_and_change),
+        cmocka_unit_test(test_projection_rules),
+        cmocka_unit_test(test_change_counts_leave_out_not_estimable),
     };
     return cmocka_run_group_tests(tests, load_fixtures, NULL);
 }

@@ -36,6 +36,9 @@ typedef struct sipas_column {
     int32_t *level;          /* n indices into levels when is_text; -1 = empty */
     size_t nlevels;
     char **levels;           /* distinct values in order of first appearance */
+    /* Criteria when the rows span instrument versions: version_list[v] scores the rows of
+     * version v (row_version), NULL where the item's own list does. NULL otherwise. */
+    const sipas_choice_list **version_list;
 } sipas_column;
 
 /* Row i of a numeric column (!is_text) as a double, NaN when empty. */
@@ -51,9 +54,17 @@ typedef struct sipas_dataset {
     size_t n;                /* respondents */
     size_t ncolumns;         /* = inst->nitems; columns[i] is inst->items[i] */
     sipas_column *columns;
+    /* Every batch is scored with the instrument version it was imported under (the store keeps
+     * each version's choice lists): when a version's list of some criterion differs from inst's,
+     * row_version[i] (n entries) says which version row i belongs to, and nversions how many
+     * there are; otherwise row_version is NULL and inst scores every row. */
+    size_t nversions;
+    uint16_t *row_version;
+    sipas_choice_list *owned_lists; /* the lists version_list points to */
+    size_t nowned_lists;
 } sipas_dataset;
 
-/* Loads every stored respondent of inst->form_id. A form with no stored responses is
+/* Loads every stored respondent of inst->form_id, with the version lists above. A form with no stored responses is
  * SIPAS_ERR_NOT_FOUND ("no responses of form 'x' in 'sipas.db'; import a batch first"). */
 sipas_status sipas_dataset_load(sipas_store *store, const sipas_instrument *inst,
                                 sipas_dataset **out, sipas_error *err);

@@ -37,9 +37,18 @@ typedef struct sipas_error {
 sipas_status sipas_error_set(sipas_error *err, sipas_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Prefix the existing message with more context ("FILE: " + old message); keeps the status. */
-sipas_status sipas_error_prefix(sipas_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* Puts context before the message of a failure, so that it reads as one sentence from the
+ * outside in. Write the context WITHOUT a separator; ": " is inserted:
+ *   st = sipas_trend_fit(..., err);
+ *   if (st != SIPAS_OK)
+ *       return sipas_error_prefix(err, st, "unit '%s', wave %g", code, year);
+ * gives "unit 'x', wave 2024: <old message>". A context that already ends in ':' or ": " (the
+ * old convention) is not doubled. Returns `status`, the status of the failure being described,
+ * whether or not err is NULL, and stores it in err->status: the kind of a failure (data error,
+ * usage error...) never changes by adding context. The message is cut at
+ * SIPAS_ERROR_MESSAGE_MAX - 1 bytes, keeping the context. */
+sipas_status sipas_error_prefix(sipas_error *err, sipas_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 void sipas_error_clear(sipas_error *err);
 

@@ -88,6 +88,11 @@ size_t sipas_prepared_design_rows(const sipas_prepared_design *prepared);
 sipas_status sipas_design_df(const sipas_prepared_design *prepared, const bool *domain,
                              double *df, sipas_error *err);
 
+/* The PSUs and strata that sipas_design_df counts (rows of the domain with nonzero weight). A
+ * domain within one PSU has no between-PSU variance whatever the lonely-PSU rule says. */
+sipas_status sipas_design_count(const sipas_prepared_design *prepared, const bool *domain,
+                                size_t *psus, size_t *strata, sipas_error *err);
+
 /* A ratio R = sum(w y d) / sum(w x d) (R's svyratio(~y, ~x); svymean when x is NULL = all 1).
  *   numerator    sum(w y d);  denominator  sum(w x d)  (units of w)
  *   n_valid      rows with d, x != 0 and w != 0: the unweighted number of valid answers
@@ -119,13 +124,28 @@ sipas_status sipas_composite(size_t n, size_t k, const double *estimates,
                              const double *const *scores, const double *coef,
                              double *out_estimate, double *out_scores, sipas_error *err);
 
+/* Relative rounding threshold below which a variance (or covariance) is exactly 0.
+ * A variance is a sum of squared deviations of PSU totals t_hk from their stratum mean. When
+ * every PSU has the same mean score (two hospitals with the same share satisfied, a commune
+ * where everyone is satisfied) the true deviations are 0, but the computed ones are rounding
+ * noise of order m eps |t| (m rows summed, eps = 2.2e-16): R and sipas then report an SE of
+ * 1e-17 instead of 0, which gives absurd Korn-Graubard shapes (1e29) and infinite trend weights.
+ * The scale A is the same sum computed uncentred from the PSU totals of |score|,
+ *   A = sum_h f_h n_h/(n_h - 1) sum_k (sum_{i in k} |z_i|)^2  (n_h/(n_h-1) read as 1 when n_h = 1),
+ * and V is set to 0 when |V| <= SIPAS_VARIANCE_ZERO_TOLERANCE * A (for a covariance, the
+ * geometric mean of the two scales). Rounding gives V/A <= (m eps)^2 ~ 5e-20 even for m = 1e6
+ * rows summed in the worst order; a real difference between PSU means of a share over at most
+ * 1e7 respondents gives V/A above 1e-14. 1e-16 (an SE 1e-8 of the scale) lies between. */
+#define SIPAS_VARIANCE_ZERO_TOLERANCE 1e-16
+
 /* Design variance of the total of a score vector (survey:::svyrecvar, first stage):
  *   V = sum_h s_h,  s_h = (1 - n_h/N_h) n_h/(n_h - 1) sum_k (t_hk - tbar_h)^2
  * t_hk = sum of scores in PSU k of stratum h, tbar_h their mean over the n_h PSUs of the full
  * design; lonely strata as sipas_lonely_psu says. domain decides which strata take part (see
  * the top of this file) and should be the domain the scores were made for. Under FAIL a lonely
  * stratum taking part fails with SIPAS_ERR_MATH and the message "stratum %zu has only one PSU"
- * (the index, for the caller to map to a label). Under AVERAGE with no stratum left, V is NaN. */
+ * (the index, for the caller to map to a label). Under AVERAGE with no stratum left, V is NaN.
+ * A result within SIPAS_VARIANCE_ZERO_TOLERANCE of 0 is returned as exactly 0. */
 sipas_status sipas_variance(const sipas_prepared_design *prepared, const double *scores,
                             const bool *domain, double *variance, sipas_error *err);
 
@@ -154,16 +174,25 @@ sipas_status sipas_ci_method_parse(const char *name, sipas_ci_method *out, sipas
  * with design variance V and df degrees of freedom, t = qt(1 - (1 - level)/2, df):
  *   beta   n_eff = p (1 - p) / V * (qt(alpha/2, n - 1) / qt(alpha/2, df))^2, then
  *          [qbeta(alpha/2, n_eff p, n_eff (1 - p) + 1), qbeta(1 - alpha/2, n_eff p + 1,
- *          n_eff (1 - p))]; n = rows of the domain design (R's nrow(design)); when p is 0 or 1
- *          (so V = 0) n_eff = n, the Clopper-Pearson interval [0, 1 - (alpha/2)^(1/n)] or
- *          [(alpha/2)^(1/n), 1], where R gives NaN.
+ *          n_eff (1 - p))]; n = rows of the domain design (R's nrow(design)).
  *   wilson [p + t^2/(2m) -+ t/(2m) sqrt(4 m p (1 - p) + t^2)] / (1 + t^2/m), m = p (1 - p) / V.
  *   asin   the angle is kept within [0, pi/2] before squaring the sine (R does not clamp, so a
  *          bound past 0 or 1 folds back: R's value is then not an interval bound).
- *   logit/mean at p = 0 or 1 (V = 0) give [p, p] as R does; asin and wilson give NaN.
- * No interval (both bounds NaN, SIPAS_OK) when df <= 0, V is negative or not finite, n < 2 for
- * beta, or p is NaN: never a zero-width interval made up. mean accepts any p (NPS in [-1, 1],
- * scores); the others need 0 <= p <= 1 (SIPAS_ERR_USAGE otherwise), as does 0 < level < 1. */
+ * Degenerate variance (docs/methodology.md, "Degenerate designs"): when V = 0, or p is 0 or 1
+ * (which forces V = 0), the design effect is capped at 1 and n_eff = n, the sample size:
+ *   beta   Korn-Graubard with n_eff = n, no df adjustment: the Clopper-Pearson interval of
+ *          n p successes in n ([0, 1 - (alpha/2)^(1/n)] at p = 0) (Korn & Graubard 1998; NCHS
+ *          2017 caps n_eff at n when the design effect is below 1). R gives NaN or [0.5, 0.5].
+ *   wilson Wilson with m = n (Dean & Pagano 2015); at p = 0: [0, t^2 / (n + t^2)].
+ *   logit, asin  0 < p < 1: their formula with V = p (1 - p) / n; at p = 0 or 1, where their
+ *          half-width is infinite, Wilson with m = n. R gives [p, p] (logit) or NaN (asin).
+ *   mean   [p, p], as R (the Wald interval has nothing else to offer; prefer another method).
+ *   These need n >= 1 (else no interval).
+ * Every interval given is finite, within [0, 1] (mean: unclamped, it serves NPS in [-1, 1]) and
+ * contains p. No interval (both bounds NaN, SIPAS_OK) when df <= 0, V is negative or not
+ * finite, n < 2 for beta with V > 0, or p is NaN: never a zero-width interval made up. mean
+ * accepts any p (NPS in [-1, 1], scores); the others need 0 <= p <= 1 (SIPAS_ERR_USAGE
+ * otherwise), as does 0 < level < 1. */
 sipas_status sipas_ci_proportion(sipas_ci_method method, double p, double variance, double df,
                                  double level, double n, double *lower, double *upper,
                                  sipas_error *err);

@@ -91,6 +91,28 @@ typedef struct sipas_index_options {
  * the row (estimate, se, interval, deff...) is withheld as NaN; only n stays. */
 #define SIPAS_FLAG_SMALL_CELL (1u << 8)
 
+/* Why a row has no design-based variance (docs/methodology.md, "Degenerate designs"). When it
+ * is not OK the estimate is still given if there are answers, but variance, se, ci_low, ci_high,
+ * deff and n_eff are NaN and flags holds SIPAS_NCHS_NO_CI: a reader must see "no interval:
+ * REASON", never an SE of 0 or a confident test. */
+typedef enum sipas_variance_status {
+    SIPAS_VARIANCE_OK = 0,     /* design-based variance; may be exactly 0 (p = 0 or 1, PSUs
+                                  alike, census strata) */
+    SIPAS_VARIANCE_ONE_PSU,    /* the rows of nonzero weight lie in a single PSU (a hospital
+                                  that is its own cluster, a district-wave with one commune):
+                                  no between-PSU variance exists, whatever --lonely-psu says */
+    SIPAS_VARIANCE_NO_ANSWER,  /* no valid answer (or a criterion of the composite had none) */
+    SIPAS_VARIANCE_NO_DF,      /* several PSUs but as many strata: df = 0, no t quantile */
+    SIPAS_VARIANCE_LONELY      /* every stratum has one PSU and --lonely-psu average leaves
+                                  none to average over */
+} sipas_variance_status;
+
+/* A short reason, in "vi" or "en" (anything else: en), e.g. "one cluster (PSU): no design-based
+ * variance"; "" for SIPAS_VARIANCE_OK. Static strings. */
+const char *sipas_variance_status_text(sipas_variance_status status, const char *lang);
+/* A stable code for files: "ok", "one_psu", "no_answer", "no_df", "lonely". */
+const char *sipas_variance_status_name(sipas_variance_status status);
+
 enum { SIPAS_MISSING_KINDS = 4 }; /* indexed by sipas_missing_kind; [0] counts empty cells */
 
 typedef struct sipas_index_row {
@@ -112,6 +134,7 @@ typedef struct sipas_index_row {
     size_t n;                   /* valid answers (criterion) or respondents (composites) */
     size_t n_missing[SIPAS_MISSING_KINDS];
     unsigned flags;             /* SIPAS_NCHS_* from Korn-Graubard intervals */
+    sipas_variance_status variance_status;
 } sipas_index_row;
 
 typedef struct sipas_index_domain {
@@ -144,7 +167,7 @@ typedef struct sipas_unit_estimate {
     char *code;                 /* the unit's code in unit_column; owned */
     size_t respondents;
     sipas_index_row row;        /* the measure in this unit (domain field unused) */
-    double cov_with_parent;
+    double cov_with_parent;     /* NaN when row.variance_status is not OK */
 } sipas_unit_estimate;
 
 typedef struct sipas_units_result {
@@ -158,7 +181,9 @@ typedef struct sipas_units_result {
 
 /* The parent domain is every respondent that passes options->where (options->by must be
  * empty); it must lie in one wave, else SIPAS_ERR_USAGE asks for --wave. measure is "overall",
- * an element name or a criterion name. */
+ * an element name or a criterion name. unit_column may not be the cluster column itself (each
+ * unit would be one PSU, with no design-based variance): SIPAS_ERR_USAGE suggests a column
+ * above the cluster level. A unit whose rows lie in one PSU gets SIPAS_VARIANCE_ONE_PSU. */
 sipas_status sipas_index_units(const sipas_dataset *data, const sipas_index_options *options,
                                const char *unit_column, const char *measure,
                                sipas_units_result **out, sipas_error *err);

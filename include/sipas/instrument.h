@@ -129,6 +129,7 @@ typedef struct sipas_item {
     bool personal;     /* name, phone, ID number: never stored in clear */
     size_t naliases;   /* other header names of the column (survey.csv `aliases`, '|'-separated) */
     char **aliases;
+    bool personal_dropped; /* personal = drop: not stored at all, not even as a keyed hash */
 } sipas_item;
 
 typedef struct sipas_instrument {

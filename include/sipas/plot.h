@@ -87,6 +87,10 @@ typedef struct sipas_plot_series {
     size_t nwaves;
     const sipas_plot_fit_point *fit; /* nfit points in increasing year; NULL with nfit 0: no line */
     size_t nfit;
+    /* true: the projection is uncertain beyond its band (fewer than 5 waves or a significant lack
+     * of fit, sipas_trend_fit.projection_caution): drawn dotted instead of dashed, its band
+     * fainter, so it cannot be taken for a 6-wave line. */
+    bool projection_uncertain;
 } sipas_plot_series;
 
 typedef struct sipas_plot_target {
@@ -104,6 +108,9 @@ typedef struct sipas_plot_trend {
     /* y-axis range as proportions; NaN: from the data, intervals and targets, padded to a
      * multiple of 5 percentage points. */
     double y_min, y_max;
+    /* A note printed in the lower left corner of the plot ("uncertain projection: only 3
+     * waves"); NULL or "": none. Cut at 100 characters. */
+    const char *note;
 } sipas_plot_trend;
 
 /* Draws the trend chart. Needs at least one wave or fit point in all; years and values must be

@@ -58,8 +58,57 @@ typedef struct sipas_review_point {
     size_t n;                     /* valid answers (criterion) or respondents (composite) */
     size_t respondents;
     unsigned flags;               /* SIPAS_NCHS_* */
-    bool estimable;
+    bool estimable;               /* an estimate exists */
+    bool variance_estimable;      /* and a design-based variance (false: one PSU, a unit that is
+                                     its own cluster; se, interval and tests are NaN and every
+                                     output says "not estimable: " sipas_review_point_reason) */
+    sipas_variance_status variance_status; /* the index's reason; OK with variance_estimable
+                                     false when the review marked a lonely stratum under
+                                     --lonely-psu fail (sipas_review_index_compute) */
 } sipas_review_point;
+
+/* Why a point's variance is not estimable, in Vietnamese (vi true) or English; a static
+ * string: the index's sipas_variance_status_text, else sipas_review_no_variance_reason. */
+const char *sipas_review_point_reason(const sipas_review_point *point, bool vi);
+/* "not estimable: REASON" / "không ước lượng được: REASON", the words every output puts in a
+ * row without a test; written into buf, returns buf. */
+const char *sipas_review_not_estimable(const char *reason, bool vi, char *buf, size_t size);
+
+/* The reason for an estimate without design-based variance (NaN variance or df <= 0) that the
+ * index gave no status for: a lonely stratum under --lonely-psu fail. */
+const char *sipas_review_no_variance_reason(bool vi);
+
+/* Why the comparison c of a and b (a change, a unit against the province) has no test: NULL
+ * when c->has_se; else the reason of the first point without a design variance, or "variance 0"
+ * when both have one but the difference has none. Outputs print "not estimable: " and it in
+ * place of the interval, p-value and finding. */
+const char *sipas_review_untested_reason(const sipas_change *c, const sipas_review_point *a,
+                                         const sipas_review_point *b, bool vi);
+
+/* The same for a unit against the province in the reviewed wave (review->units[...]), naming
+ * the province when it is the one without design variance. */
+typedef struct sipas_review sipas_review;
+typedef struct sipas_review_unit sipas_review_unit;
+const char *sipas_review_unit_reason(const sipas_review *review, const sipas_review_unit *unit,
+                                     bool vi);
+
+/* A row with a design-based variance: finite, with df > 0 (a df of 0 leaves no interval and
+ * nothing to test against, whatever the lonely-PSU rule made of the variance). */
+bool sipas_review_row_has_variance(const sipas_index_row *row);
+
+/* What goes next to a trend label (docs/trends.md "Degenerate variances"): a significant lack
+ * of fit, waves raised to the variance floor, waves without design variance, waves left out;
+ * joined by "; ", empty when there is nothing to say. Written into buf; returns buf. */
+const char *sipas_review_fit_note(const sipas_trend_fit *fit, bool vi, char *buf, size_t size);
+
+/* What goes next to a projection: "no projection" below SIPAS_TREND_MIN_WAVES fitted waves,
+ * "uncertain projection" with the reason when fit->projection_caution, empty otherwise. */
+const char *sipas_review_projection_note(const sipas_trend_fit *fit, bool vi, char *buf,
+                                         size_t size);
+
+/* Machine-readable projection flag for CSV and JSON: "none" (fewer than 3 waves), "few_waves",
+ * "lack_of_fit" or "" (no caution). */
+const char *sipas_review_projection_flag(const sipas_trend_fit *fit);
 
 /* The year a fitted line reaches a threshold. */
 typedef struct sipas_review_crossing {
@@ -80,7 +129,7 @@ typedef struct sipas_review_target {
 } sipas_review_target;
 
 /* A unit (district) over the waves and in the reviewed wave. */
-typedef struct sipas_review_unit {
+struct sipas_review_unit {
     char *code;                         /* owned; label via sipas_index_domain_label */
     size_t nwaves;
     sipas_review_point *series;         /* owned; waves where the unit was estimable, by year */
@@ -95,7 +144,7 @@ typedef struct sipas_review_unit {
     bool has_previous;                  /* estimable in both the previous and reviewed waves */
     sipas_review_point previous;
     sipas_change change;                /* reviewed - previous wave (independent) */
-} sipas_review_unit;
+};
 
 /* An element this wave against the previous wave. */
 typedef struct sipas_review_element {
@@ -107,7 +156,7 @@ typedef struct sipas_review_element {
     sipas_change change;                /* current - previous (independent waves) */
 } sipas_review_element;
 
-typedef struct sipas_review {
+struct sipas_review {
     const char *measure;                /* the measure's name (points into the instrument or
                                            is the static "overall") */
     sipas_index_level measure_level;
@@ -145,6 +194,8 @@ typedef struct sipas_review {
     size_t nunits;
     sipas_review_unit *units;           /* owned; in the unit column's choice order */
     size_t ranked;                      /* units estimable in the reviewed wave */
+    size_t untested;                    /* of which the difference from the province has no
+                                           test (flag SIPAS_UNIT_NOT_TESTED) */
     size_t significantly_above, significantly_below; /* flags after rank_adjust */
     sipas_change_counts unit_changes;   /* sipas_count_unit_changes over units with both */
 
@@ -154,14 +205,27 @@ typedef struct sipas_review {
     sipas_review_point *matrix;         /* owned; nunits x nelements, row-major:
                                            matrix[u * nelements + e]; estimable false when the
                                            unit has no answer to the element this wave */
-} sipas_review;
+};
 
 /* Computes the review of options->measure. Errors: an unknown measure or unit column is
- * SIPAS_ERR_NOT_FOUND; a reviewed wave not in the data is SIPAS_ERR_NOT_FOUND; index.by not
+ * SIPAS_ERR_NOT_FOUND; a unit column that is the cluster column is SIPAS_ERR_USAGE (its units
+ * have no design-based variance; the message names a column above it); a reviewed wave not in the data is SIPAS_ERR_NOT_FOUND; index.by not
  * empty is SIPAS_ERR_USAGE; a measure estimable in no wave is SIPAS_ERR_MATH. */
 sipas_status sipas_review_compute(const sipas_dataset *data, const sipas_review_options *options,
                                   sipas_review **out, sipas_error *err);
 void sipas_review_free(sipas_review *review); /* NULL is a no-op */
+
+/* sipas_index_compute as every part of a review uses it. Under SIPAS_LONELY_FAIL a stratum
+ * with one PSU does not stop the review (R's svyciprop would stop): the index is computed with
+ * the certainty rule, which adds nothing from that stratum to a domain with no respondent in
+ * it, and every row of a domain with a respondent in such a stratum gets NaN variance, se,
+ * interval, df, deff and n_eff (not estimable, docs/review.md). Of the conditions only one on
+ * the wave ("wave = Y") is looked at: a domain further restricted by --where may be marked
+ * though none of its respondents is in the stratum (conservative). The index command keeps
+ * R's fail. */
+sipas_status sipas_review_index_compute(const sipas_dataset *data,
+                                        const sipas_index_options *options,
+                                        sipas_index_result **out, sipas_error *err);
 
 /* ---------------------------------------------------------------------------------------------
  * Change of a measure between two waves in every domain of `by` (the change command). */

@@ -30,7 +30,13 @@ typedef enum {
     SIPAS_STORE_EXISTING = 2    /* read-write, but the file must exist */
 } sipas_store_mode;
 
-/* Waits up to 30 s for another process that holds the write lock (a concurrent import). */
+/* Waits up to 30 s for another process that holds the write lock (a concurrent import).
+ * path is a file that is or will become a sipas store; ":memory:", "", SQLite URIs ("file:...")
+ * and folders are refused (SIPAS_ERR_USAGE, or SIPAS_ERR_STORE for a folder), so that nothing
+ * reports rows stored that no file keeps. SIPAS_STORE_IN_MEMORY (NULL) opens a private store in
+ * memory, for a dry run and for tests. A missing file in READ_ONLY or EXISTING mode is
+ * SIPAS_ERR_STORE. */
+#define SIPAS_STORE_IN_MEMORY NULL
 sipas_status sipas_store_open(const char *path, sipas_store_mode mode, sipas_store **out,
                               sipas_error *err);
 void sipas_store_close(sipas_store *store); /* NULL is a no-op */
@@ -122,8 +128,65 @@ sipas_status sipas_store_get_batch(sipas_store *store, int64_t batch_id, sipas_b
 /* Removes a batch and every response it brought, in one transaction. */
 sipas_status sipas_store_remove_batch(sipas_store *store, int64_t batch_id, sipas_error *err);
 
-/* The key for hashing personal columns: created at random with the store, kept in it. */
+/* The key for hashing personal columns lives in a key file outside the store (sipas/keyfile.h);
+ * the store keeps its fingerprint in meta.personal_key_fingerprint. What attaching found: */
+typedef enum {
+    SIPAS_KEY_USED = 0,        /* the key file's key, whose fingerprint the store had or takes */
+    SIPAS_KEY_FILE_CREATED,    /* a new random key, written to a new key file */
+    SIPAS_KEY_MOVED_OUT        /* a store of an older sipas kept its key inside (meta.personal_key):
+                                * the key went to the key file and left the store */
+} sipas_key_event;
+
+/* Attaches the key of key_file (NULL: sipas_key_file_default_path) to an open read-write store,
+ * for the imports that follow. A store that has batches but no fingerprint and no key of its
+ * own refuses nothing; one with a fingerprint refuses a missing key file (SIPAS_ERR_STORE) and
+ * a key whose fingerprint differs (SIPAS_ERR_CONFLICT), so that one person never gets two
+ * hashes. Moving a key out deletes it with secure_delete and checkpoints the WAL, so its bytes
+ * leave the file. A store opened read-only gets a key nobody keeps (it cannot store a hash).
+ * event may be NULL. */
+sipas_status sipas_store_attach_key(sipas_store *store, const char *key_file,
+                                    sipas_key_event *event, sipas_error *err);
+/* Attaches a random key that is never written anywhere: for a dry run (sipas-collect check),
+ * whose hashes are not kept. A SIPAS_STORE_IN_MEMORY store gets one when opened. */
+sipas_status sipas_store_attach_ephemeral_key(sipas_store *store, sipas_error *err);
+/* The attached key; when none was attached, attaches the default key file's. */
 sipas_status sipas_store_personal_key(sipas_store *store, unsigned char key[32], sipas_error *err);
+
+/* ---- the instrument versions of the stored batches ------------------------------------- */
+
+/* Checks that the folder's sheets (inst) can score every stored batch of inst->form_id as the
+ * instrument version it was imported under: the folder's version must have the content hash
+ * recorded for it, and a batch imported under another version must have the same criteria
+ * (list name, element, scoring), element weights and default scoring (its choice lists may
+ * differ: sipas_dataset_load scores it with its own). *problem is NULL when all is well, else a malloc'd message that
+ * names the form, the version, the batches and the sheet that differs (the caller decides
+ * whether it is an error or, when the user insists, a warning). *versions is a malloc'd
+ * "version '1' (batches 1-3), version '2' (batch 4)" for the outputs to state. */
+sipas_status sipas_store_check_instrument(sipas_store *store, const sipas_instrument *inst,
+                                          char **problem, char **versions, sipas_error *err);
+
+/* Which stored instrument version (instruments.instrument_id) each batch of form_id was imported
+ * under, by batch_id; *out is malloc'd. */
+typedef struct sipas_batch_version {
+    int64_t batch_id;
+    int64_t instrument_id;
+} sipas_batch_version;
+sipas_status sipas_store_batch_versions(sipas_store *store, const char *form_id,
+                                        sipas_batch_version **out, size_t *count,
+                                        sipas_error *err);
+/* The instrument_id of form_id's version, 0 when that version was never imported. */
+sipas_status sipas_store_instrument_id(sipas_store *store, const char *form_id,
+                                       const char *version, int64_t *instrument_id,
+                                       sipas_error *err);
+/* List list_name of a stored version as it was registered: codes in order, their labels,
+ * satisfied and missing, and the values and scale derived from the codes as
+ * sipas_instrument_load derives them (key_vi, key_en are NULL). The strings are malloc'd: free
+ * them with sipas_store_version_list_release. *found is false when the version has no such
+ * list. */
+sipas_status sipas_store_version_list(sipas_store *store, int64_t instrument_id,
+                                      const char *list_name, sipas_choice_list *list,
+                                      bool *found, sipas_error *err);
+void sipas_store_version_list_release(sipas_choice_list *list);
 
 /* ---- reading responses ------------------------------------------------------------------- */
 

@@ -199,4 +199,50 @@ expect_rc 1 "failed report run"
 checks=$((checks + 1))
 cmp -s "$html" "$WORK/before.html" || fail "a failed run changed the earlier report"
 
+# Degenerate designs (issue 9; tests/fixtures/review/make_degenerate.py): one district-wave
+# with a single commune. report and plot complete under every --lonely-psu rule; the rows
+# concerned say "not estimable" and why; a 3-wave trend is drawn dotted with a note.
+degenerate="$SIPAS_SOURCE/tests/fixtures/review"
+export SIPAS_DB="$WORK/degenerate.db"
+run "$COLLECT" import --form sipas2017 "$degenerate/degenerate_sipas2017.csv"
+expect_rc 0 "import the degenerate design"
+for rule in fail remove certainty adjust average; do
+  run "$ANALYZE" report --form sipas2017 --wave 2022 --lonely-psu "$rule" --lang en \
+    --out "$WORK/degenerate_$rule.html" --csv "$WORK/degenerate_$rule"
+  expect_rc 0 "report --lonely-psu $rule on a one-PSU district-wave"
+  checks=$((checks + 1))
+  grep -q "not estimable: one cluster (PSU): no design-based variance" "$WORK/degenerate_$rule/ranking.csv" ||
+    fail "report --lonely-psu $rule: the one-commune district is not said not estimable"
+  checks=$((checks + 1))
+  ! grep -qiwE 'nan|inf' "$WORK/degenerate_$rule"/*.csv || fail "report --lonely-psu $rule: nan or inf"
+  for kind in trend ranking profile heatmap; do
+    run "$ANALYZE" plot --form sipas2017 --kind "$kind" --wave 2022 --lonely-psu "$rule" \
+      --out "$WORK/degenerate_${rule}_$kind.svg"
+    expect_rc 0 "plot --kind $kind --lonely-psu $rule"
+  done
+done
+expect_equal "$(grep -c 'the province has no design-based variance this wave' "$WORK/degenerate_fail/ranking.csv")" 3 \
+  "under fail the other units say the province has no variance in 2022"
+run "$ANALYZE" plot --form sipas2017 --kind ranking --wave 2022 --lang en --out "$WORK/r.png" \
+  --keep-script "$WORK/r.gp"
+expect_rc 0 "ranking chart with a not estimable unit"
+checks=$((checks + 1))
+grep -q "Dinh Lap (not estimable)" "$WORK/r.gp" || fail "the ranking chart does not mark the unit"
+export SIPAS_DB="$WORK/three.db"
+run "$COLLECT" import --form sipas2017 "$degenerate/degenerate_sipas2017_3waves.csv"
+run "$ANALYZE" plot --form sipas2017 --kind trend --lonely-psu remove --lang en \
+  --out "$WORK/t3.png" --keep-script "$WORK/t3.gp"
+expect_rc 0 "trend chart of 3 waves"
+checks=$((checks + 1))
+grep -q "dt (1,3)" "$WORK/t3.gp" || fail "a 3-wave projection is not dotted"
+checks=$((checks + 1))
+grep -q "uncertain projection: only 3 waves (5 wanted)" "$WORK/t3.gp" || fail "no note on the chart"
+run "$ANALYZE" report --form sipas2017 --lonely-psu remove --lang en --out "$WORK/t3.html" --csv "$WORK/t3"
+expect_rc 0 "report of 3 waves"
+checks=$((checks + 1))
+grep -q "uncertain projection: only 3 waves (5 wanted)" "$WORK/t3/series.csv" ||
+  fail "the series table does not flag the projections"
+checks=$((checks + 1))
+grep -q "uncertain projection" "$WORK/t3/targets.csv" || fail "the targets table does not flag them"
+
 finish

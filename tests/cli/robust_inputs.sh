@@ -66,7 +66,7 @@ printf '%s\nr1,2023,cao_loc,c\0001,1,citizen,,4,5\n' "$H" > nul.csv
 refused "NUL byte" 1 "${P}nul.csv:2: field 4 holds a NUL byte; this is not a text file (UTF-16 or a spreadsheet?): save it as UTF-8 CSV" nul.csv
 
 { printf '%s\nr1,2023,cao_loc,' "$H"; head -c 10485760 /dev/zero | tr '\0' x; printf ',1,citizen,,4,5\n'; } > bigfield.csv
-refused "10 MB field" 1 "${P}bigfield.csv:2: field 4 is longer than 1048576 bytes" bigfield.csv
+refused "10 MB field" 1 "${P}bigfield.csv:2: column 'commune' (field 4) is longer than 1048576 bytes" bigfield.csv
 
 { printf '%s' "$H"; for i in $(seq 1 10000); do printf ',c%d' "$i"; done; echo; } > wide.csv
 refused "10,000 columns" 1 "${P}wide.csv:1: more than 4096 fields" wide.csv
@@ -82,7 +82,7 @@ refused "an unknown encoding" 2 "${P}unknown encoding 'latin9' (known: UTF-8, UT
 { printf '%s\n' "$H"; for i in $(seq 1 20); do printf 'x%d,2023,Lộc Bình,c1,1,Người dân,,Hài lòng,5\n' "$i"; done; printf 'y1,2023,L'; printf '\xf4'; printf 'c,c1,1,citizen,,4,5\n'; } > damaged.csv
 refused "one bad byte in a UTF-8 file" 1 "${P}damaged.csv:22: not valid UTF-8 (byte 0xF4), though the text before it is UTF-8 (this part looks like Windows-1258); correct that text, or save the file as UTF-8 again" damaged.csv
 head -c "$(( $(wc -c < vi.csv) - 11 ))" vi.csv > cutoff.csv   # ends inside the 'à' of 'Hài'
-refused "UTF-8 cut off inside a character" 1 "${P}cutoff.csv:2: the file ends inside a UTF-8 character (byte 0xC3); it may have been cut off" cutoff.csv
+refused "UTF-8 cut off inside a character" 1 "${P}cutoff.csv:2: the file ends inside a UTF-8 character (byte 0xC3): it was cut off (an interrupted copy or download?); get the whole file again" cutoff.csv
 printf '%s\nr1,2023,cao_loc,c1,1,citizen,,\x81\x8d\x8f,5\n' "$H" > binary.csv
 refused "bytes of no Vietnamese encoding" 1 "${P}binary.csv: the file is not UTF-8, and its bytes do not read as Vietnamese in Windows-1258, TCVN3, VISCII or VNI; name its encoding with --encoding, or save it as UTF-8" binary.csv
 printf '\xff\xfe\0\0' > utf32.csv

@@ -120,4 +120,90 @@ expect_out "sipas2017,results,survey" "--map remaps the indicator"
 run "$ANALYZE" targets --form sipas2017 --map broken
 expect_rc 2 "--map without ="
 
+# Degenerate designs (issue 9; tests/fixtures/review/make_degenerate.py): a district-wave with a
+# single commune, a wave where everyone in a district is satisfied, short series. Every review
+# command completes under every --lonely-psu rule, says "not estimable" in the rows concerned,
+# never prints nan/inf; the index command keeps R's fail.
+degenerate="$SIPAS_SOURCE/tests/fixtures/review"
+no_nan() { # description: no nan or inf in the output
+  checks=$((checks + 1))
+  ! grep -qiwE 'nan|-?inf' "$WORK/out" || fail "$1 prints nan or inf"
+}
+export SIPAS_DB="$WORK/degenerate.db"
+run "$COLLECT" import --form sipas2017 "$degenerate/degenerate_sipas2017.csv"
+expect_rc 0 "import the degenerate design"
+run "$ANALYZE" index --form sipas2017 --by district
+expect_rc 1 "index under fail with a lonely stratum"
+expect_err "stratum 'dinh_lap (wave 2022)' has only one PSU" "index names the lonely stratum"
+for rule in fail remove certainty adjust average; do
+  for cmd in "rank --wave 2022" "trend --by district" "change --by district --to 2022"; do
+    for fmt in table csv json; do
+      # shellcheck disable=SC2086 # cmd holds the command and its options
+      run "$ANALYZE" $cmd --form sipas2017 --lonely-psu "$rule" --lang en --format "$fmt"
+      expect_rc 0 "$cmd --lonely-psu $rule --format $fmt on the degenerate design"
+      no_nan "$cmd --lonely-psu $rule --format $fmt"
+    done
+  done
+  run "$ANALYZE" rank --form sipas2017 --lonely-psu "$rule" --wave 2022 --lang en
+  expect_out "Dinh Lap                  75.47%  not estimable: one cluster (PSU): no design-based variance" \
+    "rank --lonely-psu $rule: the one-commune district is not estimable"
+  expect_out "1 not estimable, left out." "rank --lonely-psu $rule: up/down counts leave it out"
+  run "$ANALYZE" trend --form sipas2017 --lonely-psu "$rule" --by district --lang en --format csv
+  checks=$((checks + 1))
+  grep -q '^unit_trend,cao_loc,.*,falling,' "$WORK/out" && fail "cao_loc (66% to 86%) labelled falling under $rule"
+done
+# under fail the province of 2022 has no variance: every unit says why it is not compared
+run "$ANALYZE" rank --form sipas2017 --wave 2022 --lang en --format csv
+expect_out ",the province has no design-based variance this wave (a stratum with a single PSU)," \
+  "rank under fail names the province as the reason"
+run "$ANALYZE" change --form sipas2017 --by district --to 2022 --lang en
+expect_out "-0.07  not estimable: one cluster (PSU): no design-based variance" "change row not estimable"
+run "$ANALYZE" rank --form sipas2017 --unit commune
+expect_rc 2 "rank --unit on the cluster column"
+expect_err "'commune' is the cluster column (the PSUs)" "the refusal names the cluster column"
+expect_err "such as 'district'" "the refusal suggests the stratum"
+run "$ANALYZE" trend --form sipas2017 --by district --lang en
+expect_out "note: the waves deviate from the line; 1 wave at the variance floor; 1 wave without design variance (SRS variance used)" \
+  "trend says what the floor rule did"
+expect_out "* uncertain projection: the waves deviate from the line" "lack of fit flags the projections"
+
+# hospitals as the clusters, two per district, one district with the same share in both: the
+# district review works under every rule; the facility column itself is refused as a unit
+export SIPAS_DB="$WORK/health.db"
+run "$COLLECT" import --form health2021 "$degenerate/degenerate_health2021.csv"
+expect_rc 0 "import the two-hospital design"
+for rule in fail remove certainty adjust average; do
+  for fmt in table csv json; do
+    run "$ANALYZE" rank --form health2021 --lonely-psu "$rule" --lang en --format "$fmt"
+    expect_rc 0 "health rank --lonely-psu $rule --format $fmt"
+    no_nan "health rank --lonely-psu $rule --format $fmt"
+  done
+done
+for cmd in "rank --unit facility" "trend --by facility"; do
+  # shellcheck disable=SC2086 # cmd holds the command and its options
+  run "$ANALYZE" $cmd --form health2021
+  expect_rc 2 "$cmd: a unit that is the cluster"
+  expect_err "'facility' is the cluster column (the PSUs)" "$cmd names the cluster column"
+done
+
+# short series: 3 waves give flagged projections, 2 waves none
+export SIPAS_DB="$WORK/three.db"
+run "$COLLECT" import --form sipas2017 "$degenerate/degenerate_sipas2017_3waves.csv"
+run "$ANALYZE" trend --form sipas2017 --lang en
+expect_rc 0 "trend over 3 waves"
+expect_out "* uncertain projection: only 3 waves (5 wanted)" "3-wave projections are flagged"
+run "$ANALYZE" trend --form sipas2017 --format csv
+expect_out "projection,,2030," "3 waves are projected"
+expect_out ",,,,few_waves" "CSV flag of a 3-wave projection"
+run "$ANALYZE" trend --form sipas2017 --format json
+expect_out '"projection_flag":"few_waves"' "JSON flag of a 3-wave projection"
+export SIPAS_DB="$WORK/two.db"
+run "$COLLECT" import --form sipas2017 "$degenerate/degenerate_sipas2017_2waves.csv"
+run "$ANALYZE" trend --form sipas2017 --lang en
+expect_rc 0 "trend over 2 waves"
+expect_out "no projection: it needs 3 waves" "2 waves: no projection"
+run "$ANALYZE" trend --form sipas2017 --format csv
+checks=$((checks + 1))
+! grep -q '^projection,' "$WORK/out" || fail "a 2-wave trend was projected"
+
 finish

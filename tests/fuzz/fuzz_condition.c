@@ -39,7 +39,7 @@ static void setup(void)
     fuzz_write(path, batch, sizeof batch - 1);
     FUZZ_CHECK(sipas_instrument_load(SIPAS_FUZZ_FIXTURES "/import/mini", &inst, &err) == SIPAS_OK,
                "%s", err.message);
-    FUZZ_CHECK(sipas_store_open(":memory:", SIPAS_STORE_READ_WRITE, &store, &err) == SIPAS_OK, "%s",
+    FUZZ_CHECK(sipas_store_open(SIPAS_STORE_IN_MEMORY, SIPAS_STORE_READ_WRITE, &store, &err) == SIPAS_OK, "%s",
                err.message);
     sipas_import_options opt = {0};
     sipas_import_result res;

@@ -125,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* the import */
     fuzz_write(csv_path, data, size);
     if (store == NULL)
-        FUZZ_CHECK(sipas_store_open(":memory:", SIPAS_STORE_READ_WRITE, &store, &err) == SIPAS_OK,
+        FUZZ_CHECK(sipas_store_open(SIPAS_STORE_IN_MEMORY, SIPAS_STORE_READ_WRITE, &store, &err) == SIPAS_OK,
                    "%s", err.message);
     for (int pass = 0; pass < 3; pass++) {
         sipas_import_options opt = {

@@ -102,7 +102,7 @@ static void exercise_store(const sipas_instrument *inst)
 {
     sipas_error err = {0};
     sipas_store *store = NULL;
-    FUZZ_CHECK(sipas_store_open(":memory:", SIPAS_STORE_READ_WRITE, &store, &err) == SIPAS_OK,
+    FUZZ_CHECK(sipas_store_open(SIPAS_STORE_IN_MEMORY, SIPAS_STORE_READ_WRITE, &store, &err) == SIPAS_OK,
                "%s", err.message);
     int64_t id1 = 0, id2 = 0;
     sipas_status st = sipas_store_register_instrument(store, inst, &id1, &err);

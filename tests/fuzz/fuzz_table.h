@@ -63,7 +63,7 @@ static int fuzz_table_input(const uint8_t *data, size_t size, const char *file_n
         snprintf(path, sizeof path, "%s/%s", fuzz_scratch(), file_name);
         FUZZ_CHECK(sipas_instrument_load(SIPAS_FUZZ_FIXTURES "/import/mini", &inst, &err) == SIPAS_OK,
                    "%s", err.message);
-        FUZZ_CHECK(sipas_store_open(":memory:", SIPAS_STORE_READ_WRITE, &store, &err) == SIPAS_OK,
+        FUZZ_CHECK(sipas_store_open(SIPAS_STORE_IN_MEMORY, SIPAS_STORE_READ_WRITE, &store, &err) == SIPAS_OK,
                    "%s", err.message);
     }
     fuzz_write(path, data, size);
