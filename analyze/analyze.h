@@ -18,13 +18,20 @@ int analyze_targets(int argc, char **argv);
 int analyze_plan(int argc, char **argv);   /* plan_cmd.c */
 int analyze_plot(int argc, char **argv);   /* report_cmds.c */
 int analyze_report(int argc, char **argv); /* report_cmds.c */
+int analyze_scorecard(int argc, char **argv); /* scorecard_cmd.c */
+
+/* Each command's option table, for its row in main.c's command list (and the man page). */
+extern const cli_options analyze_index_options, analyze_change_options, analyze_trend_options,
+    analyze_rank_options, analyze_targets_options, analyze_scorecard_options, analyze_plan_options, analyze_plot_options,
+    analyze_report_options;
+extern const cli_manual analyze_manual; /* manual.c: the man page's prose */
 
 typedef enum { OUTPUT_TABLE = 0, OUTPUT_CSV, OUTPUT_JSON } output_format;
 
 /* Options every analysis command takes; ANALYSIS_OPTIONS is spliced into each command's table. */
 #define ANALYSIS_OPTIONS \
     {"form", "ID", "the instrument (a folder under the surveys directory)", false}, \
-    {"by", "COLS", "domains: comma-separated columns (district, respondent_type, wave, ...)", true}, \
+    {"by", "COLS", "domains: comma-separated columns (district, wave, ...); index: one table per --by", true}, \
     {"where", "COND", "keep a domain: COL=V, COL!=V, COL>=V, 'COL in A,B' (repeatable, all hold)", true}, \
     {"wave", "YEAR", "shorthand for --where wave=YEAR", false}, \
     {"ci", "METHOD", "interval: logit (default), wilson, beta, mean, asin", false}, \
@@ -36,10 +43,10 @@ typedef enum { OUTPUT_TABLE = 0, OUTPUT_CSV, OUTPUT_JSON } output_format;
     {"lang", "LANG", "labels: vi (default) or en", false}, \
     INSTRUMENT_CHECK_OPTION, \
     {"format", "FMT", "table (default), csv or json", false}, \
-    {"out", "FILE", "write to FILE instead of standard output", false}, \
-    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false}, \
-    {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false}, \
-    {"help", NULL, "show this help", false}
+    CLI_OPTION_OUT, \
+    CLI_OPTION_DB, \
+    CLI_OPTION_SURVEYS, \
+    CLI_OPTION_HELP
 
 /* Without it, analysis refuses sheets that would score a stored batch differently from the
  * instrument version it was imported under (sipas_store_check_instrument). */

@@ -11,6 +11,7 @@ static const cli_option index_options[] = {
     {"level-of", "LEVELS", "rows to show: overall,element,criterion (default: all)", false},
     ANALYSIS_OPTIONS,
 };
+const cli_options analyze_index_options = CLI_OPTION_TABLE(index_options);
 
 static bool row_wanted(const sipas_index_row *row, const char *levels)
 {

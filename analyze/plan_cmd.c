@@ -18,6 +18,7 @@ static const cli_option plan_options[] = {
     {"power", "P", "with --detect: the power (default 0.8)", false},
     ANALYSIS_OPTIONS,
 };
+const cli_options analyze_plan_options = CLI_OPTION_TABLE(plan_options);
 
 typedef struct plan_table {
     const char *unit_column;     /* NULL without --by */

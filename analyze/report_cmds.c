@@ -13,6 +13,7 @@
 #include "sipas/plot.h"
 #include "sipas/report.h"
 #include "sipas/review.h"
+#include "sipas/scorecard.h"
 #include "sipas/targets.h"
 #include "sipas/trend.h"
 #include "sipas/xlsx.h"
@@ -29,9 +30,9 @@
     {"lang", "LANG", "labels and numbers: vi (default) or en", false}, \
     WEIGHTING_OPTIONS, \
     INSTRUMENT_CHECK_OPTION, \
-    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false}, \
-    {"surveys", "DIR", "instrument folders and targets.csv (default: $SIPAS_SURVEYS, else ./surveys)", false}, \
-    {"help", NULL, "show this help", false}
+    CLI_OPTION_DB, \
+    CLI_OPTION_SURVEYS, \
+    CLI_OPTION_HELP
 
 static const cli_option plot_options[] = {
     {"kind", "KIND", "trend, ranking, profile or heatmap", false},
@@ -41,6 +42,7 @@ static const cli_option plot_options[] = {
     {"height", "PX", "height in pixels (default: the kind's)", false},
     REVIEW_OPTIONS,
 };
+const cli_options analyze_plot_options = CLI_OPTION_TABLE(plot_options);
 
 static const cli_option report_options[] = {
     {"out", "FILE", "the HTML report (required)", false},
@@ -48,6 +50,7 @@ static const cli_option report_options[] = {
     {"xlsx", "FILE", "also write every table into one workbook FILE.xlsx", false},
     REVIEW_OPTIONS,
 };
+const cli_options analyze_report_options = CLI_OPTION_TABLE(report_options);
 
 /* What both commands have open. */
 typedef struct session {
@@ -1285,6 +1288,24 @@ static sipas_status wave_index(const session *s, sipas_condition *cond, sipas_in
     return sipas_review_index_compute(s->data, &o, out, err);
 }
 
+/* Every Resolution 60 target, as of the reviewed wave (sipas/scorecard.h); a surveys folder
+ * without an indicator registry has none. */
+static void section_scorecard(const session *s, sipas_report *rep, chart_dir *dir,
+                              sipas_error *err, sipas_status *st)
+{
+    sipas_scorecard *card = NULL;
+    char file[640];
+    snprintf(file, sizeof file, "%s/scorecard.svg", dir->path);
+    if (*st == SIPAS_OK)
+        *st = sipas_scorecard_compute(cli_surveys_dir(&s->args), s->store, s->data, &s->index,
+                                      s->review->wave, &card, err);
+    if (*st == SIPAS_ERR_NOT_FOUND)
+        *st = SIPAS_OK;
+    else if (*st == SIPAS_OK)
+        *st = sipas_scorecard_report_section(card, s->vi, rep, file, err);
+    sipas_scorecard_free(card);
+}
+
 static sipas_status build_report(const session *s, chart_dir *dir, const sipas_index_result *ix,
                                  sipas_report **out, sipas_error *err)
 {
@@ -1322,6 +1343,7 @@ static sipas_status build_report(const session *s, chart_dir *dir, const sipas_i
     section_change(s, rep);
     st = SIPAS_OK;
     section_trend(s, rep, dir, err, &st);
+    section_scorecard(s, rep, dir, err, &st);
     section_units(s, rep, dir, err, &st);
     section_elements(s, rep, dir, err, &st);
     section_criteria(s, rep, ix);

@@ -241,6 +241,7 @@ static const cli_option change_options[] = {
     {"to", "YEAR", "later wave (default: the latest)", false},
     ANALYSIS_OPTIONS,
 };
+const cli_options analyze_change_options = CLI_OPTION_TABLE(change_options);
 
 static void change_table(analysis *a, const sipas_domain_changes *c)
 {
@@ -394,6 +395,7 @@ static const cli_option trend_options[] = {
     {"map", "IND=FORM[:MEASURE]", "the survey measure an indicator of targets.csv is", true},
     ANALYSIS_OPTIONS,
 };
+const cli_options analyze_trend_options = CLI_OPTION_TABLE(trend_options);
 
 /* Runs the review for trend/rank with the command's --measure, --wave, unit column. */
 static int run_review(analysis *a, const char *unit, sipas_review_options *o,
@@ -786,6 +788,7 @@ static const cli_option rank_options[] = {
     {"change-adjust", "M", "units up/down vs last year: none (default), holm or bh", false},
     ANALYSIS_OPTIONS,
 };
+const cli_options analyze_rank_options = CLI_OPTION_TABLE(rank_options);
 
 static void rank_table(analysis *a, const sipas_review *r, sipas_p_adjust_method adjust)
 {
@@ -1011,6 +1014,7 @@ static const cli_option targets_options[] = {
     {"map", "IND=FORM[:MEASURE]", "the survey measure an indicator of targets.csv is", true},
     ANALYSIS_OPTIONS,
 };
+const cli_options analyze_targets_options = CLI_OPTION_TABLE(targets_options);
 
 static void targets_table(analysis *a, const sipas_review_target *t, size_t n)
 {

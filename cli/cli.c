@@ -1,16 +1,21 @@
+/* cli/cli.c - what both programs share: messages, the option parser, the command dispatcher,
+ * the checked output, and where the store and the instruments are (cli/cli.h). */
+#define _XOPEN_SOURCE 700 /* realpath (XSI) */
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "sipas/atomic_file.h"
 
-#ifndef SIPAS_DEFAULT_SURVEYS_DIR
-#define SIPAS_DEFAULT_SURVEYS_DIR "surveys"
+#ifndef SIPAS_SURVEYS_FROM_BINDIR
+#define SIPAS_SURVEYS_FROM_BINDIR "../share/sipas"
 #endif
 
 const char *cli_program = "sipas";
@@ -275,7 +280,25 @@ const char *cli_surveys_dir(const cli_args *args)
     struct stat sb;
     if (stat("surveys", &sb) == 0 && S_ISDIR(sb.st_mode))
         return "surveys";
-    return SIPAS_DEFAULT_SURVEYS_DIR;
+    /* Relative to the program, not a path fixed at build time: the package, a DESTDIR staging
+     * install and a relocated prefix all find their own share/sipas. */
+    static char installed[PATH_MAX];
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return "surveys";
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash == NULL)
+        return "surveys";
+    *slash = '\0';
+    char joined[PATH_MAX];
+    int len = snprintf(joined, sizeof joined, "%s/%s", exe, SIPAS_SURVEYS_FROM_BINDIR);
+    /* realpath: messages name /usr/share/sipas, not /usr/bin/../share/sipas */
+    if (len < 0 || (size_t)len >= sizeof joined || realpath(joined, installed) == NULL ||
+        stat(installed, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return "surveys";
+    return installed;
 }
 
 static void print_usage(FILE *out, const command *commands, size_t n, const char *synopsis)
@@ -289,7 +312,7 @@ static void print_usage(FILE *out, const command *commands, size_t n, const char
 }
 
 int cli_dispatch(const char *program, const command *commands, size_t ncommands,
-                 const char *synopsis, int argc, char **argv)
+                 const char *synopsis, const cli_manual *manual, int argc, char **argv)
 {
     cli_program = program;
     if (argc < 2) {
@@ -304,6 +327,8 @@ int cli_dispatch(const char *program, const command *commands, size_t ncommands,
         printf("%s %s\n", cli_program, SIPAS_VERSION);
         return cli_output_finish(CLI_EXIT_OK);
     }
+    if (strcmp(argv[1], "--man") == 0) /* for the build, which installs the man page */
+        return cli_output_finish(cli_print_manual(stdout, program, commands, ncommands, manual));
     for (size_t i = 0; i < ncommands; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return cli_output_finish(commands[i].run(argc - 2, argv + 2));

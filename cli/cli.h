@@ -62,19 +62,67 @@ size_t cli_values(const cli_args *args, const char *name, const char *const **va
 /* A checked integer option: false (and a usage message) when not a whole number in range. */
 bool cli_int(const char *option, const char *text, int64_t min, int64_t max, int64_t *out);
 
+/* The option rows several commands share, declared once here: each command's table splices
+ * the ones it takes, so --help and the man page (cli_print_manual) say the same everywhere. */
+#define CLI_OPTION_DB {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false}
+#define CLI_OPTION_SURVEYS {"surveys", "DIR", "instrument folders and targets.csv (default: " \
+    "$SIPAS_SURVEYS, else ./surveys, else the installed share/sipas)", false}
+#define CLI_OPTION_HELP {"help", NULL, "show this help", false}
+#define CLI_OPTION_KEY_FILE {"key-file", "FILE", "the key of personal columns (default: " \
+    "$SIPAS_KEY_FILE, else ~/.config/sipas/personal.key)", false}
+#define CLI_OPTION_OUT {"out", "FILE", "write to FILE instead of standard output", false}
+
+/* A command's option table with its length, as its command row names it. */
+typedef struct cli_options {
+    const cli_option *rows;
+    size_t n;
+} cli_options;
+/* The cli_options of a table defined in the same file, as an initializer, and as a pointer for
+ * a command row: {"import", run_import, "...", CLI_OPTIONS(import_options)}. */
+#define CLI_OPTION_TABLE(table) {(table), sizeof (table) / sizeof (table)[0]}
+#define CLI_OPTIONS(table) (&(const cli_options)CLI_OPTION_TABLE(table))
+
 void cli_print_options(const cli_option *options, size_t noptions);
 
-/* A subcommand: argv holds its own arguments (after the command name). */
+/* A subcommand: argv holds its own arguments (after the command name). options is the table
+ * its parser uses; the man page lists it under the command. */
 typedef struct command {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
+    const cli_options *options;
 } command;
 
-/* The programs' main(): usage on no command (exit 2) or --help (exit 0), --version, and the
- * command named by argv[1] run with the arguments after it. synopsis follows "usage: PROGRAM". */
+/* The prose of a program's man page; the command list, the options and the version come from
+ * the tables and the build. Fields are roff source (troff escapes, \- for a dash). */
+typedef struct cli_manual_command {
+    const char *name;     /* the command it describes */
+    const char *synopsis; /* after ".B PROGRAM NAME", e.g. "\-\-form ID FILE..." */
+    const char *text;     /* what it does: one or more roff paragraphs */
+} cli_manual_command;
+
+typedef struct cli_manual {
+    const char *purpose;      /* NAME: "PROGRAM \- purpose" */
+    const char *synopsis;     /* after ".B PROGRAM" */
+    const char *description;
+    const cli_manual_command *commands;
+    size_t ncommands;
+    const char *exit_status;
+    const char *environment;  /* beyond SIPAS_DB and SIPAS_SURVEYS, which every page has; or NULL */
+    const char *examples;     /* one per line, shown without filling */
+    const char *see_also;
+} cli_manual;
+
+/* Writes the man page (man(7) roff) of program: its prose, then each command of commands with
+ * its synopsis, text and options (every row of its table), the project version in .TH. */
+int cli_print_manual(FILE *out, const char *program, const command *commands, size_t ncommands,
+                     const cli_manual *manual);
+
+/* The programs' main(): usage on no command (exit 2) or --help (exit 0), --version, the hidden
+ * --man (the man page, which the build installs), and the command named by argv[1] run with the
+ * arguments after it. synopsis follows "usage: PROGRAM". */
 int cli_dispatch(const char *program, const command *commands, size_t ncommands,
-                 const char *synopsis, int argc, char **argv);
+                 const char *synopsis, const cli_manual *manual, int argc, char **argv);
 
 /* The command's output: standard output when path is NULL, else the file path written through
  * sipas_atomic_file (a temporary renamed onto path when the command succeeds). NULL after
@@ -88,7 +136,10 @@ int cli_output_finish(int code);
 
 /* --db, then SIPAS_DB, then sipas.db. */
 const char *cli_db_path(const cli_args *args);
-/* --surveys, then SIPAS_SURVEYS, then ./surveys when it exists, then the build's default. */
+/* --surveys, then SIPAS_SURVEYS, then ./surveys when it exists, then the installed instruments:
+ * SIPAS_SURVEYS_FROM_BINDIR (share/sipas, as a path relative to the program's folder, which
+ * the build computes from the install directories) beside the running program. The last
+ * resort is "surveys", so that the error names what was looked for. */
 const char *cli_surveys_dir(const cli_args *args);
 
 #endif

@@ -15,6 +15,9 @@ include_guard(GLOBAL)
 option(SIPAS_FUZZ "Build the libFuzzer targets (needs clang)" OFF)
 
 function(sipas_fuzz_setup)
+  if(NOT SIPAS_FUZZ AND DEFINED SIPAS_BUILD_TESTS AND NOT SIPAS_BUILD_TESTS)
+    return() # a build without tests (the package) has no replay tests either
+  endif()
   set(dir ${CMAKE_SOURCE_DIR}/tests/fuzz)
   file(GLOB fuzz_sources CONFIGURE_DEPENDS ${dir}/fuzz_*.c)
   set(sanitize -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)

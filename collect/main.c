@@ -120,11 +120,11 @@ static const cli_option import_options[] = {
     {"excel", NULL, "write the rejects file for Excel: byte order mark and ';'", false},
     {"replace", NULL, "replace an earlier batch that has the same content", false},
     {"rejects", "FILE", "where rejected rows go (default: FILE.rejects.csv beside the input)", false},
-    {"key-file", "FILE", "the key of personal columns (default: $SIPAS_KEY_FILE, else ~/.config/sipas/personal.key)", false},
+    CLI_OPTION_KEY_FILE,
     {"quiet", NULL, "print only the summary", false},
-    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
-    {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false},
-    {"help", NULL, "show this help", false},
+    CLI_OPTION_DB,
+    CLI_OPTION_SURVEYS,
+    CLI_OPTION_HELP,
 };
 
 static char *default_rejects_path(const char *path)
@@ -276,8 +276,14 @@ done:
 
 static const cli_option batches_options[] = {
     {"form", "ID", "only batches of this instrument", false},
-    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
-    {"help", NULL, "show this help", false},
+    CLI_OPTION_DB,
+    CLI_OPTION_HELP,
+};
+
+/* show and remove: one batch, named by its number */
+static const cli_option batch_options[] = {
+    CLI_OPTION_DB,
+    CLI_OPTION_HELP,
 };
 
 static int open_existing(const cli_args *args, sipas_store_mode mode, sipas_store **store)
@@ -336,8 +342,8 @@ done:
 static int run_show_or_remove(int argc, char **argv, bool remove)
 {
     cli_args args;
-    size_t nopt = sizeof batches_options / sizeof batches_options[0] ;
-    if (!cli_parse(argc, argv, batches_options + 1, nopt - 1, &args))
+    size_t nopt = sizeof batch_options / sizeof batch_options[0];
+    if (!cli_parse(argc, argv, batch_options, nopt, &args))
         return CLI_EXIT_USAGE;
     const char *command_name = remove ? "remove" : "show";
     int code = CLI_EXIT_OK;
@@ -348,7 +354,7 @@ static int run_show_or_remove(int argc, char **argv, bool remove)
         printf("usage: %s %s BATCH\n\n%s\n\n", cli_program, command_name,
                remove ? "Removes a batch and every response it brought, in one transaction."
                       : "Shows one batch: its file, hash, instrument version and row counts.");
-        cli_print_options(batches_options + 1, nopt - 1);
+        cli_print_options(batch_options, nopt);
         goto done;
     }
     if (args.npositional != 1) {
@@ -396,13 +402,13 @@ static const cli_option export_options[] = {
     {"form", "ID", "the instrument whose responses to export", false},
     {"batch", "N", "only the responses of this batch", false},
     {"labels", "LANG", "codes (default), vi or en: choice labels instead of codes", false},
-    {"out", "FILE", "write to FILE instead of standard output", false},
+    CLI_OPTION_OUT,
     {"sep", "C", "field separator: , (default) ; or tab", false},
     {"excel", NULL, "for Excel in a Vietnamese locale: byte order mark, ';' and decimal comma", false},
     {"format", "F", "csv (default), sav (SPSS) or dta (Stata), labelled; sav and dta need --out", false},
-    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
-    {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false},
-    {"help", NULL, "show this help", false},
+    CLI_OPTION_DB,
+    CLI_OPTION_SURVEYS,
+    CLI_OPTION_HELP,
 };
 
 /* Excel opens a CSV file as UTF-8 only when it starts with a byte order mark; a Vietnamese
@@ -577,8 +583,8 @@ done:
 static const cli_option instrument_options[] = {
     {"from", "FORM.xlsx", "make the instrument from an XLSForm workbook (KoboToolbox, ODK)", false},
     {"out", "DIR", "with --from: the folder that receives FORM_ID/ (default: the surveys directory)", false},
-    {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false},
-    {"help", NULL, "show this help", false},
+    CLI_OPTION_SURVEYS,
+    CLI_OPTION_HELP,
 };
 
 static void show_note(void *ctx, const char *message)
@@ -659,9 +665,9 @@ static int run_instrument(int argc, char **argv)
 
 static const cli_option frame_options[] = {
     {"form", "ID", "the instrument whose columns the frame names", false},
-    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
-    {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false},
-    {"help", NULL, "show this help", false},
+    CLI_OPTION_DB,
+    CLI_OPTION_SURVEYS,
+    CLI_OPTION_HELP,
 };
 
 static int run_frame(int argc, char **argv)
@@ -723,19 +729,22 @@ static int run_show_cmd(int argc, char **argv) { return run_show_or_remove(argc,
 static int run_remove_cmd(int argc, char **argv) { return run_show_or_remove(argc, argv, true); }
 
 static const command commands[] = {
-    {"import", run_import_cmd, "import CSV batches into the store"},
-    {"check", run_check_cmd, "validate CSV batches without storing anything"},
-    {"batches", run_batches, "list imported batches"},
-    {"show", run_show_cmd, "show one batch"},
-    {"remove", run_remove_cmd, "remove a batch and its responses"},
-    {"export", run_export, "write stored responses as CSV"},
-    {"instrument", run_instrument, "check and describe an instrument"},
-    {"frame", run_frame, "store population counts for base weights and calibration"},
-    {"sample", collect_sample, "draw the next wave's clusters (PPS or SRS) with their probabilities"},
+    {"import", run_import_cmd, "import batches (CSV, Excel, SPSS, Stata, KoboToolbox) into the store", CLI_OPTIONS(import_options)},
+    {"check", run_check_cmd, "validate batches without storing anything", CLI_OPTIONS(import_options)},
+    {"batches", run_batches, "list imported batches", CLI_OPTIONS(batches_options)},
+    {"show", run_show_cmd, "show one batch", CLI_OPTIONS(batch_options)},
+    {"remove", run_remove_cmd, "remove a batch and its responses", CLI_OPTIONS(batch_options)},
+    {"export", run_export, "write stored responses as CSV, SPSS .sav or Stata .dta", CLI_OPTIONS(export_options)},
+    {"instrument", run_instrument, "check and describe an instrument", CLI_OPTIONS(instrument_options)},
+    {"frame", run_frame, "store population counts for base weights and calibration", CLI_OPTIONS(frame_options)},
+    {"sample", collect_sample, "draw the next wave's clusters (PPS or SRS) with their probabilities",
+     &collect_sample_options},
+    {"indicators", collect_indicators, "import, list, show or remove administrative indicator values",
+     &collect_indicators_options},
 };
 
 int main(int argc, char **argv)
 {
     return cli_dispatch("sipas-collect", commands, sizeof commands / sizeof commands[0],
-                        "COMMAND [options] [FILE...]", argc, argv);
+                        "COMMAND [options] [FILE...]", &collect_manual, argc, argv);
 }

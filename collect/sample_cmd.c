@@ -23,10 +23,11 @@ static const cli_option sample_options[] = {
     {"wave", "YEAR", "the wave the draw is for: its population counts are stored for it", false},
     {"no-store", NULL, "store nothing (try a draw)", false},
     {"out", "FILE", "write the selection list to FILE instead of standard output", false},
-    {"db", "FILE", "the store (default: $SIPAS_DB, else sipas.db)", false},
-    {"surveys", "DIR", "instrument folders (default: $SIPAS_SURVEYS, else ./surveys)", false},
-    {"help", NULL, "show this help", false},
+    CLI_OPTION_DB,
+    CLI_OPTION_SURVEYS,
+    CLI_OPTION_HELP,
 };
+const cli_options collect_sample_options = CLI_OPTION_TABLE(sample_options);
 
 /* Parses the options into opt; CLI_EXIT_OK or the usage code after a message. */
 static int parse_sample_options(const cli_args *args, sipas_sample_options *opt, int64_t *wave)
@@ -94,7 +95,7 @@ static void tell_draw(const sipas_sample_result *r)
 int collect_sample(int argc, char **argv)
 {
     cli_args args;
-    size_t nopt = sizeof sample_options / sizeof sample_options[0];
+    size_t nopt = collect_sample_options.n;
     if (!cli_parse(argc, argv, sample_options, nopt, &args))
         return CLI_EXIT_USAGE;
     int code = CLI_EXIT_OK;

@@ -50,11 +50,6 @@ void sipas_calibration_free(sipas_calibration *cal)
     free(cal);
 }
 
-size_t sipas_calibration_rows(const sipas_calibration *cal)
-{
-    return cal ? cal->n : 0;
-}
-
 const double *sipas_calibration_weights(const sipas_calibration *cal)
 {
     return cal ? cal->weight : NULL;

@@ -1,3 +1,5 @@
+/* src/csv_reader.c - The streaming CSV reader (sipas/csv_reader.h): byte order mark, delimiter
+ * detection and line-based row numbers around libcsv, whose header stays in this file. */
 #include "sipas/csv_reader.h"
 
 #include <csv.h>

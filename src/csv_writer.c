@@ -1,3 +1,5 @@
+/* src/csv_writer.c - Writing RFC 4180 fields (sipas/csv_writer.h): quoted only when they must be.
+ * */
 #include "sipas/csv_writer.h"
 
 #include <stdbool.h>

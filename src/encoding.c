@@ -1,3 +1,6 @@
+/* src/encoding.c - Input encodings (sipas/encoding.h): detection, and the streaming conversion of
+ * UTF-16 and the legacy Vietnamese encodings (Windows-1258, TCVN3, VISCII, VNI) to NFC UTF-8
+ * (utf8proc). */
 #include "sipas/encoding.h"
 
 #include <stdarg.h>
@@ -484,7 +487,8 @@ static sipas_status decide(sipas_decoder *d, bool at_end, sipas_text_sink sink, 
     }
     d->encoding = found;
     d->legacy = legacy_of(found);
-    st = convert(d, s + bom_len, len - bom_len, sink, ctx);
+    /* an empty file has no sample: s is NULL, and NULL + 0 is undefined behaviour in C */
+    st = convert(d, s ? s + bom_len : s, len - bom_len, sink, ctx);
     free(d->sample);
     d->sample = NULL;
     d->sample_len = d->sample_cap = 0;

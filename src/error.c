@@ -1,3 +1,5 @@
+/* src/error.c - The one error type (sipas/error.h): setting a status with its message, and adding
+ * context (file, row, column) as an error travels up. */
 #include "sipas/error.h"
 
 #include <stdarg.h>

@@ -1,5 +1,5 @@
-/* File kinds by their first bytes and cut-off UTF-8 (sipas/file_kind.h). */
-#include "sipas/file_kind.h"
+/* File kinds by their first bytes and cut-off UTF-8 (src/file_kind.h). */
+#include "file_kind.h"
 
 #include <string.h>
 

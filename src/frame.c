@@ -1,3 +1,5 @@
+/* src/frame.c - Population frames (sipas/frame.h): reading a margin's counts by cell and wave,
+ * checked against the instrument's codes, and storing them for base weights and calibration. */
 #include "sipas/frame.h"
 
 #include <errno.h>

@@ -1,3 +1,6 @@
+/* src/frame_input.c - What the frame readers share (src/frame_input.h): CSV rows with the
+ * delimiter known, numbers with a decimal comma, and the first problem of a file kept for its
+ * message. */
 #include "frame_input.h"
 
 #include <errno.h>

@@ -1,3 +1,5 @@
+/* src/hash.c - SHA-256 and HMAC-SHA-256 (sipas/hash.h) over nettle, whose headers stay in this
+ * file. */
 #include "sipas/hash.h"
 
 #include <nettle/hmac.h>

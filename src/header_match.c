@@ -1,3 +1,6 @@
+/* src/header_match.c - Which instrument column a header field names (sipas/header_match.h): exact
+ * names, KoboToolbox group paths, labels and aliases, with the reason when a field matches none
+ * or two. */
 #include "sipas/header_match.h"
 
 #include <stdio.h>

@@ -1,3 +1,6 @@
+/* src/instrument.c - Survey instruments (sipas/instrument.h): loading the four CSV sheets of a
+ * folder, checking every reference between them with a message naming sheet, row and column, and
+ * hashing them. */
 #include "sipas/instrument.h"
 
 #include <errno.h>

@@ -1,3 +1,5 @@
+/* src/label_match.c - Typed answers against a choice list (sipas/label_match.h): codes, labels
+ * with or without diacritics and old tone placement, matched through utf8proc keys. */
 #include "sipas/label_match.h"
 
 #include <stdarg.h>

@@ -1,3 +1,5 @@
+/* src/number_format.c - Numbers for people and programs (sipas/number_format.h): the shortest
+ * form that reads back exactly, whatever the C locale. */
 #include "sipas/number_format.h"
 
 #include <locale.h>

@@ -1,3 +1,6 @@
+/* src/plan.c - Sample sizes for the next wave (sipas/plan.h): per-unit sizes and clusters for a
+ * margin, budget allocations, and the sample that detects a change. Formulas: docs/planning.md.
+ * */
 #include "sipas/plan.h"
 
 #include <math.h>

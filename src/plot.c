@@ -1257,3 +1257,94 @@ sipas_status sipas_plot_heatmap_chart(const sipas_plot_heatmap *heatmap,
     free(s.text);
     return status;
 }
+
+/* ---------------------------------------------------------------------------------------------
+ * 5. Scorecard. */
+
+static const char *const verdict_colours[4] = {"#1a9850", BELOW_COLOUR, TARGET_COLOUR,
+                                               PREVIOUS_COLOUR};
+
+sipas_status sipas_plot_scorecard_chart(const sipas_plot_scorecard *card,
+                                        const sipas_plot_options *opt, sipas_error *err)
+{
+    if (card == NULL || card->rows == NULL || card->nrows == 0 || card->nrows > MAX_ROWS)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "a scorecard chart needs 1 to %d rows",
+                               MAX_ROWS);
+    size_t n = card->nrows;
+    double lo = 0, hi = 100;
+    for (size_t i = 0; i < n; i++) {
+        const sipas_plot_score_row *r = &card->rows[i];
+        if (r->name == NULL || !isfinite(r->target) || (unsigned)r->verdict > 3 ||
+            isinf(r->value))
+            return sipas_error_set(err, SIPAS_ERR_USAGE, "scorecard row %zu: needs a name, a "
+                                   "finite target and a verdict colour", i + 1);
+        track(r->value * 100, &lo, &hi);
+        track(r->target * 100, &lo, &hi);
+    }
+    canvas cv;
+    sipas_status status = resolve_options(opt, (int)(140 + 26 * n), &cv, err);
+    if (status != SIPAS_OK)
+        return status;
+    script s = {0};
+    add_preamble(&s, opt, &cv);
+    add_category_ytics(&s, &card->rows[0].name, sizeof card->rows[0], n);
+    script_add(&s, "set xrange [");
+    add_number(&s, lo < 0 ? floor((lo - 5) / 10.0) * 10.0 : 0.0); /* room for a marker at -10% */
+    script_add(&s, ":");
+    add_number(&s, ceil(hi / 10.0) * 10.0);
+    script_add(&s, "]\nset xtics format '%%g%%%%'\nset grid xtics\n");
+    for (size_t i = 0; i < n; i += 2)
+        script_add(&s, "set object %zu rect from graph 0, first %zu.5 to graph 1, first %zu.5 "
+                       "fc rgb '#f2f2f2' fs solid 1 noborder behind\n", i / 2 + 1, n - i - 1,
+                   n - i);
+    /* one block per verdict colour (an empty block would stop gnuplot), and the targets */
+    bool used[4] = {false};
+    for (int v = 0; v < 4; v++) {
+        for (size_t i = 0; i < n; i++) {
+            const sipas_plot_score_row *r = &card->rows[i];
+            if ((int)r->verdict != v || isnan(r->value))
+                continue;
+            if (!used[v])
+                script_add(&s, "$verdict%d << EOD\n", v);
+            used[v] = true;
+            add_percent(&s, r->value);
+            script_add(&s, " %zu\n", n - i);
+        }
+        if (used[v])
+            script_add(&s, "EOD\n");
+    }
+    script_add(&s, "$targets << EOD\n");
+    for (size_t i = 0; i < n; i++) {
+        add_percent(&s, card->rows[i].target);
+        script_add(&s, " %zu\n", n - i);
+    }
+    script_add(&s, "EOD\n");
+    bool first = true;
+    add_plot_separator(&s, &first);
+    script_add(&s, "$targets using 1:2 with points pt 12 ps 2.2*point_scale lw 2 lc rgb '%s' ",
+               REFERENCE_COLOUR);
+    if (card->target_label != NULL && card->target_label[0] != '\0') {
+        script_add(&s, "title ");
+        add_label(&s, card->target_label);
+    } else {
+        script_add(&s, "notitle");
+    }
+    for (int v = 0; v < 4; v++) {
+        if (!used[v])
+            continue;
+        add_plot_separator(&s, &first);
+        script_add(&s, "$verdict%d using 1:2 with points pt 7 ps 1.7*point_scale lc rgb '%s' ", v,
+                   verdict_colours[v]);
+        const char *label = card->verdict_labels[v];
+        if (label != NULL && label[0] != '\0') {
+            script_add(&s, "title ");
+            add_label(&s, label);
+        } else {
+            script_add(&s, "notitle");
+        }
+    }
+    script_add(&s, "\n");
+    status = render(&s, opt, err);
+    free(s.text);
+    return status;
+}

@@ -1,3 +1,6 @@
+/* src/review.c - the annual review of one measure (sipas/review.h): change since last year,
+ * trend and target verdicts, units ranked against the province, built on the index and trend.c;
+ * no printing. */
 #include "sipas/review.h"
 
 #include <math.h>

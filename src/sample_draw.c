@@ -1,3 +1,6 @@
+/* src/sample_draw.c - Drawing the next wave's clusters (sipas/sample_draw.h): PPS systematic
+ * within strata with certainty selections, or SRS, with a portable seeded generator. Algorithms:
+ * docs/planning.md. */
 #include "sipas/sample_draw.h"
 
 #include <math.h>

@@ -2005,3 +2005,308 @@ sipas_status sipas_store_version_list(sipas_store *store, int64_t instrument_id,
     *found = list->nchoices > 0;
     return SIPAS_OK;
 }
+
+/* ---- administrative indicator values -------------------------------------------------------- */
+
+#include <math.h> /* NaN for an absent numerator or denominator (kept with this block) */
+
+/* Created by the first import rather than by a migration: stores that never hold an
+ * administrative figure stay as they were, and a read-only reader treats a missing table as
+ * "no values". */
+static const char admin_schema[] =
+    "CREATE TABLE IF NOT EXISTS indicator_batches ("
+    " batch_id INTEGER PRIMARY KEY AUTOINCREMENT, file_name TEXT NOT NULL,"
+    " content_sha256 TEXT NOT NULL UNIQUE, rows INTEGER NOT NULL, imported_at TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS indicator_values ("
+    " indicator TEXT NOT NULL, year INTEGER NOT NULL, unit TEXT NOT NULL, value REAL NOT NULL,"
+    " numerator REAL, denominator REAL, source TEXT NOT NULL, note TEXT NOT NULL,"
+    " synthetic INTEGER NOT NULL,"
+    " batch_id INTEGER NOT NULL REFERENCES indicator_batches(batch_id) ON DELETE CASCADE,"
+    " source_row INTEGER NOT NULL, PRIMARY KEY (indicator, unit, year));";
+
+void sipas_admin_values_free(sipas_admin_value *values, size_t n)
+{
+    for (size_t i = 0; values && i < n; i++) {
+        free(values[i].indicator);
+        free(values[i].unit);
+        free(values[i].source);
+        free(values[i].note);
+    }
+    free(values);
+}
+
+void sipas_admin_batch_list_free(sipas_admin_batch_info *list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++) {
+        free(list[i].file_name);
+        free(list[i].content_sha256);
+        free(list[i].imported_at);
+    }
+    free(list);
+}
+
+static sipas_status admin_tables_exist(sipas_store *store, bool *exist, sipas_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                              " AND name = 'indicator_values'", &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    if (sqlite3_step(stmt) != SQLITE_ROW)
+        st = db_error(store, err, "cannot read the schema");
+    else
+        *exist = sqlite3_column_int(stmt, 0) > 0;
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+static void bind_optional(sqlite3_stmt *stmt, int idx, double v)
+{
+    if (isnan(v))
+        sqlite3_bind_null(stmt, idx);
+    else
+        sqlite3_bind_double(stmt, idx, v);
+}
+
+static double column_optional(sqlite3_stmt *stmt, int col)
+{
+    return sqlite3_column_type(stmt, col) == SQLITE_NULL ? NAN : sqlite3_column_double(stmt, col);
+}
+
+/* Inside the import's transaction: the earlier batch with this content is a conflict, or is
+ * removed when replace. */
+static sipas_status admin_same_content(sipas_store *store, const char *file_name,
+                                       const char *sha, bool replace, sipas_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    sipas_status st = prepare(store, "SELECT batch_id, file_name, imported_at FROM "
+                              "indicator_batches WHERE content_sha256 = ?", &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    bind_text(stmt, 1, sha);
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        int64_t old = sqlite3_column_int64(stmt, 0);
+        if (!replace) {
+            st = sipas_error_set(err, SIPAS_ERR_CONFLICT, "%s: the same content as indicator batch "
+                                 "%lld '%s' imported %s; nothing stored (--replace replaces it)",
+                                 file_name, (long long)old, (const char *)sqlite3_column_text(stmt, 1),
+                                 (const char *)sqlite3_column_text(stmt, 2));
+        } else {
+            sqlite3_stmt *del = NULL;
+            if ((st = prepare(store, "DELETE FROM indicator_batches WHERE batch_id = ?", &del,
+                              err)) == SIPAS_OK) {
+                sqlite3_bind_int64(del, 1, old);
+                st = step_done(store, del, "cannot replace the indicator batch", err);
+            }
+            sqlite3_finalize(del);
+        }
+    } else if (rc != SQLITE_DONE) {
+        st = db_error(store, err, "cannot read the indicator batches");
+    }
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+/* SIPAS_ERR_CONFLICT when another batch already holds v's (indicator, unit, year). */
+static sipas_status admin_value_free_slot(sipas_store *store, sqlite3_stmt *find,
+                                          const char *file_name, const sipas_admin_value *v,
+                                          sipas_error *err)
+{
+    bind_text(find, 1, v->indicator);
+    bind_text(find, 2, v->unit);
+    sqlite3_bind_int64(find, 3, (int64_t)v->year);
+    int rc = sqlite3_step(find);
+    sipas_status st = SIPAS_OK;
+    if (rc == SQLITE_ROW)
+        st = sipas_error_set(err, SIPAS_ERR_CONFLICT, "%s:%lld: indicator '%s' for %s in %.0f is "
+                             "already stored from indicator batch %lld '%s' row %lld; nothing "
+                             "stored (remove that batch first)", file_name,
+                             (long long)v->source_row, v->indicator, v->unit, v->year,
+                             (long long)sqlite3_column_int64(find, 0),
+                             (const char *)sqlite3_column_text(find, 1),
+                             (long long)sqlite3_column_int64(find, 2));
+    else if (rc != SQLITE_DONE)
+        st = db_error(store, err, "cannot read the indicator values");
+    sqlite3_reset(find);
+    return st;
+}
+
+sipas_status sipas_store_import_admin_batch(sipas_store *store, const char *file_name,
+                                            const char *content_sha256,
+                                            const sipas_admin_value *values, size_t n,
+                                            bool replace, int64_t *batch_id, sipas_error *err)
+{
+    sipas_status st = exec_sql(store, "BEGIN IMMEDIATE", "cannot start a transaction", err);
+    if (st != SIPAS_OK)
+        return st;
+    sqlite3_stmt *batch = NULL, *find = NULL, *ins = NULL;
+    if ((st = exec_sql(store, admin_schema, "cannot create the indicator tables", err)) ||
+        (st = admin_same_content(store, file_name, content_sha256, replace, err)) ||
+        (st = prepare(store, "INSERT INTO indicator_batches (file_name, content_sha256, rows,"
+                      " imported_at) VALUES (?,?,?,strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+                      &batch, err)) ||
+        (st = prepare(store, "SELECT v.batch_id, b.file_name, v.source_row FROM indicator_values v"
+                      " JOIN indicator_batches b USING (batch_id)"
+                      " WHERE v.indicator = ? AND v.unit = ? AND v.year = ?", &find, err)) ||
+        (st = prepare(store, "INSERT INTO indicator_values VALUES (?,?,?,?,?,?,?,?,?,?,?)", &ins,
+                      err)))
+        goto done;
+    bind_text(batch, 1, file_name);
+    bind_text(batch, 2, content_sha256);
+    sqlite3_bind_int64(batch, 3, (int64_t)n);
+    if ((st = step_done(store, batch, "cannot store the indicator batch", err)) != SIPAS_OK)
+        goto done;
+    int64_t id = sqlite3_last_insert_rowid(store->db);
+    for (size_t i = 0; i < n && st == SIPAS_OK; i++) {
+        const sipas_admin_value *v = &values[i];
+        if ((st = admin_value_free_slot(store, find, file_name, v, err)) != SIPAS_OK)
+            break;
+        bind_text(ins, 1, v->indicator);
+        sqlite3_bind_int64(ins, 2, (int64_t)v->year);
+        bind_text(ins, 3, v->unit);
+        sqlite3_bind_double(ins, 4, v->value);
+        bind_optional(ins, 5, v->numerator);
+        bind_optional(ins, 6, v->denominator);
+        bind_text(ins, 7, v->source);
+        bind_text(ins, 8, v->note ? v->note : "");
+        sqlite3_bind_int(ins, 9, v->synthetic);
+        sqlite3_bind_int64(ins, 10, id);
+        sqlite3_bind_int64(ins, 11, v->source_row);
+        st = step_done(store, ins, "cannot store the indicator values", err);
+    }
+    if (st == SIPAS_OK && (st = exec_sql(store, "COMMIT", "cannot store the indicator batch",
+                                         err)) == SIPAS_OK && batch_id)
+        *batch_id = id;
+done:
+    sqlite3_finalize(batch);
+    sqlite3_finalize(find);
+    sqlite3_finalize(ins);
+    if (st != SIPAS_OK)
+        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
+sipas_status sipas_store_list_admin_batches(sipas_store *store, sipas_admin_batch_info **out,
+                                            size_t *n, sipas_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    bool exist = false;
+    sipas_status st = admin_tables_exist(store, &exist, err);
+    if (st != SIPAS_OK || !exist)
+        return st;
+    sqlite3_stmt *stmt = NULL;
+    if ((st = prepare(store, "SELECT batch_id, file_name, content_sha256, rows, imported_at"
+                      " FROM indicator_batches ORDER BY batch_id", &stmt, err)) != SIPAS_OK)
+        return st;
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 8;
+            sipas_admin_batch_info *grown = realloc(*out, cap * sizeof *grown);
+            if (grown == NULL) {
+                st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+                break;
+            }
+            *out = grown;
+        }
+        sipas_admin_batch_info *b = &(*out)[(*n)++];
+        b->batch_id = sqlite3_column_int64(stmt, 0);
+        b->file_name = dup_column_text(stmt, 1);
+        b->content_sha256 = dup_column_text(stmt, 2);
+        b->rows = sqlite3_column_int64(stmt, 3);
+        b->imported_at = dup_column_text(stmt, 4);
+        if (!b->file_name || !b->content_sha256 || !b->imported_at) {
+            st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+            break;
+        }
+    }
+    if (st == SIPAS_OK && rc != SQLITE_DONE)
+        st = db_error(store, err, "cannot read the indicator batches");
+    sqlite3_finalize(stmt);
+    if (st != SIPAS_OK) {
+        sipas_admin_batch_list_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return st;
+}
+
+sipas_status sipas_store_remove_admin_batch(sipas_store *store, int64_t batch_id,
+                                            sipas_error *err)
+{
+    bool exist = false;
+    sipas_status st = admin_tables_exist(store, &exist, err);
+    if (st != SIPAS_OK)
+        return st;
+    if (!exist)
+        return sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "no indicator batch %lld in '%s'",
+                               (long long)batch_id, store->path);
+    sqlite3_stmt *del = NULL;
+    if ((st = prepare(store, "DELETE FROM indicator_batches WHERE batch_id = ?", &del, err)))
+        return st;
+    sqlite3_bind_int64(del, 1, batch_id);
+    st = step_done(store, del, "cannot remove the indicator batch", err);
+    sqlite3_finalize(del);
+    if (st == SIPAS_OK && sqlite3_changes(store->db) == 0)
+        st = sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "no indicator batch %lld in '%s'",
+                             (long long)batch_id, store->path);
+    return st;
+}
+
+sipas_status sipas_store_load_admin_values(sipas_store *store, const char *indicator,
+                                           int64_t batch_id, sipas_admin_value **out, size_t *n,
+                                           sipas_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    bool exist = false;
+    sipas_status st = admin_tables_exist(store, &exist, err);
+    if (st != SIPAS_OK || !exist)
+        return st;
+    sqlite3_stmt *stmt = NULL;
+    if ((st = prepare(store, "SELECT indicator, year, unit, value, numerator, denominator, source,"
+                      " note, synthetic, batch_id, source_row FROM indicator_values"
+                      " WHERE (?1 IS NULL OR indicator = ?1) AND (?2 = 0 OR batch_id = ?2)"
+                      " ORDER BY indicator, unit, year", &stmt, err)) != SIPAS_OK)
+        return st;
+    if (indicator)
+        bind_text(stmt, 1, indicator);
+    sqlite3_bind_int64(stmt, 2, batch_id);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 32;
+            sipas_admin_value *grown = realloc(*out, cap * sizeof *grown);
+            if (grown == NULL) {
+                st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+                break;
+            }
+            *out = grown;
+        }
+        sipas_admin_value *v = &(*out)[(*n)++];
+        *v = (sipas_admin_value){
+            .indicator = dup_column_text(stmt, 0), .year = sqlite3_column_double(stmt, 1),
+            .unit = dup_column_text(stmt, 2), .value = sqlite3_column_double(stmt, 3),
+            .numerator = column_optional(stmt, 4), .denominator = column_optional(stmt, 5),
+            .source = dup_column_text(stmt, 6), .note = dup_column_text(stmt, 7),
+            .synthetic = sqlite3_column_int(stmt, 8) != 0,
+            .batch_id = sqlite3_column_int64(stmt, 9), .source_row = sqlite3_column_int64(stmt, 10)};
+        if (!v->indicator || !v->unit || !v->source || !v->note) {
+            st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+            break;
+        }
+    }
+    if (st == SIPAS_OK && rc != SQLITE_DONE)
+        st = db_error(store, err, "cannot read the indicator values");
+    sqlite3_finalize(stmt);
+    if (st != SIPAS_OK) {
+        sipas_admin_values_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return st;
+}

@@ -1,3 +1,6 @@
+/* src/table_source.c - One reader for every data file format (sipas/table_source.h): the kind is
+ * known from the content, and rows come from CSV, xlsx/ods, xls, sav/dta/sas7bdat through the
+ * same callback. */
 #include "sipas/table_source.h"
 
 #include <errno.h>
@@ -8,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "alloc.h"
-#include "sipas/file_kind.h"
+#include "file_kind.h"
 #include "sipas/hash.h"
 #include "sipas/import.h"
 #include "table_readers.h"

@@ -1,3 +1,5 @@
+/* src/targets.c - Policy targets and indicator values (sipas/targets.h): reading targets.csv and
+ * indicators.csv, and which survey measure an indicator stands for. */
 #include "sipas/targets.h"
 
 #include <errno.h>
@@ -8,13 +10,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "sipas/csv_reader.h"
-#include "sipas/text.h"
+#include "csv_table.h"
 
-/* Both files are edited by hand and hold a few rows per indicator and year; anything near these
- * caps is a wrong file, and they bound the memory a bad one can take. */
-#define TABLE_MAX_ROWS ((size_t)100000)
-#define TABLE_MAX_FIELD ((size_t)4096)
 
 /* The built-in map. The Resolution's "mức độ hài lòng ... về giải quyết thủ tục hành chính" is
  * the SIPAS index of Decision 2640/QĐ-BNV (form sipas2017); its 2021 component on results is the
@@ -26,169 +23,11 @@ static const struct {
     {"sipas_results", "sipas2017", "results"},
 };
 
-typedef struct table {
-    const char *path;
-    const char *const *wanted;   /* column names looked up in the header */
-    size_t nwanted;
-    int column[16];              /* header position of each wanted column, -1 when absent */
-    size_t ncols;
-    size_t nrows, cap;
-    char ***cells;               /* nrows x nwanted trimmed copies ("" when absent) */
-    size_t *lines;
-} table;
-
-static void table_release(table *t)
-{
-    for (size_t r = 0; r < t->nrows; r++) {
-        for (size_t c = 0; c < t->nwanted; c++)
-            free(t->cells[r][c]);
-        free(t->cells[r]);
-    }
-    free(t->cells);
-    free(t->lines);
-}
-
-static char *copy_text(const char *s, size_t len)
-{
-    char *out = malloc(len + 1);
-    if (out) {
-        memcpy(out, s, len);
-        out[len] = '\0';
-    }
-    return out;
-}
-
-static sipas_status table_row(void *ctx, size_t row, size_t nfields, char *const *fields,
-                              const size_t *lengths, sipas_error *err)
-{
-    table *t = ctx;
-    for (size_t f = 0; f < nfields; f++) {
-        size_t bad;
-        if (!sipas_utf8_valid(fields[f], lengths[f], &bad))
-            return sipas_error_set(err, SIPAS_ERR_FORMAT, "%s:%zu: field %zu is not UTF-8 (byte "
-                                   "%zu); save the file as UTF-8", t->path, row, f + 1, bad + 1);
-    }
-    if (t->ncols == 0) {
-        t->ncols = nfields;
-        for (size_t c = 0; c < t->nwanted; c++) {
-            t->column[c] = -1;
-            for (size_t f = 0; f < nfields; f++) {
-                size_t start, n;
-                sipas_text_trim(fields[f], lengths[f], &start, &n);
-                if (n == strlen(t->wanted[c]) &&
-                    strncasecmp(fields[f] + start, t->wanted[c], n) == 0) {
-                    if (t->column[c] >= 0)
-                        return sipas_error_set(err, SIPAS_ERR_FORMAT, "%s:%zu: column '%s' appears "
-                                               "twice", t->path, row, t->wanted[c]);
-                    t->column[c] = (int)f;
-                }
-            }
-        }
-        return SIPAS_OK;
-    }
-    if (t->nrows == TABLE_MAX_ROWS)
-        return sipas_error_set(err, SIPAS_ERR_NOMEM, "%s:%zu: more than %zu rows; is this the "
-                               "right file?", t->path, row, TABLE_MAX_ROWS);
-    if (t->nrows == t->cap) {
-        size_t cap = t->cap ? 2 * t->cap : 16;
-        char ***cells = realloc(t->cells, cap * sizeof *cells);
-        if (cells == NULL)
-            return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-        t->cells = cells;
-        size_t *lines = realloc(t->lines, cap * sizeof *lines);
-        if (lines == NULL)
-            return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-        t->lines = lines;
-        t->cap = cap;
-    }
-    char **cells = calloc(t->nwanted, sizeof *cells);
-    if (cells == NULL)
-        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-    t->cells[t->nrows] = cells;
-    t->lines[t->nrows] = row;
-    t->nrows++;
-    for (size_t c = 0; c < t->nwanted; c++) {
-        const char *s = "";
-        size_t start = 0, n = 0;
-        if (t->column[c] >= 0 && (size_t)t->column[c] < nfields) {
-            s = fields[t->column[c]];
-            sipas_text_trim(s, lengths[t->column[c]], &start, &n);
-        }
-        if ((cells[c] = copy_text(s + start, n)) == NULL)
-            return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-    }
-    return SIPAS_OK;
-}
-
-static sipas_status table_read(table *t, sipas_error *err)
-{
-    sipas_csv_options options = {.max_field_bytes = TABLE_MAX_FIELD};
-    sipas_status st = sipas_csv_read_file(t->path, &options, table_row, t, NULL, NULL, NULL, err);
-    if (st != SIPAS_OK)
-        return st;
-    if (t->ncols == 0)
-        return sipas_error_set(err, SIPAS_ERR_FORMAT, "%s: empty file; the first row names the "
-                               "columns", t->path);
-    return SIPAS_OK;
-}
-
-static sipas_status require_columns(const table *t, size_t nrequired, sipas_error *err)
-{
-    for (size_t c = 0; c < nrequired; c++)
-        if (t->column[c] < 0)
-            return sipas_error_set(err, SIPAS_ERR_FORMAT, "%s:1: no column '%s'", t->path,
-                                   t->wanted[c]);
-    return SIPAS_OK;
-}
-
-static bool is_identifier(const char *s)
-{
-    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '_'))
-            return false;
-    return true;
-}
-
-static sipas_status parse_number(const table *t, size_t r, size_t c, double min, double max,
-                                 bool integer, double *out, sipas_error *err)
-{
-    const char *s = t->cells[r][c];
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (*s == '\0' || *end != '\0' || errno != 0 || !isfinite(v) || v < min || v > max ||
-        (integer && v != floor(v)))
-        return sipas_error_set(err, SIPAS_ERR_VALIDATION, "%s:%zu: column '%s': '%s' is not %s "
-                               "between %g and %g", t->path, t->lines[r], t->wanted[c], s,
-                               integer ? "a whole year" : "a number", min, max);
-    *out = v;
-    return SIPAS_OK;
-}
-
-static sipas_status check_identifier(const table *t, size_t r, size_t c, sipas_error *err)
-{
-    if (!is_identifier(t->cells[r][c]))
-        return sipas_error_set(err, SIPAS_ERR_VALIDATION, "%s:%zu: column '%s': '%s' is not a name "
-                               "of letters, digits and '_'", t->path, t->lines[r], t->wanted[c],
-                               t->cells[r][c]);
-    return SIPAS_OK;
-}
 
 static bool same_key(const char *a1, const char *a2, const char *a3, double ay, const char *b1,
                      const char *b2, const char *b3, double by)
 {
     return strcmp(a1, b1) == 0 && strcmp(a2, b2) == 0 && strcmp(a3, b3) == 0 && ay == by;
-}
-
-/* Takes ownership of a table cell (the table then frees NULL). */
-static char *take(table *t, size_t r, size_t c)
-{
-    char *s = t->cells[r][c];
-    t->cells[r][c] = NULL;
-    return s;
 }
 
 enum { T_INDICATOR, T_SCOPE, T_SCOPE_VALUE, T_YEAR, T_THRESHOLD, T_COMPARISON, T_SOURCE, T_NOTE,
@@ -202,9 +41,9 @@ static const char *const indicator_columns[I_COLUMNS] = {
 
 static sipas_status read_targets(sipas_targets *set, const char *path, sipas_error *err)
 {
-    table t = {.path = path, .wanted = target_columns, .nwanted = T_COLUMNS};
+    csv_table t = {.path = path, .wanted = target_columns, .nwanted = T_COLUMNS};
     sipas_status st;
-    if ((st = table_read(&t, err)) != SIPAS_OK || (st = require_columns(&t, T_SOURCE, err)))
+    if ((st = csv_table_read(&t, err)) != SIPAS_OK || (st = csv_table_require(&t, T_SOURCE, err)))
         goto done;
     if ((t.column[T_FORM] < 0) != (t.column[T_MEASURE] < 0)) {
         st = sipas_error_set(err, SIPAS_ERR_FORMAT, "%s:1: columns 'form' and 'measure' go "
@@ -219,9 +58,9 @@ static sipas_status read_targets(sipas_targets *set, const char *path, sipas_err
     for (size_t r = 0; r < t.nrows; r++) {
         sipas_target_row *row = &set->targets[set->ntargets];
         row->row = t.lines[r];
-        if ((st = check_identifier(&t, r, T_INDICATOR, err)) ||
-            (st = parse_number(&t, r, T_YEAR, 1990, 2100, true, &row->target.year, err)) ||
-            (st = parse_number(&t, r, T_THRESHOLD, 0, 1, false, &row->target.threshold, err)))
+        if ((st = csv_table_identifier(&t, r, T_INDICATOR, err)) ||
+            (st = csv_table_number(&t, r, T_YEAR, 1990, 2100, true, &row->target.year, err)) ||
+            (st = csv_table_number(&t, r, T_THRESHOLD, 0, 1, false, &row->target.threshold, err)))
             goto done;
         if (!(row->target.threshold > 0 && row->target.threshold < 1)) {
             st = sipas_error_set(err, SIPAS_ERR_VALIDATION, "%s:%zu: column 'threshold': '%s' must "
@@ -251,8 +90,8 @@ static sipas_status read_targets(sipas_targets *set, const char *path, sipas_err
                                  "given or both empty", path, t.lines[r]);
             goto done;
         }
-        if (mapped && ((st = check_identifier(&t, r, T_FORM, err)) ||
-                       (st = check_identifier(&t, r, T_MEASURE, err))))
+        if (mapped && ((st = csv_table_identifier(&t, r, T_FORM, err)) ||
+                       (st = csv_table_identifier(&t, r, T_MEASURE, err))))
             goto done;
         for (size_t q = 0; q < set->ntargets; q++) {
             const sipas_target_row *o = &set->targets[q];
@@ -265,16 +104,16 @@ static sipas_status read_targets(sipas_targets *set, const char *path, sipas_err
                 goto done;
             }
         }
-        row->indicator = take(&t, r, T_INDICATOR);
-        row->scope = take(&t, r, T_SCOPE);
-        row->scope_value = take(&t, r, T_SCOPE_VALUE);
-        row->source = take(&t, r, T_SOURCE);
-        row->note = take(&t, r, T_NOTE);
+        row->indicator = csv_table_take(&t, r, T_INDICATOR);
+        row->scope = csv_table_take(&t, r, T_SCOPE);
+        row->scope_value = csv_table_take(&t, r, T_SCOPE_VALUE);
+        row->source = csv_table_take(&t, r, T_SOURCE);
+        row->note = csv_table_take(&t, r, T_NOTE);
         set->ntargets++;
         const char *form = NULL, *measure = NULL;
         if (mapped) {
-            row->form = take(&t, r, T_FORM);
-            row->measure = take(&t, r, T_MEASURE);
+            row->form = csv_table_take(&t, r, T_FORM);
+            row->measure = csv_table_take(&t, r, T_MEASURE);
         } else if (sipas_targets_builtin_map(row->indicator, &form, &measure)) {
             row->form = strdup(form);
             row->measure = strdup(measure);
@@ -285,7 +124,7 @@ static sipas_status read_targets(sipas_targets *set, const char *path, sipas_err
         }
     }
 done:
-    table_release(&t);
+    csv_table_release(&t);
     return st;
 }
 
@@ -301,9 +140,9 @@ static int compare_values(const void *a, const void *b)
 
 static sipas_status read_indicators(sipas_targets *set, const char *path, sipas_error *err)
 {
-    table t = {.path = path, .wanted = indicator_columns, .nwanted = I_COLUMNS};
+    csv_table t = {.path = path, .wanted = indicator_columns, .nwanted = I_COLUMNS};
     sipas_status st;
-    if ((st = table_read(&t, err)) != SIPAS_OK || (st = require_columns(&t, I_SE, err)))
+    if ((st = csv_table_read(&t, err)) != SIPAS_OK || (st = csv_table_require(&t, I_SE, err)))
         goto done;
     set->values = calloc(t.nrows ? t.nrows : 1, sizeof *set->values);
     if (set->values == NULL) {
@@ -314,12 +153,12 @@ static sipas_status read_indicators(sipas_targets *set, const char *path, sipas_
         sipas_indicator_value *v = &set->values[set->nvalues];
         v->row = t.lines[r];
         v->se = NAN;
-        if ((st = check_identifier(&t, r, I_INDICATOR, err)) ||
-            (st = parse_number(&t, r, I_YEAR, 1990, 2100, true, &v->year, err)) ||
-            (st = parse_number(&t, r, I_VALUE, 0, 1, false, &v->value, err)))
+        if ((st = csv_table_identifier(&t, r, I_INDICATOR, err)) ||
+            (st = csv_table_number(&t, r, I_YEAR, 1990, 2100, true, &v->year, err)) ||
+            (st = csv_table_number(&t, r, I_VALUE, 0, 1, false, &v->value, err)))
             goto done;
         if (*t.cells[r][I_SE] != '\0' &&
-            (st = parse_number(&t, r, I_SE, 0, 1, false, &v->se, err)))
+            (st = csv_table_number(&t, r, I_SE, 0, 1, false, &v->se, err)))
             goto done;
         if (*t.cells[r][I_SCOPE] == '\0' || *t.cells[r][I_SCOPE_VALUE] == '\0') {
             st = sipas_error_set(err, SIPAS_ERR_VALIDATION, "%s:%zu: columns 'scope' and "
@@ -336,15 +175,15 @@ static sipas_status read_indicators(sipas_targets *set, const char *path, sipas_
                 goto done;
             }
         }
-        v->indicator = take(&t, r, I_INDICATOR);
-        v->scope = take(&t, r, I_SCOPE);
-        v->scope_value = take(&t, r, I_SCOPE_VALUE);
-        v->source = take(&t, r, I_SOURCE);
+        v->indicator = csv_table_take(&t, r, I_INDICATOR);
+        v->scope = csv_table_take(&t, r, I_SCOPE);
+        v->scope_value = csv_table_take(&t, r, I_SCOPE_VALUE);
+        v->source = csv_table_take(&t, r, I_SOURCE);
         set->nvalues++;
     }
     qsort(set->values, set->nvalues, sizeof *set->values, compare_values);
 done:
-    table_release(&t);
+    csv_table_release(&t);
     return st;
 }
 
@@ -455,7 +294,7 @@ sipas_status sipas_targets_map_indicator(sipas_targets *set, const char *indicat
 {
     if (measure == NULL)
         measure = "overall";
-    if (!is_identifier(indicator) || !is_identifier(form) || !is_identifier(measure))
+    if (!csv_table_is_identifier(indicator) || !csv_table_is_identifier(form) || !csv_table_is_identifier(measure))
         return sipas_error_set(err, SIPAS_ERR_USAGE, "indicator map '%s=%s:%s': names are letters, "
                                "digits and '_'", indicator, form, measure);
     bool found = false;

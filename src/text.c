@@ -1,3 +1,5 @@
+/* src/text.c - Text of Vietnamese spreadsheets (sipas/text.h): UTF-8 checks, NFC case-folded
+ * matching keys (utf8proc) and guesses of legacy encodings. */
 #include "sipas/text.h"
 
 #include <limits.h>

@@ -1,3 +1,5 @@
+/* src/xlsform.c - an XLSForm workbook as an instrument folder (sipas/xlsform.h): the sheets of a
+ * KoboToolbox or ODK form mapped to sipas's four CSV sheets. */
 #include "sipas/xlsform.h"
 
 #include <errno.h>

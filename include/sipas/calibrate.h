@@ -109,7 +109,6 @@ sipas_status sipas_rake(size_t n, const double *weight, size_t nmargins,
 
 void sipas_calibration_free(sipas_calibration *cal); /* NULL is a no-op */
 
-size_t sipas_calibration_rows(const sipas_calibration *cal);
 /* The n calibrated weights (R's weights(design)); owned by cal, valid until it is freed. */
 const double *sipas_calibration_weights(const sipas_calibration *cal);
 /* Raking: whether it converged within maxit passes, how many passes ran, and the largest

@@ -186,4 +186,34 @@ sipas_status sipas_plot_heatmap_chart(const sipas_plot_heatmap *heatmap,
  * when it has none of them. */
 sipas_plot_format sipas_plot_format_from_path(const char *path);
 
+/* ---------------------------------------------------------------------------------------------
+ * 5. Scorecard: one row per target, the latest value as a dot coloured by its verdict and the
+ * target as an open diamond on a percentage axis (shares and changes against a base; a change
+ * may be negative, the axis then starts below 0). */
+
+typedef enum {
+    SIPAS_PLOT_VERDICT_GOOD = 0, /* met, on track: green */
+    SIPAS_PLOT_VERDICT_WARN,     /* at risk, not distinguishable: orange */
+    SIPAS_PLOT_VERDICT_BAD,      /* not met, off track: red */
+    SIPAS_PLOT_VERDICT_NONE      /* no verdict (insufficient data, not observed): grey */
+} sipas_plot_verdict;
+
+typedef struct sipas_plot_score_row {
+    const char *name;            /* row label, e.g. "b · Hồ sơ đúng hạn (2025)" */
+    double value;                /* the latest figure, proportion; NaN: no dot */
+    double target;               /* the threshold, proportion (finite) */
+    sipas_plot_verdict verdict;
+} sipas_plot_score_row;
+
+typedef struct sipas_plot_scorecard {
+    const sipas_plot_score_row *rows; /* drawn top to bottom in this order; 1 to 200 */
+    size_t nrows;
+    /* legend entries of the four colours and of the diamond; NULL or "": no entry */
+    const char *verdict_labels[4];
+    const char *target_label;
+} sipas_plot_scorecard;
+
+sipas_status sipas_plot_scorecard_chart(const sipas_plot_scorecard *card,
+                                        const sipas_plot_options *opt, sipas_error *err);
+
 #endif

@@ -238,4 +238,52 @@ sipas_status sipas_store_replace_margin(sipas_store *store, const char *form_id,
 sipas_status sipas_store_load_margin(sipas_store *store, const char *form_id, const char *margin,
                                      sipas_margin_cell **cells, size_t *count, sipas_error *err);
 
+/* ---- administrative indicator values (sipas-collect indicators; sipas/indicators.h) ------- */
+
+/* Tables indicator_batches (one row per imported file: name, SHA-256, rows, time) and
+ * indicator_values (one row per indicator x year x unit, with the batch and file row it came
+ * from), created by the first import. A batch is one transaction, as survey batches are. */
+#define SIPAS_ADMIN_SHA256_HEX 64
+
+typedef struct sipas_admin_value {
+    char *indicator;
+    double year;
+    char *unit;           /* administrative unit, e.g. lang_son */
+    double value;         /* the figure: proportion for shares, else in the indicator's unit */
+    double numerator, denominator; /* NaN when absent */
+    char *source, *note;  /* note "" when absent */
+    bool synthetic;       /* invented sample data, not an official figure */
+    int64_t batch_id;     /* 0 before it is stored */
+    int64_t source_row;   /* line in the imported file */
+} sipas_admin_value;
+
+void sipas_admin_values_free(sipas_admin_value *values, size_t n);
+
+typedef struct sipas_admin_batch_info {
+    int64_t batch_id;
+    char *file_name, *content_sha256, *imported_at; /* imported_at: UTC, ISO 8601 */
+    int64_t rows;
+} sipas_admin_batch_info;
+
+void sipas_admin_batch_list_free(sipas_admin_batch_info *list, size_t n);
+
+/* Stores values as one batch. A file whose hash a stored batch has is SIPAS_ERR_CONFLICT
+ * naming it, unless replace: then that batch is removed in the same transaction. A value whose
+ * (indicator, year, unit) another batch holds is SIPAS_ERR_CONFLICT naming FILE:ROW and the
+ * batch and row that hold it. *batch_id may be NULL. */
+sipas_status sipas_store_import_admin_batch(sipas_store *store, const char *file_name,
+                                            const char *content_sha256,
+                                            const sipas_admin_value *values, size_t n,
+                                            bool replace, int64_t *batch_id, sipas_error *err);
+/* Oldest first; none (no table yet) is an empty list. */
+sipas_status sipas_store_list_admin_batches(sipas_store *store, sipas_admin_batch_info **out,
+                                            size_t *n, sipas_error *err);
+/* An unknown batch is SIPAS_ERR_NOT_FOUND. */
+sipas_status sipas_store_remove_admin_batch(sipas_store *store, int64_t batch_id,
+                                            sipas_error *err);
+/* Stored values by indicator, unit, year; indicator NULL: all; batch_id 0: every batch. */
+sipas_status sipas_store_load_admin_values(sipas_store *store, const char *indicator,
+                                           int64_t batch_id, sipas_admin_value **out, size_t *n,
+                                           sipas_error *err);
+
 #endif

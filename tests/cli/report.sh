@@ -121,7 +121,7 @@ run "$ANALYZE" report --form sipas2017 --wave 2024 --out "$WORK/review.html" --c
 expect_rc 0 "report vi"
 html="$WORK/review.html"
 expect_file "$html" 50000 3c21444f4354595045 "report html" # <!DOCTYPE
-for id in summary targets change trend ranking elements criteria methods; do
+for id in summary targets change trend scorecard ranking elements criteria methods; do
   expect_in_file "$html" "id=\"$id\"" "section $id"
 done
 for words in "Tóm tắt" "Mục tiêu" "Thay đổi so với năm trước" "Xu hướng" "Xếp hạng đơn vị" \
@@ -132,7 +132,7 @@ for words in "Tóm tắt" "Mục tiêu" "Thay đổi so với năm trước" "Xu
 done
 checks=$((checks + 1))
 nsvg=$(grep -c '^<svg role="img"' "$html")
-[ "$nsvg" -eq 4 ] || fail "report: $nsvg inline charts, expected 4"
+[ "$nsvg" -eq 5 ] || fail "report: $nsvg inline charts, expected 5 (trend, scorecard, ranking, profile, heat map)"
 expect_not_in_file "$html" 'https?://' "no URL in the page"
 expect_not_in_file "$html" '<script|<link |@import|url\(http|<\?xml|<!DOCTYPE svg' "self-contained"
 expect_not_in_file "$html" 'id="gpPt|href="#gpPt|href=.#gpPt' "chart ids are prefixed"
@@ -148,7 +148,7 @@ expect_in_file "$html" 'class="num suppressed"' "suppressed cells greyed"
 expect_in_file "$html" "† Giá trị in nghiêng màu xám" "suppression footnote"
 
 # CSV: one file per table, numbers with a decimal point.
-for t in targets change series ranking elements criteria; do
+for t in targets change series scorecard ranking elements criteria; do
   checks=$((checks + 1))
   [ -s "$WORK/csv/$t.csv" ] || fail "csv table $t missing"
 done

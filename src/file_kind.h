@@ -1,4 +1,4 @@
-/* sipas/file_kind.h - telling a user that a file is not what its name says, before the CSV
+/* src/file_kind.h (private to the library) - telling a user that a file is not what its name says, before the CSV
  * reader tries it and reports a stray quote or every column missing from the header. */
 #ifndef SIPAS_FILE_KIND_H
 #define SIPAS_FILE_KIND_H
