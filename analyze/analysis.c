@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output.h"
+
 int analysis_parse_choice(const char *option, const char *value, const char *const *names,
                           size_t n, int *out)
 {
@@ -275,6 +277,20 @@ static int open_analysis(analysis *a, int argc, char **argv, const cli_option *o
     if (a->instrument_warning && a->format == OUTPUT_TABLE)
         fprintf(a->out, "warning: %s\n\n", a->instrument_warning);
     return CLI_EXIT_OK;
+}
+
+void analysis_json_open(const analysis *a)
+{
+    fprintf(a->out, "{\"form\":");
+    output_json_string(a->out, a->inst->form_id);
+    fprintf(a->out, ",\"instrument_version\":");
+    output_json_string(a->out, a->inst->version);
+    fprintf(a->out, ",\"stored_versions\":");
+    output_json_string(a->out, a->instrument_versions);
+    if (a->instrument_warning) { /* --allow-changed-instrument: the program reading it must see */
+        fprintf(a->out, ",\"warning\":");
+        output_json_string(a->out, a->instrument_warning);
+    }
 }
 
 void analysis_close(analysis *a)

@@ -102,6 +102,11 @@ int analysis_open_index(analysis *a, int argc, char **argv, const cli_option *op
                         size_t noptions, const char *usage_line, const char *description,
                         bool *help);
 void analysis_close(analysis *a);
+/* Opens a command's JSON object on a->out with what every JSON output carries: the form, its
+ * instrument version, the stored versions and, under --allow-changed-instrument, the warning
+ * ({"form":...,"instrument_version":...,"stored_versions":...[,"warning":...]); the caller goes
+ * on with ",\"key\":...". */
+void analysis_json_open(const analysis *a);
 
 /* One of names; prints a usage error and returns CLI_EXIT_USAGE otherwise. */
 int analysis_parse_choice(const char *option, const char *value, const char *const *names,

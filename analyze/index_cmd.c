@@ -155,16 +155,7 @@ static void write_json(analysis *a, const sipas_index_result *r, const char *lev
 {
     FILE *out = a->out;
     bool vi = strcmp(a->lang, "vi") == 0;
-    fprintf(out, "{\"form\":");
-    output_json_string(out, a->inst->form_id);
-    fprintf(out, ",\"instrument_version\":");
-    output_json_string(out, a->inst->version);
-    fprintf(out, ",\"stored_versions\":");
-    output_json_string(out, a->instrument_versions);
-    if (a->instrument_warning) { /* --allow-changed-instrument: the program reading it must see */
-        fprintf(out, ",\"warning\":");
-        output_json_string(out, a->instrument_warning);
-    }
+    analysis_json_open(a);
     fprintf(out, ",\"ci_method\":\"%s\",\"level\":%.17g,\"respondents\":%zu,\"strata\":%zu,"
             "\"psus\":%zu,\"by\":[", sipas_ci_method_name(r->ci), r->level, r->design_rows,
             r->nstrata, r->npsu);

@@ -5,6 +5,7 @@
 
 #include "sipas/estimate.h"
 #include "sipas/index.h"
+#include "sipas/number_format.h"
 
 static size_t display_width(const char *s)
 {
@@ -54,15 +55,17 @@ void output_decimal_comma(char *s)
 
 void output_csv_number(FILE *out, double v)
 {
-    if (isfinite(v))
-        fprintf(out, "%.17g", v);
+    char text[SIPAS_NUMBER_MAX];
+    if (isfinite(v)) /* the shortest text that reads back to the same double */
+        fwrite(text, 1, sipas_format_number(v, '.', text), out);
     fputc(',', out);
 }
 
 void output_json_number(FILE *out, double v)
 {
+    char text[SIPAS_NUMBER_MAX];
     if (isfinite(v))
-        fprintf(out, "%.17g", v);
+        fwrite(text, 1, sipas_format_number(v, '.', text), out);
     else
         fputs("null", out);
 }

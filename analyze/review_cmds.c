@@ -320,8 +320,7 @@ static void change_csv(analysis *a, const sipas_domain_changes *c)
 static void change_json(analysis *a, const sipas_domain_changes *c)
 {
     FILE *out = a->out;
-    fprintf(out, "{\"form\":");
-    output_json_string(out, a->inst->form_id);
+    analysis_json_open(a);
     fprintf(out, ",\"measure\":");
     output_json_string(out, c->measure);
     fprintf(out, ",\"from\":%.0f,\"to\":%.0f,\"level\":%.17g,\"by\":[", c->from, c->to, c->level);
@@ -648,8 +647,7 @@ static void json_fit_flags(FILE *out, const sipas_trend_fit *f)
 static void trend_json(analysis *a, const sipas_review *r)
 {
     FILE *out = a->out;
-    fprintf(out, "{\"form\":");
-    output_json_string(out, a->inst->form_id);
+    analysis_json_open(a);
     fprintf(out, ",\"measure\":");
     output_json_string(out, r->measure);
     fprintf(out, ",\"level\":%.17g,\"waves\":[", r->level);
@@ -919,8 +917,7 @@ static void rank_csv(analysis *a, const sipas_review *r)
 static void rank_json(analysis *a, const sipas_review *r)
 {
     FILE *out = a->out;
-    fprintf(out, "{\"form\":");
-    output_json_string(out, a->inst->form_id);
+    analysis_json_open(a);
     fprintf(out, ",\"measure\":");
     output_json_string(out, r->measure);
     fprintf(out, ",\"wave\":%.0f,\"level\":%.17g,\"unit_column\":", r->wave, r->level);
@@ -1122,8 +1119,7 @@ int analyze_targets(int argc, char **argv)
         case OUTPUT_TABLE: targets_table(&a, t, n); break;
         case OUTPUT_CSV: targets_csv(&a, t, n); break;
         case OUTPUT_JSON:
-            fprintf(a.out, "{\"form\":");
-            output_json_string(a.out, a.inst->form_id);
+            analysis_json_open(&a);
             fprintf(a.out, ",\"level\":%.17g,\"targets\":", a.index.level > 0 ? a.index.level : 0.95);
             json_targets(a.out, t, n);
             fprintf(a.out, "}\n");

@@ -251,6 +251,10 @@ static int run_import(int argc, char **argv, bool dry_run)
                 printf(", %lld rejected (in '%s')", (long long)result.rows_rejected, rejects);
             print_converted(result.encoding);
         }
+        if (st == SIPAS_OK && result.design_filled[0])
+            fprintf(stderr, "%s: %s\n", path, result.design_filled);
+        if (st == SIPAS_OK && result.design_disagreed[0])
+            fprintf(stderr, "%s: %s\n", path, result.design_disagreed);
         last_stored = st == SIPAS_OK && !dry_run ? result.batch_id : 0;
         files_left = args.npositional - f - 1;
         free(rejects);

@@ -24,7 +24,11 @@ static const cli_manual_command collect_manual_commands[] = {
      "names it;\n"
      ".B \\-\\-excel\n"
      "writes the rejects file with a byte order mark and ';'. KoboToolbox exports, labels without\n"
-     "accents and aliases are accepted as described in docs/instruments.md."},
+     "accents and aliases are accepted as described in docs/instruments.md. An empty or missing weight\n"
+     "or fpc cell is filled from the draw that\n"
+     ".B sample \\-\\-wave\n"
+     "stored for the row's wave and cluster, with one message per batch; a row of a cluster that was\n"
+     "not drawn keeps the rule that the cell is required (docs/planning.md)."},
     {"check",
      "\\fB\\-\\-form\\fR \\fIID\\fR [\\fB\\-\\-wave\\fR \\fIYEAR\\fR] [\\fIoptions\\fR] \\fIFILE\\fR...",
      "Validate exactly as import does, including duplicate ids against the store; store nothing."},
@@ -67,11 +71,14 @@ static const cli_manual_command collect_manual_commands[] = {
      "Each FILE is one margin; it replaces the stored counts of the waves it gives.\n"
      "See docs/calibration.md."},
     {"sample",
-     "\\fB\\-\\-form\\fR \\fIID\\fR \\fB\\-\\-frame\\fR \\fIFILE\\fR \\fB\\-\\-seed\\fR \\fIS\\fR (\\fB\\-\\-clusters\\-per\\-unit\\fR \\fIK\\fR | \\fB\\-\\-clusters\\-from\\fR \\fIFILE\\fR) [\\fB\\-\\-size\\-column\\fR \\fICOL\\fR [\\fB\\-\\-certainty\\fR] \\fB\\-\\-wave\\fR \\fIYEAR\\fR | \\fB\\-\\-no\\-store\\fR] [\\fB\\-\\-out\\fR \\fIFILE\\fR]",
+     "\\fB\\-\\-form\\fR \\fIID\\fR \\fB\\-\\-frame\\fR \\fIFILE\\fR \\fB\\-\\-seed\\fR \\fIS\\fR (\\fB\\-\\-clusters\\-per\\-unit\\fR \\fIK\\fR | \\fB\\-\\-clusters\\-from\\fR \\fIFILE\\fR) [\\fB\\-\\-size\\-column\\fR \\fICOL\\fR [\\fB\\-\\-certainty\\fR] [\\fB\\-\\-interviews\\-per\\-cluster\\fR \\fIM\\fR]] [\\fB\\-\\-wave\\fR \\fIYEAR\\fR | \\fB\\-\\-no\\-store\\fR] [\\fB\\-\\-out\\fR \\fIFILE\\fR]",
      "Draw the clusters of the next wave from a frame: PPS systematic within strata with a size column\n"
      "(clusters larger than the interval with certainty when asked), else simple random sampling, with\n"
      "a seeded portable generator. Writes the selected clusters with their inclusion probabilities as\n"
-     "CSV and stores the strata's summed sizes for the wave (for\n"
+     "CSV. With \\-\\-wave, stores the selection, from which\n"
+     ".B import\n"
+     "fills the wave's empty or missing weight and fpc cells (the weight only with\n"
+     "\\-\\-interviews\\-per\\-cluster), and, with a size column, the strata's summed sizes for the wave (for\n"
      ".BR \"sipas-analyze \\-\\-base\\-weights\" ).\n"
      "See docs/planning.md."},
     {"indicators",

@@ -20,7 +20,7 @@ static const cli_option sample_options[] = {
     {"size-column", "COL", "the frame's size column: PPS systematic; without it, SRS", false},
     {"certainty", NULL, "take clusters larger than the sampling interval with certainty", false},
     {"interviews-per-cluster", "M", "with a size column: add each respondent's weight size/(pi M)", false},
-    {"wave", "YEAR", "the wave the draw is for: its population counts are stored for it", false},
+    {"wave", "YEAR", "the wave the draw is for: the selection (and population counts) are stored for it", false},
     {"no-store", NULL, "store nothing (try a draw)", false},
     {"out", "FILE", "write the selection list to FILE instead of standard output", false},
     CLI_OPTION_DB,
@@ -109,23 +109,25 @@ int collect_sample(int argc, char **argv)
     if (cli_flag(&args, "help")) {
         printf("usage: %s sample --form ID --frame FILE --seed S (--clusters-per-unit K | "
                "--clusters-from FILE)\n       [--size-column COL [--certainty] "
-               "[--interviews-per-cluster M] --wave YEAR] [--out FILE]\n\n"
+               "[--interviews-per-cluster M]] [--wave YEAR | --no-store] [--out FILE]\n\n"
                "Draws the clusters of the next wave: PPS systematic within strata with a size "
                "column\n(clusters larger than the interval taken with certainty with --certainty), "
                "else simple\nrandom sampling. Writes the selected clusters with their inclusion "
-               "probabilities (CSV)\nand stores the strata's summed sizes as the population "
-               "margin of the stratum column\nfor --wave, which --base-weights reads. See "
-               "docs/planning.md.\n\n", cli_program);
+               "probabilities (CSV).\nWith --wave, stores the selection, from which import fills "
+               "the wave's empty weight\nand fpc cells, and (with a size column) the strata's "
+               "summed sizes as the population\nmargin of the stratum column, which --base-weights "
+               "reads. See docs/planning.md.\n\n", cli_program);
         cli_print_options(sample_options, nopt);
         goto done;
     }
     if ((code = parse_sample_options(&args, &opt, &wave)) != CLI_EXIT_OK)
         goto done;
     const char *frame = cli_value(&args, "frame"), *path = cli_value(&args, "out");
-    bool store_counts = opt.size_column && !cli_flag(&args, "no-store");
+    bool store_draw = wave > 0 && !cli_flag(&args, "no-store");
+    bool store_counts = store_draw && opt.size_column;
     if (sipas_instrument_find(cli_surveys_dir(&args), cli_value(&args, "form"), &inst, &err) != SIPAS_OK ||
         sipas_sample_draw(inst, frame, &opt, &result, &err) != SIPAS_OK ||
-        (store_counts &&
+        (store_draw &&
          sipas_store_open(cli_db_path(&args), SIPAS_STORE_READ_WRITE, &store, &err) != SIPAS_OK)) {
         code = cli_fail(&err);
         goto done;
@@ -147,6 +149,16 @@ int collect_sample(int argc, char **argv)
         }
         fprintf(stderr, "%s: margin '%s' stored for wave %lld (sipas-analyze --base-weights %s)\n",
                 frame, result->stratum_item->name, (long long)wave, result->stratum_item->name);
+    }
+    if (store_draw) {
+        if (sipas_sample_store_selection(store, inst, result, (long)wave, frame, opt.seed,
+                                         &err) != SIPAS_OK) {
+            code = cli_fail(&err);
+            goto done;
+        }
+        fprintf(stderr, "%s: selection stored for wave %lld (import fills the batch's empty %s "
+                "cells from it)\n", frame, (long long)wave,
+                result->pps && opt.interviews_per_cluster ? "weight and fpc" : "fpc");
     }
 done:
     sipas_store_close(store);

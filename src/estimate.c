@@ -565,7 +565,7 @@ static void wilson_interval(double p, double m, double t, double *lower, double 
 static sipas_status korn_graubard(double p, double n_eff, double alpha, double *lower,
                                   double *upper, sipas_error *err)
 {
-    double lo, hi;
+    double lo = NAN, hi = NAN; /* set by beta_quantile on success; gcc -O3 cannot see it */
     sipas_status status = beta_quantile(alpha / 2, n_eff * p, n_eff * (1 - p) + 1, &lo, err);
     if (status == SIPAS_OK)
         status = beta_quantile(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p), &hi, err);

@@ -11,6 +11,7 @@
 
 #include "sipas/atomic_file.h"
 #include "sipas/csv_writer.h"
+#include "sipas/design_fill.h"
 #include "sipas/hash.h"
 #include "sipas/header_match.h"
 #include "sipas/label_match.h"
@@ -46,6 +47,7 @@ typedef struct import_ctx {
     char sha256[SIPAS_SHA256_HEX_LEN + 1]; /* of the bytes read */
     const sipas_choice ***by_code; /* per item: choice of each small integer code, for speed */
     sipas_label_index **label_index; /* per list of the instrument: labels, aliases, cache */
+    sipas_design_fill *design_fill; /* empty weight and fpc cells from the stored draw */
 } import_ctx;
 
 sipas_status sipas_import_hash_file(const char *path, char sha256[65], sipas_error *err)
@@ -231,7 +233,7 @@ static sipas_status read_header(import_ctx *c, size_t row, size_t nfields, char 
     free(first_field);
     for (size_t k = 0; k < inst->nitems; k++) {
         const sipas_item *it = &inst->items[k];
-        if (seen[k] || it->personal)
+        if (seen[k] || it->personal || sipas_design_fill_may_fill(c->design_fill, it))
             continue;
         if (it->role == SIPAS_ROLE_WAVE && c->opt->wave > 0)
             continue;
@@ -413,7 +415,7 @@ static bool read_cell(import_ctx *c, size_t row, size_t field, size_t k, const c
             v->i = c->opt->wave;
             return true;
         }
-        if (required) {
+        if (required && !sipas_design_fill_may_fill(c->design_fill, it)) {
             row_problem(c, row, it->name, "empty, but a value is required");
             return false;
         }
@@ -507,6 +509,30 @@ static bool read_cell(import_ctx *c, size_t row, size_t field, size_t k, const c
     return true;
 }
 
+typedef struct design_problem_ctx {
+    import_ctx *import;
+    size_t row;
+} design_problem_ctx;
+
+static void design_problem(void *ctx, const char *column, const char *reason)
+{
+    design_problem_ctx *d = ctx;
+    const import_ctx *c = d->import;
+    bool in_header = false;
+    for (size_t j = 0; j < c->nfields && !in_header; j++)
+        in_header = c->item_of_field[j] >= 0 && c->inst->items[c->item_of_field[j]].name == column;
+    row_problem(d->import, d->row, column, "%s, but a value is required: %s",
+                in_header ? "empty" : "missing from the file", reason);
+}
+
+/* The row's empty or missing weight and fpc cells from the stored draw (sipas/design_fill.h);
+ * false when one stays without a value. */
+static bool fill_design_cells(import_ctx *c, size_t row)
+{
+    design_problem_ctx d = {.import = c, .row = row};
+    return sipas_design_fill_row(c->design_fill, c->values, (int64_t)row, design_problem, &d) == 0;
+}
+
 static sipas_status on_row(void *ctx, size_t row, size_t nfields, char *const *fields,
                            const size_t *lengths, sipas_error *err)
 {
@@ -532,6 +558,8 @@ static sipas_status on_row(void *ctx, size_t row, size_t nfields, char *const *f
             if (c->item_of_field[j] >= 0 &&
                 !read_cell(c, row, j, (size_t)c->item_of_field[j], fields[j], lengths[j]))
                 ok = false; /* fields of no item (KoboToolbox system columns) are skipped */
+        if (ok && !fill_design_cells(c, row))
+            ok = false;
     }
     if (ok) {
         sipas_error dup;
@@ -570,6 +598,7 @@ static void import_ctx_release(import_ctx *c)
         for (size_t l = 0; l < c->inst->nlists; l++)
             sipas_label_index_free(c->label_index[l]);
     free(c->label_index);
+    sipas_design_fill_free(c->design_fill);
     sipas_atomic_file_discard(c->rejects_file);
 }
 
@@ -616,7 +645,8 @@ sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst
     if ((st = sipas_store_personal_key(store, c.personal_key, err)) != SIPAS_OK)
         goto done;
     if ((st = build_code_tables(&c, err)) != SIPAS_OK ||
-        (st = build_label_indexes(&c, err)) != SIPAS_OK)
+        (st = build_label_indexes(&c, err)) != SIPAS_OK ||
+        (st = sipas_design_fill_open(store, inst, &c.design_fill, err)) != SIPAS_OK)
         goto done;
     if ((st = sipas_store_batch_begin(store, inst, c.name, (int64_t)sb.st_size,
                                       same_size ? result->sha256 : NULL, opt->wave, opt->replace,
@@ -635,6 +665,8 @@ sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst
     result->encoding = sipas_table_source_encoding(c.source);
     result->rows_read = c.rows_read;
     result->rows_rejected = c.rows_rejected;
+    sipas_design_fill_summary(c.design_fill, result->design_filled, sizeof result->design_filled,
+                              result->design_disagreed, sizeof result->design_disagreed);
     if (st != SIPAS_OK)
         goto done;
     if (!c.have_header) {

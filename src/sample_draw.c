@@ -551,6 +551,13 @@ sipas_status sipas_sample_draw(const sipas_instrument *inst, const char *frame_p
 
 /* ---- output and storage ------------------------------------------------------------------- */
 
+/* A respondent's weight in a cluster of size x drawn with probability pi, with m interviews:
+ * the inverse of pi m / x, a person's chance of selection. */
+static double respondent_weight(const sipas_sample_unit *u, size_t m)
+{
+    return u->size / (u->probability * (double)m);
+}
+
 sipas_status sipas_sample_write_csv(const sipas_sample_result *result, FILE *out, sipas_error *err)
 {
     const char *header[8];
@@ -579,8 +586,8 @@ sipas_status sipas_sample_write_csv(const sipas_sample_result *result, FILE *out
             fprintf(out, ",%.17g", u->size);
         fprintf(out, ",%zu,%.17g,%.17g,%s", s->units, u->probability, 1 / u->probability,
                 u->certainty ? "yes" : "no");
-        if (m) /* pi_k m / x_k: the chance of a person in the cluster */
-            fprintf(out, ",%.17g", u->size / (u->probability * (double)m));
+        if (m)
+            fprintf(out, ",%.17g", respondent_weight(u, m));
         fputc('\n', out);
     }
     if (fflush(out) != 0 || ferror(out))
@@ -604,5 +611,30 @@ sipas_status sipas_sample_store_counts(sipas_store *store, const sipas_instrumen
     sipas_status st = sipas_store_replace_margin(store, inst->form_id, result->stratum_item->name,
                                                  cells, result->nstrata, source_file, err);
     free(cells);
+    return st;
+}
+
+sipas_status sipas_sample_store_selection(sipas_store *store, const sipas_instrument *inst,
+                                          const sipas_sample_result *result, long wave,
+                                          const char *frame_file, uint64_t seed, sipas_error *err)
+{
+    size_t m = result->pps ? result->interviews_per_cluster : 0, count = 0;
+    sipas_selected_cluster *clusters = alloc_array(result->nunits, sizeof *clusters);
+    if (clusters == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < result->nunits; k++) {
+        const sipas_sample_unit *u = &result->units[k];
+        if (!u->selected)
+            continue;
+        const sipas_sample_stratum *s = &result->strata[u->stratum];
+        /* the strings are borrowed: the store copies them */
+        clusters[count++] = (sipas_selected_cluster){
+            .wave = wave, .stratum = (char *)s->code, .cluster = u->cluster,
+            .probability = u->probability, .fpc = (double)s->units,
+            .weight = m ? respondent_weight(u, m) : NAN};
+    }
+    sipas_status st = sipas_store_replace_selection(store, inst->form_id, wave, clusters, count,
+                                                    frame_file, (int64_t)seed, err);
+    free(clusters);
     return st;
 }

@@ -2310,3 +2310,134 @@ sipas_status sipas_store_load_admin_values(sipas_store *store, const char *indic
     }
     return st;
 }
+
+/* ---- the selection of a draw ------------------------------------------------------------------ */
+
+#include "alloc.h" /* the checked array allocation (kept with this block) */
+
+/* Created by the first draw stored rather than by a migration, as the indicator tables are:
+ * stores that never held a draw stay as they were, and a reader treats a missing table as "no
+ * draw". The weight is NULL when the draw had no interviews per cluster. */
+static const char selection_schema[] =
+    "CREATE TABLE IF NOT EXISTS sample_selections ("
+    " form_id TEXT NOT NULL, wave INTEGER NOT NULL, stratum TEXT NOT NULL, cluster TEXT NOT NULL,"
+    " inclusion_probability REAL NOT NULL, fpc REAL NOT NULL, weight REAL,"
+    " frame_file TEXT NOT NULL, seed INTEGER NOT NULL, drawn_at TEXT NOT NULL,"
+    " PRIMARY KEY (form_id, wave, stratum, cluster));";
+
+void sipas_selected_clusters_free(sipas_selected_cluster *clusters, size_t count)
+{
+    for (size_t i = 0; clusters && i < count; i++) {
+        free(clusters[i].stratum);
+        free(clusters[i].cluster);
+        free(clusters[i].frame_file);
+        free(clusters[i].drawn_at);
+    }
+    free(clusters);
+}
+
+sipas_status sipas_store_replace_selection(sipas_store *store, const char *form_id, int64_t wave,
+                                           const sipas_selected_cluster *clusters, size_t count,
+                                           const char *frame_file, int64_t seed,
+                                           sipas_error *err)
+{
+    sipas_status st = exec_sql(store, "BEGIN IMMEDIATE", "cannot start a transaction", err);
+    if (st != SIPAS_OK)
+        return st;
+    sqlite3_stmt *del = NULL, *ins = NULL;
+    if ((st = exec_sql(store, selection_schema, "cannot create the selection table", err)) != SIPAS_OK ||
+        (st = prepare(store, "DELETE FROM sample_selections WHERE form_id = ? AND wave = ?", &del,
+                      err)) != SIPAS_OK ||
+        (st = prepare(store, "INSERT INTO sample_selections VALUES (?,?,?,?,?,?,?,?,?,"
+                      "strftime('%Y-%m-%dT%H:%M:%SZ','now'))", &ins, err)) != SIPAS_OK)
+        goto done;
+    bind_text(del, 1, form_id);
+    sqlite3_bind_int64(del, 2, wave);
+    st = step_done(store, del, "cannot replace the stored draw", err);
+    for (size_t i = 0; i < count && st == SIPAS_OK; i++) {
+        const sipas_selected_cluster *c = &clusters[i];
+        bind_text(ins, 1, form_id);
+        sqlite3_bind_int64(ins, 2, wave);
+        bind_text(ins, 3, c->stratum);
+        bind_text(ins, 4, c->cluster);
+        sqlite3_bind_double(ins, 5, c->probability);
+        sqlite3_bind_double(ins, 6, c->fpc);
+        bind_optional(ins, 7, c->weight);
+        bind_text(ins, 8, frame_file);
+        sqlite3_bind_int64(ins, 9, seed);
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            int ext = sqlite3_extended_errcode(store->db);
+            sqlite3_reset(ins);
+            st = ext == SQLITE_CONSTRAINT_PRIMARYKEY
+               ? sipas_error_set(err, SIPAS_ERR_VALIDATION, "cluster '%s' of stratum '%s' is "
+                                 "selected twice for wave %lld", c->cluster, c->stratum,
+                                 (long long)wave)
+               : db_error(store, err, "cannot store the draw");
+        } else {
+            sqlite3_reset(ins);
+        }
+    }
+    if (st == SIPAS_OK)
+        st = exec_sql(store, "COMMIT", "cannot store the draw", err);
+done:
+    sqlite3_finalize(del);
+    sqlite3_finalize(ins);
+    if (st != SIPAS_OK)
+        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
+sipas_status sipas_store_load_selection(sipas_store *store, const char *form_id,
+                                        sipas_selected_cluster **out, size_t *count,
+                                        sipas_error *err)
+{
+    *out = NULL;
+    *count = 0;
+    sqlite3_stmt *stmt = NULL;
+    bool exist = false;
+    sipas_status st = prepare(store, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                              " AND name = 'sample_selections'", &stmt, err);
+    if (st != SIPAS_OK)
+        return st;
+    if (sqlite3_step(stmt) != SQLITE_ROW)
+        st = db_error(store, err, "cannot read the schema");
+    else
+        exist = sqlite3_column_int(stmt, 0) > 0;
+    sqlite3_finalize(stmt);
+    stmt = NULL;
+    if (st != SIPAS_OK || !exist)
+        return st;
+    /* count(*) OVER () gives the rows on the first one: one array, one consistent reading */
+    if ((st = prepare(store, "SELECT count(*) OVER (), wave, stratum, cluster,"
+                      " inclusion_probability, fpc, weight, frame_file, seed, drawn_at"
+                      " FROM sample_selections WHERE form_id = ? ORDER BY wave, stratum, cluster",
+                      &stmt, err)) != SIPAS_OK)
+        return st;
+    bind_text(stmt, 1, form_id);
+    int rc = SQLITE_DONE;
+    while (st == SIPAS_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (*out == NULL &&
+            (*out = alloc_array((size_t)sqlite3_column_int64(stmt, 0), sizeof **out)) == NULL) {
+            st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+            break;
+        }
+        sipas_selected_cluster *c = &(*out)[(*count)++];
+        *c = (sipas_selected_cluster){
+            .wave = sqlite3_column_int64(stmt, 1), .stratum = dup_column_text(stmt, 2),
+            .cluster = dup_column_text(stmt, 3), .probability = sqlite3_column_double(stmt, 4),
+            .fpc = sqlite3_column_double(stmt, 5), .weight = column_optional(stmt, 6),
+            .frame_file = dup_column_text(stmt, 7), .seed = sqlite3_column_int64(stmt, 8),
+            .drawn_at = dup_column_text(stmt, 9)};
+        if (!c->stratum || !c->cluster || !c->frame_file || !c->drawn_at)
+            st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    }
+    if (st == SIPAS_OK && rc != SQLITE_DONE)
+        st = db_error(store, err, "cannot read the stored draw");
+    sqlite3_finalize(stmt);
+    if (st != SIPAS_OK) {
+        sipas_selected_clusters_free(*out, *count);
+        *out = NULL;
+        *count = 0;
+    }
+    return st;
+}

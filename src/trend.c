@@ -751,7 +751,7 @@ static sipas_status adjust_changes(const sipas_change *changes, size_t stride, s
                                    sipas_p_adjust_method method, double **adjusted,
                                    sipas_error *err)
 {
-    double *p = malloc((n > 0 ? n : 1) * sizeof *p);
+    double *p = calloc(n > 0 ? n : 1, sizeof *p); /* calloc: gcc -O3 warns on n = 0 */
     if (p == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory for %zu p-values", n);
     for (size_t i = 0; i < n; i++) {

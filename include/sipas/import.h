@@ -5,13 +5,16 @@
  * `replace`) and once to validate and store it, streaming, so memory does not grow with the file.
  * The header is matched to the instrument's items by header_match.h (names, aliases, group
  * paths, labels; KoboToolbox system columns and the batch_id of an export ignored; _uuid as
- * the id when there is no id column); unknown, missing and repeated columns refuse the file. Each data row is checked:
+ * the id when there is no id column); unknown, missing and repeated columns refuse the file,
+ * except the weight and fpc columns when a draw of the form is stored (design_fill.h fills
+ * their empty or missing cells). Each data row is checked:
  *   select_one   a code or a label in either language, forgivingly (label_match.h)
  *   integer      an integer, a zero fraction allowed ("2024.0"); the wave column also between
  *                1990 and 2100
  *   decimal      a finite number; a decimal comma is accepted when the file is not
  *                comma-separated (Vietnamese-locale spreadsheets write "1,5")
- *   weight, fpc  a positive number
+ *   weight, fpc  a positive number; empty or missing: the stored draw's value for the row's
+ *                wave, stratum and cluster, else the row is refused (design_fill.h)
  *   id           non-empty and unique among stored respondents of the form
  *   every cell   valid UTF-8: the file is converted from its encoding first (encoding.h), and
  *                bytes that are not text stop the file with one message
@@ -59,6 +62,10 @@ typedef struct sipas_import_result {
     char delimiter;            /* of a CSV file; 0 for the other formats */
     sipas_encoding encoding;   /* the encoding the file was read in */
     char sha256[65];
+    /* the batch's one message about the stored draw (sipas/design_fill.h): the weight and fpc
+     * cells filled from it, and the given ones that differ from it; "" when none */
+    char design_filled[512];
+    char design_disagreed[512];
 } sipas_import_result;
 
 /* Returns SIPAS_OK when the batch was stored (or, with dry_run, would be stored whole);

@@ -286,4 +286,38 @@ sipas_status sipas_store_load_admin_values(sipas_store *store, const char *indic
                                            int64_t batch_id, sipas_admin_value **out, size_t *n,
                                            sipas_error *err);
 
+/* ---- the selection of a draw (sipas-collect sample --wave; sipas/design_fill.h) ------------- */
+
+/* Table sample_selections, created by the first draw stored (as the indicator tables are): one
+ * row per form x wave x stratum x cluster selected, with the draw's inclusion probability, the
+ * fpc value (the stratum's clusters in the frame), the respondents' weight (NaN when the draw
+ * was made without interviews per cluster) and where the draw came from (frame file, seed,
+ * time). The import of the wave's entry sheets fills their empty weight and fpc cells from it. */
+typedef struct sipas_selected_cluster {
+    int64_t wave;
+    char *stratum;          /* the stratum's code (a choice name of the stratum list) */
+    char *cluster;          /* the cluster's name as the frame gives it */
+    double probability;     /* inclusion probability pi */
+    double fpc;             /* clusters of the stratum in the frame */
+    double weight;          /* each respondent's weight size / (pi m); NaN: none drawn */
+    char *frame_file;       /* the frame the draw read */
+    int64_t seed;
+    char *drawn_at;         /* UTC, ISO 8601; set by the store */
+} sipas_selected_cluster;
+
+void sipas_selected_clusters_free(sipas_selected_cluster *clusters, size_t count);
+
+/* Stores the selection of one draw for (form_id, wave) in one transaction, replacing what an
+ * earlier draw stored for that form and wave (the waves of other draws stay). The clusters'
+ * wave, frame_file, seed and drawn_at are ignored: wave, frame_file and seed apply to all. */
+sipas_status sipas_store_replace_selection(sipas_store *store, const char *form_id, int64_t wave,
+                                           const sipas_selected_cluster *clusters, size_t count,
+                                           const char *frame_file, int64_t seed,
+                                           sipas_error *err);
+/* Every stored selected cluster of the form, by wave, stratum, cluster (byte order); a store
+ * without any draw is an empty list, not an error. */
+sipas_status sipas_store_load_selection(sipas_store *store, const char *form_id,
+                                        sipas_selected_cluster **out, size_t *count,
+                                        sipas_error *err);
+
 #endif

@@ -77,7 +77,7 @@ expect_equal "$(field "$WORK/card.csv" public_service_payroll 2025 base_from)" "
 expect_equal "$(field "$WORK/card.csv" public_service_payroll 2025 latest_value | cut -c1-8)" "-0.07591" "payroll change computed from the base"
 # without survey data the satisfaction target falls back to the published 2021 figure
 expect_equal "$(field "$WORK/card.csv" sipas_procedures 2025 data)" "reported" "SIPAS on reported values"
-expect_equal "$(field "$WORK/card.csv" sipas_procedures 2025 latest_value)" "0.87069999999999992" "SIPAS 87.07% from the seed"
+expect_equal "$(field "$WORK/card.csv" sipas_procedures 2025 latest_value)" "0.8706999999999999" "SIPAS 87.07% from the seed"
 expect_equal "$(field "$WORK/card.csv" sipas_procedures 2025 verdict)" "insufficient data" "one published value"
 expect_equal "$(head -1 "$WORK/card.csv" | tr ',' '\n' | grep -c '^quote$')" 1 "quote column"
 grep -q "Nghị quyết 60-NQ/TU" "$WORK/card.csv" || fail "sources cite the resolution"
