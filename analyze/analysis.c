@@ -258,10 +258,30 @@ static int open_analysis(analysis *a, int argc, char **argv, const cli_option *o
     }
     const char *names[NAMED_COLUMNS_MAX];
     size_t nnames = only_named_columns ? named_columns(a, names) : 0;
-    if (sipas_store_open(cli_db_path(&a->args), SIPAS_STORE_READ_ONLY, &a->store, &err) != SIPAS_OK ||
-        (only_named_columns
-         ? sipas_dataset_load_columns(a->store, a->inst, names, nnames, &a->data, &err)
-         : sipas_dataset_load(a->store, a->inst, &a->data, &err)) != SIPAS_OK)
+    /* --wave and --where on the wave column go into the query: strata never span waves, so the
+     * other waves' rows change no estimate of the index (nor its calibration, wave by wave) */
+    sipas_status st;
+    sipas_filter wave_filters[sizeof a->filters / sizeof a->filters[0]];
+    size_t nwave_filters = 0;
+    for (size_t f = 0; only_named_columns && f < a->nconditions; f++) {
+        const sipas_item *it = sipas_instrument_item(a->inst, a->filters[f].column);
+        if (it && it->role == SIPAS_ROLE_WAVE &&
+            (a->filters[f].op == SIPAS_OP_EQ || a->filters[f].op == SIPAS_OP_IN))
+            wave_filters[nwave_filters++] = a->filters[f];
+    }
+    if ((st = sipas_store_open(cli_db_path(&a->args), SIPAS_STORE_READ_ONLY, &a->store, &err)) ==
+        SIPAS_OK)
+        st = only_named_columns
+           ? sipas_dataset_load_columns(a->store, a->inst, names, nnames, wave_filters,
+                                        nwave_filters, &a->data, &err)
+           : sipas_dataset_load(a->store, a->inst, &a->data, &err);
+    if (st == SIPAS_OK && a->data->n == 0) {
+        /* no row of that wave: load them all, so that the index says why in its own words */
+        sipas_dataset_free(a->data);
+        a->data = NULL;
+        st = sipas_dataset_load_columns(a->store, a->inst, names, nnames, NULL, 0, &a->data, &err);
+    }
+    if (st != SIPAS_OK)
         return cli_fail(&err);
     if ((code = analysis_check_instrument(&a->args, a->store, a->inst, &a->instrument_versions,
                                           &a->instrument_warning)) != CLI_EXIT_OK)

@@ -322,8 +322,8 @@ static bool design_or_criterion(const sipas_item *it)
 
 /* wanted == NULL: every column but the personal ones and the id. */
 static sipas_status load(sipas_store *store, const sipas_instrument *inst,
-                         const char *const *wanted, size_t nwanted, sipas_dataset **out,
-                         sipas_error *err)
+                         const char *const *wanted, size_t nwanted, const sipas_filter *filters,
+                         size_t nfilters, sipas_dataset **out, sipas_error *err)
 {
     *out = NULL;
     sipas_status st = SIPAS_OK;
@@ -378,11 +378,13 @@ static sipas_status load(sipas_store *store, const sipas_instrument *inst,
         names[c.nquery] = "batch_id";
         c.column_of[c.nquery++] = BATCH_COLUMN;
     }
+    /* every row: exactly the count; filtered rows: grown geometrically from a small start */
     if (st == SIPAS_OK)
-        st = reserve(&c, (size_t)count, err);
+        st = reserve(&c, nfilters ? ((size_t)count < INITIAL_ROWS ? (size_t)count : INITIAL_ROWS)
+                                  : (size_t)count, err);
     if (st == SIPAS_OK)
-        st = sipas_store_query_responses(store, inst->form_id, names, c.nquery, NULL, 0, 0,
-                                         load_row, &c, err);
+        st = sipas_store_query_responses(store, inst->form_id, names, c.nquery, filters, nfilters,
+                                         0, load_row, &c, err);
     free(batches);
     free(version_ids);
 done:
@@ -405,15 +407,17 @@ done:
 sipas_status sipas_dataset_load(sipas_store *store, const sipas_instrument *inst,
                                 sipas_dataset **out, sipas_error *err)
 {
-    return load(store, inst, NULL, 0, out, err);
+    return load(store, inst, NULL, 0, NULL, 0, out, err);
 }
 
 sipas_status sipas_dataset_load_columns(sipas_store *store, const sipas_instrument *inst,
                                         const char *const *names, size_t nnames,
+                                        const sipas_filter *filters, size_t nfilters,
                                         sipas_dataset **out, sipas_error *err)
 {
     static const char *const none[] = {""};
-    return load(store, inst, names ? names : none, names ? nnames : 0, out, err);
+    return load(store, inst, names ? names : none, names ? nnames : 0, filters, nfilters, out,
+                err);
 }
 
 void sipas_dataset_free(sipas_dataset *data)

@@ -488,16 +488,29 @@ static void test_dataset_byte_codes_and_columns(void **state)
     assert_non_null(sipas_dataset_column(d, "respondent_type"));
     sipas_dataset_free(d);
 
-    assert_int_equal(sipas_dataset_load_columns(f->store, f->inst, NULL, 0, &d, &err), SIPAS_OK);
+    assert_int_equal(sipas_dataset_load_columns(f->store, f->inst, NULL, 0, NULL, 0, &d, &err), SIPAS_OK);
     assert_null(sipas_dataset_column(d, "respondent_type"));
     assert_non_null(sipas_dataset_column(d, "q2"));
     assert_non_null(sipas_dataset_role(d, SIPAS_ROLE_CLUSTER));
     sipas_dataset_free(d);
     const char *named[] = {"district+respondent_type"};
-    assert_int_equal(sipas_dataset_load_columns(f->store, f->inst, named, 1, &d, &err), SIPAS_OK);
+    assert_int_equal(sipas_dataset_load_columns(f->store, f->inst, named, 1, NULL, 0, &d, &err), SIPAS_OK);
     const sipas_column *rt = sipas_dataset_column(d, "respondent_type");
     assert_non_null(rt);
     assert_true(rt->is_text && rt->level[2] == -1 && strcmp(rt->levels[rt->level[1]], "business") == 0);
+    sipas_dataset_free(d);
+    /* filters go into the query: only the rows that pass are loaded, none is not an error */
+    const char *const loc_binh[] = {"loc_binh"}, *const year_2020[] = {"2020"};
+    sipas_filter by_district = {.column = "district", .op = SIPAS_OP_EQ, .nvalues = 1, .values = loc_binh};
+    assert_int_equal(sipas_dataset_load_columns(f->store, f->inst, NULL, 0, &by_district, 1, &d,
+                                                &err), SIPAS_OK);
+    assert_int_equal(d->n, 1);
+    assert_true(sipas_column_number(sipas_dataset_column(d, "q1"), 0) == 97);
+    sipas_dataset_free(d);
+    sipas_filter by_wave = {.column = "wave", .op = SIPAS_OP_EQ, .nvalues = 1, .values = year_2020};
+    assert_int_equal(sipas_dataset_load_columns(f->store, f->inst, NULL, 0, &by_wave, 1, &d, &err),
+                     SIPAS_OK);
+    assert_int_equal(d->n, 0);
     sipas_dataset_free(d);
 }
 

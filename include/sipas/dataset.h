@@ -71,9 +71,13 @@ sipas_status sipas_dataset_load(sipas_store *store, const sipas_instrument *inst
 /* The same, with only the columns a computation needs: the design (wave, stratum, cluster,
  * weight, fpc), the criteria, and the items named in names (a name may join several with '+',
  * as margins do). Names of no item are ignored: the statistics report them. Reading fewer
- * columns is the cheaper part of a load; the others stay !loaded. */
+ * columns is the cheaper part of a load; the others stay !loaded. Only the rows that pass every
+ * filter are loaded (the filters go into the store's query, see sipas_store_query_responses):
+ * give only filters that remove whole strata, such as a wave, since a domain keeps its full
+ * design (index.h). No row passing is not an error here: n is 0. */
 sipas_status sipas_dataset_load_columns(sipas_store *store, const sipas_instrument *inst,
                                         const char *const *names, size_t nnames,
+                                        const sipas_filter *filters, size_t nfilters,
                                         sipas_dataset **out, sipas_error *err);
 void sipas_dataset_free(sipas_dataset *data); /* NULL is a no-op */
 
