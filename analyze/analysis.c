@@ -327,6 +327,13 @@ void analysis_close(analysis *a)
     cli_args_free(&a->args);
 }
 
+const char *analysis_label(const analysis *a, const char *label_vi, const char *label_en,
+                           const char *fallback)
+{
+    const char *l = strcmp(a->lang, "vi") == 0 ? label_vi : label_en;
+    return l && *l ? l : fallback;
+}
+
 const char *analysis_domain_label(const analysis *a, const char *column, const char *code)
 {
     return sipas_index_domain_label(a->data, column, code, a->lang);
@@ -339,9 +346,6 @@ const char *analysis_percent(const analysis *a, double p, char *buf, size_t size
         return buf;
     }
     snprintf(buf, size, "%.2f%%", 100.0 * p);
-    if (strcmp(a->lang, "vi") == 0)
-        for (char *c = buf; *c; c++)
-            if (*c == '.')
-                *c = ',';
+    sipas_number_set_decimal(buf, strcmp(a->lang, "vi") == 0 ? ',' : '.');
     return buf;
 }

@@ -8,6 +8,7 @@
 #include "sipas/dataset.h"
 #include "sipas/index.h"
 #include "sipas/instrument.h"
+#include "sipas/number_format.h"
 #include "sipas/store.h"
 
 int analyze_index(int argc, char **argv);
@@ -19,11 +20,13 @@ int analyze_plan(int argc, char **argv);   /* plan_cmd.c */
 int analyze_plot(int argc, char **argv);   /* report_cmds.c */
 int analyze_report(int argc, char **argv); /* report_cmds.c */
 int analyze_scorecard(int argc, char **argv); /* scorecard_cmd.c */
+int analyze_answers(int argc, char **argv); /* answers_cmd.c */
+int analyze_profile(int argc, char **argv); /* profile_cmd.c */
 
 /* Each command's option table, for its row in main.c's command list (and the man page). */
 extern const cli_options analyze_index_options, analyze_change_options, analyze_trend_options,
     analyze_rank_options, analyze_targets_options, analyze_scorecard_options, analyze_plan_options, analyze_plot_options,
-    analyze_report_options;
+    analyze_report_options, analyze_answers_options, analyze_profile_options;
 extern const cli_manual analyze_manual; /* manual.c: the man page's prose */
 
 typedef enum { OUTPUT_TABLE = 0, OUTPUT_CSV, OUTPUT_JSON } output_format;
@@ -122,6 +125,9 @@ void analysis_weighting_release(analysis_weighting *w);
 int analysis_check_instrument(const cli_args *args, sipas_store *store,
                               const sipas_instrument *inst, char **versions, char **warning);
 
+/* label_vi or label_en by the analysis language, else fallback (a code, or ""). */
+const char *analysis_label(const analysis *a, const char *label_vi, const char *label_en,
+                           const char *fallback);
 /* Label of a by-column code in the analysis language. */
 const char *analysis_domain_label(const analysis *a, const char *column, const char *code);
 /* "87,07%" (vi) or "87.07%" (en) of a proportion; "-" for NaN. buf >= 32 bytes. */

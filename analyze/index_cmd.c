@@ -25,15 +25,27 @@ static void write_table(analysis *a, const sipas_index_result *r, const char *le
     char lo[32], hi[32], est[32];
     fprintf(out, "%s: %s %s\n", a->inst->form_id, vi ? a->inst->title_vi : a->inst->title_en,
             vi ? "— chỉ số hài lòng" : "— satisfaction index");
-    fprintf(out, vi ? "Khoảng tin cậy %s %g%%; %zu phiếu, %zu tầng, %zu đơn vị mẫu cấp 1\n"
-                    : "%s interval at %g%%; %zu respondents, %zu strata, %zu primary sampling units\n",
-            sipas_ci_method_name(r->ci), 100 * r->level, r->design_rows, r->nstrata, r->npsu);
+    /* the respondents of the table, then the design they are a domain of: a 2024 table is
+     * over its own 2200, not the pooled 13200 of every wave */
+    size_t respondents = 0;
+    for (size_t d = 0; d < r->ndomains; d++)
+        respondents += r->domains[d].respondents;
+    fprintf(out, vi ? "Khoảng tin cậy %s %g%%; %zu phiếu trong bảng (thiết kế chung của mọi đợt: "
+                      "%zu phiếu, %zu tầng, %zu đơn vị mẫu cấp 1)\n"
+                    : "%s interval at %g%%; %zu respondents in the table (the design of every "
+                      "wave: %zu respondents, %zu strata, %zu primary sampling units)\n",
+            sipas_ci_method_name(r->ci), 100 * r->level, respondents, r->design_rows, r->nstrata,
+            r->npsu);
     if (r->wave_added)
         fprintf(out, vi ? "(theo từng đợt khảo sát: dữ liệu có nhiều đợt)\n"
                         : "(by wave: the store holds several waves)\n");
     fputc('\n', out);
-    for (size_t b = 0; b < r->nby; b++)
-        output_padded(out, r->by[b], b == 0 && strcmp(r->by[b], "wave") == 0 ? 6 : 18);
+    for (size_t b = 0; b < r->nby; b++) {
+        /* the column's label, not its code ("Huyện/thành phố", not "district") */
+        const sipas_item *item = sipas_instrument_item(a->inst, r->by[b]);
+        output_padded(out, item ? analysis_label(a, item->label_vi, item->label_en, r->by[b])
+                                : r->by[b], b == 0 && strcmp(r->by[b], "wave") == 0 ? 6 : 18);
+    }
     output_padded(out, vi ? "chỉ tiêu" : "measure", 46);
     output_right(out, "n", 7);
     output_right(out, vi ? "chỉ số" : "index", 9);
@@ -52,8 +64,8 @@ static void write_table(analysis *a, const sipas_index_result *r, const char *le
                           b == 0 && strcmp(r->by[b], "wave") == 0 ? 6 : 18);
         char label[256];
         const char *text = vi ? row->label_vi : row->label_en;
-        snprintf(label, sizeof label, "%s%s %s", row->level == SIPAS_LEVEL_CRITERION ? "    " :
-                 row->level == SIPAS_LEVEL_ELEMENT ? "  " : "", row->name, text ? text : "");
+        snprintf(label, sizeof label, "%s%s", row->level == SIPAS_LEVEL_CRITERION ? "    " :
+                 row->level == SIPAS_LEVEL_ELEMENT ? "  " : "", text && *text ? text : row->name);
         output_padded(out, label, 46);
         bool nps = row->scoring == SIPAS_SCORING_NPS;
         if (nps) {
@@ -70,8 +82,8 @@ static void write_table(analysis *a, const sipas_index_result *r, const char *le
         snprintf(se, sizeof se, isnan(row->se) ? "-" : "%.2f", 100 * row->se);
         snprintf(deff, sizeof deff, isnan(row->deff) ? "-" : "%.2f", row->deff);
         if (vi) {
-            output_decimal_comma(se);
-            output_decimal_comma(deff);
+            sipas_number_set_decimal(se, ',');
+            sipas_number_set_decimal(deff, ',');
         }
         fprintf(out, "%7zu %9s  ", row->n, est);
         output_padded(out, ci, 19);

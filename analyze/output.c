@@ -46,13 +46,6 @@ void output_right(FILE *out, const char *s, size_t width)
     fputc(' ', out);
 }
 
-void output_decimal_comma(char *s)
-{
-    for (; *s; s++)
-        if (*s == '.')
-            *s = ',';
-}
-
 void output_csv_number(FILE *out, double v)
 {
     char text[SIPAS_NUMBER_MAX];

@@ -10,8 +10,6 @@
 void output_padded(FILE *out, const char *s, size_t width);
 /* Writes s right-aligned in `width` terminal columns, then one space. */
 void output_right(FILE *out, const char *s, size_t width);
-/* Replaces '.' by ',' in place (Vietnamese number format). */
-void output_decimal_comma(char *s);
 /* A number at full precision followed by ','; empty for NaN (R reads it as NA). */
 void output_csv_number(FILE *out, double v);
 /* A JSON number at full precision, or null for NaN/Inf. */

@@ -151,7 +151,7 @@ static const char *plan_number(const analysis *a, double v, int decimals, char *
     }
     snprintf(buf, size, "%.*f", decimals, v);
     if (strcmp(a->lang, "vi") == 0)
-        output_decimal_comma(buf);
+        sipas_number_set_decimal(buf, ',');
     return buf;
 }
 

@@ -28,7 +28,7 @@ static const char *points(const analysis *a, double d, char *buf, size_t size)
     }
     snprintf(buf, size, "%+.2f", 100.0 * d);
     if (is_vi(a))
-        output_decimal_comma(buf);
+        sipas_number_set_decimal(buf, ',');
     return buf;
 }
 
@@ -41,25 +41,35 @@ static const char *pvalue(const analysis *a, double p, char *buf, size_t size)
     else
         snprintf(buf, size, "%.4f", p);
     if (is_vi(a))
-        output_decimal_comma(buf);
+        sipas_number_set_decimal(buf, ',');
     return buf;
 }
 
-static const char *year_text(const analysis *a, double y, char *buf, size_t size)
+static const char *year_text(double y, char *buf, size_t size)
 {
+    /* a calendar year (sipas_review_crossing_year), never "2032,2" */
     if (isnan(y))
         snprintf(buf, size, "-");
     else
-        snprintf(buf, size, "%.1f", y);
-    if (is_vi(a))
-        output_decimal_comma(buf);
+        snprintf(buf, size, "%.0f", y);
     return buf;
 }
 
-static const char *measure_label(const analysis *a, const char *vi, const char *en)
+/* The measure's name: the overall index by the name reports give it (the review's label of
+ * "overall" is the form's title), any other measure by its label, else its code. */
+static const char *measure_label(const analysis *a, const char *code, const char *vi,
+                                 const char *en)
 {
-    const char *s = is_vi(a) ? vi : en;
-    return s ? s : "";
+    if (strcmp(code, "overall") == 0)
+        return is_vi(a) ? "Chỉ số hài lòng chung" : "Overall satisfaction index";
+    return analysis_label(a, vi, en, code);
+}
+
+/* A column's label for a header or mid-sentence, else its name. */
+static const char *column_label(const analysis *a, const char *column)
+{
+    const sipas_item *item = sipas_instrument_item(a->inst, column);
+    return item ? analysis_label(a, item->label_vi, item->label_en, column) : column;
 }
 
 static const char *verdict_text(const analysis *a, sipas_verdict v)
@@ -248,8 +258,8 @@ static void change_table(analysis *a, const sipas_domain_changes *c)
     FILE *out = a->out;
     bool vi = is_vi(a);
     char e1[32], e2[32], d[32], lo[32], hi[32], p[32], ci[200];
-    fprintf(out, "%s: %s %s\n", a->inst->form_id, c->measure,
-            measure_label(a, c->label_vi, c->label_en));
+    fprintf(out, "%s: %s\n", a->inst->form_id,
+            measure_label(a, c->measure, c->label_vi, c->label_en));
     fprintf(out, vi ? "Thay đổi %g → %g, điểm phần trăm; khoảng tin cậy %g%%; hai mẫu độc lập "
                       "(V1 + V2, bậc tự do df1 + df2)\n\n"
                     : "Change %g → %g in percentage points; %g%% interval; independent samples "
@@ -431,8 +441,8 @@ static void trend_table(analysis *a, const sipas_review *r, bool by_unit)
     FILE *out = a->out;
     bool vi = is_vi(a);
     char b1[32], b2[32], b3[32], b4[32], ci[200];
-    fprintf(out, "%s: %s %s\n", a->inst->form_id, r->measure,
-            measure_label(a, r->label_vi, r->label_en));
+    fprintf(out, "%s: %s\n", a->inst->form_id,
+            measure_label(a, r->measure, r->label_vi, r->label_en));
     fprintf(out, vi ? "Khoảng tin cậy %g%%\n\n" : "%g%% intervals\n\n", 100 * r->level);
     output_padded(out, vi ? "đợt" : "wave", 6);
     output_right(out, vi ? "chỉ số" : "index", 9);
@@ -445,7 +455,7 @@ static void trend_table(analysis *a, const sipas_review *r, bool by_unit)
                  analysis_percent(a, p->ci_high, b2, sizeof b2));
         snprintf(b3, sizeof b3, "%.2f", 100 * p->se);
         if (vi)
-            output_decimal_comma(b3);
+            sipas_number_set_decimal(b3, ',');
         fprintf(out, "%-6.0f %9s  ", p->value.year,
                 analysis_percent(a, p->estimable ? p->value.estimate : NAN, b4, sizeof b4));
         if (p->estimable && !p->variance_estimable) {
@@ -497,15 +507,16 @@ static void trend_table(analysis *a, const sipas_review *r, bool by_unit)
                                                                        : "falls below in")
                          : (vi ? "không đạt theo xu hướng" : "never on this line");
         fprintf(out, "  %s %s %s\n", analysis_percent(a, c->threshold, b1, sizeof b1), what,
-                year_text(a, c->year, b2, sizeof b2));
+                year_text(sipas_review_crossing_year(c), b2, sizeof b2));
     }
     if (r->ntargets > 0)
         fprintf(out, vi ? "\nMục tiêu:\n" : "\nTargets:\n");
     for (size_t k = 0; k < r->ntargets; k++) {
         const sipas_review_target *t = &r->targets[k];
         const sipas_target_verdict *v = &t->verdict;
-        fprintf(out, "  %s %s %s %.0f: %s %s (%s – %s) → %s%s\n", t->target->indicator,
-                t->target->target.comparison == SIPAS_TARGET_ABOVE ? ">" : ">=",
+        fprintf(out, "  %s %s %s %.0f: %s %s (%s – %s) → %s%s\n",
+                sipas_target_label(t->target, vi),
+                t->target->target.comparison == SIPAS_TARGET_ABOVE ? ">" : "≥",
                 analysis_percent(a, t->target->target.threshold, b1, sizeof b1),
                 t->target->target.year,
                 v->projected ? (vi ? "dự báo" : "projected") : (vi ? "quan sát" : "observed"),
@@ -517,7 +528,11 @@ static void trend_table(analysis *a, const sipas_review *r, bool by_unit)
     }
     if (!by_unit)
         return;
-    fprintf(out, vi ? "\nTheo %s:\n" : "\nBy %s:\n", r->unit_column);
+    char unit_words[128]; /* mid-sentence: "By district:" (only an ASCII capital is lowered) */
+    snprintf(unit_words, sizeof unit_words, "%s", column_label(a, r->unit_column));
+    if (unit_words[0] >= 'A' && unit_words[0] <= 'Z')
+        unit_words[0] = (char)(unit_words[0] - 'A' + 'a');
+    fprintf(out, vi ? "\nTheo %s:\n" : "\nBy %s:\n", unit_words);
     for (size_t u = 0; u < r->nunits; u++) {
         const sipas_review_unit *un = &r->units[u];
         output_padded(out, analysis_domain_label(a, r->unit_column, un->code), 22);
@@ -793,8 +808,8 @@ static void rank_table(analysis *a, const sipas_review *r, sipas_p_adjust_method
     FILE *out = a->out;
     bool vi = is_vi(a);
     char b1[32], b2[32], b3[32], b4[32], b5[32], ci[200];
-    fprintf(out, "%s: %s %s — %s %.0f\n", a->inst->form_id, r->measure,
-            measure_label(a, r->label_vi, r->label_en), vi ? "đợt" : "wave", r->wave);
+    fprintf(out, "%s: %s — %s %.0f\n", a->inst->form_id,
+            measure_label(a, r->measure, r->label_vi, r->label_en), vi ? "đợt" : "wave", r->wave);
     const sipas_review_point *pc = &r->province_current;
     if (pc->variance_estimable)
         snprintf(ci, sizeof ci, "%s – %s", analysis_percent(a, pc->ci_low, b2, sizeof b2),
@@ -808,7 +823,7 @@ static void rank_table(analysis *a, const sipas_review *r, sipas_p_adjust_method
                                                                              : (vi ? "không" : "none"),
             100 * r->level);
     fprintf(out, "%4s ", vi ? "hạng" : "rank");
-    output_padded(out, r->unit_column, 22);
+    output_padded(out, column_label(a, r->unit_column), 22);
     output_right(out, vi ? "chỉ số" : "index", 9);
     fputc(' ', out);
     output_padded(out, vi ? "khoảng tin cậy" : "interval", 19);
@@ -1049,7 +1064,7 @@ static void targets_table(analysis *a, const sipas_review_target *t, size_t n)
         fprintf(out, "%9s%s ", analysis_percent(a, v->estimate, b2, sizeof b2),
                 v->projected ? "*" : " ");
         output_padded(out, v->basis == SIPAS_BASIS_POINT ? (vi ? "(không có SE)" : "(no SE)") : ci, 19);
-        fprintf(out, "%-9s %s\n", year_text(a, t[k].crossing.year, b1, sizeof b1),
+        fprintf(out, "%-9s %s\n", year_text(sipas_review_crossing_year(&t[k].crossing), b1, sizeof b1),
                 verdict_text(a, v->verdict));
     }
     fprintf(out, vi ? "\n* dự báo theo xu hướng logit có trọng số (phương sai mẫu đã biết). Quy tắc: "

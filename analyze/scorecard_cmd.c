@@ -1,6 +1,5 @@
 /* sipas-analyze scorecard: every target of Resolution 60-NQ/TU in one table, survey indices and
  * administrative indicators together (sipas/scorecard.h; rules in docs/review.md). */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +41,7 @@ static const char *figure_text(const sipas_scorecard_row *r, double v, bool vi, 
     else
         snprintf(buf, size, "%.2f%%", 100.0 * v);
     if (vi)
-        output_decimal_comma(buf);
+        sipas_number_set_decimal(buf, ',');
     return buf;
 }
 
@@ -230,9 +229,9 @@ static int open_without_form(analysis *a, int argc, char **argv)
     sipas_error err = {0};
     if (sipas_store_open(cli_db_path(&a->args), SIPAS_STORE_READ_ONLY, &a->store, &err) != SIPAS_OK)
         return cli_fail(&err);
-    if ((v = cli_value(&a->args, "out")) && (a->out = fopen(v, "w")) == NULL) {
+    /* the one atomic writer, committed and checked by cli_dispatch (cli_output_finish) */
+    if ((a->out = cli_output_open(cli_value(&a->args, "out"))) == NULL) {
         a->out = stdout;
-        cli_error("cannot write '%s': %s", v, strerror(errno));
         return CLI_EXIT_FAILURE;
     }
     return CLI_EXIT_OK;

@@ -675,41 +675,51 @@ sipas_status sipas_ci_proportion(sipas_ci_method method, double p, double varian
     return SIPAS_OK;
 }
 
-sipas_status sipas_ratio_deff(const sipas_prepared_design *pd, const double *y, const double *x,
-                              const bool *domain, double ratio_estimate, double variance,
-                              bool with_replacement, double *deff, sipas_error *err)
+/* The residual r_i of row i that both design effects below use: (y_i - R x_i) / sum(w x d) for
+ * a ratio, z_i / w_i for a combination given by its scores z. */
+typedef struct deff_residual {
+    const double *y, *x;  /* ratio: x NULL means 1 */
+    double ratio, wx;
+    const double *scores; /* combination: non-NULL */
+} deff_residual;
+
+static double residual_at(const sipas_prepared_design *pd, const deff_residual *r, size_t i)
 {
-    if (!pd || !y || !deff)
-        return sipas_error_set(err, SIPAS_ERR_USAGE, "design, y and deff must not be NULL");
-    *deff = NAN;
-    double wsum = 0, wx = 0, wr = 0;
+    if (r->scores)
+        return r->scores[i] / row_weight(pd, i);
+    double xi = r->x ? r->x[i] : 1.0;
+    return (r->y[i] - r->ratio * xi) / r->wx;
+}
+
+/* V / V_srs with s2 = m/(m - 1) sum w (r - rbar_w)^2 / N over the domain's rows of nonzero
+ * weight; NaN in the cases sipas_ratio_deff's comment lists. */
+static double srs_deff(const sipas_prepared_design *pd, const bool *domain,
+                       const deff_residual *res, double variance, bool with_replacement)
+{
+    double wsum = 0, wr = 0;
     size_t m = 0;
     for (size_t i = 0; i < pd->n; i++) {
         double w = row_weight(pd, i);
         if ((domain && !domain[i]) || w == 0)
             continue;
-        double xi = x ? x[i] : 1.0;
         m++;
         wsum += w;
-        wx += w * xi;
     }
-    if (m < 2 || wx == 0 || !isfinite(variance))
-        return SIPAS_OK;
+    if (m < 2 || !isfinite(variance))
+        return NAN;
     /* Two passes (mean, then squares) as svyvar does, to keep agreement with R to rounding. */
     for (size_t i = 0; i < pd->n; i++) {
         double w = row_weight(pd, i);
         if ((domain && !domain[i]) || w == 0)
             continue;
-        double xi = x ? x[i] : 1.0;
-        wr += w * ((y[i] - ratio_estimate * xi) / wx);
+        wr += w * residual_at(pd, res, i);
     }
     double rbar = wr / wsum, ss = 0;
     for (size_t i = 0; i < pd->n; i++) {
         double w = row_weight(pd, i);
         if ((domain && !domain[i]) || w == 0)
             continue;
-        double xi = x ? x[i] : 1.0;
-        double d = (y[i] - ratio_estimate * xi) / wx - rbar;
+        double d = residual_at(pd, res, i) - rbar;
         ss += w * d * d;
     }
     double md = (double)m;
@@ -719,11 +729,41 @@ sipas_status sipas_ratio_deff(const sipas_prepared_design *pd, const double *y, 
         vsrs = s2 * wsum * wsum / md;
     } else {
         if (!(wsum > md))
-            return SIPAS_OK;
+            return NAN;
         vsrs = s2 * wsum * wsum * (wsum - md) / (wsum * md);
     }
-    if (vsrs > 0)
-        *deff = variance / vsrs;
+    return vsrs > 0 ? variance / vsrs : NAN;
+}
+
+sipas_status sipas_ratio_deff(const sipas_prepared_design *pd, const double *y, const double *x,
+                              const bool *domain, double ratio_estimate, double variance,
+                              bool with_replacement, double *deff, sipas_error *err)
+{
+    if (!pd || !y || !deff)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "design, y and deff must not be NULL");
+    *deff = NAN;
+    double wx = 0;
+    for (size_t i = 0; i < pd->n; i++) {
+        double w = row_weight(pd, i);
+        if ((domain && !domain[i]) || w == 0)
+            continue;
+        wx += w * (x ? x[i] : 1.0);
+    }
+    if (wx == 0)
+        return SIPAS_OK;
+    deff_residual res = {y, x, ratio_estimate, wx, NULL};
+    *deff = srs_deff(pd, domain, &res, variance, with_replacement);
+    return SIPAS_OK;
+}
+
+sipas_status sipas_composite_deff(const sipas_prepared_design *pd, const double *scores,
+                                  const bool *domain, double variance, bool with_replacement,
+                                  double *deff, sipas_error *err)
+{
+    if (!pd || !scores || !deff)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "design, scores and deff must not be NULL");
+    deff_residual res = {NULL, NULL, 0, 0, scores};
+    *deff = srs_deff(pd, domain, &res, variance, with_replacement);
     return SIPAS_OK;
 }
 

@@ -1460,10 +1460,11 @@ static sipas_status estimate_domain(work *w, size_t dom, const subdesign *s, sip
         if (!erow->estimable) {
             not_estimable(erow);
         } else {
-            erow->deff = NAN;
             keep_scores(b, erow->name, es, m);
             w->measure = erow->name;
             if ((st = finish_row(w, s, es, s->in_domain, (double)respondents, erow, err)) != SIPAS_OK ||
+                (st = sipas_composite_deff(s->prepared, es, s->in_domain, erow->variance, false,
+                                           &erow->deff, err)) != SIPAS_OK ||
                 (st = sipas_kish_deff(s->prepared, NULL, s->in_domain, &erow->kish_deff, err)) != SIPAS_OK)
                 return st;
         }
@@ -1484,10 +1485,11 @@ static sipas_status estimate_domain(work *w, size_t dom, const subdesign *s, sip
         not_estimable(overall);
         return SIPAS_OK;
     }
-    overall->deff = NAN;
     keep_scores(b, overall->name, overall_scores, m);
     w->measure = overall->name;
-    if ((st = finish_row(w, s, overall_scores, s->in_domain, (double)respondents, overall, err)) != SIPAS_OK)
+    if ((st = finish_row(w, s, overall_scores, s->in_domain, (double)respondents, overall, err)) != SIPAS_OK ||
+        (st = sipas_composite_deff(s->prepared, overall_scores, s->in_domain, overall->variance,
+                                   false, &overall->deff, err)) != SIPAS_OK)
         return st;
     return sipas_kish_deff(s->prepared, NULL, s->in_domain, &overall->kish_deff, err);
 }

@@ -45,6 +45,12 @@ const char *sipas_comparison_text(sipas_comparison cmp)
     return (unsigned)cmp < 4 ? text[cmp] : "?";
 }
 
+const char *sipas_comparison_symbol(sipas_comparison cmp)
+{
+    static const char *const text[] = {"≥", ">", "≤", "<"};
+    return (unsigned)cmp < 4 ? text[cmp] : "?";
+}
+
 bool sipas_comparison_meets(double x, double threshold, sipas_comparison cmp)
 {
     switch (cmp) {

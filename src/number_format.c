@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Replaces the C locale's decimal point (printf writes it, strtod expects it) by decimal. */
-static size_t set_decimal(char *s, char decimal)
+void sipas_number_set_decimal(char *s, char decimal)
 {
     const char *point = localeconv()->decimal_point;
     size_t plen = strlen(point);
@@ -18,7 +17,6 @@ static size_t set_decimal(char *s, char decimal)
         *at = decimal;
         memmove(at + 1, at + plen, strlen(at + plen) + 1);
     }
-    return strlen(s);
 }
 
 size_t sipas_format_number(double x, char decimal, char out[SIPAS_NUMBER_MAX])
@@ -31,5 +29,6 @@ size_t sipas_format_number(double x, char decimal, char out[SIPAS_NUMBER_MAX])
         if (digits == 17 || strtod(out, NULL) == x)
             break;
     }
-    return set_decimal(out, decimal);
+    sipas_number_set_decimal(out, decimal);
+    return strlen(out);
 }

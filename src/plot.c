@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <locale.h>
 #include <math.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "sipas/atomic_file.h"
+#include "sipas/number_format.h"
 
 extern char **environ;
 
@@ -169,13 +169,7 @@ static void format_number(char out[40], double x, int precision, char decimal)
         snprintf(out, 40, "%.10g", x);
     else
         snprintf(out, 40, "%.*f", precision, x);
-    const char *point = localeconv()->decimal_point;
-    size_t plen = strlen(point);
-    char *at = plen > 0 ? strstr(out, point) : NULL;
-    if (at != NULL) {
-        *at = decimal;
-        memmove(at + 1, at + plen, strlen(at + plen) + 1);
-    }
+    sipas_number_set_decimal(out, decimal);
 }
 
 static void add_number(script *s, double x)

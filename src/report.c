@@ -11,6 +11,7 @@
 
 #include "sipas/atomic_file.h"
 #include "sipas/csv_writer.h"
+#include "sipas/number_format.h"
 
 enum { MAX_COLUMNS = 32, MAX_SVG_BYTES = 16 * 1024 * 1024, MAX_BLOCKS = 100000,
        MAX_ROWS = 1000000 };
@@ -638,13 +639,6 @@ unsigned sipas_report_cell_marks(const sipas_report_table *t, size_t row, size_t
 /* ---------------------------------------------------------------------------------------------
  * Number formats. */
 
-static void decimal_comma(char *s)
-{
-    for (; *s; s++)
-        if (*s == '.')
-            *s = ',';
-}
-
 const char *sipas_report_format(sipas_report_kind kind, double value, sipas_report_lang lang,
                                 char *buf, size_t size)
 {
@@ -681,8 +675,8 @@ const char *sipas_report_format(sipas_report_kind kind, double value, sipas_repo
     case SIPAS_REPORT_TEXT:
         break;
     }
-    if (lang == SIPAS_REPORT_VI && kind != SIPAS_REPORT_COUNT && kind != SIPAS_REPORT_YEAR)
-        decimal_comma(buf);
+    if (kind != SIPAS_REPORT_COUNT && kind != SIPAS_REPORT_YEAR)
+        sipas_number_set_decimal(buf, lang == SIPAS_REPORT_VI ? ',' : '.');
     return buf;
 }
 

@@ -171,6 +171,16 @@ const char *sipas_review_projection_note(const sipas_trend_fit *fit, bool vi, ch
     return buf;
 }
 
+double sipas_review_crossing_year(const sipas_review_crossing *crossing)
+{
+    if (!isfinite(crossing->year))
+        return NAN;
+    /* at an exact whole year the line equals the threshold: still met, so it falls below in
+     * the year after */
+    return crossing->kind == SIPAS_CROSSING_FALLS_BELOW ? floor(crossing->year) + 1
+                                                        : ceil(crossing->year);
+}
+
 const char *sipas_review_projection_flag(const sipas_trend_fit *fit)
 {
     if (fit->nwaves < SIPAS_TREND_MIN_WAVES)

@@ -497,7 +497,7 @@ sipas_status sipas_scorecard_report_section(const sipas_scorecard *card, bool vi
         sipas_report_row(t, 0);
         sipas_report_text(t, *r->item ? r->item : "-");
         sipas_report_text(t, label);
-        sipas_report_text(t, sipas_comparison_text(r->comparison));
+        sipas_report_text(t, sipas_comparison_symbol(r->comparison));
         sipas_report_value(t, r->threshold, 0);
         sipas_report_value(t, r->year, 0);
         unsigned marks = verdict_marks(v->verdict);

@@ -31,10 +31,10 @@ static bool same_key(const char *a1, const char *a2, const char *a3, double ay, 
 }
 
 enum { T_INDICATOR, T_SCOPE, T_SCOPE_VALUE, T_YEAR, T_THRESHOLD, T_COMPARISON, T_SOURCE, T_NOTE,
-       T_FORM, T_MEASURE, T_COLUMNS };
+       T_FORM, T_MEASURE, T_LABEL_VI, T_LABEL_EN, T_COLUMNS };
 static const char *const target_columns[T_COLUMNS] = {
     "indicator", "scope", "scope_value", "year", "threshold", "comparison", "source", "note",
-    "form", "measure"};
+    "form", "measure", "label::vi", "label::en"};
 enum { I_INDICATOR, I_SCOPE, I_SCOPE_VALUE, I_YEAR, I_VALUE, I_SE, I_SOURCE, I_COLUMNS };
 static const char *const indicator_columns[I_COLUMNS] = {
     "indicator", "scope", "scope_value", "year", "value", "se", "source"};
@@ -109,6 +109,8 @@ static sipas_status read_targets(sipas_targets *set, const char *path, sipas_err
         row->scope_value = csv_table_take(&t, r, T_SCOPE_VALUE);
         row->source = csv_table_take(&t, r, T_SOURCE);
         row->note = csv_table_take(&t, r, T_NOTE);
+        row->label_vi = csv_table_take(&t, r, T_LABEL_VI);
+        row->label_en = csv_table_take(&t, r, T_LABEL_EN);
         set->ntargets++;
         const char *form = NULL, *measure = NULL;
         if (mapped) {
@@ -260,6 +262,8 @@ void sipas_targets_free(sipas_targets *set)
         free(r->scope_value);
         free(r->source);
         free(r->note);
+        free(r->label_vi);
+        free(r->label_en);
         free(r->form);
         free(r->measure);
     }
@@ -376,4 +380,17 @@ sipas_status sipas_targets_indicator_series(const sipas_targets *set, const char
     *out = w;
     *n = k;
     return SIPAS_OK;
+}
+
+const char *sipas_target_label(const sipas_target_row *row, bool vietnamese)
+{
+    const char *own = vietnamese ? row->label_vi : row->label_en;
+    const char *other = vietnamese ? row->label_en : row->label_vi;
+    if (own && *own)
+        return own;
+    if (other && *other)
+        return other;
+    if (row->note && *row->note)
+        return row->note;
+    return row->indicator;
 }

@@ -259,7 +259,7 @@ static void test_r_results(void **state)
            c_ci = table_col(res, "logit_l"), c_status = table_col(res, "status");
     static const sipas_ci_method order[] = {SIPAS_CI_LOGIT, SIPAS_CI_MEAN, SIPAS_CI_BETA,
                                             SIPAS_CI_ASIN, SIPAS_CI_WILSON};
-    size_t errors_seen = 0, intervals = 0;
+    size_t errors_seen = 0, intervals = 0, composites_checked = 0;
     for (size_t r = 0; r < res->nrows; r++) {
         char **row = res->cells[r];
         char context[256];
@@ -311,6 +311,14 @@ static void test_r_results(void **state)
                                                   false, &deff, &err),
                                  SIPAS_OK);
                 expect_close(deff, want_deff, 1e-9, "deff", context);
+                /* a combination of one ratio has that ratio's design effect */
+                if (k == 1 && coef[0] == 1) {
+                    double composite;
+                    assert_int_equal(sipas_composite_deff(pd, combined, mask, variance, false,
+                                                          &composite, &err), SIPAS_OK);
+                    expect_close(composite, deff, 1e-12, "composite deff", context);
+                    composites_checked++;
+                }
             }
             double want_df = num(row[c_df]);
             if (!isnan(want_df)) {
@@ -338,6 +346,7 @@ static void test_r_results(void **state)
     }
     assert_true(errors_seen > 0);
     assert_true(intervals > 100);
+    assert_true(composites_checked > 10);
     print_message("[          ] %zu R estimates, %zu with intervals, %zu lonely-PSU errors, %d "
                   "values compared\n",
                   res->nrows, intervals, errors_seen, g_checks);

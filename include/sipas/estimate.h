@@ -211,6 +211,19 @@ sipas_status sipas_ratio_deff(const sipas_prepared_design *prepared, const doubl
                               double variance, bool with_replacement, double *deff,
                               sipas_error *err);
 
+/* Design effect of a linear combination of ratios, C = sum_k c_k R_k (an element: the mean of
+ * its criteria; the overall index: the weighted mean of the elements), against simple random
+ * sampling of the same respondents: the generalisation of sipas_ratio_deff with
+ *   r_i = z_i / w_i = sum_k c_k (y_ik - R_k x_ik) / sum(w x_k d),
+ * z being the combination's linearised scores (the same c_k applied to each ratio's scores, as
+ * svycontrast does) over the domain's respondents. For one ratio (c = 1) it equals
+ * sipas_ratio_deff. V_srs is then the variance the same combination of unweighted-design
+ * ratios would have under SRS of m respondents from N (docs/methodology.md, "Design effects of
+ * elements and the overall index"). NaN as sipas_ratio_deff. */
+sipas_status sipas_composite_deff(const sipas_prepared_design *prepared, const double *scores,
+                                  const bool *domain, double variance, bool with_replacement,
+                                  double *deff, sipas_error *err);
+
 /* Kish's design effect due to weighting, 1 + CV(w)^2 = m sum(w^2) / (sum w)^2 over the rows with
  * d, x != 0 (x NULL = all) and w != 0 (Kish 1965; not in R's survey). NaN when m = 0. */
 sipas_status sipas_kish_deff(const sipas_prepared_design *prepared, const double *x,

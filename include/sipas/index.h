@@ -128,7 +128,7 @@ typedef struct sipas_index_row {
     double ci_low, ci_high;
     sipas_ci_method ci_method;  /* the requested method; mean for NPS rows */
     double df;
-    double deff;                /* R's svyratio deff for criteria; NaN for composites */
+    double deff;                /* R's svyratio deff for criteria; composites: sipas_composite_deff */
     double kish_deff;
     double n_eff;               /* p(1-p)/V; NaN for NPS */
     size_t n;                   /* valid answers (criterion) or respondents (composites) */

@@ -95,6 +95,8 @@ sipas_status sipas_admin_targets_load_dir(const char *surveys_dir,
                                           sipas_admin_targets **out, sipas_error *err);
 void sipas_admin_targets_free(sipas_admin_targets *set); /* NULL is a no-op */
 const char *sipas_comparison_text(sipas_comparison cmp); /* ">=", ">", "<=", "<" */
+/* The same for people (reports, tables on screen): "≥", ">", "≤", "<". */
+const char *sipas_comparison_symbol(sipas_comparison cmp);
 bool sipas_comparison_meets(double x, double threshold, sipas_comparison cmp);
 
 /* ---- values files ----------------------------------------------------------------------- */

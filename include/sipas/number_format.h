@@ -16,4 +16,10 @@
  * spreadsheet) and returns its length. Non-finite values are written "NaN", "Inf", "-Inf". */
 size_t sipas_format_number(double x, char decimal, char out[SIPAS_NUMBER_MAX]);
 
+/* Replaces the decimal point that printf wrote (the C locale's, usually '.') in text by
+ * decimal: ',' for Vietnamese text (87,07%), '.' for English and machine-read files. Only the
+ * first one: text holds one number. Every number shown to a person passes through here, so
+ * that a locale other than "C" never leaks its own mark into a report, a table or a chart. */
+void sipas_number_set_decimal(char *text, char decimal);
+
 #endif

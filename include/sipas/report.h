@@ -4,8 +4,8 @@
  *
  * A report is built in two steps:
  *   1. sipas_report_create, then blocks appended in reading order (sipas_report_heading,
- *      _paragraph, _note, _chart_svg, _table with _row/_text/_value cells). The analysis layer
- *      (analyze/report_cmds.c) fills it from a sipas_review; this module knows no statistics.
+ *      _paragraph, _note, _chart_svg, _table with _row/_text/_value cells). The review document
+ *      (sipas/review_report.h) fills it from a sipas_review; this module knows no statistics.
  *   2. sipas_report_write_html, sipas_report_write_csv_dir and sipas_xlsx_write_report render
  *      the same blocks, so every table in the HTML is the same table in the CSV files and in the
  *      workbook.

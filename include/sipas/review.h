@@ -117,6 +117,12 @@ typedef struct sipas_review_crossing {
     double year;                  /* NaN when kind says there is none */
 } sipas_review_crossing;
 
+/* The crossing as a calendar year, what a report prints: the first whole year in which the
+ * line is at or above the threshold (REACHES, ALREADY: ceil of the fractional year, so a line
+ * crossing 85% at 2024.3 "reaches 85% in 2025", never "in 2024" beside an observed 84.3%), or
+ * the first whole year it is below (FALLS_BELOW: floor + 1). NaN when there is no year. */
+double sipas_review_crossing_year(const sipas_review_crossing *crossing);
+
 /* One target that applies to the measure (or, in sipas_review_targets, any target). */
 typedef struct sipas_review_target {
     const sipas_target_row *target;     /* points into options->targets */

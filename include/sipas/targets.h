@@ -9,6 +9,9 @@
  *   threshold    proportion in (0, 1), e.g. 0.90                               (required)
  *   comparison   ">=" or ">"                                                   (required)
  *   source, note free text                                                     (optional)
+ *   label::vi, label::en  the target's name for readers, e.g. "Mức độ hài lòng về giải quyết
+ *                thủ tục hành chính" (optional; reports fall back on the note, then the
+ *                indicator identifier: sipas_target_label)
  *   form, measure  the survey measure the indicator is, e.g. sipas2017 / overall (optional;
  *                both or neither; when absent the built-in map below applies)
  * indicators.csv: indicator, scope, scope_value, year, value (proportion in [0, 1]), se
@@ -39,6 +42,8 @@ typedef struct sipas_target_row {
     sipas_target target;   /* threshold (proportion), comparison, year */
     char *source;          /* "" when absent */
     char *note;            /* "" when absent */
+    char *label_vi;        /* what a reader sees: "label::vi" column, "" when absent */
+    char *label_en;        /* "label::en" column, "" when absent */
     char *form;            /* the survey form the indicator is measured by, or NULL */
     char *measure;         /* "overall", an element or a criterion of form; NULL with form */
     size_t row;            /* line in targets.csv */
@@ -92,5 +97,9 @@ bool sipas_targets_builtin_map(const char *indicator, const char **form, const c
 sipas_status sipas_targets_indicator_series(const sipas_targets *targets, const char *indicator,
                                             const char *scope, const char *scope_value,
                                             sipas_wave_value **out, size_t *n, sipas_error *err);
+
+/* The target's name as a reader sees it: label::vi or label::en (vietnamese picks), else the
+ * other language's label, else the note, else the indicator identifier. Never NULL. */
+const char *sipas_target_label(const sipas_target_row *row, bool vietnamese);
 
 #endif

@@ -54,7 +54,7 @@ if command -v gnuplot >/dev/null; then
   checks=$((checks + 1))
   grep -qF "differs from the version &#39;1&#39; recorded with batch 1" report.html || fail "the report lacks the warning"
   checks=$((checks + 1))
-  grep -qF "Stored batches: version &#39;1&#39; (batch 1)." report.html || fail "the report lacks the versions"
+  grep -qF "the stored data were imported under version &#39;1&#39; (batch 1)." report.html || fail "the report lacks the versions"
 fi
 checks=$((checks + 1))
 [ "$(cat "$WORK/out")" != "$before" ] || fail "the edited sheet did not change the index (the test proves nothing)"

@@ -152,9 +152,9 @@ for t in targets change series scorecard ranking elements criteria; do
   checks=$((checks + 1))
   [ -s "$WORK/csv/$t.csv" ] || fail "csv table $t missing"
 done
-expect_in_file "$WORK/csv/criteria.csv" "Cấp,Mã,Nội dung,n,Chỉ số (%)" "criteria csv header"
+expect_in_file "$WORK/csv/criteria.csv" "Cấp,Nội dung,n,Chỉ số (%)" "criteria csv header"
 checks=$((checks + 1))
-grep -qE '^tiêu chí,access_seating,[^,]*,[0-9]+,[0-9]{2}\.[0-9]+,' "$WORK/csv/criteria.csv" ||
+grep -qE '^tiêu chí,Nơi ngồi chờ tại Bộ phận Tiếp nhận và Trả kết quả có đủ chỗ ngồi,[0-9]+,[0-9]{2}\.[0-9]+,' "$WORK/csv/criteria.csv" ||
   fail "criteria csv row access_seating"
 checks=$((checks + 1))
 [ "$(wc -l <"$WORK/csv/ranking.csv")" -eq 13 ] || fail "ranking csv: header, province, 11 districts"
@@ -199,6 +199,52 @@ expect_rc 1 "failed report run"
 checks=$((checks + 1))
 cmp -s "$html" "$WORK/before.html" || fail "a failed run changed the earlier report"
 
+# answers: the distribution behind each criterion's index, as a table, CSV and JSON
+run "$ANALYZE" answers --form sipas2017 --wave 2024 --lang en
+expect_rc 0 "answers table"
+expect_out "Very satisfied" "answers names the levels"
+expect_out "2110 valid; empty 3, don't know 40, not applicable 41, refused 6" "answers counts the missing kinds"
+run "$ANALYZE" answers --form sipas2017 --wave 2024 --format csv
+expect_rc 0 "answers csv"
+checks=$((checks + 1))
+# the satisfied levels (4, 5) of a criterion add up to its index (criteria.csv of the report)
+awk -F, '$1 == "access_seating" && ($3 == 4 || $3 == 5) { s += $5 } END { exit !(s > 0.9260 && s < 0.9262) }' \
+  "$WORK/out" || fail "answers: levels 4 and 5 of access_seating do not add up to its index 92.61%"
+run "$ANALYZE" answers --form sipas2017 --wave 2024 --format json
+expect_rc 0 "answers json"
+checks=$((checks + 1))
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["criteria"]) == 22 and len(d["criteria"][0]["levels"]) == 5' "$WORK/out" ||
+  fail "answers json: 22 criteria with 5 levels each"
+run "$ANALYZE" answers --form sipas2017
+expect_rc 2 "answers without --wave"
+
+# profile: who answered, as a table, CSV and JSON
+run "$ANALYZE" profile --form sipas2017 --wave 2024 --lang en
+expect_rc 0 "profile table"
+expect_out "Lang Son city                           88     4.00%     3.05%" "profile: a district's count, share and weighted share"
+run "$ANALYZE" profile --form sipas2017 --wave 2024 --format csv
+expect_rc 0 "profile csv"
+checks=$((checks + 1))
+# every attribute counts the wave's 2200 respondents once, its not-answered row included
+awk -F, 'NR > 1 { n[$1] += $(NF - 2) } END { for (a in n) if (n[a] != 2200) exit 1 }' "$WORK/out" ||
+  fail "profile csv: an attribute does not count 2200 respondents"
+run "$ANALYZE" profile --form sipas2017 --wave 2024 --format json
+expect_rc 0 "profile json"
+run "$ANALYZE" profile --form sipas2017 --wave 2030
+expect_rc 1 "profile of a wave without respondents"
+run "$ANALYZE" profile --form sipas2017
+expect_rc 2 "profile without --wave"
+
+# A weighting is disclosed: the appendix names it and the summary gives the headline under the
+# stored weights beside the weighted one.
+run "$COLLECT" frame --form sipas2017 "$SIPAS_SOURCE/surveys/sample/frame_district.csv"
+expect_rc 0 "store the district margin"
+run "$ANALYZE" report --form sipas2017 --poststratify district --lang en --out "$WORK/post.html"
+expect_rc 0 "report --poststratify district"
+expect_in_file "$WORK/post.html" "Weights: post-stratified to district (11 cells)" "the appendix names the weighting"
+expect_in_file "$WORK/post.html" "Note: this index uses adjusted weights (appendix); with the design weights stored with the data it is 90.19%" \
+  "the summary gives the headline under the stored weights"
+
 # Degenerate designs (issue 9; tests/fixtures/review/make_degenerate.py): one district-wave
 # with a single commune. report and plot complete under every --lonely-psu rule; the rows
 # concerned say "not estimable" and why; a 3-wave trend is drawn dotted with a note.
@@ -221,6 +267,8 @@ for rule in fail remove certainty adjust average; do
     expect_rc 0 "plot --kind $kind --lonely-psu $rule"
   done
 done
+expect_in_file "$WORK/degenerate_fail.html" "2022 has 1 such stratum: Dinh Lap." \
+  "the appendix names the stratum with one PSU"
 expect_equal "$(grep -c 'the province has no design-based variance this wave' "$WORK/degenerate_fail/ranking.csv")" 3 \
   "under fail the other units say the province has no variance in 2022"
 run "$ANALYZE" plot --form sipas2017 --kind ranking --wave 2022 --lang en --out "$WORK/r.png" \

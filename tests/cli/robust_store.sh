@@ -86,7 +86,7 @@ expect "read-only folder: import" 3 "sipas-collect: error: 'rodir/s.db': cannot 
   rodir/s.db "${nobody[@]}" "$collect" import --db rodir/s.db --surveys "$surveys" --form mini rodir/new.csv
 expect "read-only folder: analyze" 0 "" \
   rodir/s.db "${nobody[@]}" "$analyze" index --db rodir/s.db --surveys "$surveys" --form mini
-grep -q "overall" out.txt || { failures=$((failures + 1)); echo "FAIL read-only folder: analyze printed no index"; }
+grep -q "Chỉ số hài lòng chung" out.txt || { failures=$((failures + 1)); echo "FAIL read-only folder: analyze printed no index"; }
 [ -z "$(ls rodir | grep -v -x -e s.db -e new.csv)" ] || { failures=$((failures + 1)); echo "FAIL files left in rodir: $(ls rodir)"; }
 
 # ---- a full disk

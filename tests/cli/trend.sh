@@ -83,7 +83,7 @@ expect_out "điểm phần trăm" "change table in Vietnamese"
 run "$ANALYZE" trend --form sipas2017 --lang en --by district
 expect_rc 0 "trend table"
 expect_out "projection 2025" "trend projects to 2025"
-expect_out "sipas_procedures >= 90.00% 2025" "trend judges the 2025 target"
+expect_out "Satisfaction with the handling of administrative procedures (SIPAS) ≥ 90.00% 2025" "trend judges the 2025 target by its label"
 expect_out "Binh Gia" "trend labels each district"
 run "$ANALYZE" trend --form sipas2017 --format csv
 cp "$WORK/out" "$WORK/trend.csv"
