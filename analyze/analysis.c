@@ -123,8 +123,47 @@ void analysis_weighting_release(analysis_weighting *w)
     w->n = 0;
 }
 
+static int open_analysis(analysis *a, int argc, char **argv, const cli_option *options,
+                         size_t noptions, const char *usage_line, const char *description,
+                         bool *help, bool only_named_columns);
+
 int analysis_open(analysis *a, int argc, char **argv, const cli_option *options, size_t noptions,
                   const char *usage_line, const char *description, bool *help)
+{
+    return open_analysis(a, argc, argv, options, noptions, usage_line, description, help, false);
+}
+
+int analysis_open_index(analysis *a, int argc, char **argv, const cli_option *options,
+                        size_t noptions, const char *usage_line, const char *description,
+                        bool *help)
+{
+    return open_analysis(a, argc, argv, options, noptions, usage_line, description, help, true);
+}
+
+/* The columns named by --by, --where and the weighting margins (the index needs those beside
+ * the design and the criteria), into names (room for NAMED_COLUMNS_MAX); returns how many. */
+#define NAMED_COLUMNS_MAX (sizeof ((analysis *)0)->by / sizeof (char *) + \
+                           sizeof ((analysis *)0)->filters / sizeof (sipas_filter) + CLI_MAX_VALUES + 1)
+static size_t named_columns(const analysis *a, const char **names)
+{
+    size_t n = 0;
+    for (size_t b = 0; b < a->nby; b++)
+        names[n++] = a->by[b];
+    for (size_t f = 0; f < a->nconditions; f++)
+        names[n++] = a->filters[f].column;
+    const char *const *values;
+    size_t nrake = cli_values(&a->args, "rake", &values);
+    for (size_t m = 0; m < nrake; m++)
+        names[n++] = values[m];
+    const char *post = cli_value(&a->args, "poststratify");
+    if (post)
+        names[n++] = post;
+    return n;
+}
+
+static int open_analysis(analysis *a, int argc, char **argv, const cli_option *options,
+                         size_t noptions, const char *usage_line, const char *description,
+                         bool *help, bool only_named_columns)
 {
     memset(a, 0, sizeof *a);
     a->out = stdout;
@@ -155,7 +194,7 @@ int analysis_open(analysis *a, int argc, char **argv, const cli_option *options,
             return code;
         a->format = (output_format)choice;
     }
-    /* --by a,b --by c: one list */
+    /* --by a,b --by c: sets {a,b} and {c} (index), or the one list a,b,c (other commands) */
     const char *const *values;
     size_t n = cli_values(&a->args, "by", &values);
     size_t total = 0;
@@ -167,6 +206,7 @@ int analysis_open(analysis *a, int argc, char **argv, const cli_option *options,
     }
     char *p = a->by_storage;
     for (size_t i = 0; i < n; i++) {
+        size_t set_start = a->nby;
         strcpy(p, values[i]);
         for (char *tok = strtok(p, ","); tok; tok = strtok(NULL, ",")) {
             while (*tok == ' ')
@@ -179,8 +219,11 @@ int analysis_open(analysis *a, int argc, char **argv, const cli_option *options,
             }
             a->by[a->nby++] = tok;
         }
+        if (a->nby > set_start)
+            a->by_set_start[a->nby_sets++] = set_start;
         p += strlen(values[i]) + 1;
     }
+    a->by_set_start[a->nby_sets] = a->nby;
     ix->by = a->by;
     ix->nby = a->nby;
     n = cli_values(&a->args, "where", &values);
@@ -213,8 +256,32 @@ int analysis_open(analysis *a, int argc, char **argv, const cli_option *options,
             if (a->inst->items[k].role == SIPAS_ROLE_WAVE)
                 a->filters[a->nconditions - 1].column = a->inst->items[k].name;
     }
-    if (sipas_store_open(cli_db_path(&a->args), SIPAS_STORE_READ_ONLY, &a->store, &err) != SIPAS_OK ||
-        sipas_dataset_load(a->store, a->inst, &a->data, &err) != SIPAS_OK)
+    const char *names[NAMED_COLUMNS_MAX];
+    size_t nnames = only_named_columns ? named_columns(a, names) : 0;
+    /* --wave and --where on the wave column go into the query: strata never span waves, so the
+     * other waves' rows change no estimate of the index (nor its calibration, wave by wave) */
+    sipas_status st;
+    sipas_filter wave_filters[sizeof a->filters / sizeof a->filters[0]];
+    size_t nwave_filters = 0;
+    for (size_t f = 0; only_named_columns && f < a->nconditions; f++) {
+        const sipas_item *it = sipas_instrument_item(a->inst, a->filters[f].column);
+        if (it && it->role == SIPAS_ROLE_WAVE &&
+            (a->filters[f].op == SIPAS_OP_EQ || a->filters[f].op == SIPAS_OP_IN))
+            wave_filters[nwave_filters++] = a->filters[f];
+    }
+    if ((st = sipas_store_open(cli_db_path(&a->args), SIPAS_STORE_READ_ONLY, &a->store, &err)) ==
+        SIPAS_OK)
+        st = only_named_columns
+           ? sipas_dataset_load_columns(a->store, a->inst, names, nnames, wave_filters,
+                                        nwave_filters, &a->data, &err)
+           : sipas_dataset_load(a->store, a->inst, &a->data, &err);
+    if (st == SIPAS_OK && a->data->n == 0) {
+        /* no row of that wave: load them all, so that the index says why in its own words */
+        sipas_dataset_free(a->data);
+        a->data = NULL;
+        st = sipas_dataset_load_columns(a->store, a->inst, names, nnames, NULL, 0, &a->data, &err);
+    }
+    if (st != SIPAS_OK)
         return cli_fail(&err);
     if ((code = analysis_check_instrument(&a->args, a->store, a->inst, &a->instrument_versions,
                                           &a->instrument_warning)) != CLI_EXIT_OK)

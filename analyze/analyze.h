@@ -34,7 +34,7 @@ typedef enum { OUTPUT_TABLE = 0, OUTPUT_CSV, OUTPUT_JSON } output_format;
 /* Options every analysis command takes; ANALYSIS_OPTIONS is spliced into each command's table. */
 #define ANALYSIS_OPTIONS \
     {"form", "ID", "the instrument (a folder under the surveys directory)", false}, \
-    {"by", "COLS", "domains: comma-separated columns (district, respondent_type, wave, ...)", true}, \
+    {"by", "COLS", "domains: comma-separated columns (district, wave, ...); index: one table per --by", true}, \
     {"where", "COND", "keep a domain: COL=V, COL!=V, COL>=V, 'COL in A,B' (repeatable, all hold)", true}, \
     {"wave", "YEAR", "shorthand for --where wave=YEAR", false}, \
     {"ci", "METHOD", "interval: logit (default), wilson, beta, mean, asin", false}, \
@@ -79,8 +79,13 @@ typedef struct analysis {
     size_t nconditions;
     sipas_filter filters[CLI_MAX_VALUES + 1];
     char *by_storage;
-    const char *by[64];
+    const char *by[64];      /* every --by column, in order: index.by */
     size_t nby;
+    /* Each --by value is one set of domain columns: by[by_set_start[s]] .. by[by_set_start[s + 1]
+     * - 1]. The index command computes one table per set from one load; the other commands take
+     * the columns of every set as one list. */
+    size_t by_set_start[CLI_MAX_VALUES + 1];
+    size_t nby_sets;
     sipas_index_options index;
     analysis_weighting weighting;
     const char *lang;
@@ -94,6 +99,11 @@ typedef struct analysis {
  * the exit code after printing the problem; *help is set when --help was printed. */
 int analysis_open(analysis *a, int argc, char **argv, const cli_option *options, size_t noptions,
                   const char *usage_line, const char *description, bool *help);
+/* The same for the index: loads only the design, the criteria and the columns named by --by,
+ * --where and the weighting options. */
+int analysis_open_index(analysis *a, int argc, char **argv, const cli_option *options,
+                        size_t noptions, const char *usage_line, const char *description,
+                        bool *help);
 void analysis_close(analysis *a);
 /* Opens a command's JSON object on a->out with what every JSON output carries: the form, its
  * instrument version, the stored versions and, under --allow-changed-instrument, the warning

@@ -108,38 +108,58 @@ static const char *const csv_fixed[] = {
     "flags", "variance_status",
 };
 
-static void write_csv(analysis *a, const sipas_index_result *r, const char *levels)
+/* One CSV for every domain set: the by columns are the union of the sets' columns, in order of
+ * first appearance; a row leaves the columns of other sets empty (a margin over them). */
+static void write_csv(analysis *a, sipas_index_result *const *results, size_t nresults,
+                      const char *levels)
 {
     FILE *out = a->out;
-    for (size_t b = 0; b < r->nby; b++)
-        fprintf(out, "%s,", r->by[b]);
+    const char *columns[CLI_MAX_VALUES * 2];
+    size_t ncolumns = 0;
+    for (size_t s = 0; s < nresults; s++)
+        for (size_t b = 0; b < results[s]->nby; b++) {
+            size_t c = 0;
+            while (c < ncolumns && strcmp(columns[c], results[s]->by[b]) != 0)
+                c++;
+            if (c == ncolumns && ncolumns < sizeof columns / sizeof columns[0])
+                columns[ncolumns++] = results[s]->by[b];
+        }
+    for (size_t c = 0; c < ncolumns; c++)
+        fprintf(out, "%s,", columns[c]);
     for (size_t c = 0; c < sizeof csv_fixed / sizeof csv_fixed[0]; c++)
         fprintf(out, "%s%c", csv_fixed[c], c + 1 < sizeof csv_fixed / sizeof csv_fixed[0] ? ',' : '\n');
     bool vi = strcmp(a->lang, "vi") == 0;
-    for (size_t i = 0; i < r->nrows; i++) {
-        const sipas_index_row *row = &r->rows[i];
-        if (!row_wanted(row, levels))
-            continue;
-        for (size_t b = 0; b < r->nby; b++) {
-            const char *code = r->domains[row->domain].values[b];
-            sipas_csv_write_field(out, code, strlen(code), ',');
-            fputc(',', out);
+    for (size_t s = 0; s < nresults; s++) {
+        const sipas_index_result *r = results[s];
+        for (size_t i = 0; i < r->nrows; i++) {
+            const sipas_index_row *row = &r->rows[i];
+            if (!row_wanted(row, levels))
+                continue;
+            for (size_t c = 0; c < ncolumns; c++) {
+                for (size_t b = 0; b < r->nby; b++)
+                    if (strcmp(r->by[b], columns[c]) == 0) {
+                        const char *code = r->domains[row->domain].values[b];
+                        sipas_csv_write_field(out, code, strlen(code), ',');
+                    }
+                fputc(',', out);
+            }
+            const char *label = vi ? row->label_vi : row->label_en;
+            fprintf(out, "%s,%s,", row->name, sipas_index_level_name(row->level));
+            sipas_csv_write_field(out, label ? label : "", label ? strlen(label) : 0, ',');
+            fprintf(out, ",%s,%zu,", sipas_scoring_name(row->scoring), row->n);
+            const double v[] = {row->estimate, row->se, row->ci_low, row->ci_high};
+            for (size_t k = 0; k < 4; k++)
+                output_csv_number(out, v[k]);
+            fprintf(out, "%s,", sipas_ci_method_name(row->ci_method));
+            const double w[] = {row->df, row->deff, row->kish_deff, row->n_eff};
+            for (size_t k = 0; k < 4; k++)
+                output_csv_number(out, w[k]);
+            fprintf(out, "%zu,%zu,%zu,%zu,%s,%s\n", row->n_missing[0],
+                    row->n_missing[SIPAS_MISSING_DONT_KNOW],
+                    row->n_missing[SIPAS_MISSING_NOT_APPLICABLE],
+                    row->n_missing[SIPAS_MISSING_REFUSED], output_flag_names(row->flags),
+                    sipas_variance_status_name(row->variance_status));
         }
-        const char *label = vi ? row->label_vi : row->label_en;
-        fprintf(out, "%s,%s,", row->name, sipas_index_level_name(row->level));
-        sipas_csv_write_field(out, label ? label : "", label ? strlen(label) : 0, ',');
-        fprintf(out, ",%s,%zu,", sipas_scoring_name(row->scoring), row->n);
-        const double v[] = {row->estimate, row->se, row->ci_low, row->ci_high};
-        for (size_t k = 0; k < 4; k++)
-            output_csv_number(out, v[k]);
-        fprintf(out, "%s,", sipas_ci_method_name(row->ci_method));
-        const double w[] = {row->df, row->deff, row->kish_deff, row->n_eff};
-        for (size_t k = 0; k < 4; k++)
-            output_csv_number(out, w[k]);
-        fprintf(out, "%zu,%zu,%zu,%zu,%s,%s\n", row->n_missing[0],
-                row->n_missing[SIPAS_MISSING_DONT_KNOW], row->n_missing[SIPAS_MISSING_NOT_APPLICABLE],
-                row->n_missing[SIPAS_MISSING_REFUSED], output_flag_names(row->flags),
-                sipas_variance_status_name(row->variance_status));
     }
 }
 
@@ -199,28 +219,55 @@ int analyze_index(int argc, char **argv)
 {
     analysis a;
     bool help;
-    int code = analysis_open(&a, argc, argv, index_options, sizeof index_options / sizeof index_options[0],
-                             "index --form ID [--by COLS] [--where COND] [options]",
+    int code = analysis_open_index(&a, argc, argv, index_options, sizeof index_options / sizeof index_options[0],
+                             "index --form ID [--by COLS]... [--where COND] [options]",
                              "Criterion, element and overall satisfaction indices with design-based "
                              "standard errors,\nconfidence intervals, design effects and NCHS flags, "
-                             "by domain. See docs/methodology.md.", &help);
+                             "by domain. Each --by gives one table\n(--by wave --by wave,district: both from one reading "
+                             "of the store). See docs/methodology.md.", &help);
     if (code != CLI_EXIT_OK || help) {
         analysis_close(&a);
         return code;
     }
     const char *levels = cli_value(&a.args, "level-of");
-    sipas_index_result *r = NULL;
+    /* Every --by set from the one loaded dataset; nothing is written unless all succeed. */
+    size_t nsets = a.nby_sets ? a.nby_sets : 1;
+    sipas_index_result *results[CLI_MAX_VALUES] = {0};
     sipas_error err = {0};
-    if (sipas_index_compute(a.data, &a.index, &r, &err) != SIPAS_OK) {
-        code = cli_fail(&err);
-    } else {
+    for (size_t s = 0; s < nsets && code == CLI_EXIT_OK; s++) {
+        sipas_index_options o = a.index;
+        o.by = a.by + a.by_set_start[s];
+        o.nby = a.nby_sets ? a.by_set_start[s + 1] - a.by_set_start[s] : 0;
+        if (sipas_index_compute(a.data, &o, &results[s], &err) != SIPAS_OK)
+            code = cli_fail(&err);
+    }
+    if (code == CLI_EXIT_OK) {
         switch (a.format) {
-        case OUTPUT_TABLE: write_table(&a, r, levels); break;
-        case OUTPUT_CSV: write_csv(&a, r, levels); break;
-        case OUTPUT_JSON: write_json(&a, r, levels); break;
+        case OUTPUT_TABLE:
+            for (size_t s = 0; s < nsets; s++) {
+                if (s)
+                    fputc('\n', a.out);
+                write_table(&a, results[s], levels);
+            }
+            break;
+        case OUTPUT_CSV:
+            write_csv(&a, results, nsets, levels);
+            break;
+        case OUTPUT_JSON: /* one object, or an array of one per set */
+            if (nsets > 1)
+                fputc('[', a.out);
+            for (size_t s = 0; s < nsets; s++) {
+                if (s)
+                    fputc(',', a.out);
+                write_json(&a, results[s], levels);
+            }
+            if (nsets > 1)
+                fputs("]\n", a.out);
+            break;
         }
     }
-    sipas_index_result_free(r);
+    for (size_t s = 0; s < nsets; s++)
+        sipas_index_result_free(results[s]);
     analysis_close(&a);
     return code;
 }

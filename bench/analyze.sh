@@ -6,7 +6,7 @@
 #
 # Environment: BENCH_DIR (scratch, default /tmp/sipas-bench), ROWS_PER_WAVE (default 166667:
 # six waves 2019-2024 totalling 1,000,002 respondents, 22 criteria), RUNS (sipas runs, default
-# 10), R_RUNS (runs of each R variant, default 1: one R run takes minutes), UNITS (the
+# 10), R_RUNS (runs of each R variant, default 1: one R run takes minutes; 0: sipas only), UNITS (the
 # generator's --units-per-commune, default 1: with 166,667 rows per wave every commune is then
 # sampled, a census of PSUs whose variances are 0; UNITS=40 gives a design with variance).
 # Needs hyperfine, R with survey 4.1.1, data.table and RSQLite (Debian: r-cran-survey
@@ -55,6 +55,10 @@ hyperfine --warmup 1 --runs "$runs" -n sipas-analyze "$sipas_cmd" \
     --export-json "$work/analyze_sipas.json" --export-markdown "$work/analyze_sipas.md"
 /usr/bin/time -f "sipas-analyze peak RSS %M KiB" $sipas_cmd
 
+if [ "$r_runs" -eq 0 ]; then
+    echo "R_RUNS=0: R not run"
+    exit 0
+fi
 # R: few runs (minutes each); hyperfine still gives mean/min/max. The phases go to r_*.log.
 hyperfine --runs "$r_runs" -n "R (fread CSV)" \
     "Rscript $source_dir/bench/analyze.R csv $csv $work/r_csv.csv 2>>$work/r_csv.log" \

@@ -7,10 +7,13 @@
 
 #define INITIAL_ROWS 4096
 
-/* Open-addressing map from a text value to its level index, per text column. */
+/* Open-addressing map from a text value to its level index, per text column. The lengths of the
+ * levels are kept beside them so that a probe compares bytes without strlen. */
 typedef struct level_map {
-    size_t cap;      /* power of two */
-    int32_t *slots;  /* level index + 1; 0 = empty */
+    size_t cap;          /* power of two */
+    int32_t *slots;      /* level index + 1; 0 = empty */
+    size_t *lengths;     /* of each level */
+    size_t levels_cap;   /* allocated entries of the column's levels and of lengths */
 } level_map;
 
 typedef struct load_ctx {
@@ -45,7 +48,7 @@ static sipas_status intern(sipas_column *col, level_map *map, const char *s, siz
         if (slots == NULL)
             return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
         for (size_t l = 0; l < col->nlevels; l++) {
-            size_t i = hash_bytes(col->levels[l], strlen(col->levels[l])) & (cap - 1);
+            size_t i = hash_bytes(col->levels[l], map->lengths[l]) & (cap - 1);
             while (slots[i])
                 i = (i + 1) & (cap - 1);
             slots[i] = (int32_t)l + 1;
@@ -56,9 +59,9 @@ static sipas_status intern(sipas_column *col, level_map *map, const char *s, siz
     }
     size_t i = hash_bytes(s, len) & (map->cap - 1);
     while (map->slots[i]) {
-        const char *level = col->levels[map->slots[i] - 1];
-        if (strlen(level) == len && memcmp(level, s, len) == 0) {
-            *out = map->slots[i] - 1;
+        size_t l = (size_t)map->slots[i] - 1;
+        if (map->lengths[l] == len && memcmp(col->levels[l], s, len) == 0) {
+            *out = (int32_t)l;
             return SIPAS_OK;
         }
         i = (i + 1) & (map->cap - 1);
@@ -66,20 +69,29 @@ static sipas_status intern(sipas_column *col, level_map *map, const char *s, siz
     if (col->nlevels >= INT32_MAX - 1)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "column '%s' has too many distinct values",
                                col->item->name);
-    char **levels = realloc(col->levels, (col->nlevels + 1) * sizeof *levels);
-    if (levels == NULL)
-        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-    col->levels = levels;
+    if (col->nlevels == map->levels_cap) { /* geometric: a column of distinct values stays linear */
+        size_t cap = map->levels_cap ? map->levels_cap * 2 : 16;
+        char **levels = realloc(col->levels, cap * sizeof *levels);
+        if (levels != NULL)
+            col->levels = levels;
+        size_t *lengths = levels ? realloc(map->lengths, cap * sizeof *lengths) : NULL;
+        if (lengths == NULL)
+            return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        map->lengths = lengths;
+        map->levels_cap = cap;
+    }
     if ((col->levels[col->nlevels] = strndup(s, len)) == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    map->lengths[col->nlevels] = len;
     map->slots[i] = (int32_t)++col->nlevels;
     *out = (int32_t)col->nlevels - 1;
     return SIPAS_OK;
 }
 
-static sipas_status grow(load_ctx *c, sipas_error *err)
+/* Sizes every loaded column for cap rows (the count asked before the query; more only when
+ * another process added rows in between). */
+static sipas_status reserve(load_ctx *c, size_t cap, sipas_error *err)
 {
-    size_t cap = c->cap_rows ? c->cap_rows * 2 : INITIAL_ROWS;
     if (c->batches) {
         uint16_t *p = realloc(c->data->row_version, cap * sizeof *p);
         if (p == NULL)
@@ -90,19 +102,33 @@ static sipas_status grow(load_ctx *c, sipas_error *err)
         if (c->column_of[q] == BATCH_COLUMN)
             continue;
         sipas_column *col = &c->data->columns[c->column_of[q]];
-        if (col->is_text) {
-            int32_t *p = realloc(col->level, cap * sizeof *p);
-            if (p == NULL)
-                return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        void *p = col->is_text ? realloc(col->level, cap * sizeof *col->level)
+                : col->code ? realloc(col->code, cap * sizeof *col->code)
+                : realloc(col->number, cap * sizeof *col->number);
+        if (p == NULL)
+            return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        if (col->is_text)
             col->level = p;
-        } else {
-            double *p = realloc(col->number, cap * sizeof *p);
-            if (p == NULL)
-                return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        else if (col->code)
+            col->code = p;
+        else
             col->number = p;
-        }
     }
     c->cap_rows = cap;
+    return SIPAS_OK;
+}
+
+/* A code column met a value that is not a small whole number: it holds doubles from now on. */
+static sipas_status widen(sipas_column *col, size_t rows, size_t cap, sipas_error *err)
+{
+    double *number = malloc((cap ? cap : 1) * sizeof *number);
+    if (number == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < rows; i++)
+        number[i] = sipas_column_number(col, i);
+    free(col->code);
+    col->code = NULL;
+    col->number = number;
     return SIPAS_OK;
 }
 
@@ -200,7 +226,7 @@ static sipas_status load_row(void *ctx, const sipas_value *values, sipas_error *
     load_ctx *c = ctx;
     sipas_dataset *d = c->data;
     sipas_status st;
-    if (d->n == c->cap_rows && (st = grow(c, err)) != SIPAS_OK)
+    if (d->n == c->cap_rows && (st = reserve(c, c->cap_rows ? c->cap_rows * 2 : INITIAL_ROWS, err)))
         return st;
     for (size_t q = 0; q < c->nquery; q++) {
         size_t k = c->column_of[q];
@@ -222,12 +248,24 @@ static sipas_status load_row(void *ctx, const sipas_value *values, sipas_error *
             if (v->kind != SIPAS_VALUE_NULL && (st = intern(col, &c->maps[k], s, len, &level, err)))
                 return st;
             col->level[d->n] = level;
-        } else {
-            col->number[d->n] = v->kind == SIPAS_VALUE_INT ? (double)v->i
-                              : v->kind == SIPAS_VALUE_REAL ? v->r
-                              : v->kind == SIPAS_VALUE_TEXT ? strtod(v->text, NULL)
-                              : NAN;
+            continue;
         }
+        if (col->code) {
+            if (v->kind == SIPAS_VALUE_NULL) {
+                col->code[d->n] = SIPAS_CODE_EMPTY;
+                continue;
+            }
+            if (v->kind == SIPAS_VALUE_INT && v->i >= 0 && v->i < SIPAS_CODE_EMPTY) {
+                col->code[d->n] = (uint8_t)v->i;
+                continue;
+            }
+            if ((st = widen(col, d->n, c->cap_rows, err)) != SIPAS_OK)
+                return st;
+        }
+        col->number[d->n] = v->kind == SIPAS_VALUE_INT ? (double)v->i
+                          : v->kind == SIPAS_VALUE_REAL ? v->r
+                          : v->kind == SIPAS_VALUE_TEXT ? strtod(v->text, NULL)
+                          : NAN;
     }
     d->n++;
     return SIPAS_OK;
@@ -245,8 +283,47 @@ static bool numeric_item(const sipas_item *it)
     return true;
 }
 
-sipas_status sipas_dataset_load(sipas_store *store, const sipas_instrument *inst,
-                                sipas_dataset **out, sipas_error *err)
+/* Whether every code of a select_one fits a byte below SIPAS_CODE_EMPTY. */
+static bool byte_codes(const sipas_item *it)
+{
+    if (it->type != SIPAS_TYPE_SELECT_ONE)
+        return false;
+    for (size_t i = 0; i < it->list->nchoices; i++)
+        if (it->list->choices[i].value < 0 || it->list->choices[i].value >= SIPAS_CODE_EMPTY)
+            return false;
+    return true;
+}
+
+/* Whether item name is one of names, or one of the '+'-joined parts of one. */
+static bool named(const char *name, const char *const *names, size_t nnames)
+{
+    size_t len = strlen(name);
+    for (size_t j = 0; j < nnames; j++)
+        for (const char *p = names[j]; *p;) {
+            const char *plus = strchr(p, '+');
+            size_t n = plus ? (size_t)(plus - p) : strlen(p);
+            if (n == len && strncmp(p, name, n) == 0)
+                return true;
+            p += n + (plus != NULL);
+        }
+    return false;
+}
+
+static bool design_or_criterion(const sipas_item *it)
+{
+    switch (it->role) {
+    case SIPAS_ROLE_WAVE: case SIPAS_ROLE_STRATUM: case SIPAS_ROLE_CLUSTER:
+    case SIPAS_ROLE_WEIGHT: case SIPAS_ROLE_FPC: case SIPAS_ROLE_CRITERION:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* wanted == NULL: every column but the personal ones and the id. */
+static sipas_status load(sipas_store *store, const sipas_instrument *inst,
+                         const char *const *wanted, size_t nwanted, const sipas_filter *filters,
+                         size_t nfilters, sipas_dataset **out, sipas_error *err)
 {
     *out = NULL;
     sipas_status st = SIPAS_OK;
@@ -265,10 +342,16 @@ sipas_status sipas_dataset_load(sipas_store *store, const sipas_instrument *inst
     for (size_t k = 0; k < inst->nitems; k++) {
         const sipas_item *it = &inst->items[k];
         d->columns[k].item = it;
-        if (it->personal)
+        if (it->personal || it->role == SIPAS_ROLE_ID ||
+            (wanted != NULL && !design_or_criterion(it) && !named(it->name, wanted, nwanted)))
             continue;
         d->columns[k].loaded = true;
         d->columns[k].is_text = !numeric_item(it);
+        /* a placeholder until reserve() sizes it: marks the column as one of byte codes */
+        if (!d->columns[k].is_text && byte_codes(it) && (d->columns[k].code = malloc(1)) == NULL) {
+            st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+            goto done;
+        }
         names[c.nquery] = it->name;
         c.column_of[c.nquery++] = k;
     }
@@ -295,15 +378,21 @@ sipas_status sipas_dataset_load(sipas_store *store, const sipas_instrument *inst
         names[c.nquery] = "batch_id";
         c.column_of[c.nquery++] = BATCH_COLUMN;
     }
+    /* every row: exactly the count; filtered rows: grown geometrically from a small start */
     if (st == SIPAS_OK)
-        st = sipas_store_query_responses(store, inst->form_id, names, c.nquery, NULL, 0, 0,
-                                         load_row, &c, err);
+        st = reserve(&c, nfilters ? ((size_t)count < INITIAL_ROWS ? (size_t)count : INITIAL_ROWS)
+                                  : (size_t)count, err);
+    if (st == SIPAS_OK)
+        st = sipas_store_query_responses(store, inst->form_id, names, c.nquery, filters, nfilters,
+                                         0, load_row, &c, err);
     free(batches);
     free(version_ids);
 done:
     if (c.maps)
-        for (size_t k = 0; k < inst->nitems; k++)
+        for (size_t k = 0; k < inst->nitems; k++) {
             free(c.maps[k].slots);
+            free(c.maps[k].lengths);
+        }
     free(c.maps);
     free(c.column_of);
     free(names);
@@ -315,6 +404,22 @@ done:
     return SIPAS_OK;
 }
 
+sipas_status sipas_dataset_load(sipas_store *store, const sipas_instrument *inst,
+                                sipas_dataset **out, sipas_error *err)
+{
+    return load(store, inst, NULL, 0, NULL, 0, out, err);
+}
+
+sipas_status sipas_dataset_load_columns(sipas_store *store, const sipas_instrument *inst,
+                                        const char *const *names, size_t nnames,
+                                        const sipas_filter *filters, size_t nfilters,
+                                        sipas_dataset **out, sipas_error *err)
+{
+    static const char *const none[] = {""};
+    return load(store, inst, names ? names : none, names ? nnames : 0, filters, nfilters, out,
+                err);
+}
+
 void sipas_dataset_free(sipas_dataset *data)
 {
     if (data == NULL)
@@ -322,6 +427,7 @@ void sipas_dataset_free(sipas_dataset *data)
     for (size_t k = 0; k < data->ncolumns; k++) {
         sipas_column *col = &data->columns[k];
         free(col->number);
+        free(col->code);
         free(col->level);
         for (size_t l = 0; l < col->nlevels; l++)
             free(col->levels[l]);

@@ -191,7 +191,7 @@ static bool column_key(const sipas_column *col, size_t i, uint64_t *key)
         *key = (uint64_t)col->level[i];
         return true;
     }
-    double v = col->number[i];
+    double v = sipas_column_number(col, i);
     if (isnan(v))
         return false;
     memcpy(key, &v, sizeof v);
@@ -203,10 +203,10 @@ static void column_code(const sipas_column *col, size_t i, char *buf, size_t siz
 {
     if (col->is_text)
         snprintf(buf, size, "%s", col->level[i] >= 0 ? col->levels[col->level[i]] : "");
-    else if (isnan(col->number[i]))
+    else if (isnan(sipas_column_number(col, i)))
         buf[0] = '\0';
     else
-        snprintf(buf, size, "%.15g", col->number[i]);
+        snprintf(buf, size, "%.15g", sipas_column_number(col, i));
 }
 
 const char *sipas_index_domain_label(const sipas_dataset *data, const char *column,
@@ -244,6 +244,10 @@ static sipas_status compile_condition(const sipas_dataset *data, const sipas_fil
     if (it && it->personal)
         return sipas_error_set(err, SIPAS_ERR_USAGE, "--where: column '%s' is personal data, stored "
                                "only as a keyed hash; it cannot select respondents", f->column);
+    if (it && it->role == SIPAS_ROLE_ID) /* unique per respondent: not loaded for analysis */
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "--where: column '%s' is the respondent id; "
+                               "it cannot select a domain (use sipas-collect export to find a "
+                               "respondent)", f->column);
     if (col == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "--where: form '%s' has no column '%s'",
                                data->inst->form_id, f->column);
@@ -293,7 +297,7 @@ static bool condition_holds(const compiled_condition *c, size_t i)
             any |= c->levels[v] == l;
         return c->op == SIPAS_OP_NE ? !any : any;
     }
-    double x = col->number[i];
+    double x = sipas_column_number(col, i);
     if (isnan(x))
         return false;
     switch (c->op) {
@@ -621,7 +625,7 @@ static sipas_status build_design(work *w, sipas_error *err)
             }
             w->psu[i] = p;
         }
-        double wt = wcol ? wcol->number[i] : 1.0;
+        double wt = wcol ? sipas_column_number(wcol, i) : 1.0;
         if (!(wt >= 0) || !isfinite(wt)) {
             st = sipas_error_set(err, SIPAS_ERR_VALIDATION, "a stored response has weight %g", wt);
             goto done;
@@ -663,11 +667,11 @@ static sipas_status build_design(work *w, sipas_error *err)
                      wbuf, wave ? ")" : "");
             w->stratum_label[h] = strdup(label);
             if (fcol)
-                w->fpc[h] = fcol->number[i];
-        } else if (fcol && !(fcol->number[i] == w->fpc[h])) {
+                w->fpc[h] = sipas_column_number(fcol, i);
+        } else if (fcol && !(sipas_column_number(fcol, i) == w->fpc[h])) {
             st = sipas_error_set(err, SIPAS_ERR_VALIDATION, "column '%s': stratum '%s' has two "
                                  "population counts (%g and %g)", fcol->item->name,
-                                 w->stratum_label[h], w->fpc[h], fcol->number[i]);
+                                 w->stratum_label[h], w->fpc[h], sipas_column_number(fcol, i));
             free(fill);
             goto done;
         }
@@ -735,7 +739,7 @@ static sipas_status build_margin(work *w, const sipas_population_margin *pm, sip
                                  "stored data)", pm->columns, i + 1);
             break;
         }
-        long wv = wave ? (long)wave->number[i] : 0;
+        long wv = wave ? (long)sipas_column_number(wave, i) : 0;
         uint64_t h = mix64((uint64_t)wv);
         for (const char *p = key; *p; p++)
             h = mix64(h ^ (unsigned char)*p);
@@ -903,7 +907,7 @@ static sipas_status build_domains(work *w, sipas_error *err)
                          (opt->where[f].op == SIPAS_OP_IN && opt->where[f].nvalues == 1));
         bool several = false;
         for (size_t i = 1; i < d->n && !several; i++)
-            several = wave->number[i] != wave->number[0];
+            several = sipas_column_number(wave, i) != sipas_column_number(wave, 0);
         add_wave = several && !in_by && !in_where;
     }
     res->wave_added = add_wave;
@@ -922,8 +926,13 @@ static sipas_status build_domains(work *w, sipas_error *err)
     for (size_t b = 0; b < res->nby; b++) {
         const char *name = add_wave ? (b == 0 ? wave->item->name : opt->by[b - 1]) : opt->by[b];
         cols[b] = sipas_dataset_column(d, name);
+        const sipas_item *it = sipas_instrument_item(d->inst, name);
+        if (it && it->role == SIPAS_ROLE_ID) { /* the dataset does not load the id column */
+            st = sipas_error_set(err, SIPAS_ERR_USAGE, "--by: column '%s' is a %s column, not a "
+                                 "domain", name, sipas_role_name(it->role));
+            goto done;
+        }
         if (cols[b] == NULL) {
-            const sipas_item *it = sipas_instrument_item(d->inst, name);
             st = it && it->personal
                ? sipas_error_set(err, SIPAS_ERR_USAGE, "--by: column '%s' is personal data, stored "
                                  "only as a keyed hash; it cannot define domains", name)
@@ -931,7 +940,7 @@ static sipas_status build_domains(work *w, sipas_error *err)
                                  d->inst->form_id, name);
             goto done;
         }
-        if (cols[b]->item->role == SIPAS_ROLE_ID || cols[b]->item->role == SIPAS_ROLE_CRITERION ||
+        if (cols[b]->item->role == SIPAS_ROLE_CRITERION ||
             cols[b]->item->role == SIPAS_ROLE_WEIGHT) {
             st = sipas_error_set(err, SIPAS_ERR_USAGE, "--by: column '%s' is a %s column, not a "
                                  "domain", name, sipas_role_name(cols[b]->item->role));
@@ -1006,7 +1015,7 @@ static sipas_status build_domains(work *w, sipas_error *err)
                 const sipas_column *col = cols[b];
                 size_t ri = first_row[cur], rj = first_row[prev];
                 if (!col->is_text) {
-                    double x = col->number[ri], y = col->number[rj];
+                    double x = sipas_column_number(col, ri), y = sipas_column_number(col, rj);
                     cmp = x < y ? -1 : x > y ? 1 : 0;
                 } else {
                     const char *x = col->levels[col->level[ri]], *y = col->levels[col->level[rj]];
@@ -1388,14 +1397,32 @@ static sipas_status estimate_domain(work *w, size_t dom, const subdesign *s, sip
             crow->scoring = sc->scoring;
             erow->scoring = sc->scoring; /* an element shares its criteria's scoring */
             memset(crow->n_missing, 0, sizeof crow->n_missing);
-            for (size_t i = 0; i < m; i++) {
-                double code = col->number[s->rows[i]];
-                const criterion_scorer *row_sc = sc->by_version
-                                               ? &sc->by_version[w->data->row_version[s->rows[i]]] : sc;
-                sipas_missing_kind kind = score_row(row_sc, code, &y[i], &x[i]);
-                if (s->in_domain[i] && x[i] == 0)
-                    crow->n_missing[isnan(code) ? 0 : kind]++;
-                b->valid[i] = s->in_domain[i] && x[i] != 0 && s->weight[i] > 0;
+            if (col->code && sc->by_version == NULL) {
+                /* byte codes: score each of the 256 values once, then look rows up */
+                double code_y[256], code_x[256];
+                sipas_missing_kind code_kind[256];
+                for (int v = 0; v < 256; v++)
+                    code_kind[v] = score_row(sc, v == SIPAS_CODE_EMPTY ? NAN : v, &code_y[v],
+                                             &code_x[v]);
+                code_kind[SIPAS_CODE_EMPTY] = 0; /* empty cells are counted apart */
+                for (size_t i = 0; i < m; i++) {
+                    uint8_t v = col->code[s->rows[i]];
+                    y[i] = code_y[v];
+                    x[i] = code_x[v];
+                    if (s->in_domain[i] && x[i] == 0)
+                        crow->n_missing[code_kind[v]]++;
+                    b->valid[i] = s->in_domain[i] && x[i] != 0 && s->weight[i] > 0;
+                }
+            } else {
+                for (size_t i = 0; i < m; i++) {
+                    double code = sipas_column_number(col, s->rows[i]);
+                    const criterion_scorer *row_sc = sc->by_version
+                                                   ? &sc->by_version[w->data->row_version[s->rows[i]]] : sc;
+                    sipas_missing_kind kind = score_row(row_sc, code, &y[i], &x[i]);
+                    if (s->in_domain[i] && x[i] == 0)
+                        crow->n_missing[isnan(code) ? 0 : kind]++;
+                    b->valid[i] = s->in_domain[i] && x[i] != 0 && s->weight[i] > 0;
+                }
             }
             sipas_ratio ratio;
             sipas_error ratio_err;
@@ -1666,8 +1693,8 @@ sipas_status sipas_index_units(const sipas_dataset *data, const sipas_index_opti
             if (w.domain_of[i] != 0)
                 continue;
             if (isnan(first))
-                first = w.unit_wave = wave->number[i];
-            else if (wave->number[i] != first) {
+                first = w.unit_wave = sipas_column_number(wave, i);
+            else if (sipas_column_number(wave, i) != first) {
                 st = sipas_error_set(err, SIPAS_ERR_USAGE, "units are compared within one wave; the "
                                      "selection holds several: give --wave YEAR");
                 goto done;

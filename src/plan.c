@@ -366,7 +366,7 @@ static int cluster_key_compare(const void *a, const void *b)
 /* A row's value of col as a number to tell values apart (a text column's dictionary index). */
 static double column_key(const sipas_column *col, size_t i)
 {
-    return col == NULL ? 0 : col->is_text ? (double)col->level[i] : col->number[i];
+    return col == NULL ? 0 : col->is_text ? (double)col->level[i] : sipas_column_number(col, i);
 }
 
 /* Whether row i of col holds code (as text, or as the number it spells). */
@@ -376,7 +376,7 @@ static bool column_holds(const sipas_column *col, size_t i, const char *code)
         return col->level[i] >= 0 && strcmp(col->levels[col->level[i]], code) == 0;
     char *end = NULL;
     double v = strtod(code, &end);
-    return end != code && *end == '\0' && col->number[i] == v;
+    return end != code && *end == '\0' && sipas_column_number(col, i) == v;
 }
 
 /* Distinct clusters (or strata) of sorted keys, of one unit when by_unit. */
@@ -421,7 +421,7 @@ sipas_status sipas_plan_observe(const sipas_dataset *data, long wave, const char
     total->population = 0;
     size_t n = 0;
     for (size_t i = 0; i < data->n; i++) {
-        if (!(wave_col->number[i] == (double)wave))
+        if (!(sipas_column_number(wave_col, i) == (double)wave))
             continue;
         size_t h = nunits;
         for (size_t u = 0; u < nunits && unit; u++)
@@ -432,7 +432,7 @@ sipas_status sipas_plan_observe(const sipas_dataset *data, long wave, const char
         /* without a cluster column each respondent is its own cluster */
         keys[n] = (cluster_key){.unit = h, .stratum = column_key(stratum, i),
                                 .cluster = cluster ? column_key(cluster, i) : (double)i};
-        double w = weight && !weight->is_text && isfinite(weight->number[i]) ? weight->number[i] : 1;
+        double w = weight && !weight->is_text && isfinite(sipas_column_number(weight, i)) ? sipas_column_number(weight, i) : 1;
         if (h < nunits)
             observed[h].population += w;
         total->population += w;

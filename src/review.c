@@ -339,7 +339,7 @@ static double key_value(const sipas_column *col, size_t i)
 {
     if (col->is_text)
         return col->level[i] >= 0 ? (double)col->level[i] : NAN;
-    return col->number[i];
+    return sipas_column_number(col, i);
 }
 
 static sipas_status lonely_mask(const sipas_dataset *data, bool **mask, sipas_error *err)
@@ -391,7 +391,7 @@ static const char *respondent_code(const sipas_column *col, size_t i, char *buf,
     if (col->is_text)
         snprintf(buf, size, "%s", col->level[i] >= 0 ? col->levels[col->level[i]] : "");
     else
-        snprintf(buf, size, "%.15g", col->number[i]);
+        snprintf(buf, size, "%.15g", sipas_column_number(col, i));
     return buf;
 }
 
@@ -434,7 +434,7 @@ static void mark_lonely_domains(const sipas_dataset *data, const bool *lonely, d
     /* lonely respondents are few (one PSU per lonely stratum): loop over them */
     for (size_t i = 0; i < data->n; i++) {
         if (!lonely[i] || (!isnan(year) && wave != NULL && !wave->is_text &&
-                           wave->number[i] != year))
+                           sipas_column_number(wave, i) != year))
             continue;
         for (size_t d = 0; d < r->ndomains; d++) {
             if (!in_domain(data, r, d, i))
@@ -717,7 +717,7 @@ static void mark_lonely_units(const sipas_dataset *data, const bool *lonely, con
     const sipas_column *ucol = sipas_dataset_column(data, unit);
     char code[64];
     for (size_t i = 0; i < data->n; i++) {
-        if (!lonely[i] || wave == NULL || ucol == NULL || wave->number[i] != year)
+        if (!lonely[i] || wave == NULL || ucol == NULL || sipas_column_number(wave, i) != year)
             continue;
         drop_lonely_variance(&cur->parent);
         respondent_code(ucol, i, code, sizeof code);

@@ -421,6 +421,7 @@ typedef struct options {
     uint64_t seed;
     char sep;
     label_mode labels;
+    const char *label_columns; /* comma-separated item names written as labels; NULL: all */
     long units_per_commune;
 } options;
 
@@ -482,19 +483,38 @@ static void row_field(row_buffer *b, const char *s, char sep, bool first)
 /* How an answer is written: its code, or a label in the chosen language, now and then with the
  * kind of damage a spreadsheet does (a lower-case first letter, stray spaces) that label matching
  * must forgive. */
-static void format_choice(generator *g, const sipas_choice *c, char *out, size_t size)
+static bool written_as_label(const generator *g, const sipas_item *item)
+{
+    if (g->opt->labels == LABELS_CODES)
+        return false;
+    if (g->opt->label_columns == NULL)
+        return true;
+    size_t len = strlen(item->name);
+    for (const char *p = g->opt->label_columns; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (n == len && strncmp(p, item->name, n) == 0)
+            return true;
+        p += n + (comma != NULL);
+    }
+    return false;
+}
+
+static void format_choice(generator *g, const sipas_item *item, const sipas_choice *c, char *out,
+                          size_t size)
 {
     const char *text = c->name;
-    if (g->opt->labels == LABELS_VI && c->label_vi && *c->label_vi)
+    bool label = written_as_label(g, item);
+    if (label && g->opt->labels == LABELS_VI && c->label_vi && *c->label_vi)
         text = c->label_vi;
-    else if (g->opt->labels == LABELS_EN && c->label_en && *c->label_en)
+    else if (label && g->opt->labels == LABELS_EN && c->label_en && *c->label_en)
         text = c->label_en;
     size_t len = strlen(text);
     if (len >= size)
         len = size - 1;
     memcpy(out, text, len);
     out[len] = '\0';
-    if (g->opt->labels == LABELS_CODES)
+    if (!label)
         return;
     double u = rng_uniform(&g->r);
     if (u < LABEL_LOWERCASE_RATE) {
@@ -915,7 +935,7 @@ static int write_row(generator *g, FILE *out, const unit_context *u, unsigned lo
             snprintf(cell, sizeof cell, "%d", u->year);
             break;
         case COLUMN_STRATUM:
-            format_choice(g, s->choice, cell, sizeof cell);
+            format_choice(g, col->item, s->choice, cell, sizeof cell);
             break;
         case COLUMN_CLUSTER:
             snprintf(cell, sizeof cell, "%s-%s-%02ld", s->choice->name, col->item->name,
@@ -932,7 +952,7 @@ static int write_row(generator *g, FILE *out, const unit_context *u, unsigned lo
             break;
         case COLUMN_CATEGORY:
             if (g->category_pick[i] != SIZE_MAX)
-                format_choice(g, col->category.options[g->category_pick[i]].choice, cell,
+                format_choice(g, col->item, col->category.options[g->category_pick[i]].choice, cell,
                               sizeof cell);
             break;
         case COLUMN_CRITERION: {
@@ -940,14 +960,14 @@ static int write_row(generator *g, FILE *out, const unit_context *u, unsigned lo
             double v = rng_uniform(&g->r);
             if (v < m->missing_rate) {
                 size_t k = choice_draw_pick(&m->missing, &g->r);
-                format_choice(g, m->missing.options[k].choice, cell, sizeof cell);
+                format_choice(g, col->item, m->missing.options[k].choice, cell, sizeof cell);
             } else if (v < m->missing_rate + col->empty_rate) {
                 /* left blank: a skipped question */
             } else {
                 bool satisfied = latent + m->shift + rng_normal(&g->r) > 0.0;
                 const choice_draw *group = satisfied ? &m->satisfied : &m->unsatisfied;
                 size_t k = choice_draw_pick(group, &g->r);
-                format_choice(g, group->options[k].choice, cell, sizeof cell);
+                format_choice(g, col->item, group->options[k].choice, cell, sizeof cell);
             }
             break;
         }
@@ -1073,6 +1093,8 @@ static void usage(FILE *to)
           "  --labels codes|vi|en      write answers as codes or as labels in that language\n"
           "                            (labels now and then get a lower-case first letter or\n"
           "                            stray spaces, as spreadsheets do)\n"
+          "  --label-columns A,B       with --labels: write labels only in these columns, codes\n"
+          "                            elsewhere (e.g. district names as labels)\n"
           "  --id-prefix P             text before every respondent id, for a second batch of\n"
           "                            the same form and wave (ids are unique per form)\n"
           "  --units-per-commune K     sampling units per commune: 1 for communes, more for\n"
@@ -1199,6 +1221,8 @@ static int parse_options(int argc, char **argv, options *opt)
                 fprintf(stderr, PROGRAM ": --labels '%s' must be codes, vi or en\n", value);
                 return EXIT_USAGE;
             }
+        } else if (strcmp(name, "--label-columns") == 0) {
+            opt->label_columns = value;
         } else if (strcmp(name, "--units-per-commune") == 0) {
             if (!parse_long(value, 1, 1000, &number)) {
                 fprintf(stderr, PROGRAM ": --units-per-commune '%s' is not from 1 to 1000\n",

@@ -1,15 +1,22 @@
 /* sipas/dataset.h - the responses of one form, loaded from the store into column arrays for the
  * statistics (which take arrays, never the store).
  *
- * Numeric items (integer, decimal, select_one over integer codes) load as doubles, NaN for an
- * empty cell; text items (text, select_one over text codes) as dictionary indices into levels,
- * -1 for an empty cell. Personal items are not loaded (they hold keyed hashes).
+ * Numeric items (integer, decimal) load as doubles, NaN for an empty cell. A select_one over
+ * integer codes loads as one byte per answer (code, SIPAS_CODE_EMPTY for an empty cell) while every
+ * stored code is a whole number from 0 to 254, as doubles otherwise: read either through
+ * sipas_column_number. Text items (text, select_one over text codes) load as dictionary indices
+ * into levels, -1 for an empty cell. Personal items are not loaded (they hold keyed hashes), nor
+ * is the respondent id (unique per row, so useless to the statistics, and the largest column).
+ *
+ * Memory: about 1 byte per answer code, 8 per number and 4 per text value, per respondent (52
+ * bytes for a form of 20 criteria and the 6 design columns), allocated once from the row count.
  *
  * Ownership: sipas_dataset_load returns a dataset the caller frees with sipas_dataset_free; it
  * borrows the instrument, which must outlive it. */
 #ifndef SIPAS_DATASET_H
 #define SIPAS_DATASET_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,11 +25,14 @@
 #include "sipas/instrument.h"
 #include "sipas/store.h"
 
+#define SIPAS_CODE_EMPTY 255 /* an empty cell in sipas_column.code */
+
 typedef struct sipas_column {
     const sipas_item *item;  /* borrowed from the instrument */
-    bool loaded;             /* false for personal items */
+    bool loaded;             /* false for personal items, the respondent id, columns not asked for */
     bool is_text;
-    double *number;          /* n values when !is_text */
+    double *number;          /* n values when !is_text and code is NULL */
+    uint8_t *code;           /* n answer codes of a select_one (see above), or NULL */
     int32_t *level;          /* n indices into levels when is_text; -1 = empty */
     size_t nlevels;
     char **levels;           /* distinct values in order of first appearance */
@@ -30,6 +40,14 @@ typedef struct sipas_column {
      * version v (row_version), NULL where the item's own list does. NULL otherwise. */
     const sipas_choice_list **version_list;
 } sipas_column;
+
+/* Row i of a numeric column (!is_text) as a double, NaN when empty. */
+static inline double sipas_column_number(const sipas_column *col, size_t i)
+{
+    if (col->code)
+        return col->code[i] == SIPAS_CODE_EMPTY ? (double)NAN : (double)col->code[i];
+    return col->number[i];
+}
 
 typedef struct sipas_dataset {
     const sipas_instrument *inst;
@@ -50,6 +68,17 @@ typedef struct sipas_dataset {
  * SIPAS_ERR_NOT_FOUND ("no responses of form 'x' in 'sipas.db'; import a batch first"). */
 sipas_status sipas_dataset_load(sipas_store *store, const sipas_instrument *inst,
                                 sipas_dataset **out, sipas_error *err);
+/* The same, with only the columns a computation needs: the design (wave, stratum, cluster,
+ * weight, fpc), the criteria, and the items named in names (a name may join several with '+',
+ * as margins do). Names of no item are ignored: the statistics report them. Reading fewer
+ * columns is the cheaper part of a load; the others stay !loaded. Only the rows that pass every
+ * filter are loaded (the filters go into the store's query, see sipas_store_query_responses):
+ * give only filters that remove whole strata, such as a wave, since a domain keeps its full
+ * design (index.h). No row passing is not an error here: n is 0. */
+sipas_status sipas_dataset_load_columns(sipas_store *store, const sipas_instrument *inst,
+                                        const char *const *names, size_t nnames,
+                                        const sipas_filter *filters, size_t nfilters,
+                                        sipas_dataset **out, sipas_error *err);
 void sipas_dataset_free(sipas_dataset *data); /* NULL is a no-op */
 
 /* The column of that item name, or NULL. */

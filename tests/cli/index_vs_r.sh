@@ -127,4 +127,24 @@ if [ -s "$tmp/report" ]; then
             END { if (line != "") printf "worst %-8s %.3g  %s\n", w, best, line }' "$tmp/report"
     done
 fi
+# Several --by sets in one invocation (one reading of the store): every row of each single-set
+# run, the columns of the other set left empty, in the order of the sets.
+"$analyze" index --db "$tmp/sample.db" --form sipas2017 --format csv --by wave \
+    >"$tmp/by_wave.csv" || fail "index --by wave failed"
+"$analyze" index --db "$tmp/sample.db" --form sipas2017 --format csv --by wave,district \
+    >"$tmp/by_wave_district.csv" || fail "index --by wave,district failed"
+"$analyze" index --db "$tmp/sample.db" --form sipas2017 --format csv --by wave --by wave,district \
+    >"$tmp/by_both.csv" || fail "index --by wave --by wave,district failed"
+{
+    head -n 1 "$tmp/by_wave_district.csv"
+    tail -n +2 "$tmp/by_wave.csv" | sed 's/^\([^,]*\),/\1,,/'
+    tail -n +2 "$tmp/by_wave_district.csv"
+} >"$tmp/by_expected.csv"
+cmp -s "$tmp/by_expected.csv" "$tmp/by_both.csv" ||
+    fail "--by wave --by wave,district differs from the two single runs: $(diff "$tmp/by_expected.csv" "$tmp/by_both.csv" | head -5)"
+"$analyze" index --db "$tmp/sample.db" --form sipas2017 --format json --by wave --by district \
+    >"$tmp/by_both.json" || fail "index --format json with two --by sets failed"
+[ "$(head -c 2 "$tmp/by_both.json")" = '[{' ] && [ "$(grep -c '"by":\[' "$tmp/by_both.json")" = 2 ] ||
+    fail "two --by sets in JSON: expected an array of two results"
+
 echo "ok: $ncases cases agree with R's survey 4.1.1"

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# bench/review.sh - the annual review job (index by wave, and by wave and district) against one
+# SQLite full-scan query over the same store, its growth with the number of respondents, and an
+# ASan build on 300,000 respondents. Never run by ctest.
+#
+#   bench/review.sh [BUILD_DIR [ASAN_BUILD_DIR]]
+#       BUILD_DIR       Release build (default build-bench, made when missing)
+#       ASAN_BUILD_DIR  a -DSIPAS_SANITIZE=ON build; the ASan step is skipped without it
+#
+# Environment: BENCH_DIR (scratch, default /tmp/sipas-bench), ROUNDS (alternating rounds at 1M,
+# default 5), SIZES (respondents for the growth table, default "250000 1000000 4000000"; each
+# size runs once: the 4M store is 0.5 GB).
+# Needs sqlite3 and /usr/bin/time (Debian: apt-get install -y sqlite3 time).
+#
+# Data: sipas_gen_sample --surveys bench/surveys --form bench20 --labels vi --label-columns
+# district (seed 2640): six waves 2019-2024, 11 districts written as Vietnamese labels, 20
+# criteria, 26 columns; SIZE respondents = 6 x ceil(SIZE / 6). Each store is imported once.
+#
+# What is timed (each end to end, a fresh process, page cache warm; wall, user and system CPU
+# seconds and peak RSS from /usr/bin/time):
+#   job     sipas-analyze index --by wave --by wave,district --format csv: one reading of the
+#           store, 6 + 66 domains x (overall + 5 elements + 20 criteria), logit CIs, SE, df,
+#           deff, Kish deff, NCHS flags
+#   two     the same as two invocations (--by wave, then --by wave,district), as before one
+#           invocation could do both
+#   scan    sqlite3 STORE 'SELECT sum(wave), sum(weight), sum(communes_total), sum(<each
+#           criterion>), count(DISTINCT commune), count(DISTINCT district) FROM responses_bench20':
+#           reads every column the job needs from every row, without grouping
+# Rounds alternate job, scan, two so that a busy phase of a shared machine hits all alike.
+# Results: BENCH_DIR/review_rounds.csv, review_sizes.csv, review_asan.csv and a summary on
+# standard output (medians and min-max).
+set -euo pipefail
+
+source_dir=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$source_dir/build-bench}
+asan_build=${2:-}
+work=${BENCH_DIR:-/tmp/sipas-bench}
+rounds=${ROUNDS:-5}
+sizes=${SIZES:-"250000 1000000 4000000"}
+surveys=$source_dir/bench/surveys
+mkdir -p "$work"
+
+source "$source_dir/bench/common.sh"
+bench_build
+
+# store_for SIZE: the bench20 batch of SIZE respondents, imported once; prints the store's path.
+store_for() {
+    local csv store=$work/bench20_$1.db
+    csv=$(bench_batch "$1")
+    [ -s "$store" ] || "$build/sipas-collect" import --quiet --db "$store" --surveys "$surveys" \
+        --form bench20 "$csv" >/dev/null
+    echo "$store"
+}
+
+criteria=$(awk -F, '$5 == "criterion" { printf ", sum(\"%s\")", $2 }' "$surveys/bench20/survey.csv")
+scan_sql="SELECT sum(wave), sum(weight), sum(communes_total)$criteria, count(DISTINCT commune),
+    count(DISTINCT district) FROM responses_bench20"
+
+job() { # job STORE OUT
+    "$build/sipas-analyze" index --db "$1" --surveys "$surveys" --form bench20 --format csv \
+        --by wave --by wave,district --out "$2"
+}
+two() { # two STORE OUT: the same tables from two invocations
+    "$build/sipas-analyze" index --db "$1" --surveys "$surveys" --form bench20 --format csv \
+        --by wave --out "$2.wave" &&
+        "$build/sipas-analyze" index --db "$1" --surveys "$surveys" --form bench20 --format csv \
+            --by wave,district --out "$2.district"
+}
+
+million=$(store_for 1000000)
+echo "1M store: $million, $(du -m "$million" | cut -f1) MB"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+job "$million" "$work/review.csv" # warm the page cache
+sqlite3 "$million" "$scan_sql" >/dev/null
+
+timings=$work/review_rounds.csv
+echo "command,wall_s,user_s,sys_s,peak_kib" >"$timings"
+export -f job two
+export build surveys
+for ((r = 1; r <= rounds; r++)); do
+    bench_timed job bash -c 'job "$0" "$1"' "$million" "$work/review.csv"
+    bench_timed scan sqlite3 "$million" "$scan_sql"
+    bench_timed two bash -c 'two "$0" "$1"' "$million" "$work/review_two"
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+timings=$work/review_sizes.csv
+echo "command,wall_s,user_s,sys_s,peak_kib" >"$timings"
+for size in $sizes; do
+    store=$(store_for "$size")
+    bench_timed "job_$size" bash -c 'job "$0" "$1"' "$store" "$work/review_$size.csv"
+done
+
+if [ -n "$asan_build" ]; then
+    timings=$work/review_asan.csv
+    echo "command,wall_s,user_s,sys_s,peak_kib" >"$timings"
+    store=$(store_for 300000)
+    bench_timed asan_job_300000 "$asan_build/sipas-analyze" index --db "$store" --surveys "$surveys" \
+        --form bench20 --format csv --by wave --by wave,district --out "$work/review_asan.csv.out"
+fi
+
+echo
+echo "== alternating rounds, 1M respondents =="
+bench_summary "$work/review_rounds.csv"
+echo "== growth (one run each) =="
+bench_summary "$work/review_sizes.csv"
+[ -z "$asan_build" ] || { echo "== ASan =="; bench_summary "$work/review_asan.csv"; }
