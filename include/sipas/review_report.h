@@ -4,10 +4,16 @@
  * charts drawn through sipas/plot.h. The programs only parse options, open the store, compute
  * the review and call these functions. Guide with screenshots: docs/report.md.
  *
- * Sections, in reading order (ids are the HTML anchors): summary, targets, change, trend,
- * scorecard (when a scorecard is given), units, elements, criteria, methods. Every number comes
- * from the review or from the wave's index (sipas_review_report_wave_index); nothing is
- * recomputed here but the range and median of the design effects in the methods appendix.
+ * Sections, in reading order (ids are the HTML anchors): summary, profile (the respondents,
+ * sipas/respondent_profile.h), targets, change, trend, scorecard (when a scorecard is given),
+ * ranking (with the units x waves table), elements, criteria, answers (the distribution of
+ * answers, sipas/answer_distribution.h), methods. Every estimate comes from the review, the
+ * wave's index (sipas_review_report_wave_index) or those two modules; computed here are only
+ * the range and median of the design effects and the wave's strata and PSUs (appendix).
+ *
+ * Words: labels, never codes, wherever the instrument or targets.csv has one; the overall index
+ * is "Chỉ số hài lòng chung" / "Overall satisfaction index"; numbers through sipas_report_format
+ * and sipas_number_set_decimal.
  *
  * Ownership: the input's pointers are borrowed for the duration of a call; the report returned
  * by sipas_review_report_build belongs to the caller (sipas_report_free).
