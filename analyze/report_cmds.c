@@ -153,6 +153,7 @@ static sipas_review_report_input review_input(const session *s)
     in.lang = s->vi ? SIPAS_REPORT_VI : SIPAS_REPORT_EN;
     in.instrument_versions = s->instrument_versions;
     in.instrument_warning = s->instrument_warning;
+    in.targets = s->targets;
     in.unweighted_headline = NAN;
     return in;
 }

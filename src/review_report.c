@@ -25,6 +25,8 @@ typedef struct session {
     const sipas_instrument *inst;
     const char *unit_column;
     char unit_words[128]; /* the unit column's label for running text: "huyện/thành phố" */
+    sipas_review_target *other_targets; /* every target of in->targets judged; owned */
+    size_t nother_targets;
 } session;
 
 #define T(s, vi_text, en_text) ((s)->vi ? (vi_text) : (en_text))
@@ -578,6 +580,9 @@ static void section_summary(const session *s, sipas_report *rep)
     }
 }
 
+static bool other_target(const session *s, const sipas_review_target *rt);
+static void target_row(const session *s, sipas_report_table *t, const sipas_review_target *rt);
+
 static void section_targets(const session *s, sipas_report *rep)
 {
     const sipas_review *r = s->review;
@@ -620,29 +625,52 @@ static void section_targets(const session *s, sipas_report *rep)
         T(s, "Đánh giá mục tiêu", "Target verdicts"), s->vi ? vi_cols : en_cols, 11,
         T(s, "Căn cứ \"quan sát\": số liệu của năm mục tiêu; \"dự báo\": đường xu hướng kéo dài.",
           "Basis \"observed\": the target year's data; \"projected\": the extended trend line."));
-    for (size_t i = 0; i < r->ntargets; i++) {
-        const sipas_review_target *rt = &r->targets[i];
-        const sipas_target_row *row = rt->target;
-        const sipas_target_verdict *v = &rt->verdict;
-        sipas_report_row(t, 0);
-        sipas_report_text(t, sipas_target_label(row, s->vi));
-        sipas_report_value(t, row->target.year, 0);
-        sipas_report_value(t, row->target.threshold, 0);
-        sipas_report_text(t, row->target.comparison == SIPAS_TARGET_ABOVE ? ">" : "≥");
-        sipas_report_text(t, v->projected ? (v->fit.projection_caution
-                                                 ? T(s, "dự báo không chắc chắn",
-                                                     "uncertain projection")
-                                                 : T(s, "dự báo", "projected"))
-                                          : v->basis == SIPAS_BASIS_POINT
-                                                ? T(s, "giá trị điểm", "point value")
-                                                : T(s, "quan sát", "observed"));
-        sipas_report_value(t, v->estimate, verdict_marks(v->verdict));
-        sipas_report_value(t, v->ci_low, 0);
-        sipas_report_value(t, v->ci_high, 0);
-        sipas_report_text(t, verdict_words(s, v->verdict));
-        sipas_report_value(t, sipas_review_crossing_year(&rt->crossing), 0);
-        sipas_report_text(t, row->source);
-    }
+    for (size_t i = 0; i < r->ntargets; i++)
+        target_row(s, t, &r->targets[i]);
+    /* the targets of the form's other measures (an element, a criterion), judged the same way */
+    size_t nother = 0;
+    for (size_t i = 0; i < s->nother_targets; i++)
+        nother += other_target(s, &s->other_targets[i]);
+    if (nother == 0)
+        return;
+    sipas_report_table *o = sipas_report_table_add(
+        rep, "targets_measures", T(s, "Mục tiêu yếu tố", "Element targets"),
+        T(s, "Mục tiêu của các yếu tố và tiêu chí", "Targets of elements and criteria"),
+        s->vi ? vi_cols : en_cols, 11, NULL);
+    for (size_t i = 0; i < s->nother_targets; i++)
+        if (other_target(s, &s->other_targets[i]))
+            target_row(s, o, &s->other_targets[i]);
+}
+
+/* A target of this form on the province that is not one of the reviewed measure's. */
+static bool other_target(const session *s, const sipas_review_target *rt)
+{
+    return rt->survey && rt->target->measure != NULL &&
+           strcmp(rt->target->measure, s->review->measure) != 0;
+}
+
+static void target_row(const session *s, sipas_report_table *t, const sipas_review_target *rt)
+{
+    const sipas_target_row *row = rt->target;
+    const sipas_target_verdict *v = &rt->verdict;
+    sipas_report_row(t, 0);
+    sipas_report_text(t, sipas_target_label(row, s->vi));
+    sipas_report_value(t, row->target.year, 0);
+    sipas_report_value(t, row->target.threshold, 0);
+    sipas_report_text(t, row->target.comparison == SIPAS_TARGET_ABOVE ? ">" : "≥");
+    sipas_report_text(t, v->projected ? (v->fit.projection_caution
+                                             ? T(s, "dự báo không chắc chắn",
+                                                 "uncertain projection")
+                                             : T(s, "dự báo", "projected"))
+                                      : v->basis == SIPAS_BASIS_POINT
+                                            ? T(s, "giá trị điểm", "point value")
+                                            : T(s, "quan sát", "observed"));
+    sipas_report_value(t, v->estimate, verdict_marks(v->verdict));
+    sipas_report_value(t, v->ci_low, 0);
+    sipas_report_value(t, v->ci_high, 0);
+    sipas_report_text(t, verdict_words(s, v->verdict));
+    sipas_report_value(t, sipas_review_crossing_year(&rt->crossing), 0);
+    sipas_report_text(t, row->source);
 }
 
 /* The year-on-year change table: overall measure, then each element. */
@@ -1664,13 +1692,23 @@ sipas_status sipas_review_report_build(const sipas_review_report_input *in,
         return st;
     if (wave_index == NULL)
         return sipas_error_set(err, SIPAS_ERR_USAGE, "a review report needs the wave's index");
+    /* every target of the form's measures on the province, for the element targets table;
+     * sipas_review_targets judges on every stored wave, so only a review of the latest wave
+     * shows them (an earlier wave's review would be judged on data it did not have) */
+    if (in->targets != NULL && s.review->wave_index + 1 == s.review->nwaves &&
+        (st = sipas_review_targets(in->data, &in->index, in->targets, &s.other_targets,
+                                   &s.nother_targets, err)) != SIPAS_OK)
+        return st;
     chart_dir dir = {0};
     const char *tmp = getenv("TMPDIR");
     snprintf(dir.path, sizeof dir.path, "%s/sipas-report-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (mkdtemp(dir.path) == NULL)
+    if (mkdtemp(dir.path) == NULL) {
+        free(s.other_targets);
         return sipas_error_set(err, SIPAS_ERR_IO, "cannot create a temporary directory '%s': %s",
                                dir.path, strerror(errno));
+    }
     st = build_report(&s, &dir, wave_index, out, err);
+    free(s.other_targets);
     if (rmdir(dir.path) != 0 && st == SIPAS_OK) {
         sipas_report_free(*out);
         *out = NULL;

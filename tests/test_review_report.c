@@ -387,6 +387,40 @@ static void test_units_by_wave(void **state)
     assert_string_equal(sipas_report_table_column(t, r->nwaves)->header, "2024 (%)");
 }
 
+/* A target of an element (sipas_results: the element "results", targets.h's built-in map)
+ * gets the element targets table, judged on the element's series. */
+static void test_element_targets(void **state)
+{
+    fixture *f = *state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/targets.csv", f->dir);
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    fputs("indicator,scope,scope_value,year,threshold,comparison,source,label::vi,label::en\n"
+          "sipas_procedures,province,lang_son,2025,0.90,>=,R60,Hài lòng chung,Overall\n"
+          "sipas_results,province,lang_son,2025,0.92,>=,R60,Kết quả ≥ 92%,Results at 92%\n", out);
+    assert_int_equal(fclose(out), 0);
+    sipas_targets *targets = NULL;
+    sipas_error err = {0};
+    if (sipas_targets_load(path, NULL, true, &targets, &err) != SIPAS_OK)
+        fail_msg("%s", err.message);
+    sipas_review_report_input in = input(f, SIPAS_REPORT_EN);
+    in.targets = targets;
+    sipas_report *rep = NULL;
+    if (sipas_review_report_build(&in, f->wave_index, &rep, &err) != SIPAS_OK)
+        fail_msg("%s", err.message);
+    const sipas_report_table *t = table_named(rep, "targets_measures");
+    assert_int_equal(sipas_report_table_rows(t), 1);
+    assert_string_equal(sipas_report_cell_text(t, 0, 0), "Results at 92%");
+    /* judged on the element's series: 2025 is not surveyed, so the verdict is a projection's */
+    assert_true(isfinite(sipas_report_cell_value(t, 0, 5)));
+    const char *verdict = sipas_report_cell_text(t, 0, 8);
+    assert_true(strcmp(verdict, "On track") == 0 || strcmp(verdict, "At risk") == 0 ||
+                strcmp(verdict, "Off track") == 0);
+    sipas_report_free(rep);
+    sipas_targets_free(targets);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -396,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_answer_distribution),
         cmocka_unit_test(test_respondent_profile),
         cmocka_unit_test(test_units_by_wave),
+        cmocka_unit_test(test_element_targets),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

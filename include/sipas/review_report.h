@@ -32,6 +32,7 @@
 #include "sipas/report.h"
 #include "sipas/review.h"
 #include "sipas/scorecard.h"
+#include "sipas/targets.h"
 
 /* What the review document is built from. */
 typedef struct sipas_review_report_input {
@@ -44,6 +45,9 @@ typedef struct sipas_review_report_input {
     const char *instrument_versions;     /* the stored batches' versions; NULL: none known */
     const char *instrument_warning;      /* a caution on mismatched versions; NULL: none */
     const sipas_scorecard *scorecard;    /* Resolution 60 scorecard; NULL: no such section */
+    /* The targets file the review used (NULL: none): the targets of the form's other measures
+     * (elements, criteria) get a table of their own beside the reviewed measure's. */
+    const sipas_targets *targets;
     /* The headline (province, reviewed wave) under the stored design weights, when index
      * applies a weighting (NaN otherwise): the summary states it beside the weighted one. */
     double unweighted_headline;
