@@ -29,7 +29,8 @@ static long category_of(const sipas_column *c, size_t i)
     for (size_t k = 0; k < list->nchoices; k++) {
         const sipas_choice *ch = &list->choices[k];
         if (c->is_text ? c->level[i] >= 0 && strcmp(c->levels[c->level[i]], ch->name) == 0
-                       : !isnan(c->number[i]) && ch->has_value && (double)ch->value == c->number[i])
+                       : !isnan(sipas_column_number(c, i)) && ch->has_value &&
+                         (double)ch->value == sipas_column_number(c, i))
             return (long)k;
     }
     return -1;
@@ -48,7 +49,7 @@ sipas_status sipas_respondent_profile_compute(const sipas_dataset *data, double 
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     }
     for (size_t i = 0; i < data->n; i++)
-        if (wave_column == NULL || wave_column->number[i] == wave)
+        if (wave_column == NULL || sipas_column_number(wave_column, i) == wave)
             p->respondents++;
     for (size_t k = 0; k < data->ncolumns; k++) {
         const sipas_column *c = &data->columns[k];
@@ -68,14 +69,15 @@ sipas_status sipas_respondent_profile_compute(const sipas_dataset *data, double 
         for (size_t j = 0; j < a->ncategories; j++)
             a->categories[j].choice = &c->item->list->choices[j];
         for (size_t i = 0; i < data->n; i++) {
-            if (wave_column != NULL && wave_column->number[i] != wave)
+            if (wave_column != NULL && sipas_column_number(wave_column, i) != wave)
                 continue;
             long j = category_of(c, i);
             if (j < 0) {
                 a->empty++;
                 continue;
             }
-            double w = weight && isfinite(weight->number[i]) ? weight->number[i] : 1.0;
+            double w = weight && isfinite(sipas_column_number(weight, i)) ? sipas_column_number(weight, i)
+                                                                  : 1.0;
             a->categories[j].n++;
             weights[j] += w;
             total_weight += w;

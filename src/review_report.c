@@ -1100,7 +1100,8 @@ static double cell_key(const sipas_column *c, size_t row)
 {
     if (c == NULL)
         return 0; /* no such column: one stratum, or each respondent its own PSU (below) */
-    double key = c->is_text ? (c->level[row] < 0 ? NAN : (double)c->level[row]) : c->number[row];
+    double key = c->is_text ? (c->level[row] < 0 ? NAN : (double)c->level[row])
+                             : sipas_column_number(c, row);
     return isnan(key) ? -INFINITY : key;
 }
 
