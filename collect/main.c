@@ -263,7 +263,16 @@ done:
     sipas_store_close(store);
     /* Once its rows are read a batch commits as one transaction, and closing the store copies
      * it into the file: a Ctrl-C then (or during the store's close) comes too late to undo it,
-     * and the user must not believe otherwise. */
+     * and the user must not believe otherwise. From here on the signals are held, and one that
+     * came after the handler's last look is read from the pending set, so none goes unsaid. */
+    sigset_t stop_signals, pending;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stop_signals, NULL);
+    if (sigpending(&pending) == 0 && (sigismember(&pending, SIGINT) == 1 ||
+                                      sigismember(&pending, SIGTERM) == 1))
+        stop_requested = 1;
     if (stop_requested && last_stored > 0) {
         cli_note("interrupted after batch %lld was written: it is stored (undo with '%s remove "
                  "%lld')%s", (long long)last_stored, cli_program, (long long)last_stored,

@@ -652,6 +652,17 @@ sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst
                                       same_size ? result->sha256 : NULL, opt->wave, opt->replace,
                                       &c.batch, err)) != SIPAS_OK)
         goto done;
+    /* The same file imported twice at once: the other run may have committed while this one
+     * waited for the write lock in sipas_store_batch_begin. Look again now that the lock is
+     * held, so the repeat is refused as "same content as batch N", not row by row as duplicate
+     * ids. (The batch's hash is then stored at commit, as for any file hashed while read.) */
+    bool hashed_at_begin = same_size;
+    if (!same_size && !opt->dry_run &&
+        ((st = sipas_store_has_batch_of_size(store, inst->form_id, (int64_t)sb.st_size, &same_size,
+                                             err)) != SIPAS_OK ||
+         (same_size && ((st = sipas_import_hash_file(path, result->sha256, err)) != SIPAS_OK ||
+                        (st = sipas_store_batch_check_hash(c.batch, result->sha256, err)) != SIPAS_OK))))
+        goto done;
     sipas_table_options source_options = {.sheet = opt->sheet, .progress = opt->progress,
                                           .progress_ctx = opt->progress_ctx,
                                           .stop_flag = opt->stop_flag,
@@ -701,7 +712,7 @@ sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst
         goto done; /* a repeated file was refused at the start already */
     if ((st = finish_rejects(&c, st, err)) != SIPAS_OK)
         goto done;
-    st = sipas_store_batch_commit(c.batch, same_size ? NULL : c.sha256, c.rows_read,
+    st = sipas_store_batch_commit(c.batch, hashed_at_begin ? NULL : c.sha256, c.rows_read,
                                   c.rows_rejected, &result->batch_id, err);
     c.batch = NULL;
 done:

@@ -349,6 +349,21 @@ static sipas_status check_store_path(const char *path, sipas_error *err)
     return SIPAS_OK;
 }
 
+/* Switching to WAL needs a moment when no other connection writes, and SQLite answers
+ * SQLITE_BUSY at once rather than through the busy handler: a second import started while the
+ * first writes (the same file twice at once) waits here, as the busy handler would, up to 30 s. */
+static sipas_status enable_wal(sipas_store *store, sipas_error *err)
+{
+    for (int waited_ms = 0;; waited_ms += 50) {
+        int rc = sqlite3_exec(store->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return SIPAS_OK;
+        if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= 30000)
+            return db_error(store, err, "cannot configure the store");
+        sqlite3_sleep(50);
+    }
+}
+
 sipas_status sipas_store_open(const char *path, sipas_store_mode mode, sipas_store **out,
                               sipas_error *err)
 {
@@ -404,8 +419,8 @@ sipas_status sipas_store_open(const char *path, sipas_store_mode mode, sipas_sto
          * to the WAL again and again before the commit. */
         if ((st = exec_sql(store, "PRAGMA page_size = 65536", "cannot configure the store", err)))
             goto fail;
-        if ((st = exec_sql(store, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                           " PRAGMA cache_size = -131072",
+        if ((st = enable_wal(store, err)) ||
+            (st = exec_sql(store, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -131072",
                            "cannot configure the store", err)))
             goto fail;
     }

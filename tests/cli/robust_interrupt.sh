@@ -18,7 +18,12 @@ for attempt in $(seq 1 12); do
   "$COLLECT" import --db s.db --form sipas2017 big.csv >"$WORK/out" 2>"$WORK/err" &
   pid=$!
   sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
-  if kill -INT "$pid" 2>/dev/null; then signalled=1; else signalled=0; fi
+  # a process that has exited but is not yet reaped (state Z) still takes kill: it finished first
+  if [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ] && kill -INT "$pid" 2>/dev/null; then
+    signalled=1
+  else
+    signalled=0
+  fi
   wait "$pid"
   rc=$?
   stored=$(sqlite3 s.db "SELECT count(*) FROM batches" 2>/dev/null || echo 0)
