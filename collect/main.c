@@ -28,9 +28,19 @@
 static volatile sig_atomic_t stop_requested;
 static volatile int stop_flag;
 
+/* Once the import has finished its work (the summary is printed, the program only exits), a
+ * Ctrl-C can change nothing, but the user must still be told the batch is stored: the note is
+ * written ahead into late_note and the handler writes it (write(2) is async-signal-safe). */
+static char late_note[512];
+static volatile sig_atomic_t late_note_len;
+
 static void on_signal(int sig)
 {
     (void)sig;
+    if (late_note_len > 0 && !stop_requested) {
+        ssize_t written = write(STDERR_FILENO, late_note, (size_t)late_note_len);
+        (void)written; /* nothing more can be done in a handler */
+    }
     stop_requested = 1;
     stop_flag = 1;
 }
@@ -279,7 +289,13 @@ done:
                  files_left ? "; the files after it were not imported" : "");
         if (files_left)
             code = CLI_EXIT_INTERRUPTED;
+    } else if (last_stored > 0 && files_left == 0) {
+        int len = snprintf(late_note, sizeof late_note, "%s: interrupted after batch %lld was "
+                           "written: it is stored (undo with '%s remove %lld')\n", cli_program,
+                           (long long)last_stored, cli_program, (long long)last_stored);
+        late_note_len = len > 0 && (size_t)len < sizeof late_note ? len : 0;
     }
+    sigprocmask(SIG_UNBLOCK, &stop_signals, NULL); /* a signal from now on writes late_note */
     sipas_instrument_free(inst);
     cli_args_free(&args);
     return code;
