@@ -127,6 +127,21 @@ static int open_analysis(analysis *a, int argc, char **argv, const cli_option *o
                          size_t noptions, const char *usage_line, const char *description,
                          bool *help, bool only_named_columns);
 
+int analysis_parse_output(analysis *a)
+{
+    int code, choice;
+    if ((code = analysis_parse_estimation(&a->args, &a->index, &a->lang)) != CLI_EXIT_OK)
+        return code;
+    static const char *const formats[] = {"table", "csv", "json"};
+    const char *v = cli_value(&a->args, "format");
+    if (v) {
+        if ((code = analysis_parse_choice("--format", v, formats, 3, &choice)))
+            return code;
+        a->format = (output_format)choice;
+    }
+    return CLI_EXIT_OK;
+}
+
 int analysis_open(analysis *a, int argc, char **argv, const cli_option *options, size_t noptions,
                   const char *usage_line, const char *description, bool *help)
 {
@@ -184,16 +199,9 @@ static int open_analysis(analysis *a, int argc, char **argv, const cli_option *o
     }
     sipas_error err = {0};
     sipas_index_options *ix = &a->index;
-    const char *v;
-    int choice, code;
-    if ((code = analysis_parse_estimation(&a->args, ix, &a->lang)) != CLI_EXIT_OK)
+    int code;
+    if ((code = analysis_parse_output(a)) != CLI_EXIT_OK)
         return code;
-    static const char *const formats[] = {"table", "csv", "json"};
-    if ((v = cli_value(&a->args, "format"))) {
-        if ((code = analysis_parse_choice("--format", v, formats, 3, &choice)))
-            return code;
-        a->format = (output_format)choice;
-    }
     /* --by a,b --by c: sets {a,b} and {c} (index), or the one list a,b,c (other commands) */
     const char *const *values;
     size_t n = cli_values(&a->args, "by", &values);
@@ -235,7 +243,8 @@ static int open_analysis(analysis *a, int argc, char **argv, const cli_option *o
         a->filters[a->nconditions] = a->conditions[a->nconditions].filter;
         a->nconditions++;
     }
-    if ((v = cli_value(&a->args, "wave"))) {
+    const char *v = cli_value(&a->args, "wave");
+    if (v) {
         int64_t year;
         if (!cli_int("--wave", v, 1990, 2100, &year))
             return CLI_EXIT_USAGE;

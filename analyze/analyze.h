@@ -116,6 +116,8 @@ int analysis_parse_choice(const char *option, const char *value, const char *con
                           size_t n, int *out);
 /* --ci, --level, --lonely-psu, --scoring, --min-cell and --lang (those of args' table). */
 int analysis_parse_estimation(const cli_args *args, sipas_index_options *ix, const char **lang);
+/* analysis_parse_estimation into a->index and a->lang, then --format into a->format. */
+int analysis_parse_output(analysis *a);
 /* --base-weights / --poststratify / --rake: loads the margins and sets ix's weighting. */
 int analysis_weighting_load(analysis_weighting *w, const cli_args *args, sipas_store *store,
                             const char *form_id, sipas_index_options *ix);

@@ -216,16 +216,9 @@ static int open_without_form(analysis *a, int argc, char **argv)
     if (!cli_parse(argc, argv, scorecard_options,
                    sizeof scorecard_options / sizeof scorecard_options[0], &a->args))
         return CLI_EXIT_USAGE;
-    int code, choice;
-    const char *v;
-    if ((code = analysis_parse_estimation(&a->args, &a->index, &a->lang)) != CLI_EXIT_OK)
+    int code;
+    if ((code = analysis_parse_output(a)) != CLI_EXIT_OK)
         return code;
-    static const char *const formats[] = {"table", "csv", "json"};
-    if ((v = cli_value(&a->args, "format"))) {
-        if ((code = analysis_parse_choice("--format", v, formats, 3, &choice)))
-            return code;
-        a->format = (output_format)choice;
-    }
     sipas_error err = {0};
     if (sipas_store_open(cli_db_path(&a->args), SIPAS_STORE_READ_ONLY, &a->store, &err) != SIPAS_OK)
         return cli_fail(&err);

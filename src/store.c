@@ -5,6 +5,7 @@
 #include "sipas/keyfile.h"
 
 #include <errno.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,8 @@
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "alloc.h"
 
 #define SIPAS_APPLICATION_ID 0x53495041 /* "SIPA" */
 #define SIPAS_BUSY_TIMEOUT_MS 30000
@@ -351,14 +354,14 @@ static sipas_status check_store_path(const char *path, sipas_error *err)
 
 /* Switching to WAL needs a moment when no other connection writes, and SQLite answers
  * SQLITE_BUSY at once rather than through the busy handler: a second import started while the
- * first writes (the same file twice at once) waits here, as the busy handler would, up to 30 s. */
+ * first writes (the same file twice at once) waits here, as the busy handler would. */
 static sipas_status enable_wal(sipas_store *store, sipas_error *err)
 {
     for (int waited_ms = 0;; waited_ms += 50) {
         int rc = sqlite3_exec(store->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
         if (rc == SQLITE_OK)
             return SIPAS_OK;
-        if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= 30000)
+        if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= SIPAS_BUSY_TIMEOUT_MS)
             return db_error(store, err, "cannot configure the store");
         sqlite3_sleep(50);
     }
@@ -2023,7 +2026,6 @@ sipas_status sipas_store_version_list(sipas_store *store, int64_t instrument_id,
 
 /* ---- administrative indicator values -------------------------------------------------------- */
 
-#include <math.h> /* NaN for an absent numerator or denominator (kept with this block) */
 
 /* Created by the first import rather than by a migration: stores that never hold an
  * administrative figure stay as they were, and a read-only reader treats a missing table as
@@ -2332,7 +2334,6 @@ sipas_status sipas_store_load_admin_values(sipas_store *store, const char *indic
 
 /* ---- the selection of a draw ------------------------------------------------------------------ */
 
-#include "alloc.h" /* the checked array allocation (kept with this block) */
 
 /* Created by the first draw stored rather than by a migration, as the indicator tables are:
  * stores that never held a draw stay as they were, and a reader treats a missing table as "no
