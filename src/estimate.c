@@ -323,42 +323,50 @@ sipas_status sipas_composite(size_t n, size_t k, const double *estimates,
     return SIPAS_OK;
 }
 
-/* svyrecvar's first stage for one pair of score vectors: see the header. The per-stratum sum
- * is two-pass (centre, then multiply) like R's sweep + crossprod, so results agree to rounding. */
-static sipas_status design_covariance(const sipas_prepared_design *pd, const double *a,
-                                      const bool *domain_a, const double *b,
-                                      const bool *domain_b, double *out, sipas_error *err)
+/* PSU totals of one score vector: what svyrecvar's first stage reads. */
+typedef struct psu_totals {
+    double *total;     /* npsu: sum of the scores of the PSU's rows */
+    double *abs_total; /* npsu: sum of their |score|, the scale of the rounding noise */
+} psu_totals;
+
+static bool psu_totals_alloc(const sipas_prepared_design *pd, psu_totals *t)
+{
+    t->total = alloc_array(pd->npsu, sizeof *t->total);
+    t->abs_total = alloc_array(pd->npsu, sizeof *t->abs_total);
+    return t->total && t->abs_total;
+}
+
+static void psu_totals_free(psu_totals *t)
+{
+    free(t->total);
+    free(t->abs_total);
+}
+
+/* Adds row i's score to the totals of its PSU. */
+static void psu_totals_add(const sipas_prepared_design *pd, psu_totals *t, size_t i, double score)
+{
+    size_t k = row_psu(pd, i);
+    t->total[k] += score;
+    t->abs_total[k] += fabs(score);
+}
+
+/* svyrecvar's first stage from the PSU totals of two score vectors (b == a for a variance),
+ * taking_part marking the strata that take part: see the header. The per-stratum sum is
+ * two-pass (centre, then multiply) like R's sweep + crossprod, so results agree to rounding. */
+static sipas_status covariance_from_totals(const sipas_prepared_design *pd, const psu_totals *a,
+                                           const psu_totals *b,
+                                           const unsigned char *taking_part, double *out,
+                                           sipas_error *err)
 {
     sipas_status status = SIPAS_OK;
     bool same = (a == b);
-    double *ta = alloc_array(pd->npsu, sizeof *ta);
-    double *tb = same ? ta : alloc_array(pd->npsu, sizeof *tb);
+    const double *ta = a->total, *tb = b->total;
     double *mean_a = alloc_array(pd->nstrata, sizeof *mean_a);
     double *mean_b = same ? mean_a : alloc_array(pd->nstrata, sizeof *mean_b);
     double *sum = alloc_array(pd->nstrata, sizeof *sum);
-    unsigned char *taking_part = alloc_array(pd->nstrata, 1);
-    /* PSU totals of |score|: the scale of the rounding noise in the centred totals */
-    double *abs_a = alloc_array(pd->npsu, sizeof *abs_a);
-    double *abs_b = same ? abs_a : alloc_array(pd->npsu, sizeof *abs_b);
-    if (!ta || !tb || !mean_a || !mean_b || !sum || !taking_part || !abs_a || !abs_b) {
+    if (!mean_a || !mean_b || !sum) {
         status = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory computing a variance");
         goto cleanup;
-    }
-    mark_strata(pd, domain_a, taking_part);
-    if (domain_b != domain_a)
-        mark_strata(pd, domain_b, taking_part);
-    for (size_t i = 0; i < pd->n; i++) {
-        if (!isfinite(a[i]) || !isfinite(b[i])) {
-            status = sipas_error_set(err, SIPAS_ERR_USAGE, "row %zu: score is not finite", i);
-            goto cleanup;
-        }
-        size_t k = row_psu(pd, i);
-        ta[k] += a[i];
-        abs_a[k] += fabs(a[i]);
-        if (!same) {
-            tb[k] += b[i];
-            abs_b[k] += fabs(b[i]);
-        }
     }
     for (size_t k = 0; k < pd->npsu; k++) {
         size_t h = pd->psu_stratum[k];
@@ -393,9 +401,9 @@ static sipas_status design_covariance(const sipas_prepared_design *pd, const dou
         size_t h = pd->psu_stratum[k];
         if (h == SIZE_MAX)
             continue;
-        scale_a[h] += abs_a[k] * abs_a[k];
+        scale_a[h] += a->abs_total[k] * a->abs_total[k];
         if (!same)
-            scale_b[h] += abs_b[k] * abs_b[k];
+            scale_b[h] += b->abs_total[k] * b->abs_total[k];
     }
     size_t taking = 0, ok = 0;
     double total = 0, noise_a = 0, noise_b = 0;
@@ -438,15 +446,42 @@ static sipas_status design_covariance(const sipas_prepared_design *pd, const dou
     if (fabs(*out) <= SIPAS_VARIANCE_ZERO_TOLERANCE * sqrt(noise_a * (same ? noise_a : noise_b)))
         *out = 0; /* rounding noise of a between-PSU difference that is 0 */
 cleanup:
-    free(ta);
-    free(abs_a);
-    if (!same) {
-        free(tb);
+    if (!same)
         free(mean_b);
-        free(abs_b);
-    }
     free(mean_a);
     free(sum);
+    return status;
+}
+
+/* The variance or covariance of two score vectors over their domains (see the header). */
+static sipas_status design_covariance(const sipas_prepared_design *pd, const double *a,
+                                      const bool *domain_a, const double *b,
+                                      const bool *domain_b, double *out, sipas_error *err)
+{
+    sipas_status status = SIPAS_OK;
+    bool same = (a == b);
+    psu_totals ta = {0}, tb = {0};
+    unsigned char *taking_part = alloc_array(pd->nstrata, 1);
+    if (!taking_part || !psu_totals_alloc(pd, &ta) || (!same && !psu_totals_alloc(pd, &tb))) {
+        status = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory computing a variance");
+        goto cleanup;
+    }
+    mark_strata(pd, domain_a, taking_part);
+    if (domain_b != domain_a)
+        mark_strata(pd, domain_b, taking_part);
+    for (size_t i = 0; i < pd->n; i++) {
+        if (!isfinite(a[i]) || !isfinite(b[i])) {
+            status = sipas_error_set(err, SIPAS_ERR_USAGE, "row %zu: score is not finite", i);
+            goto cleanup;
+        }
+        psu_totals_add(pd, &ta, i, a[i]);
+        if (!same)
+            psu_totals_add(pd, &tb, i, b[i]);
+    }
+    status = covariance_from_totals(pd, &ta, same ? &ta : &tb, taking_part, out, err);
+cleanup:
+    psu_totals_free(&ta);
+    psu_totals_free(&tb);
     free(taking_part);
     return status;
 }
@@ -691,30 +726,26 @@ static double residual_at(const sipas_prepared_design *pd, const deff_residual *
     return (r->y[i] - r->ratio * xi) / r->wx;
 }
 
+/* The sums over the domain's rows of nonzero weight that the design effects and the df read. */
+typedef struct domain_sums {
+    size_t m;           /* rows */
+    double weight_sum;  /* N = sum w */
+    double weight_sq;   /* sum w^2 (Kish) */
+    double weighted_residual; /* sum w r: the first of svyvar's two passes */
+    size_t psus, strata; /* distinct PSUs and strata among them (sipas_design_count) */
+} domain_sums;
+
 /* V / V_srs with s2 = m/(m - 1) sum w (r - rbar_w)^2 / N over the domain's rows of nonzero
- * weight; NaN in the cases sipas_ratio_deff's comment lists. */
+ * weight, rbar_w = sum w r / N from sums; NaN in the cases sipas_ratio_deff's comment lists.
+ * The squares are a second pass over the rows, after the mean, as svyvar computes them, to keep
+ * agreement with R to rounding. */
 static double srs_deff(const sipas_prepared_design *pd, const bool *domain,
-                       const deff_residual *res, double variance, bool with_replacement)
+                       const deff_residual *res, const domain_sums *sums, double variance,
+                       bool with_replacement)
 {
-    double wsum = 0, wr = 0;
-    size_t m = 0;
-    for (size_t i = 0; i < pd->n; i++) {
-        double w = row_weight(pd, i);
-        if ((domain && !domain[i]) || w == 0)
-            continue;
-        m++;
-        wsum += w;
-    }
-    if (m < 2 || !isfinite(variance))
+    if (sums->m < 2 || !isfinite(variance))
         return NAN;
-    /* Two passes (mean, then squares) as svyvar does, to keep agreement with R to rounding. */
-    for (size_t i = 0; i < pd->n; i++) {
-        double w = row_weight(pd, i);
-        if ((domain && !domain[i]) || w == 0)
-            continue;
-        wr += w * residual_at(pd, res, i);
-    }
-    double rbar = wr / wsum, ss = 0;
+    double wsum = sums->weight_sum, rbar = sums->weighted_residual / wsum, ss = 0;
     for (size_t i = 0; i < pd->n; i++) {
         double w = row_weight(pd, i);
         if ((domain && !domain[i]) || w == 0)
@@ -722,7 +753,7 @@ static double srs_deff(const sipas_prepared_design *pd, const bool *domain,
         double d = residual_at(pd, res, i) - rbar;
         ss += w * d * d;
     }
-    double md = (double)m;
+    double md = (double)sums->m;
     double s2 = ss / wsum * md / (md - 1);
     double vsrs;
     if (with_replacement) {
@@ -733,6 +764,103 @@ static double srs_deff(const sipas_prepared_design *pd, const bool *domain,
         vsrs = s2 * wsum * wsum * (wsum - md) / (wsum * md);
     }
     return vsrs > 0 ? variance / vsrs : NAN;
+}
+
+/* One estimate's variance (unless given), df counts, design effect and Kish deff from one pass
+ * over the rows (plus the squares of the deff's second pass): the sums of sipas_variance,
+ * sipas_design_count, srs_deff and sipas_kish_deff, each in the same order as there, so each
+ * figure is the same to the last bit. scores may be NULL when variance is given. */
+static sipas_status summarise(const sipas_prepared_design *pd, const double *scores,
+                              const bool *domain, const deff_residual *res,
+                              const double *variance, bool with_replacement,
+                              sipas_estimate_summary *out, sipas_error *err)
+{
+    sipas_status status = SIPAS_OK;
+    bool want_variance = variance == NULL;
+    psu_totals totals = {0};
+    unsigned char *taking_part = NULL;
+    unsigned char *psu_seen = alloc_array(pd->npsu, 1);
+    unsigned char *stratum_seen = alloc_array(pd->nstrata, 1);
+    if (!psu_seen || !stratum_seen ||
+        (want_variance && (!psu_totals_alloc(pd, &totals) ||
+                           !(taking_part = alloc_array(pd->nstrata, 1))))) {
+        status = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory summarising an estimate");
+        goto cleanup;
+    }
+    domain_sums sums = {0};
+    for (size_t i = 0; i < pd->n; i++) {
+        if (want_variance) {
+            if (!isfinite(scores[i])) {
+                status = sipas_error_set(err, SIPAS_ERR_USAGE, "row %zu: score is not finite", i);
+                goto cleanup;
+            }
+            psu_totals_add(pd, &totals, i, scores[i]);
+        }
+        if (domain && !domain[i])
+            continue;
+        size_t h = row_stratum(pd, i);
+        if (want_variance)
+            taking_part[h] = 1; /* whatever the row's weight, as R */
+        double w = row_weight(pd, i);
+        if (w == 0)
+            continue;
+        size_t k = row_psu(pd, i);
+        if (!psu_seen[k]) {
+            psu_seen[k] = 1;
+            sums.psus++;
+        }
+        if (!stratum_seen[h]) {
+            stratum_seen[h] = 1;
+            sums.strata++;
+        }
+        sums.m++;
+        sums.weight_sum += w;
+        sums.weight_sq += w * w;
+        sums.weighted_residual += w * residual_at(pd, res, i);
+    }
+    out->variance = want_variance ? NAN : *variance;
+    if (want_variance &&
+        (status = covariance_from_totals(pd, &totals, &totals, taking_part, &out->variance,
+                                         err)) != SIPAS_OK)
+        goto cleanup;
+    out->psus = sums.psus;
+    out->strata = sums.strata;
+    out->kish_deff =
+        sums.m ? (double)sums.m * sums.weight_sq / (sums.weight_sum * sums.weight_sum) : NAN;
+    out->deff = (res->scores || res->wx != 0)
+                    ? srs_deff(pd, domain, res, &sums, out->variance, with_replacement)
+                    : NAN;
+cleanup:
+    psu_totals_free(&totals);
+    free(taking_part);
+    free(psu_seen);
+    free(stratum_seen);
+    return status;
+}
+
+sipas_status sipas_ratio_summary(const sipas_prepared_design *pd, const double *y,
+                                 const double *x, const sipas_ratio *ratio,
+                                 const double *scores, const bool *domain,
+                                 const double *variance, bool with_replacement,
+                                 sipas_estimate_summary *out, sipas_error *err)
+{
+    if (!pd || !y || !ratio || !out || (!scores && !variance))
+        return sipas_error_set(err, SIPAS_ERR_USAGE,
+                               "design, y, ratio, out and scores or variance must not be NULL");
+    deff_residual res = {y, x, ratio->estimate, ratio->denominator, NULL};
+    return summarise(pd, scores, domain, &res, variance, with_replacement, out, err);
+}
+
+sipas_status sipas_composite_summary(const sipas_prepared_design *pd, const double *scores,
+                                     const bool *domain, const double *variance,
+                                     bool with_replacement, sipas_estimate_summary *out,
+                                     sipas_error *err)
+{
+    if (!pd || !scores || !out)
+        return sipas_error_set(err, SIPAS_ERR_USAGE,
+                               "design, scores and out must not be NULL");
+    deff_residual res = {NULL, NULL, 0, 0, scores};
+    return summarise(pd, scores, domain, &res, variance, with_replacement, out, err);
 }
 
 sipas_status sipas_ratio_deff(const sipas_prepared_design *pd, const double *y, const double *x,
@@ -749,11 +877,13 @@ sipas_status sipas_ratio_deff(const sipas_prepared_design *pd, const double *y, 
             continue;
         wx += w * (x ? x[i] : 1.0);
     }
-    if (wx == 0)
-        return SIPAS_OK;
-    deff_residual res = {y, x, ratio_estimate, wx, NULL};
-    *deff = srs_deff(pd, domain, &res, variance, with_replacement);
-    return SIPAS_OK;
+    sipas_ratio ratio = {.estimate = ratio_estimate, .denominator = wx};
+    sipas_estimate_summary summary;
+    sipas_status status = sipas_ratio_summary(pd, y, x, &ratio, NULL, domain, &variance,
+                                              with_replacement, &summary, err);
+    if (status == SIPAS_OK)
+        *deff = summary.deff;
+    return status;
 }
 
 sipas_status sipas_composite_deff(const sipas_prepared_design *pd, const double *scores,
@@ -762,9 +892,11 @@ sipas_status sipas_composite_deff(const sipas_prepared_design *pd, const double 
 {
     if (!pd || !scores || !deff)
         return sipas_error_set(err, SIPAS_ERR_USAGE, "design, scores and deff must not be NULL");
-    deff_residual res = {NULL, NULL, 0, 0, scores};
-    *deff = srs_deff(pd, domain, &res, variance, with_replacement);
-    return SIPAS_OK;
+    sipas_estimate_summary summary;
+    sipas_status status = sipas_composite_summary(pd, scores, domain, &variance,
+                                                  with_replacement, &summary, err);
+    *deff = status == SIPAS_OK ? summary.deff : NAN;
+    return status;
 }
 
 sipas_status sipas_kish_deff(const sipas_prepared_design *pd, const double *x,

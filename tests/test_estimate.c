@@ -859,6 +859,165 @@ static void test_zero_variance_threshold(void **state)
     assert_float_equal(hi, gsl_cdf_beta_Pinv(0.975, 43, 18), 1e-12);
 }
 
+/* ------------------------------------------------- the one-pass summary, bit for bit */
+
+static uint64_t summary_rng = 0x2640;
+
+static unsigned draw_below(unsigned limit)
+{
+    summary_rng = summary_rng * 6364136223846793005u + 1442695040888963407u;
+    return (unsigned)((summary_rng >> 33) % limit);
+}
+
+/* Same bits, or both NaN. */
+static bool same_double(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* The SRS design effect as the two passes of svyvar compute it (sipas_ratio_deff's formula,
+ * written out here in the order of the rows): the reference the summary must give to the bit. */
+static double reference_deff(size_t n, const double *w, const bool *domain, const double *resid,
+                             double variance)
+{
+    double wsum = 0, wr = 0, ss = 0;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (domain[i] && w[i] != 0) {
+            m++;
+            wsum += w[i];
+        }
+    if (m < 2 || !isfinite(variance))
+        return NAN;
+    for (size_t i = 0; i < n; i++)
+        if (domain[i] && w[i] != 0)
+            wr += w[i] * resid[i];
+    double rbar = wr / wsum, md = (double)m;
+    for (size_t i = 0; i < n; i++)
+        if (domain[i] && w[i] != 0)
+            ss += w[i] * (resid[i] - rbar) * (resid[i] - rbar);
+    double s2 = ss / wsum * md / (md - 1);
+    if (!(wsum > md))
+        return NAN;
+    double vsrs = s2 * wsum * wsum * (wsum - md) / (wsum * md);
+    return vsrs > 0 ? variance / vsrs : NAN;
+}
+
+/* sipas_ratio_summary and sipas_composite_summary against the one-figure functions on random
+ * designs: lonely strata under every rule, censuses, zero weights, missing answers, domains
+ * down to one row. Every figure must be the same double, since the index now takes them from
+ * the summary and the R agreement tests were made with the one-figure functions. */
+static void test_summary_same_bits(void **state)
+{
+    (void)state;
+    enum { MAX_N = 600, MAX_STRATA = 5, MAX_PSU_PER_STRATUM = 4 };
+    static double w[MAX_N], y[MAX_N], x[MAX_N], z[MAX_N], resid[MAX_N], fpc[MAX_STRATA];
+    static size_t stratum[MAX_N], psu[MAX_N];
+    static bool domain[MAX_N], valid[MAX_N];
+    size_t compared = 0;
+    for (int trial = 0; trial < 400; trial++) {
+        size_t nstrata = 1 + draw_below(MAX_STRATA), n = 0;
+        size_t npsu = 0;
+        for (size_t h = 0; h < nstrata; h++) {
+            size_t psus = 1 + draw_below(MAX_PSU_PER_STRATUM);
+            fpc[h] = trial % 3 == 0 ? NAN : trial % 3 == 1 ? (double)psus : (double)(psus + 3);
+            for (size_t k = 0; k < psus; k++, npsu++)
+                for (size_t r = 1 + draw_below(MAX_N / (MAX_STRATA * MAX_PSU_PER_STRATUM));
+                     r > 0; r--, n++) {
+                    stratum[n] = h;
+                    psu[n] = npsu;
+                    w[n] = draw_below(8) == 0 ? 0 : 0.5 + draw_below(1000) / 37.0;
+                    x[n] = draw_below(5) != 0;
+                    y[n] = x[n] * (draw_below(4) != 0);
+                    domain[n] = trial % 7 == 0 || draw_below(3) != 0;
+                    valid[n] = domain[n] && x[n] != 0 && w[n] > 0;
+                }
+        }
+        sipas_design design = {.n = n, .weight = trial % 5 ? w : NULL, .nstrata = nstrata,
+                               .stratum = stratum, .npsu = npsu, .psu = psu,
+                               .fpc = trial % 3 ? fpc : NULL,
+                               .lonely_psu = (sipas_lonely_psu)(1 + trial % 4)};
+        const double *weight = design.weight;
+        double ones[MAX_N];
+        for (size_t i = 0; i < n; i++)
+            ones[i] = 1;
+        if (!weight)
+            weight = ones;
+        sipas_prepared_design *pd = NULL;
+        sipas_error err = {0};
+        assert_int_equal(sipas_design_prepare(&design, &pd, &err), SIPAS_OK);
+        sipas_ratio ratio;
+        if (sipas_ratio_estimate(pd, y, x, domain, &ratio, z, &err) != SIPAS_OK) {
+            sipas_prepared_design_free(pd);
+            continue; /* no valid answer of positive weight */
+        }
+        /* a criterion: the ratio over the domain, its figures over the valid answers */
+        sipas_estimate_summary sum;
+        assert_int_equal(sipas_ratio_summary(pd, y, x, &ratio, z, valid, NULL, false, &sum, &err),
+                         SIPAS_OK);
+        double v, deff, kish;
+        size_t psus, strata;
+        assert_int_equal(sipas_variance(pd, z, valid, &v, &err), SIPAS_OK);
+        assert_int_equal(sipas_design_count(pd, valid, &psus, &strata, &err), SIPAS_OK);
+        assert_int_equal(sipas_ratio_deff(pd, y, x, valid, ratio.estimate, v, false, &deff, &err),
+                         SIPAS_OK);
+        assert_int_equal(sipas_kish_deff(pd, x, domain, &kish, &err), SIPAS_OK);
+        for (size_t i = 0; i < n; i++)
+            resid[i] = (y[i] - ratio.estimate * x[i]) / ratio.denominator;
+        assert_true(same_double(sum.variance, v));
+        assert_true(sum.psus == psus && sum.strata == strata);
+        assert_true(same_double(sum.deff, deff));
+        assert_true(same_double(sum.deff, reference_deff(n, weight, valid, resid, v)));
+        assert_true(same_double(sum.kish_deff, kish));
+        /* a variance given (calibration) replaces the computed one, in the deff too */
+        double given = 2 * v + 1e-6;
+        assert_int_equal(sipas_ratio_summary(pd, y, x, &ratio, NULL, valid, &given, false, &sum,
+                                             &err),
+                         SIPAS_OK);
+        assert_true(same_double(sum.variance, given));
+        assert_true(same_double(sum.deff, reference_deff(n, weight, valid, resid, given)));
+        /* a composite: the same scores read as z / w, over the whole domain */
+        assert_int_equal(sipas_composite_summary(pd, z, domain, NULL, false, &sum, &err),
+                         SIPAS_OK);
+        assert_int_equal(sipas_variance(pd, z, domain, &v, &err), SIPAS_OK);
+        assert_int_equal(sipas_design_count(pd, domain, &psus, &strata, &err), SIPAS_OK);
+        assert_int_equal(sipas_kish_deff(pd, NULL, domain, &kish, &err), SIPAS_OK);
+        for (size_t i = 0; i < n; i++)
+            resid[i] = weight[i] != 0 ? z[i] / weight[i] : 0;
+        assert_true(same_double(sum.variance, v));
+        assert_true(sum.psus == psus && sum.strata == strata);
+        assert_true(same_double(sum.deff, reference_deff(n, weight, domain, resid, v)));
+        assert_true(same_double(sum.kish_deff, kish));
+        compared++;
+        sipas_prepared_design_free(pd);
+    }
+    assert_true(compared > 300);
+}
+
+/* Under the FAIL rule a lonely stratum taking part fails the summary as it fails the variance. */
+static void test_summary_lonely_fails(void **state)
+{
+    (void)state;
+    double y[] = {1, 0, 1, 1, 0};
+    size_t stratum[] = {0, 0, 0, 1, 1}, psu[] = {0, 1, 1, 2, 2};
+    sipas_design design = {.n = 5, .nstrata = 2, .stratum = stratum, .npsu = 3, .psu = psu};
+    sipas_prepared_design *pd = NULL;
+    sipas_error err = {0};
+    assert_int_equal(sipas_design_prepare(&design, &pd, &err), SIPAS_OK);
+    double z[5];
+    sipas_ratio ratio;
+    assert_int_equal(sipas_ratio_estimate(pd, y, NULL, NULL, &ratio, z, &err), SIPAS_OK);
+    sipas_estimate_summary sum;
+    assert_int_equal(sipas_composite_summary(pd, z, NULL, NULL, false, &sum, &err),
+                     SIPAS_ERR_MATH);
+    assert_string_equal(err.message, "stratum 1 has only one PSU");
+    bool first_stratum[] = {true, true, true, false, false};
+    assert_int_equal(sipas_composite_summary(pd, z, first_stratum, NULL, false, &sum, &err),
+                     SIPAS_OK);
+    assert_true(sum.psus == 2 && sum.strata == 1);
+    sipas_prepared_design_free(pd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -873,6 +1032,8 @@ int main(void)
         cmocka_unit_test(test_nested_composite),
         cmocka_unit_test(test_degenerate_designs),
         cmocka_unit_test(test_zero_variance_threshold),
+        cmocka_unit_test(test_summary_same_bits),
+        cmocka_unit_test(test_summary_lonely_fails),
     };
     return cmocka_run_group_tests(tests, load_sets, free_sets);
 }

@@ -229,6 +229,38 @@ sipas_status sipas_composite_deff(const sipas_prepared_design *prepared, const d
 sipas_status sipas_kish_deff(const sipas_prepared_design *prepared, const double *x,
                              const bool *domain, double *deff, sipas_error *err);
 
+/* What an index row needs besides its estimate, from one pass over the rows (and the second
+ * pass of the deff's squares) instead of one pass per figure. Each field is bit for bit what the
+ * function named beside it gives for the same domain:
+ *   variance   sipas_variance(scores, domain), or the variance passed in
+ *   psus, strata  sipas_design_count(domain): df = psus - strata
+ *   deff       sipas_ratio_deff / sipas_composite_deff(domain) with that variance
+ *   kish_deff  sipas_kish_deff(NULL, domain) */
+typedef struct sipas_estimate_summary {
+    double variance;
+    size_t psus, strata;
+    double deff;
+    double kish_deff;
+} sipas_estimate_summary;
+
+/* The summary of a ratio from sipas_ratio_estimate (its estimate R and denominator sum(w x d)
+ * and scores), over `domain`: pass the ratio's valid answers (its domain with x != 0 and w != 0),
+ * as svymean(deff=TRUE) and svyciprop read them; the ratio's denominator is then exactly the
+ * sum(w x) over `domain` that sipas_ratio_deff computes, since the rows left out add w x = 0.
+ * variance: NULL to compute it from scores; else the variance to use (e.g. of scores adjusted
+ * for calibration), and scores may be NULL. */
+sipas_status sipas_ratio_summary(const sipas_prepared_design *prepared, const double *y,
+                                 const double *x, const sipas_ratio *ratio,
+                                 const double *scores, const bool *domain,
+                                 const double *variance, bool with_replacement,
+                                 sipas_estimate_summary *out, sipas_error *err);
+
+/* The summary of a composite given its scores (sipas_composite), as sipas_ratio_summary. */
+sipas_status sipas_composite_summary(const sipas_prepared_design *prepared, const double *scores,
+                                     const bool *domain, const double *variance,
+                                     bool with_replacement, sipas_estimate_summary *out,
+                                     sipas_error *err);
+
 /* Effective sample size p (1 - p) / V (NCHS 2017); NaN when V <= 0 or not finite. */
 double sipas_effective_n(double p, double variance);
 
