@@ -16,11 +16,13 @@
 
 struct sipas_prepared_design {
     size_t n;
-    double *weight;        /* n, or NULL = 1 */
+    /* The row arrays are filled in when the design leaves them out (weight 1, stratum 0, row i
+     * is PSU i), so that the loops over rows read them without a test per row. */
+    double *weight;        /* n */
     size_t nstrata;        /* at least 1 */
-    size_t *row_stratum;   /* n, or NULL = stratum 0 */
+    size_t *row_stratum;   /* n */
     size_t npsu;           /* PSU slots: design npsu, or n when each row is its own PSU */
-    size_t *row_psu;       /* n, or NULL = row i is PSU i */
+    size_t *row_psu;       /* n */
     size_t *psu_stratum;   /* npsu; SIZE_MAX for a slot no row uses */
     size_t *stratum_npsu;  /* nstrata: n_h, PSUs with at least one row (any weight) */
     double *stratum_factor; /* nstrata: 1 - n_h/N_h, 1 without fpc */
@@ -29,17 +31,17 @@ struct sipas_prepared_design {
 
 static size_t row_psu(const sipas_prepared_design *pd, size_t i)
 {
-    return pd->row_psu ? pd->row_psu[i] : i;
+    return pd->row_psu[i];
 }
 
 static size_t row_stratum(const sipas_prepared_design *pd, size_t i)
 {
-    return pd->row_stratum ? pd->row_stratum[i] : 0;
+    return pd->row_stratum[i];
 }
 
 static double row_weight(const sipas_prepared_design *pd, size_t i)
 {
-    return pd->weight ? pd->weight[i] : 1.0;
+    return pd->weight[i];
 }
 
 void sipas_prepared_design_free(sipas_prepared_design *pd)
@@ -97,16 +99,21 @@ static sipas_status prepare_fpc(sipas_prepared_design *pd, const double *fpc, si
     return SIPAS_OK;
 }
 
-/* Copies n indices, each below limit; src NULL leaves *out NULL (the default layout). */
-static sipas_status copy_indices(const size_t *src, size_t n, size_t limit, const char *what,
-                                 size_t **out, sipas_error *err)
+/* Copies n indices, each below limit; src NULL gives the default layout: index i when
+ * own_index (each row its own PSU), else 0 (one stratum). */
+static sipas_status copy_indices(const size_t *src, size_t n, size_t limit, bool own_index,
+                                 const char *what, size_t **out, sipas_error *err)
 {
     *out = NULL;
-    if (!src)
-        return SIPAS_OK;
     size_t *copy = alloc_array(n, sizeof *copy);
     if (!copy)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory preparing the design");
+    if (!src) {
+        for (size_t i = 0; i < n && own_index; i++)
+            copy[i] = i;
+        *out = copy;
+        return SIPAS_OK;
+    }
     for (size_t i = 0; i < n; i++) {
         if (src[i] >= limit) {
             free(copy);
@@ -147,17 +154,14 @@ sipas_status sipas_design_prepare(const sipas_design *design, sipas_prepared_des
     pd->psu_stratum = alloc_array(npsu, sizeof *pd->psu_stratum);
     pd->stratum_npsu = alloc_array(nstrata, sizeof *pd->stratum_npsu);
     pd->stratum_factor = alloc_array(nstrata, sizeof *pd->stratum_factor);
-    if (!pd->psu_stratum || !pd->stratum_npsu || !pd->stratum_factor) {
+    pd->weight = alloc_array(n, sizeof *pd->weight);
+    if (!pd->psu_stratum || !pd->stratum_npsu || !pd->stratum_factor || !pd->weight) {
         status = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory preparing the design");
         goto cleanup;
     }
-    if (design->weight) {
-        pd->weight = alloc_array(n, sizeof *pd->weight);
-        if (!pd->weight) {
-            status = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory preparing the design");
-            goto cleanup;
-        }
-        for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
+        pd->weight[i] = 1.0;
+        if (design->weight) {
             double w = design->weight[i];
             if (!isfinite(w) || w < 0) {
                 status = sipas_error_set(err, SIPAS_ERR_VALIDATION,
@@ -167,9 +171,9 @@ sipas_status sipas_design_prepare(const sipas_design *design, sipas_prepared_des
             pd->weight[i] = w;
         }
     }
-    status = copy_indices(design->stratum, n, nstrata, "stratum", &pd->row_stratum, err);
+    status = copy_indices(design->stratum, n, nstrata, false, "stratum", &pd->row_stratum, err);
     if (status == SIPAS_OK)
-        status = copy_indices(design->psu, n, npsu, "PSU", &pd->row_psu, err);
+        status = copy_indices(design->psu, n, npsu, true, "PSU", &pd->row_psu, err);
     if (status != SIPAS_OK)
         goto cleanup;
     for (size_t k = 0; k < npsu; k++)
@@ -718,10 +722,10 @@ typedef struct deff_residual {
     const double *scores; /* combination: non-NULL */
 } deff_residual;
 
-static double residual_at(const sipas_prepared_design *pd, const deff_residual *r, size_t i)
+static double residual_at(const deff_residual *r, double weight, size_t i)
 {
     if (r->scores)
-        return r->scores[i] / row_weight(pd, i);
+        return r->scores[i] / weight;
     double xi = r->x ? r->x[i] : 1.0;
     return (r->y[i] - r->ratio * xi) / r->wx;
 }
@@ -746,11 +750,13 @@ static double srs_deff(const sipas_prepared_design *pd, const bool *domain,
     if (sums->m < 2 || !isfinite(variance))
         return NAN;
     double wsum = sums->weight_sum, rbar = sums->weighted_residual / wsum, ss = 0;
-    for (size_t i = 0; i < pd->n; i++) {
-        double w = row_weight(pd, i);
+    const double *weight = pd->weight;
+    deff_residual r = *res; /* a local copy the compiler knows no store changes */
+    for (size_t i = 0, n = pd->n; i < n; i++) {
+        double w = weight[i];
         if ((domain && !domain[i]) || w == 0)
             continue;
-        double d = residual_at(pd, res, i) - rbar;
+        double d = residual_at(&r, w, i) - rbar;
         ss += w * d * d;
     }
     double md = (double)sums->m;
@@ -788,23 +794,29 @@ static sipas_status summarise(const sipas_prepared_design *pd, const double *sco
         goto cleanup;
     }
     domain_sums sums = {0};
-    for (size_t i = 0; i < pd->n; i++) {
+    /* local copies: the byte stores below could otherwise alias every pointer read per row */
+    const double *weight = pd->weight;
+    const size_t *row_psus = pd->row_psu, *row_strata = pd->row_stratum;
+    double *psu_total = totals.total, *psu_abs_total = totals.abs_total;
+    deff_residual r = *res;
+    for (size_t i = 0, n = pd->n; i < n; i++) {
+        size_t k = row_psus[i];
         if (want_variance) {
             if (!isfinite(scores[i])) {
                 status = sipas_error_set(err, SIPAS_ERR_USAGE, "row %zu: score is not finite", i);
                 goto cleanup;
             }
-            psu_totals_add(pd, &totals, i, scores[i]);
+            psu_total[k] += scores[i];
+            psu_abs_total[k] += fabs(scores[i]);
         }
         if (domain && !domain[i])
             continue;
-        size_t h = row_stratum(pd, i);
+        size_t h = row_strata[i];
         if (want_variance)
             taking_part[h] = 1; /* whatever the row's weight, as R */
-        double w = row_weight(pd, i);
+        double w = weight[i];
         if (w == 0)
             continue;
-        size_t k = row_psu(pd, i);
         if (!psu_seen[k]) {
             psu_seen[k] = 1;
             sums.psus++;
@@ -816,7 +828,7 @@ static sipas_status summarise(const sipas_prepared_design *pd, const double *sco
         sums.m++;
         sums.weight_sum += w;
         sums.weight_sq += w * w;
-        sums.weighted_residual += w * residual_at(pd, res, i);
+        sums.weighted_residual += w * residual_at(&r, w, i);
     }
     out->variance = want_variance ? NAN : *variance;
     if (want_variance &&
