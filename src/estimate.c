@@ -252,22 +252,39 @@ sipas_status sipas_design_df(const sipas_prepared_design *pd, const bool *domain
     return status;
 }
 
-sipas_status sipas_ratio_estimate(const sipas_prepared_design *pd, const double *y,
-                                  const double *x, const bool *domain, sipas_ratio *out,
-                                  double *scores, sipas_error *err)
+/* The residual r_i of row i that both design effects below use: (y_i - R x_i) / sum(w x d) for
+ * a ratio, z_i / w_i for a combination given by its scores z. */
+typedef struct deff_residual {
+    const double *y, *x;  /* ratio: x NULL means 1 */
+    double ratio, wx;
+    const double *scores; /* combination: non-NULL */
+} deff_residual;
+
+static double residual_at(const deff_residual *r, double weight, size_t i)
+{
+    if (r->scores)
+        return r->scores[i] / weight;
+    double xi = r->x ? r->x[i] : 1.0;
+    return (r->y[i] - r->ratio * xi) / r->wx;
+}
+
+/* The first pass of a ratio: its sums, counts and estimate (sipas_ratio_estimate). */
+static sipas_status ratio_sums(const sipas_prepared_design *pd, const double *y, const double *x,
+                               const bool *domain, sipas_ratio *out, sipas_error *err)
 {
     if (!pd || !y || !out)
         return sipas_error_set(err, SIPAS_ERR_USAGE, "design, y and out must not be NULL");
     double num = 0, den = 0;
     size_t n_valid = 0, n_domain = 0;
-    for (size_t i = 0; i < pd->n; i++) {
+    const double *weight = pd->weight;
+    for (size_t i = 0, n = pd->n; i < n; i++) {
         double xi = x ? x[i] : 1.0;
         if (!isfinite(y[i]) || !isfinite(xi))
             return sipas_error_set(err, SIPAS_ERR_USAGE, "row %zu: y %g or x %g is not finite",
                                    i, y[i], xi);
         if (domain && !domain[i])
             continue;
-        double w = row_weight(pd, i);
+        double w = weight[i];
         n_domain++;
         if (xi != 0 && w != 0)
             n_valid++;
@@ -277,23 +294,25 @@ sipas_status sipas_ratio_estimate(const sipas_prepared_design *pd, const double 
     if (den == 0)
         return sipas_error_set(err, SIPAS_ERR_MATH,
                                "no valid answer of positive weight in the domain");
-    double r = num / den;
-    if (scores) {
-        for (size_t i = 0; i < pd->n; i++) {
-            if (domain && !domain[i]) {
-                scores[i] = 0;
-                continue;
-            }
-            double xi = x ? x[i] : 1.0;
-            /* Same order of operations as svyratio: (y - R x) / X, then times w. */
-            scores[i] = (y[i] - r * xi) / den * row_weight(pd, i);
-        }
-    }
-    out->estimate = r;
+    out->estimate = num / den;
     out->numerator = num;
     out->denominator = den;
     out->n_valid = n_valid;
     out->n_domain = n_domain;
+    return SIPAS_OK;
+}
+
+sipas_status sipas_ratio_estimate(const sipas_prepared_design *pd, const double *y,
+                                  const double *x, const bool *domain, sipas_ratio *out,
+                                  double *scores, sipas_error *err)
+{
+    sipas_status status = ratio_sums(pd, y, x, domain, out, err);
+    if (status != SIPAS_OK || !scores)
+        return status;
+    deff_residual res = {y, x, out->estimate, out->denominator, NULL};
+    const double *weight = pd->weight;
+    for (size_t i = 0, n = pd->n; i < n; i++)
+        scores[i] = domain && !domain[i] ? 0 : residual_at(&res, weight[i], i) * weight[i];
     return SIPAS_OK;
 }
 
@@ -714,22 +733,6 @@ sipas_status sipas_ci_proportion(sipas_ci_method method, double p, double varian
     return SIPAS_OK;
 }
 
-/* The residual r_i of row i that both design effects below use: (y_i - R x_i) / sum(w x d) for
- * a ratio, z_i / w_i for a combination given by its scores z. */
-typedef struct deff_residual {
-    const double *y, *x;  /* ratio: x NULL means 1 */
-    double ratio, wx;
-    const double *scores; /* combination: non-NULL */
-} deff_residual;
-
-static double residual_at(const deff_residual *r, double weight, size_t i)
-{
-    if (r->scores)
-        return r->scores[i] / weight;
-    double xi = r->x ? r->x[i] : 1.0;
-    return (r->y[i] - r->ratio * xi) / r->wx;
-}
-
 /* The sums over the domain's rows of nonzero weight that the design effects and the df read. */
 typedef struct domain_sums {
     size_t m;           /* rows */
@@ -775,11 +778,15 @@ static double srs_deff(const sipas_prepared_design *pd, const bool *domain,
 /* One estimate's variance (unless given), df counts, design effect and Kish deff from one pass
  * over the rows (plus the squares of the deff's second pass): the sums of sipas_variance,
  * sipas_design_count, srs_deff and sipas_kish_deff, each in the same order as there, so each
- * figure is the same to the last bit. scores may be NULL when variance is given. */
+ * figure is the same to the last bit. scores may be NULL when variance is given.
+ * made_scores non-NULL: the ratio's scores are made in the same pass, as sipas_ratio_estimate
+ * makes them (residual times weight over score_domain, 0 elsewhere), written there and read
+ * instead of scores. */
 static sipas_status summarise(const sipas_prepared_design *pd, const double *scores,
-                              const bool *domain, const deff_residual *res,
-                              const double *variance, bool with_replacement,
-                              sipas_estimate_summary *out, sipas_error *err)
+                              double *made_scores, const bool *score_domain, const bool *domain,
+                              const deff_residual *res, const double *variance,
+                              bool with_replacement, sipas_estimate_summary *out,
+                              sipas_error *err)
 {
     sipas_status status = SIPAS_OK;
     bool want_variance = variance == NULL;
@@ -801,20 +808,30 @@ static sipas_status summarise(const sipas_prepared_design *pd, const double *sco
     deff_residual r = *res;
     for (size_t i = 0, n = pd->n; i < n; i++) {
         size_t k = row_psus[i];
+        double w = weight[i], residual = 0, score = 0;
+        bool have_residual = made_scores && (!score_domain || score_domain[i]);
+        if (have_residual) {
+            /* sipas_ratio_estimate's order of operations: (y - R x) / X, then times w */
+            residual = residual_at(&r, w, i);
+            score = residual * w;
+        }
+        if (made_scores)
+            made_scores[i] = score;
+        else if (scores)
+            score = scores[i];
         if (want_variance) {
-            if (!isfinite(scores[i])) {
+            if (!isfinite(score)) {
                 status = sipas_error_set(err, SIPAS_ERR_USAGE, "row %zu: score is not finite", i);
                 goto cleanup;
             }
-            psu_total[k] += scores[i];
-            psu_abs_total[k] += fabs(scores[i]);
+            psu_total[k] += score;
+            psu_abs_total[k] += fabs(score);
         }
         if (domain && !domain[i])
             continue;
         size_t h = row_strata[i];
         if (want_variance)
             taking_part[h] = 1; /* whatever the row's weight, as R */
-        double w = weight[i];
         if (w == 0)
             continue;
         if (!psu_seen[k]) {
@@ -828,7 +845,9 @@ static sipas_status summarise(const sipas_prepared_design *pd, const double *sco
         sums.m++;
         sums.weight_sum += w;
         sums.weight_sq += w * w;
-        sums.weighted_residual += w * residual_at(&r, w, i);
+        if (!have_residual)
+            residual = residual_at(&r, w, i);
+        sums.weighted_residual += w * residual;
     }
     out->variance = want_variance ? NAN : *variance;
     if (want_variance &&
@@ -860,7 +879,25 @@ sipas_status sipas_ratio_summary(const sipas_prepared_design *pd, const double *
         return sipas_error_set(err, SIPAS_ERR_USAGE,
                                "design, y, ratio, out and scores or variance must not be NULL");
     deff_residual res = {y, x, ratio->estimate, ratio->denominator, NULL};
-    return summarise(pd, scores, domain, &res, variance, with_replacement, out, err);
+    return summarise(pd, scores, NULL, NULL, domain, &res, variance,
+                     with_replacement, out, err);
+}
+
+sipas_status sipas_ratio_estimate_summary(const sipas_prepared_design *pd, const double *y,
+                                          const double *x, const bool *domain,
+                                          const bool *summary_domain, bool with_replacement,
+                                          sipas_ratio *ratio, double *scores,
+                                          sipas_estimate_summary *out, sipas_error *err)
+{
+    if (!scores || !out || !ratio)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "ratio, scores and out must not be NULL");
+    ratio->denominator = 0; /* tells "no valid answer" from a failed variance */
+    sipas_status status = ratio_sums(pd, y, x, domain, ratio, err);
+    if (status != SIPAS_OK)
+        return status;
+    deff_residual res = {y, x, ratio->estimate, ratio->denominator, NULL};
+    return summarise(pd, NULL, scores, domain, summary_domain, &res, NULL, with_replacement, out,
+                     err);
 }
 
 sipas_status sipas_composite_summary(const sipas_prepared_design *pd, const double *scores,
@@ -872,7 +909,8 @@ sipas_status sipas_composite_summary(const sipas_prepared_design *pd, const doub
         return sipas_error_set(err, SIPAS_ERR_USAGE,
                                "design, scores and out must not be NULL");
     deff_residual res = {NULL, NULL, 0, 0, scores};
-    return summarise(pd, scores, domain, &res, variance, with_replacement, out, err);
+    return summarise(pd, scores, NULL, NULL, domain, &res, variance,
+                     with_replacement, out, err);
 }
 
 sipas_status sipas_ratio_deff(const sipas_prepared_design *pd, const double *y, const double *x,

@@ -969,6 +969,18 @@ static void test_summary_same_bits(void **state)
         assert_true(same_double(sum.deff, deff));
         assert_true(same_double(sum.deff, reference_deff(n, weight, valid, resid, v)));
         assert_true(same_double(sum.kish_deff, kish));
+        /* the same with the scores made in the summary's pass */
+        sipas_ratio fused_ratio;
+        sipas_estimate_summary fused;
+        double fused_z[MAX_N];
+        assert_int_equal(sipas_ratio_estimate_summary(pd, y, x, domain, valid, false, &fused_ratio,
+                                                      fused_z, &fused, &err),
+                         SIPAS_OK);
+        assert_memory_equal(fused_z, z, n * sizeof *z);
+        assert_memory_equal(&fused_ratio, &ratio, sizeof ratio);
+        assert_true(same_double(fused.variance, v) && same_double(fused.deff, deff) &&
+                    same_double(fused.kish_deff, kish));
+        assert_true(fused.psus == psus && fused.strata == strata);
         /* a variance given (calibration) replaces the computed one, in the deff too */
         double given = 2 * v + 1e-6;
         assert_int_equal(sipas_ratio_summary(pd, y, x, &ratio, NULL, valid, &given, false, &sum,

@@ -255,6 +255,18 @@ sipas_status sipas_ratio_summary(const sipas_prepared_design *prepared, const do
                                  const double *variance, bool with_replacement,
                                  sipas_estimate_summary *out, sipas_error *err);
 
+/* sipas_ratio_estimate and sipas_ratio_summary (variance computed, summary_domain its valid
+ * answers) in one call that makes the scores in the summary's pass: one pass over the rows
+ * fewer, the same doubles. Only where the variance is that of the scores themselves (not
+ * calibrated). Fails as sipas_ratio_estimate (SIPAS_ERR_MATH with ratio->denominator 0: no valid
+ * answer) and as sipas_variance (SIPAS_ERR_MATH with a nonzero denominator: a lonely stratum
+ * under FAIL). */
+sipas_status sipas_ratio_estimate_summary(const sipas_prepared_design *prepared, const double *y,
+                                          const double *x, const bool *domain,
+                                          const bool *summary_domain, bool with_replacement,
+                                          sipas_ratio *ratio, double *scores,
+                                          sipas_estimate_summary *out, sipas_error *err);
+
 /* The summary of a composite given its scores (sipas_composite), as sipas_ratio_summary. */
 sipas_status sipas_composite_summary(const sipas_prepared_design *prepared, const double *scores,
                                      const bool *domain, const double *variance,
