@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "sipas/dataset.h"
+#include "sipas/index.h"
 #include "sipas/import.h"
 #include "sipas/open_answers.h"
 #include "sipas/review.h"
@@ -270,6 +271,172 @@ static void test_refusals(void **state)
                                                 SIPAS_REPORT_VI, &r, &err), SIPAS_ERR_USAGE);
 }
 
+/* ---- the review report's section, on the business sample --------------------------------- */
+
+#define BUSINESS_SAMPLE SIPAS_TEST_SURVEYS "/sample/sipas2017_business_2023-2024.csv"
+
+typedef struct report_fixture {
+    store_fixture base;
+    sipas_review *review;
+    sipas_index_result *wave_index;
+} report_fixture;
+
+static int report_setup(void **state)
+{
+    report_fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    strcpy(f->base.dir, "/tmp/sipas-open-report-XXXXXX");
+    assert_non_null(mkdtemp(f->base.dir));
+    char db[128];
+    snprintf(db, sizeof db, "%s/t.db", f->base.dir);
+    sipas_error err = {0};
+    if (sipas_instrument_load(SIPAS_TEST_SURVEYS "/sipas2017_business", &f->base.inst, &err) !=
+        SIPAS_OK)
+        fail_msg("instrument: %s", err.message);
+    assert_int_equal(sipas_store_open(db, SIPAS_STORE_READ_WRITE, &f->base.store, &err), SIPAS_OK);
+    assert_int_equal(sipas_store_attach_ephemeral_key(f->base.store, &err), SIPAS_OK);
+    sipas_import_options opt = {0};
+    sipas_import_result res;
+    if (sipas_import_batch(f->base.store, f->base.inst, BUSINESS_SAMPLE, &opt, &res, &err) !=
+        SIPAS_OK)
+        fail_msg("import: %s", err.message);
+    if (sipas_dataset_load(f->base.store, f->base.inst, &f->base.data, &err) != SIPAS_OK)
+        fail_msg("load: %s", err.message);
+    sipas_review_options ro = {0};
+    ro.index.ci = SIPAS_CI_LOGIT;
+    ro.index.level = 0.95;
+    ro.rank_adjust = SIPAS_ADJUST_HOLM;
+    if (sipas_review_compute(f->base.data, &ro, &f->review, &err) != SIPAS_OK)
+        fail_msg("review: %s", err.message);
+    sipas_review_report_input in = {.review = f->review, .data = f->base.data,
+                                    .inst = f->base.inst, .index = ro.index,
+                                    .unweighted_headline = NAN};
+    if (sipas_review_report_wave_index(&in, &f->wave_index, &err) != SIPAS_OK)
+        fail_msg("wave index: %s", err.message);
+    *state = f;
+    return 0;
+}
+
+static int report_teardown(void **state)
+{
+    report_fixture *f = *state;
+    sipas_index_result_free(f->wave_index);
+    sipas_review_free(f->review);
+    void *base = &f->base;
+    return store_teardown(&base);
+}
+
+static sipas_report *build(const report_fixture *f, sipas_report_lang lang, size_t comments_max)
+{
+    sipas_review_report_input in = {.review = f->review, .data = f->base.data,
+                                    .inst = f->base.inst, .lang = lang,
+                                    .unweighted_headline = NAN, .comments_max = comments_max};
+    in.index.ci = SIPAS_CI_LOGIT;
+    in.index.level = 0.95;
+    sipas_report *rep = NULL;
+    sipas_error err = {0};
+    if (sipas_review_report_build(&in, f->wave_index, &rep, &err) != SIPAS_OK)
+        fail_msg("build: %s", err.message);
+    return rep;
+}
+
+static const sipas_report_table *find_table(const sipas_report *rep, const char *name)
+{
+    for (size_t i = 0; i < sipas_report_table_count(rep); i++)
+        if (strcmp(sipas_report_table_name(sipas_report_table_at(rep, i)), name) == 0)
+            return sipas_report_table_at(rep, i);
+    return NULL;
+}
+
+static char *html_of(const report_fixture *f, const sipas_report *rep)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/r.html", f->base.dir);
+    sipas_error err = {0};
+    assert_int_equal(sipas_report_write_html(rep, path, &err), SIPAS_OK);
+    FILE *in = fopen(path, "rb");
+    assert_non_null(in);
+    char *text = calloc(1, 1 << 22);
+    assert_non_null(text);
+    assert_true(fread(text, 1, (1 << 22) - 1, in) > 0);
+    fclose(in);
+    return text;
+}
+
+static void test_report_section(void **state)
+{
+    report_fixture *f = *state;
+    for (int lang = SIPAS_REPORT_VI; lang <= SIPAS_REPORT_EN; lang++) {
+        bool vi = lang == SIPAS_REPORT_VI;
+        sipas_open_answers *r = NULL;
+        sipas_error err = {0};
+        assert_int_equal(sipas_open_answers_compute(f->base.data, "comments", "district",
+                                                    f->review->wave, (sipas_report_lang)lang, &r,
+                                                    &err), SIPAS_OK);
+        assert_int_equal(r->respondents, 600); /* the sample's rows per wave */
+        assert_true(r->answered > 50 && r->masked_answers > 0);
+        sipas_report *rep = build(f, (sipas_report_lang)lang, SIPAS_REVIEW_COMMENTS_MAX_DEFAULT);
+        const sipas_report_table *counts = find_table(rep, "comment_counts");
+        assert_non_null(counts);
+        assert_string_equal(sipas_report_table_sheet(counts), vi ? "Số góp ý" : "Comment counts");
+        assert_string_equal(sipas_report_table_column(counts, 0)->header,
+                            vi ? "Huyện/thành phố nơi doanh nghiệp đặt trụ sở"
+                               : "District of the head office");
+        assert_int_equal(sipas_report_table_rows(counts), r->nunits + 1);
+        for (size_t k = 0; k <= r->nunits; k++) {
+            bool total = k == r->nunits;
+            const sipas_open_answer_unit *u = total ? NULL : &r->units[k];
+            assert_string_equal(sipas_report_cell_text(counts, k, 0),
+                                total ? (vi ? "Toàn tỉnh" : "Province")
+                                      : sipas_open_answer_unit_label(r, u, (sipas_report_lang)lang));
+            assert_true(total || strcmp(sipas_report_cell_text(counts, k, 0), u->code) != 0);
+            assert_int_equal((size_t)sipas_report_cell_value(counts, k, 1),
+                             total ? r->respondents : u->respondents);
+            assert_int_equal((size_t)sipas_report_cell_value(counts, k, 2),
+                             total ? r->answered : u->answered);
+            assert_int_equal((size_t)sipas_report_cell_value(counts, k, 3),
+                             total ? r->no_comment : u->no_comment);
+            assert_int_equal((size_t)sipas_report_cell_value(counts, k, 4),
+                             total ? r->empty : u->empty);
+        }
+        const sipas_report_table *listing = find_table(rep, "comments");
+        assert_non_null(listing);
+        assert_int_equal(sipas_report_table_rows(listing), r->answered);
+        size_t row = 0, masks = 0;
+        for (size_t k = 0; k < r->nunits; k++)
+            for (size_t j = 0; j < r->units[k].nanswers; j++, row++) {
+                const char *text = sipas_report_cell_text(listing, row, 1);
+                assert_string_equal(text, r->units[k].answers[j].text);
+                masks += strstr(text, vi ? "[số điện thoại]" : "[phone]") != NULL;
+                assert_null(strchr(text, '@'));
+            }
+        assert_true(masks > 0);
+        char *html = html_of(f, rep);
+        assert_non_null(strstr(html, vi ? "Góp ý của người trả lời" : "Respondents&#39; comments")); /* HTML-escaped */
+        assert_non_null(strstr(html, vi ? "Tên người, địa chỉ do người trả lời tự viết không "
+                                          "được che tự động"
+                                        : "Names and addresses typed by a respondent are not "
+                                          "masked automatically"));
+        free(html);
+        sipas_report_free(rep);
+
+        /* a listing longer than the limit: counts only, and a note that says how to get it */
+        rep = build(f, (sipas_report_lang)lang, r->answered - 1);
+        assert_non_null(find_table(rep, "comment_counts"));
+        assert_null(find_table(rep, "comments"));
+        html = html_of(f, rep);
+        assert_non_null(strstr(html, "sipas-analyze comments --form sipas2017_business --wave"));
+        free(html);
+        sipas_report_free(rep);
+        /* a zeroed input lists nothing */
+        rep = build(f, (sipas_report_lang)lang, 0);
+        assert_non_null(find_table(rep, "comment_counts"));
+        assert_null(find_table(rep, "comments"));
+        sipas_report_free(rep);
+        sipas_open_answers_free(r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest masking[] = {
@@ -281,7 +448,11 @@ int main(void)
         cmocka_unit_test(test_counts_by_district),
         cmocka_unit_test(test_refusals),
     };
+    const struct CMUnitTest report[] = {
+        cmocka_unit_test(test_report_section),
+    };
     int failed = cmocka_run_group_tests(masking, NULL, NULL);
     failed += cmocka_run_group_tests(counting, store_setup, store_teardown);
+    failed += cmocka_run_group_tests(report, report_setup, report_teardown);
     return failed;
 }

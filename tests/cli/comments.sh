@@ -79,6 +79,30 @@ expect_out ",phone" "masked kinds in the listing"
 run "$ANALYZE" comments --form sipas2017_business --wave 2023 --by commune --format csv --counts
 expect_equal "$(tail -n +2 "$WORK/out" | awk -F, '{ n += $4 } END { print n }')" 600 "communes add up to the wave"
 
+# the review report: a section with the counts and the listing, the same tables in the CSV
+# files and as sheets of the workbook; --comments-max below the count keeps only the counts
+run "$ANALYZE" report --form sipas2017_business --wave 2024 --lang en --out "$WORK/r.html" \
+  --csv "$WORK/csv" --xlsx "$WORK/r.xlsx"
+expect_rc 0 "report of the business form"
+expect_equal "$(grep -c 'id="comments"' "$WORK/r.html")" 1 "report has the comments section"
+answered=$(awk -F, '{ n += $3 } END { print n }' "$WORK/expected_counts.csv")
+expect_equal "$(tail -1 "$WORK/csv/comment_counts.csv" | cut -d, -f1-3)" "Province,600,$answered" \
+  "report counts the wave's comments"
+expect_equal "$(($(wc -l <"$WORK/csv/comments.csv") - 1))" "$answered" "report lists every comment"
+unzip -p "$WORK/r.xlsx" xl/workbook.xml >"$WORK/out" 2>"$WORK/err"
+expect_out '<sheet name="Comment counts"' "workbook sheet of the counts"
+expect_out '<sheet name="Comments"' "workbook sheet of the listing"
+run "$ANALYZE" report --form sipas2017_business --wave 2024 --out "$WORK/r2.html" \
+  --csv "$WORK/csv2" --comments-max 10
+expect_rc 0 "report with --comments-max"
+checks=$((checks + 1))
+[ -f "$WORK/csv2/comment_counts.csv" ] && [ ! -e "$WORK/csv2/comments.csv" ] ||
+  fail "--comments-max 10: the counts without the listing"
+checks=$((checks + 1))
+grep -q "dài hơn giới hạn 10 của báo cáo" "$WORK/r2.html" || fail "--comments-max: the note"
+run "$ANALYZE" report --form sipas2017_business --out "$WORK/r3.html" --comments-max -1
+expect_rc 2 "--comments-max below 0"
+
 run "$ANALYZE" comments --form sipas2017_business --wave 2024 --question phone
 expect_rc 2 "a personal column is never listed"
 expect_err "'phone' is a personal column" "says why"
