@@ -99,6 +99,8 @@ static void test_mask_ids_and_emails(void **state)
     expect_mask("CCCD:001098012345", "CCCD:[số định danh]", SIPAS_MASKED_ID);
     expect_mask("căn cước 001 098 012 345", "căn cước [số định danh]", SIPAS_MASKED_ID);
     expect_mask("MST 4900123456", "MST [số định danh]", SIPAS_MASKED_ID);
+    /* the price of never showing an ID: a long amount without separators goes too */
+    expect_mask("2500000000 đồng", "[số định danh] đồng", SIPAS_MASKED_ID);
     expect_mask("gửi ketoan.abc@gmail.com nhé", "gửi [email] nhé", SIPAS_MASKED_EMAIL);
     expect_mask("thư về Nguyen_Hung+hs@langson.com.vn.", "thư về [email].", SIPAS_MASKED_EMAIL);
     expect_mask("0912345678@gmail.com", "[email]", SIPAS_MASKED_EMAIL);
