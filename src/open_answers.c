@@ -104,10 +104,12 @@ static bool national_phone(const char *d, size_t n)
     return false;
 }
 
-/* Whether the digits d[0..n) are a Vietnamese phone number; plus: written after '+'. */
-static bool phone_number(const char *d, size_t n, bool plus)
+/* Whether the digits d[0..n) are a Vietnamese phone number; plus: written after '+'; dotted:
+ * its groups are separated by dots, as amounts are ("84.912.345.678 đồng" is 84 billion, not
+ * +84 912 345 678: without a '+', only a number grouped otherwise is read as one). */
+static bool phone_number(const char *d, size_t n, bool plus, bool dotted)
 {
-    if (n >= 2 && d[0] == '8' && d[1] == '4' && (plus || n == 11 || n == 12)) {
+    if (n >= 2 && d[0] == '8' && d[1] == '4' && (plus || ((n == 11 || n == 12) && !dotted))) {
         char national[NUMBER_DIGITS_MAX + 2] = "0";
         const char *rest = d + 2;
         size_t m = n - 2;
@@ -138,11 +140,13 @@ static void mask_groups(const char *text, const digit_group *g, size_t ngroups, 
     for (size_t i = 0; i < ngroups;) {
         size_t best = SIZE_MAX;
         unsigned kind = 0;
+        bool dotted = false;
         for (size_t j = i; j < ngroups; j++) {
             size_t n = group_digits(text, g, i, j, d);
             if (n > NUMBER_DIGITS_MAX)
                 break;
-            if (phone_number(d, n, g[i].plus)) {
+            dotted |= j > i && memchr(text + g[j - 1].end, '.', g[j].start - g[j - 1].end);
+            if (phone_number(d, n, g[i].plus, dotted)) {
                 best = j;
                 kind = SIPAS_MASKED_PHONE;
             } else if (j > i && (n == 9 || n == 12) && d[0] == '0') {

@@ -85,6 +85,7 @@ static void test_mask_leaves_amounts_and_dates(void **state)
         "0912345",          /* too short to be a phone */
         "+1 212 555 0100",  /* not a Vietnamese number */
         "1.234.567.890",
+        "84.912.345.678 đồng", /* an amount, not 84 912 345 678 */
         "",
     };
     for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)

@@ -14,8 +14,9 @@
  *            -> "[email]"
  *   phone    a Vietnamese number, its digits in groups separated by spaces, dots, dashes or
  *            brackets: 10 digits 03/05/07/08/09x (mobile), 11 digits 02x (landline with its
- *            area code) or 01x (an old 11-digit mobile), or +84 / 84 / (+84) followed by the
- *            same number without its 0 (a 0 left in, "+84 0912...", is accepted)
+ *            area code) or 01x (an old 11-digit mobile), or +84 / (+84) / 84 followed by the
+ *            same number without its 0 (a 0 left in, "+84 0912...", is accepted; 84 without
+ *            '+' not when grouped by dots, as amounts are: "84.912.345.678 đồng")
  *            -> "[số điện thoại]" / "[phone]"
  *   ID       any run of 9 or more digits written without separators (CMND 9, CCCD and personal
  *            ID 12, tax and enterprise codes 10 or 13, bank accounts), and 9 or 12 digits in
