@@ -438,8 +438,9 @@ static sipas_status check_question(const sipas_dataset *data, const char *questi
                                "item without a role)", question);
     *out = sipas_dataset_column(data, question);
     if (*out == NULL || !(*out)->loaded)
-        return sipas_error_set(err, SIPAS_ERR_USAGE, "the answers to '%s' were not loaded",
-                               question);
+        return sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "no answers to '%s' are stored: no "
+                               "batch of form '%s' was imported under a version that asks it",
+                               question, data->inst->form_id);
     return SIPAS_OK;
 }
 

@@ -1738,6 +1738,14 @@ static void section_comments(const session *s, sipas_report *rep, sipas_error *e
         return;
     }
     size_t n = sipas_open_questions(s->inst, questions);
+    /* a question of a newer instrument version than every stored batch has no answers yet */
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sipas_column *col = sipas_dataset_column(s->data, questions[i]->name);
+        if (col != NULL && col->loaded)
+            questions[kept++] = questions[i];
+    }
+    n = kept;
     for (size_t i = 0; i < n && *st == SIPAS_OK; i++) {
         sipas_open_answers *r = NULL;
         *st = sipas_open_answers_compute(s->data, questions[i]->name, s->unit_column,

@@ -116,4 +116,35 @@ run "$ANALYZE" comments --form sipas2017 --wave 2024
 expect_rc 1 "a form without an open-ended question"
 expect_err "has no open-ended question" "says so"
 
+# a store whose batches were all imported under version 1 (no `comments` column yet), analysed
+# with the version-2 sheets: the report has no comments section, the command says why
+v1="$WORK/surveys_v1/sipas2017_business"
+mkdir -p "$v1"
+cp "$SIPAS_SOURCE"/surveys/sipas2017_business/{choices,elements}.csv "$v1/"
+grep -v '^text,comments,' "$SIPAS_SOURCE/surveys/sipas2017_business/survey.csv" >"$v1/survey.csv"
+sed 's/^sipas2017_business,2,/sipas2017_business,1,/' \
+  "$SIPAS_SOURCE/surveys/sipas2017_business/settings.csv" >"$v1/settings.csv"
+python3 - "$sample" "$WORK/business_v1.csv" <<'EOF'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], encoding="utf-8", newline="")))
+drop = rows[0].index("comments")
+with open(sys.argv[2], "w", encoding="utf-8", newline="") as f:
+    csv.writer(f, lineterminator="\n").writerows([c for i, c in enumerate(r) if i != drop] for r in rows)
+EOF
+checks=$((checks + 1))
+head -1 "$WORK/business_v1.csv" | grep -q comments && fail "the v1 file still has comments"
+v1db="$WORK/v1.db"
+run "$COLLECT" import --db "$v1db" --surveys "$WORK/surveys_v1" --form sipas2017_business \
+  "$WORK/business_v1.csv"
+expect_rc 0 "import under version 1"
+run "$ANALYZE" report --db "$v1db" --form sipas2017_business --wave 2024 --out "$WORK/v1.html"
+expect_rc 0 "report of a version-1 store under version 2"
+expect_equal "$(grep -c 'id="comments"' "$WORK/v1.html")" 0 "no comments section without answers"
+run "$ANALYZE" profile --db "$v1db" --form sipas2017_business --wave 2024
+expect_rc 0 "profile of a version-1 store under version 2"
+run "$ANALYZE" comments --db "$v1db" --form sipas2017_business --wave 2024
+expect_rc 1 "comments of a version-1 store"
+expect_err "no batch of form 'sipas2017_business' was imported under a version that asks it" \
+  "says why there are no answers"
+
 finish
