@@ -5,13 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash_map.h"
+
 #define INITIAL_ROWS 4096
 
-/* Open-addressing map from a text value to its level index, per text column. The lengths of the
- * levels are kept beside them so that a probe compares bytes without strlen. */
+/* The levels of one text column as they are interned: the map from a value's FNV-1a hash to its
+ * level index, and the lengths of the levels kept beside them so that a probe compares bytes
+ * without strlen. */
 typedef struct level_map {
-    size_t cap;          /* power of two */
-    int32_t *slots;      /* level index + 1; 0 = empty */
+    hash_map levels;     /* hash of the text -> level index */
     size_t *lengths;     /* of each level */
     size_t levels_cap;   /* allocated entries of the column's levels and of lengths */
 } level_map;
@@ -29,43 +31,33 @@ typedef struct load_ctx {
 
 #define BATCH_COLUMN SIZE_MAX
 
-static uint64_t hash_bytes(const char *s, size_t len)
+/* The value being interned, for hash_map's test of a candidate level. */
+typedef struct level_probe {
+    const sipas_column *col;
+    const level_map *map;
+    const char *text;
+    size_t len;
+} level_probe;
+
+static bool level_is(const void *ctx, size_t level)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
+    const level_probe *p = ctx;
+    return p->map->lengths[level] == p->len && memcmp(p->col->levels[level], p->text, p->len) == 0;
 }
 
 static sipas_status intern(sipas_column *col, level_map *map, const char *s, size_t len,
                            int32_t *out, sipas_error *err)
 {
-    if (map->cap == 0 || (col->nlevels + 1) * 2 > map->cap) {
-        size_t cap = map->cap ? map->cap * 2 : 64;
-        int32_t *slots = calloc(cap, sizeof *slots);
-        if (slots == NULL)
-            return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-        for (size_t l = 0; l < col->nlevels; l++) {
-            size_t i = hash_bytes(col->levels[l], map->lengths[l]) & (cap - 1);
-            while (slots[i])
-                i = (i + 1) & (cap - 1);
-            slots[i] = (int32_t)l + 1;
-        }
-        free(map->slots);
-        map->slots = slots;
-        map->cap = cap;
+    level_probe probe = {.col = col, .map = map, .text = s, .len = len};
+    size_t level;
+    bool added;
+    if (!hash_map_find_or_add(&map->levels, hash_bytes(s, len), level_is, &probe, &level, &added))
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    if (!added) {
+        *out = (int32_t)level;
+        return SIPAS_OK;
     }
-    size_t i = hash_bytes(s, len) & (map->cap - 1);
-    while (map->slots[i]) {
-        size_t l = (size_t)map->slots[i] - 1;
-        if (map->lengths[l] == len && memcmp(col->levels[l], s, len) == 0) {
-            *out = (int32_t)l;
-            return SIPAS_OK;
-        }
-        i = (i + 1) & (map->cap - 1);
-    }
+    /* a new value: the map numbered it col->nlevels; store its text */
     if (col->nlevels >= INT32_MAX - 1)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "column '%s' has too many distinct values",
                                col->item->name);
@@ -83,8 +75,7 @@ static sipas_status intern(sipas_column *col, level_map *map, const char *s, siz
     if ((col->levels[col->nlevels] = strndup(s, len)) == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     map->lengths[col->nlevels] = len;
-    map->slots[i] = (int32_t)++col->nlevels;
-    *out = (int32_t)col->nlevels - 1;
+    *out = (int32_t)col->nlevels++;
     return SIPAS_OK;
 }
 
@@ -329,6 +320,8 @@ static sipas_status load(sipas_store *store, const sipas_instrument *inst,
     sipas_status st = SIPAS_OK;
     sipas_dataset *d = calloc(1, sizeof *d);
     load_ctx c = {.data = d};
+    bool *present = NULL;
+    const char **item_names = NULL;
     const char **names = calloc(inst->nitems + 1, sizeof *names); /* + batch_id */
     c.column_of = calloc(inst->nitems + 1, sizeof *c.column_of);
     c.maps = calloc(inst->nitems, sizeof *c.maps);
@@ -339,10 +332,25 @@ static sipas_status load(sipas_store *store, const sipas_instrument *inst,
     }
     d->inst = inst;
     d->ncolumns = inst->nitems;
+    /* A column of a newer instrument version than every stored batch is not in the table yet:
+     * such an item is left unloaded (as one not asked for) unless the design or the index needs
+     * it, where the query names it in its error. */
+    present = malloc(inst->nitems * sizeof *present);
+    item_names = malloc(inst->nitems * sizeof *item_names);
+    if (present == NULL || item_names == NULL) {
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t k = 0; k < inst->nitems; k++)
+        item_names[k] = inst->items[k].name;
+    if ((st = sipas_store_response_columns_present(store, inst->form_id, item_names,
+                                                   inst->nitems, present, err)) != SIPAS_OK)
+        goto done;
     for (size_t k = 0; k < inst->nitems; k++) {
         const sipas_item *it = &inst->items[k];
         d->columns[k].item = it;
         if (it->personal || it->role == SIPAS_ROLE_ID ||
+            (!present[k] && !design_or_criterion(it)) ||
             (wanted != NULL && !design_or_criterion(it) && !named(it->name, wanted, nwanted)))
             continue;
         d->columns[k].loaded = true;
@@ -390,12 +398,14 @@ static sipas_status load(sipas_store *store, const sipas_instrument *inst,
 done:
     if (c.maps)
         for (size_t k = 0; k < inst->nitems; k++) {
-            free(c.maps[k].slots);
+            hash_map_release(&c.maps[k].levels);
             free(c.maps[k].lengths);
         }
     free(c.maps);
     free(c.column_of);
     free(names);
+    free(present);
+    free(item_names);
     if (st != SIPAS_OK) {
         sipas_dataset_free(d);
         return st;

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sipas/condition.h"
 #include "sipas/dataset.h"
 #include "sipas/error.h"
 #include "sipas/estimate.h"
@@ -36,18 +37,6 @@ typedef enum {
 } sipas_index_level;
 
 const char *sipas_index_level_name(sipas_index_level level); /* "overall", "element", "criterion" */
-
-/* A parsed --where condition: "district=cao_loc", "wave>=2020", "sector in land,justice",
- * "respondent_type != business". Operators: = != < <= > >= and "in" (comma-separated values).
- * Values may be codes or labels of the column's choice list. */
-typedef struct sipas_condition {
-    sipas_filter filter;  /* column, op and values point into storage */
-    char *storage;
-    const char **values;
-} sipas_condition;
-
-sipas_status sipas_condition_parse(const char *text, sipas_condition *out, sipas_error *err);
-void sipas_condition_release(sipas_condition *cond);
 
 /* Population counts of one margin from the store (sipas_store_load_margin): its columns joined
  * by '+' ("district", "sex+age_group") and its cells ("female|18_29") by wave (0 = every wave). */
