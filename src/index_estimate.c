@@ -183,14 +183,19 @@ sipas_status index_build_subdesign(index_work *w, size_t dom, const bool *stratu
     return st == SIPAS_OK ? st : name_stratum(w, s, st, err);
 }
 
-/* Variance, df, CI, flags of an estimate with its scores on the sub-design. */
-/* mask is the domain the estimate is over: for a criterion its valid answers, so that df, the
- * strata taking part and n match R's svyciprop on subset(design, valid & domain). */
-static sipas_status finish_row(index_work *w, const subdesign *s, const double *scores, const bool *mask,
-                               double n_for_beta, sipas_index_row *row, sipas_error *err)
+/* Variance, df, CI, flags, deff and Kish deff of an estimate with its scores on the
+ * sub-design. ratio (with y and x) for a criterion, NULL for a composite (deff from the scores).
+ * mask is the domain the estimate is over: for a criterion its valid answers, so that df, the
+ * strata taking part and n match R's svyciprop on subset(design, valid & domain).
+ * summary: the figures already made with the scores (sipas_ratio_estimate_summary), or NULL. */
+static sipas_status finish_row(index_work *w, const subdesign *s, const double *y, const double *x,
+                               const sipas_ratio *ratio, const double *scores, const bool *mask,
+                               const sipas_estimate_summary *summary, double n_for_beta,
+                               sipas_index_row *row, sipas_error *err)
 {
     sipas_status st;
-    if (w->cal) {
+    double calibrated_variance = NAN;
+    if (!summary && w->cal) {
         /* the residuals of the scores on the calibration cells, computed in row order; R keeps
          * every row of a calibrated design in a domain, so every stratum takes part */
         for (size_t i = 0; i < s->m; i++)
@@ -202,16 +207,25 @@ static sipas_status finish_row(index_work *w, const subdesign *s, const double *
             return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
         for (size_t i = 0; i < s->m; i++)
             adjusted[i] = w->cal_scores[s->rows[i]];
-        st = sipas_variance(s->prepared, adjusted, NULL, &row->variance, err);
+        st = sipas_variance(s->prepared, adjusted, NULL, &calibrated_variance, err);
         free(adjusted);
-    } else {
-        st = sipas_variance(s->prepared, scores, mask, &row->variance, err);
+        if (st != SIPAS_OK)
+            return name_stratum(w, s, st, err);
     }
-    if (st != SIPAS_OK)
+    /* variance (unless calibrated), df counts, deff and Kish deff in one pass over the rows */
+    const double *given = w->cal ? &calibrated_variance : NULL;
+    sipas_estimate_summary sum;
+    if (summary)
+        sum = *summary;
+    else if ((st = ratio ? sipas_ratio_summary(s->prepared, y, x, ratio, scores, mask, given,
+                                               false, &sum, err)
+                         : sipas_composite_summary(s->prepared, scores, mask, given, false, &sum,
+                                                   err)) != SIPAS_OK)
         return name_stratum(w, s, st, err);
-    size_t psus, strata;
-    if ((st = sipas_design_count(s->prepared, mask, &psus, &strata, err)) != SIPAS_OK)
-        return st;
+    row->variance = sum.variance;
+    row->deff = sum.deff;
+    row->kish_deff = sum.kish_deff;
+    size_t psus = sum.psus, strata = sum.strata;
     row->df = (double)psus - (double)strata;
     bool nps = row->scoring == SIPAS_SCORING_NPS;
     row->ci_method = nps ? SIPAS_CI_MEAN : w->res->ci;
@@ -420,9 +434,15 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
             }
             sipas_ratio ratio;
             sipas_error ratio_err;
-            st = sipas_ratio_estimate(s->prepared, y, x, s->in_domain, &ratio, z, &ratio_err);
+            /* uncalibrated: the variance, df, deff and Kish deff come with the scores */
+            sipas_estimate_summary summary;
+            w->measure = crow->name;
+            st = w->cal ? sipas_ratio_estimate(s->prepared, y, x, s->in_domain, &ratio, z, &ratio_err)
+                        : sipas_ratio_estimate_summary(s->prepared, y, x, s->in_domain, b->valid,
+                                                       false, &ratio, z, &summary, &ratio_err);
+            bool no_answer = st == SIPAS_ERR_MATH && (w->cal || ratio.denominator == 0);
             crow->n = st == SIPAS_OK ? ratio.n_valid : 0;
-            if (st == SIPAS_ERR_MATH) {
+            if (no_answer) {
                 not_estimable(crow);
                 erow->estimable = false;
                 st = SIPAS_OK;
@@ -431,19 +451,14 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
             if (st != SIPAS_OK) {
                 if (err)
                     *err = ratio_err;
-                return st;
+                return name_stratum(w, s, st, err);
             }
             crow->estimable = true;
             crow->estimate = ratio.estimate;
-            w->measure = crow->name;
-            if ((st = finish_row(w, s, z, b->valid, (double)ratio.n_valid, crow, err)) != SIPAS_OK)
+            if ((st = finish_row(w, s, y, x, &ratio, z, b->valid, w->cal ? NULL : &summary,
+                                 (double)ratio.n_valid, crow, err)) != SIPAS_OK)
                 return st;
             keep_scores(b, crow->name, z, m);
-            /* as svymean(deff=TRUE) on the valid answers of the domain */
-            if ((st = sipas_ratio_deff(s->prepared, y, x, b->valid, ratio.estimate,
-                                       crow->variance, false, &crow->deff, err)) != SIPAS_OK ||
-                (st = sipas_kish_deff(s->prepared, x, s->in_domain, &crow->kish_deff, err)) != SIPAS_OK)
-                return st;
             /* element = mean of its criteria: accumulate estimate and scores (svycontrast) */
             erow->estimate += ratio.estimate / (double)k;
             for (size_t i = 0; i < m; i++)
@@ -456,10 +471,8 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
         } else {
             keep_scores(b, erow->name, es, m);
             w->measure = erow->name;
-            if ((st = finish_row(w, s, es, s->in_domain, (double)respondents, erow, err)) != SIPAS_OK ||
-                (st = sipas_composite_deff(s->prepared, es, s->in_domain, erow->variance, false,
-                                           &erow->deff, err)) != SIPAS_OK ||
-                (st = sipas_kish_deff(s->prepared, NULL, s->in_domain, &erow->kish_deff, err)) != SIPAS_OK)
+            if ((st = finish_row(w, s, NULL, NULL, NULL, es, s->in_domain, NULL,
+                                 (double)respondents, erow, err)) != SIPAS_OK)
                 return st;
         }
         double c = weight_sum > 0 ? inst->elements[e].weight / weight_sum : 0;
@@ -481,9 +494,6 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
     }
     keep_scores(b, overall->name, overall_scores, m);
     w->measure = overall->name;
-    if ((st = finish_row(w, s, overall_scores, s->in_domain, (double)respondents, overall, err)) != SIPAS_OK ||
-        (st = sipas_composite_deff(s->prepared, overall_scores, s->in_domain, overall->variance,
-                                   false, &overall->deff, err)) != SIPAS_OK)
-        return st;
-    return sipas_kish_deff(s->prepared, NULL, s->in_domain, &overall->kish_deff, err);
+    return finish_row(w, s, NULL, NULL, NULL, overall_scores, s->in_domain, NULL,
+                      (double)respondents, overall, err);
 }
