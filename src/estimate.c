@@ -11,6 +11,14 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 
+/* A hot loop's helper inlined into each caller with constant flags, so that the compiler drops
+ * the tests of the cases that do not apply from the loop over the rows. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 /* R's onestrat treats a stratum as fully enumerated when 1 - f is below this. */
 #define CENSUS_EPSILON 1e-7
 
@@ -260,9 +268,10 @@ typedef struct deff_residual {
     const double *scores; /* combination: non-NULL */
 } deff_residual;
 
-static double residual_at(const deff_residual *r, double weight, size_t i)
+static ALWAYS_INLINE double residual_at(const deff_residual *r, bool composite, double weight,
+                                        size_t i)
 {
-    if (r->scores)
+    if (composite)
         return r->scores[i] / weight;
     double xi = r->x ? r->x[i] : 1.0;
     return (r->y[i] - r->ratio * xi) / r->wx;
@@ -312,7 +321,7 @@ sipas_status sipas_ratio_estimate(const sipas_prepared_design *pd, const double 
     deff_residual res = {y, x, out->estimate, out->denominator, NULL};
     const double *weight = pd->weight;
     for (size_t i = 0, n = pd->n; i < n; i++)
-        scores[i] = domain && !domain[i] ? 0 : residual_at(&res, weight[i], i) * weight[i];
+        scores[i] = domain && !domain[i] ? 0 : residual_at(&res, false, weight[i], i) * weight[i];
     return SIPAS_OK;
 }
 
@@ -746,9 +755,10 @@ typedef struct domain_sums {
  * weight, rbar_w = sum w r / N from sums; NaN in the cases sipas_ratio_deff's comment lists.
  * The squares are a second pass over the rows, after the mean, as svyvar computes them, to keep
  * agreement with R to rounding. */
-static double srs_deff(const sipas_prepared_design *pd, const bool *domain,
-                       const deff_residual *res, const domain_sums *sums, double variance,
-                       bool with_replacement)
+static ALWAYS_INLINE double srs_deff(const sipas_prepared_design *pd, const bool *domain,
+                                      const deff_residual *res, bool composite,
+                                      const domain_sums *sums, double variance,
+                                      bool with_replacement)
 {
     if (sums->m < 2 || !isfinite(variance))
         return NAN;
@@ -759,7 +769,7 @@ static double srs_deff(const sipas_prepared_design *pd, const bool *domain,
         double w = weight[i];
         if ((domain && !domain[i]) || w == 0)
             continue;
-        double d = residual_at(&r, w, i) - rbar;
+        double d = residual_at(&r, composite, w, i) - rbar;
         ss += w * d * d;
     }
     double md = (double)sums->m;
@@ -775,55 +785,47 @@ static double srs_deff(const sipas_prepared_design *pd, const bool *domain,
     return vsrs > 0 ? variance / vsrs : NAN;
 }
 
-/* One estimate's variance (unless given), df counts, design effect and Kish deff from one pass
- * over the rows (plus the squares of the deff's second pass): the sums of sipas_variance,
- * sipas_design_count, srs_deff and sipas_kish_deff, each in the same order as there, so each
- * figure is the same to the last bit. scores may be NULL when variance is given.
- * made_scores non-NULL: the ratio's scores are made in the same pass, as sipas_ratio_estimate
- * makes them (residual times weight over score_domain, 0 elsewhere), written there and read
- * instead of scores. */
-static sipas_status summarise(const sipas_prepared_design *pd, const double *scores,
-                              double *made_scores, const bool *score_domain, const bool *domain,
-                              const deff_residual *res, const double *variance,
-                              bool with_replacement, sipas_estimate_summary *out,
-                              sipas_error *err)
+/* What the pass over the rows of summarise fills (scratch owned by summarise). */
+typedef struct summary_pass_out {
+    psu_totals totals;          /* when the variance is computed */
+    unsigned char *taking_part; /* nstrata, when the variance is computed */
+    unsigned char *psu_seen, *stratum_seen;
+    domain_sums sums;
+} summary_pass_out;
+
+/* The pass over the rows: scores made (make_scores) or read, their PSU totals (want_variance),
+ * and the domain's sums; composite says res reads the scores. */
+static ALWAYS_INLINE sipas_status summary_pass(const sipas_prepared_design *pd,
+                                               const double *scores, double *made_scores,
+                                               const bool *score_domain, const bool *domain,
+                                               const deff_residual *res, bool make_scores,
+                                               bool want_variance, bool composite,
+                                               summary_pass_out *out, sipas_error *err)
 {
-    sipas_status status = SIPAS_OK;
-    bool want_variance = variance == NULL;
-    psu_totals totals = {0};
-    unsigned char *taking_part = NULL;
-    unsigned char *psu_seen = alloc_array(pd->npsu, 1);
-    unsigned char *stratum_seen = alloc_array(pd->nstrata, 1);
-    if (!psu_seen || !stratum_seen ||
-        (want_variance && (!psu_totals_alloc(pd, &totals) ||
-                           !(taking_part = alloc_array(pd->nstrata, 1))))) {
-        status = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory summarising an estimate");
-        goto cleanup;
-    }
     domain_sums sums = {0};
     /* local copies: the byte stores below could otherwise alias every pointer read per row */
     const double *weight = pd->weight;
     const size_t *row_psus = pd->row_psu, *row_strata = pd->row_stratum;
-    double *psu_total = totals.total, *psu_abs_total = totals.abs_total;
+    double *psu_total = out->totals.total, *psu_abs_total = out->totals.abs_total;
+    unsigned char *taking_part = out->taking_part, *psu_seen = out->psu_seen,
+                  *stratum_seen = out->stratum_seen;
     deff_residual r = *res;
     for (size_t i = 0, n = pd->n; i < n; i++) {
         size_t k = row_psus[i];
         double w = weight[i], residual = 0, score = 0;
-        bool have_residual = made_scores && (!score_domain || score_domain[i]);
+        bool have_residual = make_scores && (!score_domain || score_domain[i]);
         if (have_residual) {
             /* sipas_ratio_estimate's order of operations: (y - R x) / X, then times w */
-            residual = residual_at(&r, w, i);
+            residual = residual_at(&r, false, w, i);
             score = residual * w;
         }
-        if (made_scores)
+        if (make_scores)
             made_scores[i] = score;
-        else if (scores)
+        else if (want_variance)
             score = scores[i];
         if (want_variance) {
-            if (!isfinite(score)) {
-                status = sipas_error_set(err, SIPAS_ERR_USAGE, "row %zu: score is not finite", i);
-                goto cleanup;
-            }
+            if (!isfinite(score))
+                return sipas_error_set(err, SIPAS_ERR_USAGE, "row %zu: score is not finite", i);
             psu_total[k] += score;
             psu_abs_total[k] += fabs(score);
         }
@@ -846,26 +848,70 @@ static sipas_status summarise(const sipas_prepared_design *pd, const double *sco
         sums.weight_sum += w;
         sums.weight_sq += w * w;
         if (!have_residual)
-            residual = residual_at(&r, w, i);
+            residual = residual_at(&r, composite, w, i);
         sums.weighted_residual += w * residual;
     }
+    out->sums = sums;
+    return SIPAS_OK;
+}
+
+/* One estimate's variance (unless given), df counts, design effect and Kish deff from one pass
+ * over the rows (plus the squares of the deff's second pass): the sums of sipas_variance,
+ * sipas_design_count, srs_deff and sipas_kish_deff, each in the same order as there, so each
+ * figure is the same to the last bit. scores may be NULL when variance is given.
+ * made_scores non-NULL: the ratio's scores are made in the same pass, as sipas_ratio_estimate
+ * makes them (residual times weight over score_domain, 0 elsewhere), written there and read
+ * instead of scores. */
+static sipas_status summarise(const sipas_prepared_design *pd, const double *scores,
+                              double *made_scores, const bool *score_domain, const bool *domain,
+                              const deff_residual *res, const double *variance,
+                              bool with_replacement, sipas_estimate_summary *out,
+                              sipas_error *err)
+{
+    sipas_status status = SIPAS_OK;
+    bool want_variance = variance == NULL, composite = res->scores != NULL;
+    summary_pass_out pass = {.taking_part = NULL}; /* the rest zero */
+    pass.psu_seen = alloc_array(pd->npsu, 1);
+    pass.stratum_seen = alloc_array(pd->nstrata, 1);
+    if (!pass.psu_seen || !pass.stratum_seen ||
+        (want_variance && (!psu_totals_alloc(pd, &pass.totals) ||
+                           !(pass.taking_part = alloc_array(pd->nstrata, 1))))) {
+        status = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory summarising an estimate");
+        goto cleanup;
+    }
+    /* the index's two cases, each with its own loop; any other through the general one */
+    if (made_scores && want_variance && !composite)
+        status = summary_pass(pd, NULL, made_scores, score_domain, domain, res, true, true,
+                              false, &pass, err);
+    else if (!made_scores && want_variance && composite)
+        status = summary_pass(pd, scores, NULL, NULL, domain, res, false, true, true, &pass,
+                              err);
+    else
+        status = summary_pass(pd, scores, made_scores, score_domain, domain, res,
+                              made_scores != NULL, want_variance, composite, &pass, err);
+    if (status != SIPAS_OK)
+        goto cleanup;
     out->variance = want_variance ? NAN : *variance;
     if (want_variance &&
-        (status = covariance_from_totals(pd, &totals, &totals, taking_part, &out->variance,
-                                         err)) != SIPAS_OK)
+        (status = covariance_from_totals(pd, &pass.totals, &pass.totals, pass.taking_part,
+                                         &out->variance, err)) != SIPAS_OK)
         goto cleanup;
-    out->psus = sums.psus;
-    out->strata = sums.strata;
+    const domain_sums *sums = &pass.sums;
+    out->psus = sums->psus;
+    out->strata = sums->strata;
     out->kish_deff =
-        sums.m ? (double)sums.m * sums.weight_sq / (sums.weight_sum * sums.weight_sum) : NAN;
-    out->deff = (res->scores || res->wx != 0)
-                    ? srs_deff(pd, domain, res, &sums, out->variance, with_replacement)
-                    : NAN;
+        sums->m ? (double)sums->m * sums->weight_sq / (sums->weight_sum * sums->weight_sum) : NAN;
+    if (composite)
+        out->deff = srs_deff(pd, domain, res, true, sums, out->variance, with_replacement);
+    else
+        out->deff = res->wx != 0
+                        ? srs_deff(pd, domain, res, false, sums, out->variance, with_replacement)
+                        : NAN;
 cleanup:
-    psu_totals_free(&totals);
-    free(taking_part);
-    free(psu_seen);
-    free(stratum_seen);
+    psu_totals_free(&pass.totals);
+    free(pass.taking_part);
+    free(pass.psu_seen);
+    free(pass.stratum_seen);
     return status;
 }
 
