@@ -810,6 +810,11 @@ static ALWAYS_INLINE sipas_status summary_pass(const sipas_prepared_design *pd,
     unsigned char *taking_part = out->taking_part, *psu_seen = out->psu_seen,
                   *stratum_seen = out->stratum_seen;
     deff_residual r = *res;
+    /* The running PSU's totals stay in registers while its rows follow one another (files
+     * usually list a cluster's respondents together): the same additions in the same order as
+     * psu_totals_add, without a store and reload per row. */
+    size_t run_psu = SIZE_MAX;
+    double run_total = 0, run_abs_total = 0;
     for (size_t i = 0, n = pd->n; i < n; i++) {
         size_t k = row_psus[i];
         double w = weight[i], residual = 0, score = 0;
@@ -826,8 +831,17 @@ static ALWAYS_INLINE sipas_status summary_pass(const sipas_prepared_design *pd,
         if (want_variance) {
             if (!isfinite(score))
                 return sipas_error_set(err, SIPAS_ERR_USAGE, "row %zu: score is not finite", i);
-            psu_total[k] += score;
-            psu_abs_total[k] += fabs(score);
+            if (k != run_psu) {
+                if (run_psu != SIZE_MAX) {
+                    psu_total[run_psu] = run_total;
+                    psu_abs_total[run_psu] = run_abs_total;
+                }
+                run_psu = k;
+                run_total = psu_total[k];
+                run_abs_total = psu_abs_total[k];
+            }
+            run_total += score;
+            run_abs_total += fabs(score);
         }
         if (domain && !domain[i])
             continue;
@@ -850,6 +864,10 @@ static ALWAYS_INLINE sipas_status summary_pass(const sipas_prepared_design *pd,
         if (!have_residual)
             residual = residual_at(&r, composite, w, i);
         sums.weighted_residual += w * residual;
+    }
+    if (run_psu != SIZE_MAX) {
+        psu_total[run_psu] = run_total;
+        psu_abs_total[run_psu] = run_abs_total;
     }
     out->sums = sums;
     return SIPAS_OK;
