@@ -8,8 +8,9 @@
 #       ASAN_BUILD_DIR  a -DSIPAS_SANITIZE=ON build; the ASan step is skipped without it
 #
 # Environment: BENCH_DIR (scratch, default /tmp/sipas-bench), ROUNDS (alternating rounds at 1M,
-# default 5), SIZES (respondents for the growth table, default "250000 1000000 4000000"; each
-# size runs once: the 4M store is 0.5 GB).
+# default 5), SIZES (respondents for the growth table, default "250000 1000000 4000000 10000000";
+# each size runs once: the 4M store is 0.5 GB; the 10M batch and store, 2.3 GB together and about
+# 2 minutes to make, are deleted after their run).
 # Needs sqlite3 and /usr/bin/time (Debian: apt-get install -y sqlite3 time).
 #
 # Data: sipas_gen_sample --surveys bench/surveys --form bench20 --labels vi --label-columns
@@ -36,7 +37,7 @@ build=${1:-$source_dir/build-bench}
 asan_build=${2:-}
 work=${BENCH_DIR:-/tmp/sipas-bench}
 rounds=${ROUNDS:-5}
-sizes=${SIZES:-"250000 1000000 4000000"}
+sizes=${SIZES:-"250000 1000000 4000000 10000000"}
 surveys=$source_dir/bench/surveys
 mkdir -p "$work"
 
@@ -89,6 +90,9 @@ echo "command,wall_s,user_s,sys_s,peak_kib" >"$timings"
 for size in $sizes; do
     store=$(store_for "$size")
     bench_timed "job_$size" bash -c 'job "$0" "$1"' "$store" "$work/review_$size.csv"
+    if [ "$size" -gt 4000000 ]; then # too large to keep in scratch
+        rm -f "$store" "$work/bench20_$size.csv" "$work/review_$size.csv"
+    fi
 done
 
 if [ -n "$asan_build" ]; then
