@@ -91,7 +91,7 @@ for size in $sizes; do
     store=$(store_for "$size")
     bench_timed "job_$size" bash -c 'job "$0" "$1"' "$store" "$work/review_$size.csv"
     if [ "$size" -gt 4000000 ]; then # too large to keep in scratch
-        rm -f "$store" "$work/bench20_$size.csv" "$work/review_$size.csv"
+        rm -f "$store" "$store-wal" "$store-shm" "$work/bench20_$size.csv" "$work/review_$size.csv"
     fi
 done
 
