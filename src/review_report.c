@@ -1106,9 +1106,13 @@ static void section_units(const session *s, sipas_report *rep, chart_dir *dir, s
     if (*st == SIPAS_OK && r->ranked > 0)
         *st = add_chart(s, rep, dir, SIPAS_REVIEW_CHART_RANKING,
                         T(s, "Đơn vị xếp theo chỉ số với khoảng tin cậy; thanh màu cam: dưới mục "
-                             "tiêu; đường đậm: toàn tỉnh.",
+                             "tiêu; thanh chỉ có viền: không đủ tin cậy để công bố; vùng xám: "
+                             "khoảng tin cậy của toàn tỉnh, tam giác: giá trị toàn tỉnh; nét đứt "
+                             "đỏ: mục tiêu.",
                           "Units by their index with intervals; orange bars: below the target; "
-                          "solid line: the province."), err);
+                          "outlined bars: not reliable enough to publish; grey band: the "
+                          "province's interval, triangle: its value; red dashes: the target."),
+                        err);
     size_t *order = calloc(r->nunits ? r->nunits : 1, sizeof *order);
     if (order == NULL) {
         if (*st == SIPAS_OK)
@@ -1183,6 +1187,13 @@ static void section_units(const session *s, sipas_report *rep, chart_dir *dir, s
         sipas_report_text(t, trend);
     }
     free(order);
+    /* each unit over the waves: lines for a few domains, small multiples for districts */
+    if (*st == SIPAS_OK && r->nunits >= 2 && r->nwaves >= 2)
+        *st = add_chart(s, rep, dir, SIPAS_REVIEW_CHART_TREND_BY_UNIT,
+                        T(s, "Chỉ số của từng đơn vị qua các năm (màu xám: toàn tỉnh; điểm rỗng: "
+                             "không đủ tin cậy để công bố).",
+                          "Each unit's index over the waves (grey: the province; open points: "
+                          "not reliable enough to publish)."), err);
     section_units_by_wave(s, rep);
 }
 
@@ -1195,14 +1206,20 @@ static void section_elements(const session *s, sipas_report *rep, chart_dir *dir
     sipas_report_heading(rep, 1, "elements", T(s, "Các yếu tố", "Elements"));
     if (*st == SIPAS_OK)
         *st = add_chart(s, rep, dir, SIPAS_REVIEW_CHART_PROFILE,
-                        T(s, "Mỗi yếu tố năm nay (chấm đặc) so với năm trước (chấm rỗng), với "
-                             "khoảng tin cậy.",
-                          "Each element this year (filled) against last year (open), with "
-                          "intervals."), err);
+                        T(s, "Mỗi yếu tố năm nay (chấm tròn) so với năm trước (ô vuông xám), với "
+                             "khoảng tin cậy; điểm rỗng: không đủ tin cậy để công bố; vạch đỏ "
+                             "đậm: mục tiêu riêng của yếu tố khi targets.csv có.",
+                          "Each element this year (dots) against last year (grey squares), with "
+                          "intervals; open points: not reliable enough to publish; dark red "
+                          "bar: the element's own target when targets.csv has one."), err);
     if (*st == SIPAS_OK && r->ranked > 0)
         *st = add_chart(s, rep, dir, SIPAS_REVIEW_CHART_HEATMAP,
-                        T(s, "Đơn vị × yếu tố: màu từ đỏ (thấp) đến xanh (cao).",
-                          "Units by elements: colour from red (low) to green (high)."), err);
+                        T(s, "Đơn vị × yếu tố: xanh từ mục tiêu trở lên, vàng trong 10 điểm dưới "
+                             "mục tiêu, đỏ thấp hơn nữa (ngưỡng cố định, không theo dữ liệu); ô "
+                             "trắng có †: không đủ tin cậy để công bố.",
+                          "Units by elements: green at or above the target, amber within 10 "
+                          "points below it, red further below (fixed thresholds, not the data's "
+                          "range); white cells with †: not reliable enough to publish."), err);
     sipas_report_column cols[1 + 32];
     size_t ne = r->nelements > 30 ? 30 : r->nelements;
     cols[0] = (sipas_report_column){T(s, "Đơn vị", "Unit"), SIPAS_REPORT_TEXT};

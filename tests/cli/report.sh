@@ -133,7 +133,7 @@ for words in "Tóm tắt" "Mục tiêu" "Thay đổi so với năm trước" "Xu
 done
 checks=$((checks + 1))
 nsvg=$(grep -c '^<svg role="img"' "$html")
-[ "$nsvg" -eq 5 ] || fail "report: $nsvg inline charts, expected 5 (trend, scorecard, ranking, profile, heat map)"
+[ "$nsvg" -eq 6 ] || fail "report: $nsvg inline charts, expected 6 (trend, scorecard, ranking, trend by unit, profile, heat map)"
 expect_not_in_file "$html" 'https?://' "no URL in the page"
 expect_not_in_file "$html" '<script|<link |@import|url\(http|<\?xml|<!DOCTYPE svg' "self-contained"
 expect_not_in_file "$html" 'id="gpPt|href="#gpPt|href=.#gpPt' "chart ids are prefixed"
