@@ -633,6 +633,20 @@ static void nice_percent_range(double lo, double hi, double pad, double *from, d
     }
 }
 
+/* The most lines a category label takes once wrapped (add_category_ytics): rows are made tall
+ * enough for it, so a wrapped name never runs into the next row's. */
+static size_t category_lines(const char *const *names, size_t stride_bytes, size_t n)
+{
+    size_t most = 1;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = *(const char *const *)((const char *)names + i * stride_bytes);
+        size_t lines = wrapped_lines(name, LABEL_COLUMNS);
+        if (lines > most)
+            most = lines;
+    }
+    return most;
+}
+
 /* Category labels on the y axis: row i of n at y = n - i, the first at the top. */
 static void add_category_ytics(script *s, const char *const *names, size_t stride_bytes,
                                size_t n)
@@ -936,7 +950,8 @@ static size_t trend_key_entries(const sipas_plot_trend *trend, const trend_shape
 }
 
 /* Columns and rows of a horizontal legend of `entries` entries whose longest title has
- * `longest` characters. gnuplot sizes a key column by its own estimate of text width, wider
+ * `longest` characters (given to gnuplot as maxcols and maxrows: left to itself it fills the
+ * margin's height and the canvas's width by its own estimate, up to the edge). gnuplot sizes a key column by its own estimate of text width, wider
  * than DejaVu Sans's, so the columns are counted generously wide (0.75 em a character and
  * room for the sample) and the rows that follow are never fewer than gnuplot's. */
 static void key_layout(const canvas *cv, size_t entries, size_t longest, size_t *columns,
@@ -960,8 +975,8 @@ static void add_trend_frame(script *s, const sipas_plot_trend *trend, const tren
     size_t title_lines = opt->title != NULL && opt->title[0] != '\0'
                              ? wrapped_lines(opt->title, columns_across(cv, cv->width * 0.9, 1.25))
                              : 0;
-    script_add(s, "set key at graph 0.5, graph 1.02 center bottom horizontal maxcols %zu\n",
-               key_columns);
+    script_add(s, "set key at graph 0.5, graph 1.02 center bottom horizontal maxcols %zu "
+                  "maxrows %zu\n", key_columns, key_rows);
     double key_height = 1.6 * (double)key_rows;
     char margin[40];
     format_number(margin, 1.0 + key_height + 1.6 * (double)title_lines, 1, '.');
@@ -1219,8 +1234,8 @@ static sipas_status trend_panels(const sipas_plot_trend *trend, const sipas_plot
     script_add(&s, "set origin 0,%s\nset size 1,%s\nset lmargin 0\nset rmargin 0\n"
                    "set tmargin 0\nset bmargin 0\nunset title\nunset arrow\nunset border\n"
                    "unset tics\nunset grid\nset xrange [0:1]\nset yrange [0:1]\n"
-                   "set key inside center center horizontal maxcols %zu samplen 3\n"
-                   "plot 2 notitle", y, h, key_columns);
+                   "set key inside center center horizontal maxcols %zu maxrows %zu samplen 3\n"
+                   "plot 2 notitle", y, h, key_columns, key_rows);
     bool first = false;
     char style[128];
     snprintf(style, sizeof style, "linespoints pt 7 ps 0.9*point_scale lw 2 lc rgb '%s'",
@@ -1243,6 +1258,31 @@ static sipas_status trend_panels(const sipas_plot_trend *trend, const sipas_plot
     return status;
 }
 
+/* The legend at the bottom of the chart in as many columns as fit, under the tick labels
+ * (tick_lines lines of them) and the axis title, with the bottom margin that holds them. */
+static void add_key_below(script *s, const canvas *cv, const sipas_plot_options *opt,
+                          const char *const *words, size_t nwords, size_t tick_lines)
+{
+    size_t entries = 0, longest = 0;
+    for (size_t i = 0; i < nwords; i++) {
+        if (words[i] == NULL || words[i][0] == '\0')
+            continue;
+        entries++;
+        size_t c = utf8_columns(words[i], strlen(words[i]));
+        if (c > longest)
+            longest = c > KEY_COLUMNS ? KEY_COLUMNS : c;
+    }
+    size_t columns, rows;
+    key_layout(cv, entries, longest, &columns, &rows);
+    bool has_xlabel = opt->x_label != NULL && opt->x_label[0] != '\0';
+    char margin[40];
+    /* a key row takes about 1.7 lines with the preamble's spacing and height */
+    format_number(margin, (double)tick_lines + 1.5 + (has_xlabel ? 1.6 : 0.0) +
+                              1.7 * (double)rows, 1, '.');
+    script_add(s, "set key at screen 0.5, screen 0.01 center bottom horizontal maxcols %zu "
+                  "maxrows %zu\nset bmargin %s\n", columns, rows, margin);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * 2. Ranking. */
 
@@ -1253,7 +1293,12 @@ sipas_status sipas_plot_ranking_chart(const sipas_plot_ranking *ranking,
         return sipas_error_set(err, SIPAS_ERR_USAGE, "a ranking chart needs units");
     size_t n = ranking->nunits;
     canvas cv;
-    sipas_status status = resolve_options(opt, (int)(n > 8 ? 160 + 34 * n : 430), &cv, err);
+    size_t lines = n > 0 && n <= MAX_ROWS && ranking->units != NULL
+                       ? category_lines(&ranking->units[0].name, sizeof ranking->units[0], n)
+                       : 1;
+    size_t row = lines > 1 ? 20 * lines : 34; /* pixels */
+    sipas_status status = resolve_options(opt, (int)(n > 8 || lines > 1 ? 230 + row * n : 500),
+                                          &cv, err);
     if (status != SIPAS_OK)
         return status;
     status = check_units(ranking->units, n, MAX_ROWS, "units", err);
@@ -1339,6 +1384,11 @@ sipas_status sipas_plot_ranking_chart(const sipas_plot_ranking *ranking,
         add_vertical_block(&s, "target", ranking->target, n);
     if (isfinite(ranking->reference) && !reference_band)
         add_vertical_block(&s, "reference", ranking->reference, n);
+    const char *key_words[] = {has[1] ? ranking->below_label : NULL,
+                               has[2] || has[3] ? ranking->suppressed_label : NULL,
+                               reference_band ? ranking->reference_band_label : NULL,
+                               ranking->reference_label, ranking->target_label};
+    add_key_below(&s, &cv, opt, key_words, sizeof key_words / sizeof key_words[0], 1);
 
     bool first = true;
     for (int g = 0; g < 4; g++) {
@@ -1451,31 +1501,6 @@ static bool any_suppressed(const sipas_plot_unit *units, size_t n)
         if (units[i].suppressed && isfinite(units[i].estimate))
             return true;
     return false;
-}
-
-/* The legend at the bottom of the chart in as many columns as fit, under the tick labels
- * (tick_lines lines of them) and the axis title, with the bottom margin that holds them. */
-static void add_key_below(script *s, const canvas *cv, const sipas_plot_options *opt,
-                          const char *const *words, size_t nwords, size_t tick_lines)
-{
-    size_t entries = 0, longest = 0;
-    for (size_t i = 0; i < nwords; i++) {
-        if (words[i] == NULL || words[i][0] == '\0')
-            continue;
-        entries++;
-        size_t c = utf8_columns(words[i], strlen(words[i]));
-        if (c > longest)
-            longest = c > KEY_COLUMNS ? KEY_COLUMNS : c;
-    }
-    size_t columns, rows;
-    key_layout(cv, entries, longest, &columns, &rows);
-    bool has_xlabel = opt->x_label != NULL && opt->x_label[0] != '\0';
-    char margin[40];
-    /* a key row takes about 1.7 lines with the preamble's spacing and height */
-    format_number(margin, (double)tick_lines + 1.5 + (has_xlabel ? 1.6 : 0.0) +
-                              1.7 * (double)rows, 1, '.');
-    script_add(s, "set key at screen 0.5, screen 0.01 center bottom horizontal maxcols %zu\n"
-                  "set bmargin %s\n", columns, margin);
 }
 
 sipas_status sipas_plot_profile_chart(const sipas_plot_profile *profile,
@@ -1737,7 +1762,9 @@ sipas_status sipas_plot_scorecard_chart(const sipas_plot_scorecard *card,
         track(r->target * 100, &lo, &hi);
     }
     canvas cv;
-    sipas_status status = resolve_options(opt, (int)(140 + 26 * n), &cv, err);
+    size_t lines = category_lines(&card->rows[0].name, sizeof card->rows[0], n);
+    sipas_status status = resolve_options(opt, (int)(140 + (lines > 1 ? 20 * lines : 26) * n),
+                                          &cv, err);
     if (status != SIPAS_OK)
         return status;
     script s = {0};

@@ -299,7 +299,7 @@ static void test_ranking_every_format(void **state)
         /* 87,1 is Đình Lập's value printed with a decimal comma. */
         const char *texts[] = {"Thành phố Lạng Sơn", "Đình Lập", "Hữu Lũng", "Mục tiêu 2025: 90%",
                                "Dưới mục tiêu", "87,1", NULL};
-        check_chart(opt.output_path, formats[f].format, 960, 160 + 34 * 11, texts);
+        check_chart(opt.output_path, formats[f].format, 960, 230 + 34 * 11, texts);
     }
     check_no_leftovers();
 }
@@ -652,7 +652,7 @@ static void test_refused_inputs(void **state)
     opt = (sipas_plot_options){.output_path = path_in_work("x.png"), .width = 50000};
     assert_int_equal(sipas_plot_ranking_chart(&ranking, &opt, &err), SIPAS_ERR_USAGE);
     assert_string_equal(err.message,
-                        "chart size 50000x430 is out of range (100 to 10000 pixels a side)");
+                        "chart size 50000x500 is out of range (100 to 10000 pixels a side)");
 
     opt = (sipas_plot_options){.output_path = path_in_work("x.png")};
     sipas_plot_unit wrong = {.name = "Chi Lăng", .estimate = 0.88, .ci_low = 0.90,

@@ -5,7 +5,7 @@
 //               passes through a text's box;
 //   text-point  a point symbol lies inside a text's box;
 //   text-text   two texts' boxes intersect;
-//   outside     a text leaves the canvas (cut off);
+//   outside     a text, a path or a point symbol leaves the canvas (cut off);
 //   lines-close two vertical lines of different colours across most of the plot lie within
 //               4 px of each other (a province line hidden by a target line).
 // A text box is the glyph cell shrunk to the ink of a line of text (ascenders of Vietnamese
@@ -42,8 +42,14 @@
     const m = p.getScreenCTM();
     const len = p.getTotalLength();
     const hit = new Set();
+    let outside = false;
     for (let d = 0; d <= len; d += 1) {
       const q = p.getPointAtLength(d).matrixTransform(m);
+      if (!outside && (q.x < view.left - 1 || q.x > view.right + 1 || q.y < view.top - 1 ||
+                       q.y > view.bottom + 1)) {
+        outside = true;
+        out.push('outside: the path ' + p.getAttribute('d').trim().slice(0, 60) + ' leaves the canvas');
+      }
       for (const b of texts)
         if (!hit.has(b) && inside(b, q.x, q.y) && !(b.opaque && before(p, b.el)))
           hit.add(b);
@@ -77,6 +83,8 @@
       continue;
     const r = u.getBoundingClientRect();
     const cx = (r.left + r.right) / 2, cy = (r.top + r.bottom) / 2;
+    if (r.left < view.left - 1 || r.right > view.right + 1 || r.top < view.top - 1 || r.bottom > view.bottom + 1)
+      out.push('outside: a point at ' + cx.toFixed(0) + ',' + cy.toFixed(0) + ' leaves the canvas');
     for (const b of texts)
       if (r.right > b.x0 && r.left < b.x1 && r.bottom > b.y0 && r.top < b.y1 && !(b.opaque && before(u, b.el)))
         out.push('text-point: "' + b.name + '" covers a point at ' + cx.toFixed(0) + ',' + cy.toFixed(0));
