@@ -32,6 +32,7 @@ extern char **environ;
 #define SVG_POINTS_TO_PIXELS (96.0 / 72.0)
 #define MAX_SCRIPT_BYTES (64u << 20)
 #define MAX_SERIES 12
+#define MAX_PANELS 48 /* small multiples: 12 rows of 4 panels */
 #define MAX_SERIES_POINTS 100000
 #define MAX_TARGETS 8
 #define MAX_ROWS 200
@@ -717,10 +718,11 @@ static sipas_status check_units(const sipas_plot_unit *units, size_t n, size_t m
 
 static sipas_status check_trend(const sipas_plot_trend *trend, sipas_error *err)
 {
-    if (trend == NULL || trend->series == NULL || trend->nseries == 0 ||
-        trend->nseries > MAX_SERIES)
-        return sipas_error_set(err, SIPAS_ERR_USAGE, "a trend chart needs 1 to %d series",
-                               MAX_SERIES);
+    /* one colour each in one plot; small multiples draw every panel alike */
+    size_t most = trend != NULL && trend->panels ? MAX_PANELS + 1 : MAX_SERIES;
+    if (trend == NULL || trend->series == NULL || trend->nseries == 0 || trend->nseries > most)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "a trend chart needs 1 to %zu series",
+                               most);
     if (trend->ntargets > MAX_TARGETS || (trend->ntargets > 0 && trend->targets == NULL))
         return sipas_error_set(err, SIPAS_ERR_USAGE, "a trend chart takes at most %d targets",
                                MAX_TARGETS);

@@ -14,8 +14,9 @@
  *     backslashes, '@', '&', '^', '_', '{', '}' and backticks are never interpreted by gnuplot
  *     (strings are single-quoted in the script and the terminal is noenhanced). Control
  *     characters (newline, tab) in names are shown as spaces. NULL strings are empty. Nothing
- *     is cut: names on an axis or in the legend longer than 32 characters are wrapped at spaces
- *     onto several lines, and a title wider than the chart onto lines that fit its width.
+ *     is cut: names on an axis longer than 40 characters are wrapped at spaces onto several
+ *     lines (legend entries beyond 64), and a title wider than the chart onto lines that fit
+ *     its width; rows grow to hold a wrapped name.
  *   - No text overlaps a drawn line, a point or another text in any kind (labels the module
  *     places itself, such as the trend's target labels, go in the margins): checked in headless
  *     Chromium on the SVG output by tests/browser/chart_overlap.sh (tests/cli/chart_layout.sh).
@@ -134,7 +135,8 @@ typedef struct sipas_plot_trend {
     sipas_plot_key_words key;
     /* false: every series in one plot (a few domains: inpatient and outpatient). true: small
      * multiples, one panel per series after the first (each district), titled by its name,
-     * with the first series (the province) drawn in grey in each for reference; nseries >= 2.
+     * with the first series (the province) drawn in grey in each for reference; 2 to 49
+     * series (up to 48 panels).
      * Panels show the waves joined by lines; fits are drawn for the first series only. */
     bool panels;
 } sipas_plot_trend;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # No text of any chart overlaps a drawn line, a point or another text, and none is cut at the
 # canvas edge: every kind of sipas-analyze plot (trend, ranking, profile, heat map, trend by
-# domain as lines and as small multiples), in Vietnamese and English, on the sample and on a
+# domain as lines and as small multiples, the scorecard), in Vietnamese and English, on the sample and on a
 # degenerate design, measured in headless Chromium by tests/browser/chart_overlap.sh. Also the
 # legend entries of what is drawn (fit, band, projection, targets, suppressed values), each
 # element's own target in the profile, and the heat map's fixed thresholds. Fails (does not
@@ -101,6 +101,13 @@ for words in "Thành phố Lạng Sơn" "Đình Lập" "Huyện/thành phố" "T
 done
 run "$ANALYZE" plot --form sipas2017 --kind ranking --by sector --out "$WORK/x.svg"
 expect_rc 2 "--by with a kind other than trend"
+
+# --- the scorecard chart: 29 targets with names of two and three lines --------------------
+run "$COLLECT" indicators import "$SIPAS_SOURCE/surveys/sample/indicators_2021-2024.csv"
+expect_rc 0 "import the sample indicators"
+run "$ANALYZE" scorecard --year 2024 --chart "$WORK/scorecard.svg"
+expect_rc 0 "scorecard chart"
+expect_no_overlap "$WORK/scorecard.svg" "scorecard chart"
 
 # --- an element's own target (targets.csv on the element 'results') in the profile ---------
 cp -r "$SIPAS_SOURCE/surveys" "$WORK/surveys"
