@@ -1246,8 +1246,16 @@ static sipas_status trend_panels(const sipas_plot_trend *trend, const sipas_plot
     snprintf(style, sizeof style, "lines lw 2 lc rgb '%s'", PREVIOUS_COLOUR);
     add_key_entry(&s, &first, style, trend->series[0].name);
     if (trend->ntargets > 0) {
+        /* the panels have no room for the targets' labels: the key names them */
+        char words[256];
+        size_t used = (size_t)snprintf(words, sizeof words, "%s",
+                                       trend->key.target != NULL ? trend->key.target : "");
+        for (size_t t = 0; t < trend->ntargets && used < sizeof words; t++)
+            if (trend->targets[t].label != NULL && trend->targets[t].label[0] != '\0')
+                used += (size_t)snprintf(words + used, sizeof words - used, "%s%s",
+                                         t == 0 ? " " : ", ", trend->targets[t].label);
         snprintf(style, sizeof style, "lines lw 1.5 dt (8,5) lc rgb '%s'", TARGET_COLOUR);
-        add_key_entry(&s, &first, style, trend->key.target);
+        add_key_entry(&s, &first, style, words);
     }
     if (shape.any_suppressed) {
         snprintf(style, sizeof style, "points pt 6 ps 0.9*point_scale lw 2 lc rgb '%s'",
@@ -1441,6 +1449,9 @@ sipas_status sipas_plot_ranking_chart(const sipas_plot_ranking *ranking,
         char font[40];
         format_font_size(font, &cv, 0.95);
         for (int open = 0; open <= 1; open++) {
+            /* gnuplot 5.4 crashes drawing labels whose points are all undefined */
+            if (!(has[2 * open] || has[2 * open + 1]))
+                continue;
             add_plot_separator(&s, &first);
             script_add(&s, "$whiskers using (");
             add_number(&s, x_from);

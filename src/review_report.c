@@ -212,8 +212,16 @@ static void level_text(const session *s, char *buf, size_t size)
     threshold_text(s, s->review->level, buf, size);
 }
 
-/* The axis title of the percentage axis, with the interval's level. */
-static const char *satisfied_axis(const session *s, chart_text *text);
+/* The title of the percentage axis with the interval's level, written into text->label[7]
+ * (labels 0 to 5 are the charts' own, 6 the trend's band words). */
+static const char *satisfied_axis(const session *s, chart_text *text)
+{
+    char level[32];
+    level_text(s, level, sizeof level);
+    snprintf(text->label[7], sizeof text->label[7],
+             T(s, "Tỷ lệ hài lòng (%%), khoảng tin cậy %s", "Satisfied (%%), %s interval"), level);
+    return text->label[7];
+}
 
 /* A trend chart's axis titles where the caller gave none. */
 static void trend_axes(const session *s, sipas_plot_options *o, chart_text *text)
@@ -222,15 +230,6 @@ static void trend_axes(const session *s, sipas_plot_options *o, chart_text *text
         o->x_label = T(s, "Năm khảo sát", "Survey year");
     if (o->y_label == NULL)
         o->y_label = satisfied_axis(s, text);
-}
-
-static const char *satisfied_axis(const session *s, chart_text *text)
-{
-    char level[32];
-    level_text(s, level, sizeof level);
-    snprintf(text->label[7], sizeof text->label[7],
-             T(s, "Tỷ lệ hài lòng (%%), khoảng tin cậy %s", "Satisfied (%%), %s interval"), level);
-    return text->label[7];
 }
 
 static sipas_plot_wave plot_wave(const sipas_review_point *p)
@@ -280,7 +279,7 @@ static sipas_status draw_trend(const session *s, const sipas_plot_options *opt, 
     sipas_plot_target targets[8];
     chart_text text;
     size_t ntargets = 0;
-    for (size_t i = 0; i < r->ntargets && ntargets < 6; i++) {
+    for (size_t i = 0; i < r->ntargets && ntargets < 6; i++) { /* text.label[0..5] */
         const sipas_target_row *t = r->targets[i].target;
         char th[32];
         threshold_text(s, t->target.threshold, th, sizeof th);

@@ -427,6 +427,37 @@ static void test_long_labels_wrap(void **state)
     free(svg);
 }
 
+/* Only suppressed units (a one-district design whose estimate NCHS suppresses): the ranking
+ * is drawn with an outlined bar and its value in dark text. gnuplot 5.4 crashed (signal 11)
+ * when the white value labels of filled bars had no point at all. */
+static void test_ranking_only_suppressed(void **state)
+{
+    (void)state;
+    sipas_plot_unit unit = {.name = "Huyện 1", .estimate = 0.57, .ci_low = 0.45,
+                            .ci_high = 0.68, .suppressed = true};
+    sipas_plot_ranking ranking = {.units = &unit, .nunits = 1, .target = 0.9,
+                                  .target_label = "Mục tiêu", .reference = 0.57,
+                                  .reference_low = 0.52, .reference_high = 0.62,
+                                  .reference_label = "Toàn tỉnh",
+                                  .reference_band_label = "Khoảng tin cậy toàn tỉnh",
+                                  .x_min = 0.4, .show_values = true,
+                                  .suppressed_label = "Không đủ tin cậy"};
+    sipas_plot_options opt = {.output_path = path_in_work("only-suppressed.svg"),
+                              .keep_script = path_in_work("only-suppressed.gp")};
+    sipas_error err = {0};
+    if (sipas_plot_ranking_chart(&ranking, &opt, &err) != SIPAS_OK)
+        fail_msg("%s", err.message);
+    size_t size;
+    char *gp = slurp(opt.keep_script, &size);
+    assert_non_null(strstr(gp, "$below_open using"));
+    assert_null(strstr(gp, "tc rgb 'white'")); /* no label plot without points */
+    free(gp);
+    char *svg = slurp(opt.output_path, &size);
+    assert_non_null(strstr(svg, ">57.0<"));
+    assert_non_null(strstr(svg, "Không đủ tin cậy"));
+    free(svg);
+}
+
 /* Decimal point when decimal_comma is off, and a blank for the missing cell: the heat map of one
  * row has exactly one value label. */
 static void test_heatmap_decimal_point_and_blank_cell(void **state)
@@ -721,6 +752,7 @@ int main(void)
         cmocka_unit_test(test_heatmap_every_format),
         cmocka_unit_test(test_heatmap_decimal_point_and_blank_cell),
         cmocka_unit_test(test_heatmap_fixed_thresholds),
+        cmocka_unit_test(test_ranking_only_suppressed),
         cmocka_unit_test(test_long_labels_wrap),
         cmocka_unit_test(test_keep_script),
         cmocka_unit_test(test_hostile_names),
