@@ -1392,7 +1392,13 @@ sipas_status sipas_plot_ranking_chart(const sipas_plot_ranking *ranking,
     script_add(&s, "EOD\n");
     if (isfinite(ranking->target))
         add_vertical_block(&s, "target", ranking->target, n);
-    if (isfinite(ranking->reference) && !reference_band)
+    /* Without its interval the province is a line, unless the target's line is within 1% of
+     * the axis (7 pixels on the default chart): two such lines read as one, the marker alone
+     * then shows the value. */
+    bool reference_line = isfinite(ranking->reference) && !reference_band &&
+                          !(fabs(ranking->reference - ranking->target) * 100 <
+                            0.01 * (x_to - x_from));
+    if (reference_line)
         add_vertical_block(&s, "reference", ranking->reference, n);
     const char *key_words[] = {has[1] ? ranking->below_label : NULL,
                                has[2] || has[3] ? ranking->suppressed_label : NULL,
@@ -1424,10 +1430,14 @@ sipas_status sipas_plot_ranking_chart(const sipas_plot_ranking *ranking,
     add_plot_separator(&s, &first);
     script_add(&s, "$whiskers using 1:2:3:4 with xerrorbars pt -1 lw 1.5 lc rgb '#222222' "
                    "notitle");
-    if (reference_band) {
+    if (reference_line) {
+        add_vertical_element(&s, &first, "reference", REFERENCE_COLOUR, "1",
+                             ranking->reference_label);
+    } else if (isfinite(ranking->reference)) {
         char style[128];
         snprintf(style, sizeof style, "boxes fs solid 1 noborder fc rgb '%s'", REFERENCE_BAND);
-        add_key_entry(&s, &first, style, ranking->reference_band_label);
+        if (reference_band)
+            add_key_entry(&s, &first, style, ranking->reference_band_label);
         /* the province's value: a marker over the top row, in the space above the bars */
         add_plot_separator(&s, &first);
         script_add(&s, "'+' using (");
@@ -1435,9 +1445,6 @@ sipas_status sipas_plot_ranking_chart(const sipas_plot_ranking *ranking,
         script_add(&s, "):(%zu.5) every ::0::0 with points pt 11 ps 1.4*point_scale "
                        "lc rgb '%s' ", n, REFERENCE_COLOUR);
         add_key_title(&s, ranking->reference_label);
-    } else if (isfinite(ranking->reference)) {
-        add_vertical_element(&s, &first, "reference", REFERENCE_COLOUR, "1",
-                             ranking->reference_label);
     }
     if (isfinite(ranking->target))
         add_vertical_element(&s, &first, "target", TARGET_COLOUR, "(8,5)",

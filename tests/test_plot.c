@@ -458,6 +458,40 @@ static void test_ranking_only_suppressed(void **state)
     free(svg);
 }
 
+/* The province and a target 0.19 points apart: never two lines that read as one. With the
+ * province's interval it is a band and a marker; without, the marker alone; a province far from
+ * the target keeps its line. */
+static void test_ranking_province_near_target(void **state)
+{
+    (void)state;
+    sipas_plot_unit units[2] = {{.name = "Văn Lãng", .estimate = 0.92, .ci_low = 0.89, .ci_high = 0.95},
+                                {.name = "Bắc Sơn", .estimate = 0.85, .ci_low = 0.80, .ci_high = 0.90}};
+    const struct {
+        double reference, low, high;
+        bool band, line;
+    } cases[] = {{0.9019, 0.8881, 0.9141, true, false},
+                 {0.9019, NAN, NAN, false, false},
+                 {0.8500, NAN, NAN, false, true}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        sipas_plot_ranking ranking = {.units = units, .nunits = 2, .target = 0.90,
+                                      .target_label = "Mục tiêu", .reference = cases[k].reference,
+                                      .reference_low = cases[k].low,
+                                      .reference_high = cases[k].high,
+                                      .reference_label = "Toàn tỉnh", .x_min = 0.5};
+        sipas_plot_options opt = {.output_path = path_in_work("near.svg"),
+                                  .keep_script = path_in_work("near.gp")};
+        sipas_error err = {0};
+        if (sipas_plot_ranking_chart(&ranking, &opt, &err) != SIPAS_OK)
+            fail_msg("%s", err.message);
+        size_t size;
+        char *gp = slurp(opt.keep_script, &size);
+        assert_int_equal(strstr(gp, "set object 1 rect") != NULL, cases[k].band);
+        assert_int_equal(strstr(gp, "$reference << EOD") != NULL, cases[k].line);
+        assert_int_equal(strstr(gp, "with points pt 11") != NULL, !cases[k].line);
+        free(gp);
+    }
+}
+
 /* Decimal point when decimal_comma is off, and a blank for the missing cell: the heat map of one
  * row has exactly one value label. */
 static void test_heatmap_decimal_point_and_blank_cell(void **state)
@@ -753,6 +787,7 @@ int main(void)
         cmocka_unit_test(test_heatmap_decimal_point_and_blank_cell),
         cmocka_unit_test(test_heatmap_fixed_thresholds),
         cmocka_unit_test(test_ranking_only_suppressed),
+        cmocka_unit_test(test_ranking_province_near_target),
         cmocka_unit_test(test_long_labels_wrap),
         cmocka_unit_test(test_keep_script),
         cmocka_unit_test(test_hostile_names),

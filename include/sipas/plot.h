@@ -163,9 +163,11 @@ typedef struct sipas_plot_ranking {
     double target;             /* proportion: dashed vertical line, and bars whose estimate is
                                   below it in the warning colour; NaN: none */
     const char *target_label;  /* legend entry of the line, e.g. "Mục tiêu 2025: 90%" */
-    double reference;          /* the province value: solid vertical line; NaN: none */
-    /* The province's interval: drawn as a grey band behind the bars with the line in it, so a
-     * target close to the province value (90% and 90.19%) stays distinct from it; NaN: none */
+    double reference;          /* the province value; NaN: none */
+    /* The province's interval: drawn as a grey band behind the bars with a triangle at the
+     * value above the top row, so a target close to the province value (90% and 90.19%)
+     * stays distinct from it. NaN: the value is a solid vertical line instead, or the
+     * triangle alone when the target's line is within 1% of the axis from it. */
     double reference_low, reference_high;
     const char *reference_label; /* legend entry of the line, or with the band of the marker
                                     over the top row, e.g. "Toàn tỉnh: 88,2%" */
