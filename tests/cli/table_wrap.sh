@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Terminal tables never cut a label: a long criterion name in the index table and a long
-# target name in the scorecard wrap within their column (the first line in the row, the rest on
+# Terminal tables never cut a label: a long criterion name in the index table, a long field
+# name in the ranking and a long target name in the scorecard wrap within their column (the first line in the row, the rest on
 # lines under it, indented like the label), and no "…" is printed.
 source "$(dirname "$0")/lib.bash"
 
@@ -26,6 +26,15 @@ checks=$((checks + 1))
 grep -qxE '    Nơi ngồi chờ tại Bộ phận Tiếp nhận và Trả {5}2110 .*' "$WORK/out" &&
   grep -qxE 'Chỉ số hài lòng chung {29}2200 .*' "$WORK/out" ||
   fail "index: the wrapped row's numbers are not in the table's columns"
+
+# the ranking of fields: a long field name wraps under itself, its rank and numbers in line
+run "$ANALYZE" rank --form sipas2017 --unit sector --wave 2024
+expect_rc 0 "rank by sector"
+checks=$((checks + 1))
+grep -qxE ' +[0-9]+ Tư pháp, hộ tịch, {9}[0-9]{2},[0-9]{2}% .*' "$WORK/out" &&
+  grep -qx '     chứng thực' "$WORK/out" || fail "rank: the field's name does not wrap in its column"
+checks=$((checks + 1))
+! grep -q '…' "$WORK/out" || fail "rank: a label is cut"
 
 run "$ANALYZE" scorecard --year 2024
 expect_rc 0 "scorecard table"
