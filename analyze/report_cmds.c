@@ -31,6 +31,8 @@
 
 static const cli_option plot_options[] = {
     {"kind", "KIND", "trend, ranking, profile or heatmap", false},
+    {"by", "COLUMN", "trend only: one line per value of COLUMN (e.g. patient_type), or one panel "
+                     "each when there are more than 6 (district)", false},
     {"out", "FILE", "the chart: FILE.png, FILE.svg or FILE.pdf (required)", false},
     {"keep-script", "FILE", "also write the gnuplot script to FILE, to edit and redraw", false},
     {"width", "PX", "width in pixels (default: the kind's, 960)", false},
@@ -131,7 +133,9 @@ static int session_open(session *s, int argc, char **argv, const cli_option *opt
     }
     sipas_review_options ro = {0};
     ro.measure = cli_value(&s->args, "measure");
-    ro.unit_column = cli_value(&s->args, "unit");
+    /* plot --by COLUMN: the review's units are the domains whose trends are drawn */
+    ro.unit_column = cli_value(&s->args, "by") ? cli_value(&s->args, "by")
+                                                : cli_value(&s->args, "unit");
     ro.wave = (double)wave;
     ro.index = s->index;
     ro.rank_adjust = SIPAS_ADJUST_HOLM;
@@ -165,10 +169,12 @@ int analyze_plot(int argc, char **argv)
     session s;
     bool help;
     int code = session_open(&s, argc, argv, plot_options, sizeof plot_options / sizeof plot_options[0],
-                            "plot --form ID --kind trend|ranking|profile|heatmap --out FILE "
-                            "[options]",
+                            "plot --form ID --kind trend|ranking|profile|heatmap [--by COLUMN] "
+                            "--out FILE [options]",
                             "Draws one chart of the annual review through gnuplot: the province "
-                            "trend with its fitted\nline, projection band and targets; the units "
+                            "trend with its fitted\nline, projection band and targets (with --by, "
+                            "the trend of each value of a column:\none line each, or small "
+                            "multiples beyond 6); the units "
                             "ranked against the target; the elements this\nwave against the last; "
                             "or units by elements as a heat map. The format follows the\nextension "
                             "of --out (.png, .svg, .pdf). Without gnuplot the exit code is 1. See "
@@ -188,6 +194,16 @@ int analyze_plot(int argc, char **argv)
     if ((code = analysis_parse_choice("--kind", v, kinds, 4, &kind))) {
         session_close(&s);
         return code;
+    }
+    sipas_review_chart chart = (sipas_review_chart)kind;
+    if (cli_value(&s.args, "by") != NULL) {
+        if (chart != SIPAS_REVIEW_CHART_TREND || cli_value(&s.args, "unit") != NULL) {
+            cli_error("--by COLUMN draws a trend per domain: it goes with --kind trend and "
+                      "without --unit");
+            session_close(&s);
+            return CLI_EXIT_USAGE;
+        }
+        chart = SIPAS_REVIEW_CHART_TREND_BY_UNIT;
     }
     sipas_plot_options opt = {0};
     opt.output_path = cli_value(&s.args, "out");
@@ -215,7 +231,7 @@ int analyze_plot(int argc, char **argv)
     }
     sipas_error err = {0};
     sipas_review_report_input in = review_input(&s);
-    if (sipas_review_chart_draw(&in, (sipas_review_chart)kind, &opt, &err) != SIPAS_OK)
+    if (sipas_review_chart_draw(&in, chart, &opt, &err) != SIPAS_OK)
         code = cli_fail(&err);
     session_close(&s);
     return code;
