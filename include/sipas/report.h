@@ -159,4 +159,42 @@ const char *sipas_report_cell_text(const sipas_report_table *table, size_t row, 
 double sipas_report_cell_value(const sipas_report_table *table, size_t row, size_t column);
 unsigned sipas_report_cell_marks(const sipas_report_table *table, size_t row, size_t column);
 
+
+/* --- Read access to every block in reading order, for the Word and PDF writers
+ * (sipas/report_docx.h, sipas/report_pdf.h). Strings belong to the report. --- */
+typedef enum {
+    SIPAS_REPORT_BLOCK_HEADING = 0,
+    SIPAS_REPORT_BLOCK_PARAGRAPH,
+    SIPAS_REPORT_BLOCK_HEADLINE,
+    SIPAS_REPORT_BLOCK_NOTE,
+    SIPAS_REPORT_BLOCK_CHART,
+    SIPAS_REPORT_BLOCK_TABLE
+} sipas_report_block_kind;
+
+typedef struct sipas_report_block {
+    sipas_report_block_kind kind;
+    int level;                       /* HEADING: 1 or 2 */
+    const char *id;                  /* HEADING: its anchor */
+    const char *text;                /* HEADING, PARAGRAPH, NOTE: the text; HEADLINE: the figure;
+                                        CHART: the caption (may be NULL) */
+    const char *label, *detail;      /* HEADLINE (detail may be NULL) */
+    const char *svg;                 /* CHART: the <svg> element as the HTML inlines it: no XML
+                                        prolog, no namespace declarations, ids prefixed "cN-" */
+    const sipas_report_table *table; /* TABLE */
+} sipas_report_block;
+
+const char *sipas_report_title(const sipas_report *report);
+size_t sipas_report_block_count(const sipas_report *report);
+/* Block index (< sipas_report_block_count). */
+sipas_report_block sipas_report_block_at(const sipas_report *report, size_t index);
+
+/* The sentence every writer puts under a table holding a cell with this mark
+ * (SIPAS_REPORT_SUPPRESSED: "† ...", SIPAS_REPORT_REVIEW: "‡ ..."), ending in a space so that
+ * the table's own footnote can follow; "" for other marks. The mark symbol alone:
+ * sipas_report_mark_symbol ("†", "‡" or ""). */
+const char *sipas_report_mark_note(unsigned mark, sipas_report_lang lang);
+const char *sipas_report_mark_symbol(unsigned mark);
+/* Why a suppressed value is greyed, as a tooltip or alternative text. */
+const char *sipas_report_suppressed_reason(sipas_report_lang lang);
+
 #endif
