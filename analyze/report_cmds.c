@@ -8,6 +8,7 @@
 
 #include "analyze.h"
 #include "sipas/report_docx.h"
+#include "sipas/report_pdf.h"
 #include "sipas/review.h"
 #include "sipas/review_report.h"
 #include "sipas/scorecard.h"
@@ -45,6 +46,8 @@ static const cli_option report_options[] = {
     {"csv", "DIR", "also write every table as DIR/NAME.csv", false},
     {"xlsx", "FILE", "also write every table into one workbook FILE.xlsx", false},
     {"docx", "FILE", "also write the report as a Word document FILE.docx", false},
+    {"pdf", "FILE", "also print the report to FILE.pdf (A4) with headless Chromium", false},
+    {"chromium", "PATH", "the browser --pdf runs (default: chromium found on PATH)", false},
     REVIEW_OPTIONS,
 };
 const cli_options analyze_report_options = CLI_OPTION_TABLE(report_options);
@@ -228,13 +231,15 @@ int analyze_report(int argc, char **argv)
     int code = session_open(&s, argc, argv, report_options,
                             sizeof report_options / sizeof report_options[0],
                             "report --form ID [--wave YEAR] --out FILE.html [--csv DIR] "
-                            "[--xlsx FILE] [--docx FILE] [options]",
+                            "[--xlsx FILE] [--docx FILE] [--pdf FILE] [options]",
                             "Writes the annual review as one self-contained HTML page (charts "
                             "inline as SVG, no\nnetwork): the headline index, target verdicts, "
                             "change since last year, trend,\nranking of units, elements, every "
                             "criterion with its flags, and a methods appendix.\nThe same tables "
                             "as CSV files (--csv) and as one workbook (--xlsx); the whole report\n"
-                            "as a Word document (--docx). Needs gnuplot.\n"
+                            "as a Word document (--docx) and as an A4 PDF (--pdf, printed by\n"
+                            "headless Chromium: exit code 1 when it is not installed). Needs "
+                            "gnuplot.\n"
                             "See docs/report.md.", &help);
     if (code != CLI_EXIT_OK || help) {
         session_close(&s);
@@ -280,6 +285,11 @@ int analyze_report(int argc, char **argv)
         st = sipas_xlsx_write_report(rep, v, &err);
     if (st == SIPAS_OK && (v = cli_value(&s.args, "docx")))
         st = sipas_report_write_docx(rep, v, &err);
+    if (st == SIPAS_OK && (v = cli_value(&s.args, "pdf"))) {
+        sipas_report_pdf_options pdf = {0};
+        pdf.browser = cli_value(&s.args, "chromium");
+        st = sipas_report_write_pdf(rep, v, &pdf, &err);
+    }
     if (st != SIPAS_OK)
         code = cli_fail(&err);
     sipas_report_free(rep);
