@@ -237,28 +237,102 @@ static void headline(FILE *f, const sipas_report_block *b)
     fputs("</w:p>\n", f);
 }
 
-/* Column widths in twips over the text width: a column of sentences (any cell over 40 bytes)
- * weighs 4, other text 2, a number 1, as the HTML gives long text a minimum width. */
-static void column_widths(const sipas_report_table *t, int *width)
+/* Characters (not bytes) of UTF-8 text, and of its longest word. */
+static size_t text_chars(const char *s, size_t *longest_word)
 {
+    size_t chars = 0, word = 0;
+    *longest_word = 0;
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if ((*p & 0xC0) == 0x80)
+            continue;
+        chars++;
+        word = *p == ' ' ? 0 : word + 1;
+        if (word > *longest_word)
+            *longest_word = word;
+    }
+    return chars;
+}
+
+/* Column widths in twips. Numbers must show on one line ("90,19\n%" is not a number), with
+ * their marks and their header's longest word. Texts of at most SHORT_CHARS are given their
+ * whole length when that fits, else their longest word; longer texts (sentences) share what
+ * is left in proportion to their length up to MAX_TEXT_CHARS, and wrap. Only when the numbers
+ * alone overflow the text width do all columns share it in proportion to what they show. */
+static void column_widths(const sipas_report_table *t, sipas_report_lang lang, int *width)
+{
+    enum { MIN_CHARS = 3, SHORT_CHARS = 12, MAX_TEXT_CHARS = 30, MARK_CHARS = 4 /* " † ‡" */,
+           /* a digit at 10 pt: 100 in Times New Roman, 127 in DejaVu Serif (LibreOffice's stand-in) */
+           CHAR_TWIPS = 130,
+           CELL_MARGINS = 2 * 57 + 20, MIN_WRAP_TWIPS = 4 * CHAR_TWIPS + CELL_MARGINS };
     size_t ncol = sipas_report_table_columns(t), nrow = sipas_report_table_rows(t);
-    int weight[32], total = 0;
+    size_t want[32], word_min[32], all = 0;
+    bool number[32], sentence[32];
     for (size_t c = 0; c < ncol && c < 32; c++) {
-        weight[c] = 1;
-        if (sipas_report_table_column(t, c)->kind == SIPAS_REPORT_TEXT) {
-            weight[c] = 2;
-            for (size_t r = 0; r < nrow; r++) {
-                const char *text = sipas_report_cell_text(t, r, c);
-                if (text && strlen(text) > 40) {
-                    weight[c] = 4;
-                    break;
-                }
+        const sipas_report_column *col = sipas_report_table_column(t, c);
+        size_t word;
+        text_chars(col->header, &word);
+        want[c] = word_min[c] = word > MIN_CHARS ? word : MIN_CHARS;
+        number[c] = col->kind != SIPAS_REPORT_TEXT;
+        for (size_t r = 0; r < nrow; r++) {
+            size_t chars;
+            if (!number[c]) {
+                chars = text_chars(sipas_report_cell_text(t, r, c), &word);
+                if (word > word_min[c])
+                    word_min[c] = word;
+                if (chars > MAX_TEXT_CHARS)
+                    chars = word > MAX_TEXT_CHARS ? word : MAX_TEXT_CHARS;
+            } else {
+                char value[64];
+                sipas_report_format(col->kind, sipas_report_cell_value(t, r, c), lang, value,
+                                    sizeof value);
+                chars = text_chars(value, &word) +
+                        (sipas_report_cell_marks(t, r, c) &
+                         (SIPAS_REPORT_SUPPRESSED | SIPAS_REPORT_REVIEW) ? MARK_CHARS : 0);
+            }
+            if (chars > want[c])
+                want[c] = chars;
+        }
+        if (number[c])
+            word_min[c] = want[c];
+        sentence[c] = !number[c] && want[c] > SHORT_CHARS;
+        all += want[c];
+    }
+    /* Pass 0: short texts whole, sentences at least their longest word wide; pass 1: short
+     * texts at their longest word, sentences at least MIN_WRAP_TWIPS; pass 2: numbers whole and
+     * every text column sharing the rest (long words break). */
+    size_t sentence_words = 0;
+    for (size_t c = 0; c < ncol && c < 32; c++)
+        if (sentence[c])
+            sentence_words += word_min[c] * CHAR_TWIPS + CELL_MARGINS;
+    for (int pass = 0; pass < 3; pass++) {
+        size_t fixed_twips = 0, shared = 0, nshared = 0;
+        for (size_t c = 0; c < ncol && c < 32; c++) {
+            bool shares = pass == 2 ? !number[c] : sentence[c];
+            if (shares) {
+                shared += want[c];
+                nshared++;
+            } else {
+                fixed_twips += (pass == 0 ? want[c] : word_min[c]) * CHAR_TWIPS + CELL_MARGINS;
             }
         }
-        total += weight[c];
+        size_t needed = pass == 0 ? sentence_words
+                      : nshared * (pass == 1 ? MIN_WRAP_TWIPS : 3 * CHAR_TWIPS + CELL_MARGINS);
+        if (fixed_twips + needed > TEXT_WIDTH)
+            continue;
+        size_t spare = TEXT_WIDTH - fixed_twips;
+        for (size_t c = 0; c < ncol && c < 32; c++) {
+            size_t fixed = (pass == 0 ? want[c] : word_min[c]) * CHAR_TWIPS + CELL_MARGINS;
+            if (pass == 2 ? !number[c] : sentence[c])
+                width[c] = (int)(spare * want[c] / shared);
+            else if (nshared == 0) /* nothing wraps: the columns share the spare width too */
+                width[c] = (int)((size_t)TEXT_WIDTH * fixed / fixed_twips);
+            else
+                width[c] = (int)fixed;
+        }
+        return;
     }
     for (size_t c = 0; c < ncol && c < 32; c++)
-        width[c] = TEXT_WIDTH * weight[c] / total;
+        width[c] = (int)((size_t)TEXT_WIDTH * want[c] / all);
 }
 
 static void table_cell(FILE *f, int width, const char *shading, const char *jc, const char *rpr,
@@ -267,9 +341,10 @@ static void table_cell(FILE *f, int width, const char *shading, const char *jc, 
     fprintf(f, "<w:tc><w:tcPr><w:tcW w:w=\"%d\" w:type=\"dxa\"/>", width);
     if (*shading)
         fprintf(f, "<w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"%s\"/>", shading);
-    fputs("</w:tcPr><w:p>", f);
-    if (*jc)
-        fprintf(f, "<w:pPr><w:jc w:val=\"%s\"/></w:pPr>", jc);
+    /* The cell's words in a paragraph style rather than the table style's run properties,
+     * which LibreOffice does not apply. */
+    fprintf(f, "</w:tcPr><w:p><w:pPr><w:pStyle w:val=\"SipasTableText\"/>%s%s%s</w:pPr>",
+            *jc ? "<w:jc w:val=\"" : "", jc, *jc ? "\"/>" : "");
     if (text && *text) {
         run(f, rpr, text);
         if (mark && *mark) {
@@ -285,7 +360,7 @@ static void table(FILE *f, const sipas_report_table *t, sipas_report_lang lang)
 {
     size_t ncol = sipas_report_table_columns(t), nrow = sipas_report_table_rows(t);
     int width[32];
-    column_widths(t, width);
+    column_widths(t, lang, width);
     /* The caption stays with the table: keepNext. */
     paragraph(f, "Caption", "<w:keepNext/>", sipas_report_table_caption(t));
     fputs("<w:tbl><w:tblPr><w:tblStyle w:val=\"SipasTable\"/><w:tblW w:w=\"5000\" "
@@ -471,8 +546,12 @@ static void styles_xml(FILE *f, sipas_report_lang lang)
           "w:val=\"SIPAS Headline\"/><w:basedOn w:val=\"Normal\"/><w:qFormat/><w:pPr><w:keepLines/>"
           "<w:pBdr><w:left w:val=\"single\" w:sz=\"36\" w:space=\"8\" w:color=\"2E7D32\"/></w:pBdr>"
           "<w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"EEF5EE\"/><w:tabs><w:tab w:val=\"left\" "
-          "w:pos=\"2600\"/></w:tabs><w:spacing w:before=\"120\" w:after=\"240\"/><w:ind "
+          "w:pos=\"3000\"/></w:tabs><w:spacing w:before=\"120\" w:after=\"240\"/><w:ind "
           "w:left=\"180\"/></w:pPr></w:style>\n"
+          "<w:style w:type=\"paragraph\" w:customStyle=\"1\" w:styleId=\"SipasTableText\">"
+          "<w:name w:val=\"SIPAS Table Text\"/><w:basedOn w:val=\"Normal\"/><w:qFormat/><w:pPr>"
+          "<w:spacing w:before=\"20\" w:after=\"20\" w:line=\"240\" w:lineRule=\"auto\"/>"
+          "</w:pPr><w:rPr><w:sz w:val=\"20\"/><w:szCs w:val=\"20\"/></w:rPr></w:style>\n"
           "<w:style w:type=\"table\" w:default=\"1\" w:styleId=\"TableNormal\"><w:name "
           "w:val=\"Normal Table\"/><w:uiPriority w:val=\"99\"/><w:semiHidden/><w:tblPr><w:tblInd "
           "w:w=\"0\" w:type=\"dxa\"/><w:tblCellMar><w:top w:w=\"0\" w:type=\"dxa\"/><w:left "
@@ -483,14 +562,13 @@ static void styles_xml(FILE *f, sipas_report_lang lang)
     static const char *const sides[] = {"top", "left", "bottom", "right", "insideH", "insideV"};
     fputs("<w:style w:type=\"table\" w:customStyle=\"1\" w:styleId=\"SipasTable\"><w:name "
           "w:val=\"SIPAS Table\"/><w:basedOn w:val=\"TableNormal\"/><w:uiPriority w:val=\"59\"/>"
-          "<w:pPr><w:spacing w:before=\"20\" w:after=\"20\" w:line=\"240\" w:lineRule=\"auto\"/>"
-          "</w:pPr><w:rPr><w:sz w:val=\"20\"/><w:szCs w:val=\"20\"/></w:rPr><w:tblPr>"
+          "<w:tblPr>"
           "<w:tblBorders>", f);
     for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++)
         fprintf(f, "<w:%s w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"B8C0CC\"/>",
                 sides[i]);
-    fputs("</w:tblBorders><w:tblCellMar><w:top w:w=\"28\" w:type=\"dxa\"/><w:left w:w=\"85\" "
-          "w:type=\"dxa\"/><w:bottom w:w=\"28\" w:type=\"dxa\"/><w:right w:w=\"85\" "
+    fputs("</w:tblBorders><w:tblCellMar><w:top w:w=\"28\" w:type=\"dxa\"/><w:left w:w=\"57\" "
+          "w:type=\"dxa\"/><w:bottom w:w=\"28\" w:type=\"dxa\"/><w:right w:w=\"57\" "
           "w:type=\"dxa\"/></w:tblCellMar></w:tblPr><w:tblStylePr w:type=\"firstRow\"><w:rPr>"
           "<w:b/></w:rPr><w:tcPr><w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"E8EDF5\"/>"
           "</w:tcPr></w:tblStylePr></w:style>\n</w:styles>\n", f);
