@@ -224,6 +224,8 @@ done:
 /* ---------------------------------------------------------------------------------------------
  * word/document.xml */
 
+/* The figure in the hanging first line, the label and detail beside it at the indent, where a
+ * tab and a line break both lead. */
 static void headline(FILE *f, const sipas_report_block *b)
 {
     fputs("<w:p><w:pPr><w:pStyle w:val=\"SipasHeadline\"/></w:pPr>", f);
@@ -231,7 +233,7 @@ static void headline(FILE *f, const sipas_report_block *b)
     fputs("<w:r><w:tab/></w:r>", f);
     run(f, "<w:b/><w:sz w:val=\"30\"/>", b->label);
     if (b->detail && *b->detail) {
-        fputs("<w:r><w:br/></w:r><w:r><w:tab/></w:r>", f);
+        fputs("<w:r><w:br/></w:r>", f);
         run(f, "<w:color w:val=\"384152\"/>", b->detail);
     }
     fputs("</w:p>\n", f);
@@ -545,9 +547,8 @@ static void styles_xml(FILE *f, sipas_report_lang lang)
           "<w:style w:type=\"paragraph\" w:customStyle=\"1\" w:styleId=\"SipasHeadline\"><w:name "
           "w:val=\"SIPAS Headline\"/><w:basedOn w:val=\"Normal\"/><w:qFormat/><w:pPr><w:keepLines/>"
           "<w:pBdr><w:left w:val=\"single\" w:sz=\"36\" w:space=\"8\" w:color=\"2E7D32\"/></w:pBdr>"
-          "<w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"EEF5EE\"/><w:tabs><w:tab w:val=\"left\" "
-          "w:pos=\"3000\"/></w:tabs><w:spacing w:before=\"120\" w:after=\"240\"/><w:ind "
-          "w:left=\"180\"/></w:pPr></w:style>\n"
+          "<w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"EEF5EE\"/><w:spacing w:before=\"120\" "
+          "w:after=\"240\"/><w:ind w:left=\"3000\" w:hanging=\"2820\"/></w:pPr></w:style>\n"
           "<w:style w:type=\"paragraph\" w:customStyle=\"1\" w:styleId=\"SipasTableText\">"
           "<w:name w:val=\"SIPAS Table Text\"/><w:basedOn w:val=\"Normal\"/><w:qFormat/><w:pPr>"
           "<w:spacing w:before=\"20\" w:after=\"20\" w:line=\"240\" w:lineRule=\"auto\"/>"
