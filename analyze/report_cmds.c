@@ -42,7 +42,7 @@ static const cli_option plot_options[] = {
 const cli_options analyze_plot_options = CLI_OPTION_TABLE(plot_options);
 
 static const cli_option report_options[] = {
-    {"out", "FILE", "the HTML report (required)", false},
+    {"out", "FILE", "the HTML report (at least one of --out, --csv, --xlsx, --docx, --pdf)", false},
     {"csv", "DIR", "also write every table as DIR/NAME.csv", false},
     {"xlsx", "FILE", "also write every table into one workbook FILE.xlsx", false},
     {"docx", "FILE", "also write the report as a Word document FILE.docx", false},
@@ -82,11 +82,12 @@ static void session_close(session *s)
     cli_args_free(&s->args);
 }
 
-/* Parses the options, loads instrument, data and targets and computes the review. Returns
+/* Parses the options, loads instrument, data and targets and computes the review. outputs: the
+ * output options (NULL-terminated), of which the command needs at least one. Returns
  * CLI_EXIT_OK or the exit code after printing; *help when --help was printed. */
 static int session_open(session *s, int argc, char **argv, const cli_option *options,
-                        size_t noptions, const char *usage_line, const char *description,
-                        bool *help)
+                        size_t noptions, const char *const *outputs, const char *usage_line,
+                        const char *description, bool *help)
 {
     memset(s, 0, sizeof *s);
     s->vi = true;
@@ -100,9 +101,19 @@ static int session_open(session *s, int argc, char **argv, const cli_option *opt
         return CLI_EXIT_OK;
     }
     const char *form = cli_value(&s->args, "form");
-    if (form == NULL || cli_value(&s->args, "out") == NULL || s->args.npositional > 0) {
-        cli_error("%s needs --form ID and --out FILE and takes no other arguments (see --help)",
-                  usage_line);
+    bool any_output = false;
+    char names[128] = "";
+    for (size_t i = 0; outputs[i]; i++) {
+        any_output = any_output || cli_value(&s->args, outputs[i]) != NULL;
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s--%s", i ? (outputs[i + 1] ? ", " : " or ")
+                                                                : "", outputs[i]);
+    }
+    if (outputs[0] && !outputs[1])
+        snprintf(names, sizeof names, "--%s FILE", outputs[0]);
+    if (form == NULL || !any_output || s->args.npositional > 0) {
+        cli_error("%s needs --form ID and %s and takes no other arguments (see --help)",
+                  usage_line, names);
         return CLI_EXIT_USAGE;
     }
     sipas_error err = {0};
@@ -167,7 +178,9 @@ int analyze_plot(int argc, char **argv)
 {
     session s;
     bool help;
+    static const char *const outputs[] = {"out", NULL};
     int code = session_open(&s, argc, argv, plot_options, sizeof plot_options / sizeof plot_options[0],
+                            outputs,
                             "plot --form ID --kind trend|ranking|profile|heatmap --out FILE "
                             "[options]",
                             "Draws one chart of the annual review through gnuplot: the province "
@@ -228,9 +241,10 @@ int analyze_report(int argc, char **argv)
 {
     session s;
     bool help;
+    static const char *const outputs[] = {"out", "csv", "xlsx", "docx", "pdf", NULL};
     int code = session_open(&s, argc, argv, report_options,
-                            sizeof report_options / sizeof report_options[0],
-                            "report --form ID [--wave YEAR] --out FILE.html [--csv DIR] "
+                            sizeof report_options / sizeof report_options[0], outputs,
+                            "report --form ID [--wave YEAR] [--out FILE.html] [--csv DIR] "
                             "[--xlsx FILE] [--docx FILE] [--pdf FILE] [options]",
                             "Writes the annual review as one self-contained HTML page (charts "
                             "inline as SVG, no\nnetwork): the headline index, target verdicts, "
@@ -277,8 +291,8 @@ int analyze_report(int argc, char **argv)
     if (st == SIPAS_OK)
         st = sipas_review_report_build(&in, ix, &rep, &err);
     const char *v;
-    if (st == SIPAS_OK)
-        st = sipas_report_write_html(rep, cli_value(&s.args, "out"), &err);
+    if (st == SIPAS_OK && (v = cli_value(&s.args, "out")))
+        st = sipas_report_write_html(rep, v, &err);
     if (st == SIPAS_OK && (v = cli_value(&s.args, "csv")))
         st = sipas_report_write_csv_dir(rep, v, &err);
     if (st == SIPAS_OK && (v = cli_value(&s.args, "xlsx")))

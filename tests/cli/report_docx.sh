@@ -139,6 +139,15 @@ grep -qE '[0-9],[0-9]{2}%' "$WORK/vi/cells_docx" || fail "no decimal comma in th
 checks=$((checks + 1))
 grep -qE '[0-9]\.[0-9]{2}%' "$WORK/en/cells_docx" || fail "no decimal point in the en docx"
 
+# The Word file alone (no HTML), and no output at all (usage, exit 2).
+run "$ANALYZE" report --form sipas2017 --wave 2024 --docx "$WORK/alone.docx"
+expect_rc 0 "report --docx without --out"
+checks=$((checks + 1))
+unzip -tq "$WORK/alone.docx" >/dev/null 2>&1 || fail "report --docx alone: not a whole zip"
+run "$ANALYZE" report --form sipas2017 --wave 2024
+expect_rc 2 "report without any output"
+expect_err "--out, --csv, --xlsx, --docx or --pdf" "the message lists the outputs"
+
 # A write that cannot be made: exit code 3 (I/O), the message names the file, the earlier file
 # stays whole.
 cp "$WORK/vi/review.docx" "$WORK/before.docx"
