@@ -137,9 +137,12 @@ static double now_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Runs the browser; *exit_status is its exit code, or -1 when it was killed at the timeout. */
+/* Runs the browser; *exit_status is its exit code, or -1 when it was killed at the timeout.
+ * SIGINT, SIGTERM and SIGHUP are held while it runs: one that arrives kills the browser's
+ * process group and is left in *signal_caught (0: none) for the caller to deliver again once
+ * the temporary directory is gone, so that Ctrl-C leaves neither a browser nor its files. */
 static sipas_status run_browser(const char *browser, const workspace *w, int timeout_seconds,
-                                int *exit_status, sipas_error *err)
+                                int *exit_status, int *signal_caught, sipas_error *err)
 {
     char url[3 * PATH_BYTES + 16], print_to[PATH_BYTES + 32], profile[PATH_BYTES + 32];
     file_url(w->html, url, sizeof url);
@@ -176,10 +179,17 @@ static sipas_status run_browser(const char *browser, const workspace *w, int tim
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "cannot run '%s': %s", browser,
                                strerror(rc));
     }
+    sigset_t stops, before;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGHUP);
+    sigprocmask(SIG_BLOCK, &stops, &before);
     pid_t pid = -1;
     /* Its own process group, so that the renderer and GPU processes it starts can be killed
-     * with it at the timeout. */
-    if ((rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP)) == 0 &&
+     * with it; the signal mask the program had. */
+    if ((rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK)) == 0 &&
+        (rc = posix_spawnattr_setsigmask(&attr, &before)) == 0 &&
         (rc = posix_spawnattr_setpgroup(&attr, 0)) == 0 &&
         (rc = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)) == 0 &&
         (rc = posix_spawn_file_actions_addopen(&actions, 1, w->log, O_WRONLY | O_CREAT | O_TRUNC,
@@ -188,9 +198,12 @@ static sipas_status run_browser(const char *browser, const workspace *w, int tim
         rc = posix_spawn(&pid, browser, &actions, &attr, argv, envp);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
-    if (rc != 0)
-        return sipas_error_set(err, rc == ENOENT ? SIPAS_ERR_NOT_FOUND : SIPAS_ERR_IO,
-                               "cannot run '%s': %s", browser, strerror(rc));
+    sipas_status st = SIPAS_OK;
+    if (rc != 0) {
+        st = sipas_error_set(err, rc == ENOENT ? SIPAS_ERR_NOT_FOUND : SIPAS_ERR_IO,
+                             "cannot run '%s': %s", browser, strerror(rc));
+        goto done;
+    }
     double deadline = now_seconds() + timeout_seconds;
     int status = 0;
     for (;;) {
@@ -198,25 +211,29 @@ static sipas_status run_browser(const char *browser, const workspace *w, int tim
         if (waited == pid)
             break;
         if (waited < 0 && errno != EINTR) {
-            sipas_status st = sipas_error_set(err, SIPAS_ERR_IO, "cannot wait for '%s': %s",
-                                              browser, strerror(errno));
+            st = sipas_error_set(err, SIPAS_ERR_IO, "cannot wait for '%s': %s", browser,
+                                 strerror(errno));
             kill(-pid, SIGKILL);
-            return st;
+            goto done;
         }
-        if (now_seconds() > deadline) {
+        bool timed_out = now_seconds() > deadline;
+        struct timespec pause = {0, POLL_MILLISECONDS * 1000000L};
+        int sig = timed_out ? -1 : sigtimedwait(&stops, NULL, &pause);
+        if (timed_out || sig > 0) {
             kill(-pid, SIGKILL);
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
             *exit_status = -1;
-            return SIPAS_OK;
+            *signal_caught = sig > 0 ? sig : 0;
+            goto done;
         }
-        struct timespec pause = {0, POLL_MILLISECONDS * 1000000L};
-        nanosleep(&pause, NULL);
     }
     /* Helpers that outlive the browser process (a crash handler) go with it. */
     kill(-pid, SIGKILL);
     *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return SIPAS_OK;
+done:
+    sigprocmask(SIG_SETMASK, &before, NULL);
+    return st;
 }
 
 /* Copies the PDF Chromium wrote to path through the atomic writer, after checking it is one. */
@@ -271,13 +288,16 @@ sipas_status sipas_report_write_pdf(const sipas_report *report, const char *path
     workspace *w = calloc(1, sizeof *w);
     if (w == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-    int exit_status = 0;
+    int exit_status = 0, signal_caught = 0;
     if ((st = workspace_create(w, err)) == SIPAS_OK &&
         (st = sipas_report_write_html(report, w->html, err)) == SIPAS_OK &&
-        (st = run_browser(browser, w, timeout, &exit_status, err)) == SIPAS_OK) {
+        (st = run_browser(browser, w, timeout, &exit_status, &signal_caught, err)) == SIPAS_OK) {
         char last[512];
         log_tail(w->log, last, sizeof last);
-        if (exit_status == -1)
+        if (signal_caught)
+            st = sipas_error_set(err, SIPAS_ERR_INTERRUPTED, "'%s' was not written: interrupted "
+                                 "while printing", path);
+        else if (exit_status == -1)
             st = sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s did not finish "
                                  "printing in %d s", path, browser, timeout);
         else if (exit_status != 0)
@@ -289,5 +309,9 @@ sipas_status sipas_report_write_pdf(const sipas_report *report, const char *path
     }
     workspace_remove(w);
     free(w);
+    /* The signal held while Chromium ran, now that nothing is left behind: it ends the program
+     * as it would have (or reaches the program's handler, and the status says why). */
+    if (signal_caught)
+        raise(signal_caught);
     return st;
 }

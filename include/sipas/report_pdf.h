@@ -17,7 +17,9 @@
  * helper that containers and CI runners often lack, and the page it renders is sipas's own,
  * escaped and without script. After timeout_seconds the whole process group is killed. The
  * PDF is checked (%PDF- at the start, %%EOF at the end), copied to the path through
- * sipas/atomic_file.h, and the temporary directory is removed.
+ * sipas/atomic_file.h, and the temporary directory is removed. SIGINT, SIGTERM and SIGHUP are
+ * held while Chromium runs: one that arrives kills it, the directory is removed, and the signal
+ * is raised again (SIPAS_ERR_INTERRUPTED when a handler of the program returns).
  *
  * Errors: SIPAS_ERR_NOT_FOUND when no Chromium is installed (the message names the Debian
  * package), SIPAS_ERR_IO when it fails, times out or writes no PDF (the message quotes the

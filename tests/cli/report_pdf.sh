@@ -3,7 +3,8 @@
 # than one, every font embedded, the title and the Vietnamese text intact, "Trang N / M" on
 # every page, the long tables' header row repeated on the pages they span; English "Page N / M".
 # Then the failures: no Chromium on PATH or a --chromium that cannot run (exit 1, the message
-# names the Debian package), a browser that fails (exit 3, the earlier PDF left whole).
+# names the Debian package), a browser that fails (exit 3, the earlier PDF left whole), and a
+# run stopped by a signal while the browser runs (nothing left behind).
 # Skipped (exit 77) only when chromium is absent outside CI; CI installs it (scripts/install-deps),
 # so there ($CI set) a missing chromium fails.
 source "$(dirname "$0")/lib.bash"
@@ -98,4 +99,41 @@ expect_rc 3 "a failing browser"
 expect_err "failed (exit code 1)" "the browser's exit code"
 checks=$((checks + 1))
 cmp -s "$WORK/before.pdf" "$WORK/review_vi.pdf" || fail "the earlier PDF was changed"
+# Interrupted while the browser runs (SIGTERM; Ctrl-C is SIGINT, handled alike): the program
+# ends by that signal, the browser's whole process group is killed (a helper it started is
+# gone), its temporary directory is removed, no PDF is written. The stand-in browser records
+# its helper's pid and waits.
+mkdir -p "$WORK/tmp"
+cat >"$WORK/slow-browser" <<EOF
+#!/bin/sh
+sleep 300 &
+echo \$! > "$WORK/helper.pid"
+wait
+EOF
+chmod +x "$WORK/slow-browser"
+TMPDIR="$WORK/tmp" "$ANALYZE" report --form sipas2017 --wave 2024 --pdf "$WORK/stopped.pdf" \
+  --chromium "$WORK/slow-browser" >"$WORK/out" 2>"$WORK/err" &
+analyze_pid=$!
+for _ in $(seq 1 600); do
+  [ -s "$WORK/helper.pid" ] && break
+  sleep 0.1
+done
+kill -TERM "$analyze_pid"
+wait "$analyze_pid"
+rc=$?
+expect_rc 143 "report --pdf stopped by SIGTERM"
+checks=$((checks + 1))
+helper=$(cat "$WORK/helper.pid" 2>/dev/null)
+if [ -z "$helper" ]; then
+  fail "the stand-in browser never started"
+else
+  for _ in $(seq 1 50); do kill -0 "$helper" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$helper" 2>/dev/null; then
+    fail "the browser's helper $helper outlived the interrupted report"
+    kill "$helper"
+  fi
+fi
+expect_equal "$(ls "$WORK/tmp")" "" "no temporary directory left"
+checks=$((checks + 1))
+[ ! -e "$WORK/stopped.pdf" ] || fail "an interrupted run wrote a PDF"
 finish
