@@ -526,13 +526,13 @@ static void styles_xml(FILE *f, sipas_report_lang lang)
     for (size_t i = 0; i < sizeof headings / sizeof headings[0]; i++)
         fprintf(f, "<w:style w:type=\"paragraph\" w:styleId=\"%s\"><w:name w:val=\"%s\"/>"
                 "<w:basedOn w:val=\"Normal\"/><w:next w:val=\"Normal\"/><w:uiPriority "
-                "w:val=\"9\"/><w:qFormat/><w:pPr><w:keepNext/><w:keepLines/><w:spacing "
-                "w:before=\"%d\" w:after=\"120\"/>%s<w:outlineLvl w:val=\"%d\"/></w:pPr><w:rPr>"
+                "w:val=\"9\"/><w:qFormat/><w:pPr><w:keepNext/><w:keepLines/>%s<w:spacing "
+                "w:before=\"%d\" w:after=\"120\"/><w:outlineLvl w:val=\"%d\"/></w:pPr><w:rPr>"
                 "<w:b/><w:color w:val=\"123A6B\"/><w:sz w:val=\"%d\"/><w:szCs w:val=\"%d\"/>"
-                "</w:rPr></w:style>\n", headings[i].id, headings[i].name, headings[i].before,
+                "</w:rPr></w:style>\n", headings[i].id, headings[i].name,
                 headings[i].outline == 0 ? "<w:pBdr><w:bottom w:val=\"single\" w:sz=\"12\" "
                 "w:space=\"2\" w:color=\"123A6B\"/></w:pBdr>" : "",
-                headings[i].outline, headings[i].size, headings[i].size);
+                headings[i].before, headings[i].outline, headings[i].size, headings[i].size);
     fputs("<w:style w:type=\"paragraph\" w:styleId=\"Caption\"><w:name w:val=\"caption\"/>"
           "<w:basedOn w:val=\"Normal\"/><w:next w:val=\"Normal\"/><w:qFormat/><w:pPr><w:spacing "
           "w:before=\"120\" w:after=\"60\"/></w:pPr><w:rPr><w:b/><w:sz w:val=\"22\"/><w:szCs "
@@ -577,13 +577,15 @@ static void styles_xml(FILE *f, sipas_report_lang lang)
 
 static void settings_xml(FILE *f, sipas_report_lang lang)
 {
-    /* compatibilityMode 15: Word 2013 and later open it without "Compatibility Mode". */
+    /* compatibilityMode 15: Word 2013 and later open it without "Compatibility Mode". Children
+     * in the order of the schema's sequence (ECMA-376 part 1, 17.15.1.78), which Word enforces:
+     * so are those of pPr, rPr, tblPr and style elsewhere in this file. */
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
             "<w:settings xmlns:w=\"" NS_W "\"><w:defaultTabStop w:val=\"720\"/>"
-            "<w:characterSpacingControl w:val=\"doNotCompress\"/><w:themeFontLang w:val=\"%s\"/>"
+            "<w:characterSpacingControl w:val=\"doNotCompress\"/>"
             "<w:compat><w:compatSetting w:name=\"compatibilityMode\" "
             "w:uri=\"http://schemas.microsoft.com/office/word\" w:val=\"15\"/></w:compat>"
-            "</w:settings>\n", language_tag(lang));
+            "<w:themeFontLang w:val=\"%s\"/></w:settings>\n", language_tag(lang));
 }
 
 static void footer_xml(FILE *f, sipas_report_lang lang)
