@@ -1,6 +1,7 @@
 /* sipas-analyze plot and report: options parsed, the store opened and the review computed here;
  * the charts and the document come from the library (sipas/review_report.h) and are written as
- * HTML, CSV files and a workbook (sipas/report.h, sipas/xlsx.h). Guide: docs/report.md. */
+ * HTML, CSV files, a workbook, a Word document and a PDF (sipas/report.h, sipas/xlsx.h,
+ * sipas/report_docx.h, sipas/report_pdf.h). Guide: docs/report.md. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -682,7 +682,8 @@ const char *sipas_report_mark_note(unsigned mark, sipas_report_lang lang)
     return "";
 }
 
-const char *sipas_report_suppressed_reason(sipas_report_lang lang)
+/* Why a suppressed value is greyed: the HTML cell's tooltip. */
+static const char *suppressed_reason(sipas_report_lang lang)
 {
     return lang == SIPAS_REPORT_VI ? "Không đủ tin cậy để công bố (chuẩn NCHS 2017)"
                                    : "Not reliable enough to publish (NCHS 2017 standards)";
@@ -820,7 +821,7 @@ static void html_cell(FILE *f, const sipas_report_table *t, size_t row, size_t c
         fputs(" bad", f);
     fputs("\"", f);
     if (c->marks & SIPAS_REPORT_SUPPRESSED)
-        fprintf(f, " title=\"%s\"", sipas_report_suppressed_reason(lang));
+        fprintf(f, " title=\"%s\"", suppressed_reason(lang));
     fputs(">", f);
     char buf[64];
     html_text(f, sipas_report_format(kind, c->value, lang, buf, sizeof buf));

@@ -6,9 +6,11 @@
  *   1. sipas_report_create, then blocks appended in reading order (sipas_report_heading,
  *      _paragraph, _note, _chart_svg, _table with _row/_text/_value cells). The review document
  *      (sipas/review_report.h) fills it from a sipas_review; this module knows no statistics.
- *   2. sipas_report_write_html, sipas_report_write_csv_dir and sipas_xlsx_write_report render
- *      the same blocks, so every table in the HTML is the same table in the CSV files and in the
- *      workbook.
+ *   2. sipas_report_write_html, sipas_report_write_csv_dir, sipas_xlsx_write_report and
+ *      sipas_report_write_docx (sipas/report_docx.h) render the same blocks, so every table in
+ *      the HTML is the same table in the CSV files, the workbook and the Word document; the PDF
+ *      (sipas/report_pdf.h) is the HTML printed, through its print CSS (A4, page numbers, rows
+ *      kept whole, header rows repeated).
  *
  * Values are stored as numbers with a kind that fixes how they are shown:
  *   PERCENT  a proportion in [0, 1] shown as a percentage with 2 decimals: "87,07%" (vi),
@@ -159,9 +161,8 @@ const char *sipas_report_cell_text(const sipas_report_table *table, size_t row, 
 double sipas_report_cell_value(const sipas_report_table *table, size_t row, size_t column);
 unsigned sipas_report_cell_marks(const sipas_report_table *table, size_t row, size_t column);
 
-
-/* --- Read access to every block in reading order, for the Word and PDF writers
- * (sipas/report_docx.h, sipas/report_pdf.h). Strings belong to the report. --- */
+/* --- Read access to every block in reading order, for the Word writer (sipas/report_docx.h).
+ * Strings belong to the report. --- */
 typedef enum {
     SIPAS_REPORT_BLOCK_HEADING = 0,
     SIPAS_REPORT_BLOCK_PARAGRAPH,
@@ -194,7 +195,5 @@ sipas_report_block sipas_report_block_at(const sipas_report *report, size_t inde
  * sipas_report_mark_symbol ("†", "‡" or ""). */
 const char *sipas_report_mark_note(unsigned mark, sipas_report_lang lang);
 const char *sipas_report_mark_symbol(unsigned mark);
-/* Why a suppressed value is greyed, as a tooltip or alternative text. */
-const char *sipas_report_suppressed_reason(sipas_report_lang lang);
 
 #endif
