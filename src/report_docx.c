@@ -23,7 +23,8 @@ enum {
     MARGIN = 1134,                           /* 2 cm */
     TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN,    /* 9638 twips = 17.0 cm */
     EMU_PER_TWIP = 635,
-    CHART_SCALE = 2                          /* PNG pixels per SVG pixel */
+    CHART_SCALE = 2,                         /* PNG pixels per SVG pixel */
+    MAX_CHART_PIXELS = 4000000
 };
 
 /* Word's own names for the package's relationship and content types (ECMA-376 part 1 and 2). */
@@ -178,10 +179,12 @@ static sipas_status chart_png(const char *svg_element, const char *caption, png_
                              name, gerr ? gerr->message : "unknown error");
         goto done;
     }
+    /* A chart is at most MAX_CHART_PIXELS CSS pixels (gnuplot's are about 1 million), so the
+     * image drawn at twice the size stays under 64 MB. */
     if (!rsvg_handle_get_intrinsic_size_in_pixels(handle, &w, &h) || !(w >= 1 && h >= 1) ||
-        w > 20000 || h > 20000) {
-        st = sipas_error_set(err, SIPAS_ERR_FORMAT, "chart '%s': the SVG has no width and "
-                             "height in pixels between 1 and 20000", name);
+        w * h > MAX_CHART_PIXELS) {
+        st = sipas_error_set(err, SIPAS_ERR_FORMAT, "chart '%s': the SVG needs a width and a "
+                             "height in pixels, at most %d pixels in all", name, MAX_CHART_PIXELS);
         goto done;
     }
     surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)ceil(w * CHART_SCALE),
@@ -437,8 +440,14 @@ static void table(FILE *f, const sipas_report_table *t, sipas_report_lang lang)
 
 static void chart(FILE *f, size_t number, const png_image *img, const char *caption)
 {
-    long long cx = (long long)TEXT_WIDTH * EMU_PER_TWIP;
-    long long cy = llround((double)cx * img->height_px / img->width_px);
+    /* The text width, unless the chart would then be taller than 85% of the text height (its
+     * caption goes below it on the same page). */
+    double aspect = img->height_px / img->width_px;
+    double max_height = 0.85 * (PAGE_HEIGHT - 2 * MARGIN) * EMU_PER_TWIP;
+    double width = (double)TEXT_WIDTH * EMU_PER_TWIP;
+    if (width * aspect > max_height)
+        width = max_height / aspect;
+    long long cx = llround(width), cy = llround(width * aspect);
     fputs("<w:p><w:pPr><w:keepNext/><w:jc w:val=\"center\"/></w:pPr><w:r><w:drawing>", f);
     fprintf(f, "<wp:inline distT=\"0\" distB=\"0\" distL=\"0\" distR=\"0\"><wp:extent cx=\"%lld\" "
             "cy=\"%lld\"/><wp:effectExtent l=\"0\" t=\"0\" r=\"0\" b=\"0\"/><wp:docPr id=\"%zu\" "
