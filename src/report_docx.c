@@ -2,18 +2,23 @@
  *
  * Every part of the package is built in memory (open_memstream), then zipped by
  * zip_archive_write into the temporary of a sipas_atomic_file and committed. The charts' SVG is
- * rasterised here with librsvg and cairo: this is the one module that includes their headers.
+ * rasterised here with librsvg and cairo, in a child process (see "Charts" below): this is the
+ * one module that includes their headers.
  *
  * Units: OOXML page sizes are in twips (1/1440 inch, A4 = 11906 x 16838), run sizes in half
  * points, drawing extents in EMU (914400 per inch, so 635 per twip). */
 #include "sipas/report_docx.h"
 
 #include <cairo.h>
+#include <errno.h>
 #include <librsvg/rsvg.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "sipas/atomic_file.h"
 #include "zip_archive.h"
@@ -136,17 +141,79 @@ static void paragraph(FILE *f, const char *style, const char *ppr, const char *t
 
 /* ---------------------------------------------------------------------------------------------
  * Charts: the SVG element (stored without namespaces for inlining in HTML) made a standalone
- * document again and drawn on a white image. */
+ * document again and drawn on a white image by librsvg, in a child process. librsvg draws text
+ * through pango and fontconfig, whose caches live until the process ends (leak checkers report
+ * them) and which a hostile SVG could crash; the child takes both with it. It sends 'P', the
+ * SVG's width and height (two doubles, CSS pixels) and the PNG, or 'E' and a message. */
 
 typedef struct png_image {
     part png;
     double width_px, height_px; /* the SVG's size, CSS pixels */
 } png_image;
 
+static bool write_all(int fd, const void *data, size_t n)
+{
+    const char *p = data;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
 static cairo_status_t png_sink(void *closure, const unsigned char *data, unsigned int length)
 {
-    return fwrite(data, 1, length, closure) == length ? CAIRO_STATUS_SUCCESS
-                                                      : CAIRO_STATUS_WRITE_ERROR;
+    return write_all(*(int *)closure, data, length) ? CAIRO_STATUS_SUCCESS
+                                                    : CAIRO_STATUS_WRITE_ERROR;
+}
+
+static void child_fail(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void child_fail(int fd, const char *fmt, ...)
+{
+    char message[SIPAS_ERROR_MESSAGE_MAX] = "E";
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message + 1, sizeof message - 1, fmt, ap);
+    va_end(ap);
+    write_all(fd, message, strlen(message));
+    _exit(1);
+}
+
+/* The child: draws svg (a standalone document) and writes the record to fd. Never returns. */
+static void draw_child(const char *svg, size_t len, int fd)
+{
+    GError *gerr = NULL;
+    RsvgHandle *handle = rsvg_handle_new_from_data((const guint8 *)svg, len, &gerr);
+    if (handle == NULL)
+        child_fail(fd, "the SVG cannot be read: %s", gerr ? gerr->message : "unknown error");
+    /* A chart is at most MAX_CHART_PIXELS CSS pixels (gnuplot's are about 1 million), so the
+     * image drawn at twice the size stays under 64 MB. */
+    double size[2] = {0, 0};
+    if (!rsvg_handle_get_intrinsic_size_in_pixels(handle, &size[0], &size[1]) ||
+        !(size[0] >= 1 && size[1] >= 1) || size[0] * size[1] > MAX_CHART_PIXELS)
+        child_fail(fd, "the SVG needs a width and a height in pixels, at most %d pixels in all",
+                   MAX_CHART_PIXELS);
+    cairo_surface_t *surface = cairo_image_surface_create(
+        CAIRO_FORMAT_RGB24, (int)ceil(size[0] * CHART_SCALE), (int)ceil(size[1] * CHART_SCALE));
+    cairo_t *cr = cairo_create(surface);
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    RsvgRectangle viewport = {0, 0, size[0] * CHART_SCALE, size[1] * CHART_SCALE};
+    if (!rsvg_handle_render_document(handle, cr, &viewport, &gerr) ||
+        cairo_status(cr) != CAIRO_STATUS_SUCCESS)
+        child_fail(fd, "the SVG cannot be drawn: %s",
+                   gerr ? gerr->message : cairo_status_to_string(cairo_status(cr)));
+    cairo_surface_flush(surface);
+    if (!write_all(fd, "P", 1) || !write_all(fd, size, sizeof size))
+        _exit(1);
+    cairo_status_t written = cairo_surface_write_to_png_stream(surface, png_sink, &fd);
+    _exit(written == CAIRO_STATUS_SUCCESS ? 0 : 1);
 }
 
 static sipas_status chart_png(const char *svg_element, const char *caption, png_image *out,
@@ -167,61 +234,62 @@ static sipas_status chart_png(const char *svg_element, const char *caption, png_
     memcpy(svg, namespaces, sizeof namespaces - 1);
     memcpy(svg + sizeof namespaces - 1, svg_element + sizeof svg_open - 1, rest + 1);
 
-    sipas_status st = SIPAS_OK;
-    GError *gerr = NULL;
-    RsvgHandle *handle = rsvg_handle_new_from_data((const guint8 *)svg, len, &gerr);
+    int fds[2];
+    if (pipe(fds) != 0) {
+        free(svg);
+        return sipas_error_set(err, SIPAS_ERR_IO, "chart '%s': cannot start drawing: %s", name,
+                               strerror(errno));
+    }
+    fflush(NULL); /* nothing buffered is written twice by the child */
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        draw_child(svg, len, fds[1]);
+    }
+    int fork_errno = errno;
+    close(fds[1]);
     free(svg);
-    cairo_surface_t *surface = NULL;
-    cairo_t *cr = NULL;
-    double w = 0, h = 0;
-    if (handle == NULL) {
-        st = sipas_error_set(err, SIPAS_ERR_FORMAT, "chart '%s': the SVG cannot be read: %s",
-                             name, gerr ? gerr->message : "unknown error");
-        goto done;
+    if (pid < 0) {
+        close(fds[0]);
+        return sipas_error_set(err, SIPAS_ERR_IO, "chart '%s': cannot start drawing: %s", name,
+                               strerror(fork_errno));
     }
-    /* A chart is at most MAX_CHART_PIXELS CSS pixels (gnuplot's are about 1 million), so the
-     * image drawn at twice the size stays under 64 MB. */
-    if (!rsvg_handle_get_intrinsic_size_in_pixels(handle, &w, &h) || !(w >= 1 && h >= 1) ||
-        w * h > MAX_CHART_PIXELS) {
-        st = sipas_error_set(err, SIPAS_ERR_FORMAT, "chart '%s': the SVG needs a width and a "
-                             "height in pixels, at most %d pixels in all", name, MAX_CHART_PIXELS);
-        goto done;
+    /* The child's record, whole. */
+    bool ok = part_open(&out->png);
+    char chunk[65536];
+    for (;;) {
+        ssize_t n = read(fds[0], chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        if (ok && fwrite(chunk, 1, (size_t)n, out->png.f) != (size_t)n)
+            ok = false;
     }
-    surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)ceil(w * CHART_SCALE),
-                                         (int)ceil(h * CHART_SCALE));
-    cr = cairo_create(surface);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_paint(cr);
-    RsvgRectangle viewport = {0, 0, w * CHART_SCALE, h * CHART_SCALE};
-    if (!rsvg_handle_render_document(handle, cr, &viewport, &gerr) ||
-        cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
-        st = sipas_error_set(err, SIPAS_ERR_FORMAT, "chart '%s': the SVG cannot be drawn: %s",
-                             name, gerr ? gerr->message : cairo_status_to_string(cairo_status(cr)));
-        goto done;
-    }
-    cairo_surface_flush(surface);
-    if (!part_open(&out->png)) {
-        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory while drawing chart '%s'", name);
-        goto done;
-    }
-    cairo_status_t written = cairo_surface_write_to_png_stream(surface, png_sink, out->png.f);
-    if (!part_close(&out->png) || written != CAIRO_STATUS_SUCCESS) {
-        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "chart '%s': the PNG cannot be made: %s", name,
-                             cairo_status_to_string(written));
-        goto done;
-    }
-    out->width_px = w;
-    out->height_px = h;
-done:
-    if (cr)
-        cairo_destroy(cr);
-    if (surface)
-        cairo_surface_destroy(surface);
-    if (handle)
-        g_object_unref(handle);
-    if (gerr)
-        g_error_free(gerr);
-    return st;
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!part_close(&out->png) || !ok)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory while drawing chart '%s'",
+                               name);
+    char *record = out->png.data;
+    size_t header = 1 + 2 * sizeof(double);
+    if (out->png.len > 1 && record[0] == 'E')
+        return sipas_error_set(err, SIPAS_ERR_FORMAT, "chart '%s': %.*s", name,
+                               (int)(out->png.len - 1), record + 1);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || out->png.len <= header ||
+        record[0] != 'P')
+        return sipas_error_set(err, SIPAS_ERR_FORMAT, "chart '%s': drawing it failed (%s %d)",
+                               name, WIFSIGNALED(status) ? "signal" : "exit code",
+                               WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+    double size[2];
+    memcpy(size, record + 1, sizeof size);
+    out->width_px = size[0];
+    out->height_px = size[1];
+    out->png.len -= header;
+    memmove(record, record + header, out->png.len);
+    return SIPAS_OK;
 }
 
 /* ---------------------------------------------------------------------------------------------
