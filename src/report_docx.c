@@ -151,53 +151,41 @@ typedef struct png_image {
     double width_px, height_px; /* the SVG's size, CSS pixels */
 } png_image;
 
-static bool write_all(int fd, const void *data, size_t n)
-{
-    const char *p = data;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 static cairo_status_t png_sink(void *closure, const unsigned char *data, unsigned int length)
 {
-    return write_all(*(int *)closure, data, length) ? CAIRO_STATUS_SUCCESS
-                                                    : CAIRO_STATUS_WRITE_ERROR;
+    return fwrite(data, 1, length, closure) == length ? CAIRO_STATUS_SUCCESS
+                                                      : CAIRO_STATUS_WRITE_ERROR;
 }
 
-static void child_fail(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void child_fail(FILE *to, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static void child_fail(int fd, const char *fmt, ...)
+static void child_fail(FILE *to, const char *fmt, ...)
 {
-    char message[SIPAS_ERROR_MESSAGE_MAX] = "E";
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(message + 1, sizeof message - 1, fmt, ap);
+    fputc('E', to);
+    vfprintf(to, fmt, ap);
     va_end(ap);
-    write_all(fd, message, strlen(message));
+    fflush(to);
     _exit(1);
 }
 
 /* The child: draws svg (a standalone document) and writes the record to fd. Never returns. */
 static void draw_child(const char *svg, size_t len, int fd)
 {
+    FILE *to = fdopen(fd, "wb");
+    if (to == NULL)
+        _exit(1);
     GError *gerr = NULL;
     RsvgHandle *handle = rsvg_handle_new_from_data((const guint8 *)svg, len, &gerr);
     if (handle == NULL)
-        child_fail(fd, "the SVG cannot be read: %s", gerr ? gerr->message : "unknown error");
+        child_fail(to, "the SVG cannot be read: %s", gerr ? gerr->message : "unknown error");
     /* A chart is at most MAX_CHART_PIXELS CSS pixels (gnuplot's are about 1 million), so the
      * image drawn at twice the size stays under 64 MB. */
     double size[2] = {0, 0};
     if (!rsvg_handle_get_intrinsic_size_in_pixels(handle, &size[0], &size[1]) ||
         !(size[0] >= 1 && size[1] >= 1) || size[0] * size[1] > MAX_CHART_PIXELS)
-        child_fail(fd, "the SVG needs a width and a height in pixels, at most %d pixels in all",
+        child_fail(to, "the SVG needs a width and a height in pixels, at most %d pixels in all",
                    MAX_CHART_PIXELS);
     cairo_surface_t *surface = cairo_image_surface_create(
         CAIRO_FORMAT_RGB24, (int)ceil(size[0] * CHART_SCALE), (int)ceil(size[1] * CHART_SCALE));
@@ -207,13 +195,14 @@ static void draw_child(const char *svg, size_t len, int fd)
     RsvgRectangle viewport = {0, 0, size[0] * CHART_SCALE, size[1] * CHART_SCALE};
     if (!rsvg_handle_render_document(handle, cr, &viewport, &gerr) ||
         cairo_status(cr) != CAIRO_STATUS_SUCCESS)
-        child_fail(fd, "the SVG cannot be drawn: %s",
+        child_fail(to, "the SVG cannot be drawn: %s",
                    gerr ? gerr->message : cairo_status_to_string(cairo_status(cr)));
     cairo_surface_flush(surface);
-    if (!write_all(fd, "P", 1) || !write_all(fd, size, sizeof size))
-        _exit(1);
-    cairo_status_t written = cairo_surface_write_to_png_stream(surface, png_sink, &fd);
-    _exit(written == CAIRO_STATUS_SUCCESS ? 0 : 1);
+    fputc('P', to);
+    fwrite(size, sizeof size, 1, to);
+    cairo_status_t written = cairo_surface_write_to_png_stream(surface, png_sink, to);
+    /* the parent checks the exit code: every write must have reached the pipe */
+    _exit(written == CAIRO_STATUS_SUCCESS && fflush(to) == 0 && !ferror(to) ? 0 : 1);
 }
 
 static sipas_status chart_png(const char *svg_element, const char *caption, png_image *out,
