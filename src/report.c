@@ -682,6 +682,11 @@ const char *sipas_report_mark_note(unsigned mark, sipas_report_lang lang)
     return "";
 }
 
+const char *sipas_report_contents_title(sipas_report_lang lang)
+{
+    return lang == SIPAS_REPORT_VI ? "Mục lục" : "Contents";
+}
+
 /* Why a suppressed value is greyed: the HTML cell's tooltip. */
 static const char *suppressed_reason(sipas_report_lang lang)
 {
@@ -896,7 +901,7 @@ static void html_body(FILE *f, const sipas_report *r)
     for (size_t i = 0; i < r->nblocks; i++)
         sections += r->blocks[i].type == BLOCK_HEADING && r->blocks[i].level == 1;
     if (sections > 1) {
-        fprintf(f, "<nav class=\"toc\"><h2>%s</h2><ol>\n", vi ? "Mục lục" : "Contents");
+        fprintf(f, "<nav class=\"toc\"><h2>%s</h2><ol>\n", sipas_report_contents_title(r->lang));
         for (size_t i = 0; i < r->nblocks; i++) {
             const block *b = &r->blocks[i];
             if (b->type != BLOCK_HEADING || b->level != 1)

@@ -524,6 +524,62 @@ static void chart(FILE *f, size_t number, const png_image *img, const char *capt
         paragraph(f, "Caption", "<w:jc w:val=\"center\"/>", caption);
 }
 
+/* A heading, with a bookmark named after its id for the contents list to link to. Word's
+ * bookmark names: a letter or '_' first, then letters, digits and '_', at most 40 characters
+ * (ids are [a-z0-9_-], so '-' becomes '_'; a leading '_' hides them from Word's bookmark list). */
+static void bookmark_name(const char *id, char name[41])
+{
+    snprintf(name, 41, "_sec_%s", id);
+    for (char *c = name; *c; c++)
+        if (*c == '-')
+            *c = '_';
+}
+
+static void heading(FILE *f, size_t index, const sipas_report_block *b)
+{
+    char name[41];
+    bookmark_name(b->id, name);
+    fprintf(f, "<w:p><w:pPr><w:pStyle w:val=\"%s\"/></w:pPr><w:bookmarkStart w:id=\"%zu\" "
+            "w:name=\"%s\"/>", b->level == 1 ? "Heading1" : "Heading2", index, name);
+    run(f, "", b->text);
+    fprintf(f, "<w:bookmarkEnd w:id=\"%zu\"/></w:p>\n", index);
+}
+
+/* The contents list, as in the HTML when there are two or more sections: a TOC field whose
+ * shown result links each section's heading. It has no page numbers until the field is
+ * updated (Word: right-click, Update Field, or F9; LibreOffice: Update Index), since only the
+ * word processor knows the pages. */
+static void contents(FILE *f, const sipas_report *r)
+{
+    size_t nblocks = sipas_report_block_count(r), sections = 0;
+    for (size_t i = 0; i < nblocks; i++) {
+        sipas_report_block b = sipas_report_block_at(r, i);
+        sections += b.kind == SIPAS_REPORT_BLOCK_HEADING && b.level == 1;
+    }
+    if (sections < 2)
+        return;
+    paragraph(f, "SipasContentsTitle", "", sipas_report_contents_title(sipas_report_language(r)));
+    bool first = true;
+    for (size_t i = 0; i < nblocks; i++) {
+        sipas_report_block b = sipas_report_block_at(r, i);
+        if (b.kind != SIPAS_REPORT_BLOCK_HEADING || b.level != 1)
+            continue;
+        char name[41];
+        bookmark_name(b.id, name);
+        fputs("<w:p><w:pPr><w:pStyle w:val=\"TOC1\"/></w:pPr>", f);
+        if (first)
+            fputs("<w:r><w:fldChar w:fldCharType=\"begin\"/></w:r><w:r><w:instrText "
+                  "xml:space=\"preserve\"> TOC \\o \"1-1\" \\h \\z \\u </w:instrText></w:r>"
+                  "<w:r><w:fldChar w:fldCharType=\"separate\"/></w:r>", f);
+        first = false;
+        fprintf(f, "<w:hyperlink w:anchor=\"%s\" w:history=\"1\">", name);
+        run(f, "", b.text);
+        fputs("</w:hyperlink></w:p>\n", f);
+    }
+    fputs("<w:p><w:pPr><w:pStyle w:val=\"TOC1\"/></w:pPr><w:r><w:fldChar "
+          "w:fldCharType=\"end\"/></w:r></w:p>\n", f);
+}
+
 static void document_xml(FILE *f, const sipas_report *r, const png_image *images)
 {
     sipas_report_lang lang = sipas_report_language(r);
@@ -533,12 +589,13 @@ static void document_xml(FILE *f, const sipas_report *r, const png_image *images
           "xmlns:a=\"http://schemas.openxmlformats.org/drawingml/2006/main\" "
           "xmlns:pic=\"http://schemas.openxmlformats.org/drawingml/2006/picture\"><w:body>\n", f);
     paragraph(f, "Title", "", sipas_report_title(r));
+    contents(f, r);
     size_t charts = 0;
     for (size_t i = 0; i < sipas_report_block_count(r); i++) {
         sipas_report_block b = sipas_report_block_at(r, i);
         switch (b.kind) {
         case SIPAS_REPORT_BLOCK_HEADING:
-            paragraph(f, b.level == 1 ? "Heading1" : "Heading2", "", b.text);
+            heading(f, i, &b);
             break;
         case SIPAS_REPORT_BLOCK_PARAGRAPH:
             paragraph(f, "Normal", "", b.text);
@@ -599,6 +656,17 @@ static void styles_xml(FILE *f, sipas_report_lang lang)
                 headings[i].outline == 0 ? "<w:pBdr><w:bottom w:val=\"single\" w:sz=\"12\" "
                 "w:space=\"2\" w:color=\"123A6B\"/></w:pBdr>" : "",
                 headings[i].before, headings[i].outline, headings[i].size, headings[i].size);
+    fputs("<w:style w:type=\"paragraph\" w:customStyle=\"1\" w:styleId=\"SipasContentsTitle\">"
+          "<w:name w:val=\"SIPAS Contents Title\"/><w:basedOn w:val=\"Normal\"/><w:next "
+          "w:val=\"TOC1\"/><w:qFormat/><w:pPr><w:keepNext/><w:spacing w:before=\"240\" "
+          "w:after=\"60\"/></w:pPr><w:rPr><w:b/><w:color w:val=\"123A6B\"/></w:rPr></w:style>\n"
+          , f);
+    /* the contents' page numbers, once updated, at the right margin */
+    fprintf(f, "<w:style w:type=\"paragraph\" w:styleId=\"TOC1\"><w:name w:val=\"toc 1\"/>"
+            "<w:basedOn w:val=\"Normal\"/><w:next w:val=\"Normal\"/><w:uiPriority w:val=\"39\"/>"
+            "<w:unhideWhenUsed/><w:pPr><w:tabs><w:tab w:val=\"right\" w:leader=\"dot\" "
+            "w:pos=\"%d\"/></w:tabs><w:spacing w:after=\"40\"/><w:ind w:left=\"240\"/></w:pPr>"
+            "</w:style>\n", TEXT_WIDTH);
     fputs("<w:style w:type=\"paragraph\" w:styleId=\"Caption\"><w:name w:val=\"caption\"/>"
           "<w:basedOn w:val=\"Normal\"/><w:next w:val=\"Normal\"/><w:qFormat/><w:pPr><w:spacing "
           "w:before=\"120\" w:after=\"60\"/></w:pPr><w:rPr><w:b/><w:sz w:val=\"22\"/><w:szCs "

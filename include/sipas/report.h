@@ -195,5 +195,8 @@ sipas_report_block sipas_report_block_at(const sipas_report *report, size_t inde
  * sipas_report_mark_symbol ("†", "‡" or ""). */
 const char *sipas_report_mark_note(unsigned mark, sipas_report_lang lang);
 const char *sipas_report_mark_symbol(unsigned mark);
+/* The contents list's title ("Mục lục", "Contents"); every writer lists the level-1 headings
+ * under it when there are two or more. */
+const char *sipas_report_contents_title(sipas_report_lang lang);
 
 #endif

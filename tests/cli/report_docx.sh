@@ -75,6 +75,18 @@ for lang in vi en; do
   grep -q '<w:style w:type="table" w:customStyle="1" w:styleId="SipasTable">' \
     "$out/docx/word/styles.xml" || fail "$lang: styles.xml does not define the table style"
 
+  # the contents: a TOC field listing every section, each entry linking a heading's bookmark
+  checks=$((checks + 1))
+  grep -qF '<w:instrText xml:space="preserve"> TOC \o "1-1" \h \z \u </w:instrText>' "$doc" ||
+    fail "$lang: no contents field"
+  expect_equal "$(grep -o '<w:hyperlink w:anchor="_sec_[a-z0-9_]*"' "$doc" | wc -l)" \
+               "$(grep -o '<h2 id=' "$out/review.html" | wc -l)" "$lang: contents entries"
+  for anchor in $(grep -o '<w:hyperlink w:anchor="_sec_[a-z0-9_]*"' "$doc" | grep -o '_sec_[a-z0-9_]*'); do
+    checks=$((checks + 1))
+    grep -q "<w:bookmarkStart w:id=\"[0-9]*\" w:name=\"$anchor\"/>" "$doc" ||
+      fail "$lang: contents entry $anchor links no heading"
+  done
+
   # tables: as many as in the HTML and as CSV files, each styled with a repeated header row
   ntables=$(grep -o '<table>' "$out/review.html" | wc -l)
   expect_equal "$(grep -o '<w:tbl>' "$doc" | wc -l)" "$ntables" "$lang: tables in the docx"
