@@ -1,7 +1,8 @@
 /* test_report.c - the report document and its writers without the statistics: number formats in
  * both languages, HTML escaping and structure, SVG inlining (prolog, namespaces and ids), sticky
  * errors, CSV tables, the xlsx workbook and the Word document (its parts read back with
- * `unzip -p`, checked with xmllint). Files go to a fresh temporary directory. */
+ * `unzip -p`, checked with xmllint), and the PDF writer's failures with stand-in browsers (a
+ * real Chromium is tested by tests/cli/report_pdf.sh). Files go to a fresh temporary directory. */
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -12,13 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "sipas/report.h"
 #include "sipas/report_docx.h"
+#include "sipas/report_pdf.h"
 #include "sipas/xlsx.h"
 
 static char work_dir[256];
@@ -349,6 +353,81 @@ static void test_docx(void **state)
     sipas_report_free(r);
 }
 
+/* Whether process pid has ended: gone, or a zombie nobody has reaped yet (a container without an
+ * init process leaves those). */
+static bool process_ended(long pid)
+{
+    char path[64], stat[256] = "";
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return true;
+    bool read = fgets(stat, sizeof stat, f) != NULL;
+    fclose(f);
+    const char *paren = strrchr(stat, ')'); /* the state follows "(command) " */
+    return !read || (paren && paren[1] == ' ' && paren[2] == 'Z');
+}
+
+/* A stand-in browser: a shell script at path with body. */
+static void write_browser(const char *path, const char *body)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fprintf(f, "#!/bin/sh\n%s\n", body) > 0);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(path, 0755), 0);
+}
+
+static void test_pdf_failures(void **state)
+{
+    (void)state;
+    sipas_report *r = sample_report(SIPAS_REPORT_VI);
+    sipas_error err = {0};
+    char pdf[512], browser[512];
+    snprintf(pdf, sizeof pdf, "%s", in_work("r.pdf"));
+    /* A browser that writes something other than a PDF where it was told to. */
+    snprintf(browser, sizeof browser, "%s", in_work("not-pdf-browser"));
+    write_browser(browser, "for a; do case \"$a\" in --print-to-pdf=*) "
+                           "printf 'not a pdf' > \"${a#--print-to-pdf=}\";; esac; done");
+    sipas_report_pdf_options opt = {browser, 30};
+    assert_int_equal(sipas_report_write_pdf(r, pdf, &opt, &err), SIPAS_ERR_IO);
+    assert_non_null(strstr(err.message, "no complete PDF"));
+    assert_int_equal(access(pdf, F_OK), -1);
+    /* A truncated PDF (no %%EOF) is refused too. */
+    write_browser(browser, "for a; do case \"$a\" in --print-to-pdf=*) "
+                           "printf '%%PDF-1.4 cut here' > \"${a#--print-to-pdf=}\";; esac; done");
+    assert_int_equal(sipas_report_write_pdf(r, pdf, &opt, &err), SIPAS_ERR_IO);
+    assert_non_null(strstr(err.message, "no complete PDF"));
+    /* A browser that hangs is killed at the timeout, with what it started. */
+    char helper[512];
+    snprintf(helper, sizeof helper, "%s", in_work("helper.pid"));
+    char body[1200];
+    snprintf(body, sizeof body, "sleep 300 & echo $! > '%s'; wait", helper);
+    write_browser(browser, body);
+    opt.timeout_seconds = 1;
+    assert_int_equal(sipas_report_write_pdf(r, pdf, &opt, &err), SIPAS_ERR_IO);
+    assert_non_null(strstr(err.message, "did not finish printing in 1 s"));
+    char *pid_text = slurp(helper, NULL);
+    long helper_pid = strtol(pid_text, NULL, 10);
+    free(pid_text);
+    assert_true(helper_pid > 0);
+    bool gone = false;
+    for (int i = 0; i < 50 && !gone; i++) {
+        gone = process_ended(helper_pid);
+        if (!gone)
+            nanosleep(&(struct timespec){0, 100000000L}, NULL);
+    }
+    if (!gone)
+        kill((pid_t)helper_pid, SIGKILL);
+    assert_true(gone);
+    /* A browser that does not exist. */
+    opt.browser = in_work("no-such-browser");
+    assert_int_equal(sipas_report_write_pdf(r, pdf, &opt, &err), SIPAS_ERR_NOT_FOUND);
+    assert_non_null(strstr(err.message, "no-such-browser"));
+    assert_int_equal(access(pdf, F_OK), -1);
+    sipas_report_free(r);
+}
+
 static void test_sticky_errors(void **state)
 {
     (void)state;
@@ -465,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_xlsx),
         cmocka_unit_test(test_docx),
+        cmocka_unit_test(test_pdf_failures),
         cmocka_unit_test(test_sticky_errors),
         cmocka_unit_test(test_replace_only_on_success),
     };

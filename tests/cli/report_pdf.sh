@@ -127,8 +127,10 @@ helper=$(cat "$WORK/helper.pid" 2>/dev/null)
 if [ -z "$helper" ]; then
   fail "the stand-in browser never started"
 else
-  for _ in $(seq 1 50); do kill -0 "$helper" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$helper" 2>/dev/null; then
+  # ended: gone, or a zombie not yet reaped (a container without init leaves those)
+  running() { [ -e "/proc/$1/stat" ] && ! sed 's/.*) //' "/proc/$1/stat" | grep -q '^Z'; }
+  for _ in $(seq 1 50); do running "$helper" || break; sleep 0.1; done
+  if running "$helper"; then
     fail "the browser's helper $helper outlived the interrupted report"
     kill "$helper"
   fi
