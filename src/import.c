@@ -1,3 +1,10 @@
+/* One batch of responses into the store (include/sipas/import.h): reads the file through
+ * sipas/table_source.h whatever its format, matches its header to the instrument, checks every
+ * cell (codes and labels, numbers, the wave, ids, personal data hashed with the store's key),
+ * fills empty design cells from the stored draw, and stores the valid rows in one store batch
+ * (one transaction: a refused or failed batch leaves the store as it was). Every problem is
+ * reported with the file, row and column, and the refused rows go to the rejects file, written
+ * whole or not at all. Owns: everything in import_ctx for the length of one call. */
 #include "sipas/import.h"
 
 #include <errno.h>
