@@ -11,6 +11,7 @@
 
 #include <utf8proc.h>
 
+#include "hash_map.h"
 #include "sipas/text.h"
 
 /* Distinct texts cached per list; beyond this a text is matched each time (a column with that
@@ -351,14 +352,6 @@ static const sipas_choice *match_uncached(const sipas_label_index *ix, const cha
     *reason = refusal(ix, s, len, loose, found, nfound < LISTED_MAX ? nfound : LISTED_MAX);
     free(loose);
     return NULL;
-}
-
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-    uint64_t h = UINT64_C(14695981039346656037); /* FNV-1a */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * UINT64_C(1099511628211);
-    return h;
 }
 
 const sipas_choice *sipas_label_index_match(sipas_label_index *ix, const char *text, size_t len,
