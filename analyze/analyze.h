@@ -22,11 +22,13 @@ int analyze_report(int argc, char **argv); /* report_cmds.c */
 int analyze_scorecard(int argc, char **argv); /* scorecard_cmd.c */
 int analyze_answers(int argc, char **argv); /* answers_cmd.c */
 int analyze_profile(int argc, char **argv); /* profile_cmd.c */
+int analyze_comments(int argc, char **argv); /* comments_cmd.c */
 
 /* Each command's option table, for its row in main.c's command list (and the man page). */
 extern const cli_options analyze_index_options, analyze_change_options, analyze_trend_options,
     analyze_rank_options, analyze_targets_options, analyze_scorecard_options, analyze_plan_options, analyze_plot_options,
-    analyze_report_options, analyze_answers_options, analyze_profile_options;
+    analyze_report_options, analyze_answers_options, analyze_profile_options,
+    analyze_comments_options;
 extern const cli_manual analyze_manual; /* manual.c: the man page's prose */
 
 typedef enum { OUTPUT_TABLE = 0, OUTPUT_CSV, OUTPUT_JSON } output_format;

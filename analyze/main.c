@@ -14,6 +14,7 @@ static const command commands[] = {
     {"scorecard", analyze_scorecard, "every Resolution 60 target, survey and administrative, with its verdict", &analyze_scorecard_options},
     {"answers", analyze_answers, "the share of answers at each level of each criterion, with CIs and missing kinds", &analyze_answers_options},
     {"profile", analyze_profile, "who answered in a wave: counts and shares by district, type, sex, age...", &analyze_profile_options},
+    {"comments", analyze_comments, "the open-ended answers of a wave: counts by unit, and the listing with phones, e-mails and IDs masked", &analyze_comments_options},
     {"plot", analyze_plot, "a review chart (trend, ranking, profile, heatmap) as PNG, SVG or PDF", &analyze_plot_options},
     {"report", analyze_report, "the annual review as one HTML page, with its tables as CSV and xlsx", &analyze_report_options},
     {"plan", analyze_plan, "the next wave's sample: sizes and clusters per unit, allocation, power", &analyze_plan_options},

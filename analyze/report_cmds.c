@@ -43,6 +43,8 @@ static const cli_option report_options[] = {
     {"out", "FILE", "the HTML report (required)", false},
     {"csv", "DIR", "also write every table as DIR/NAME.csv", false},
     {"xlsx", "FILE", "also write every table into one workbook FILE.xlsx", false},
+    {"comments-max", "N", "list the open-ended answers when there are at most N (default 200); "
+                          "the counts are always shown", false},
     REVIEW_OPTIONS,
 };
 const cli_options analyze_report_options = CLI_OPTION_TABLE(report_options);
@@ -242,6 +244,13 @@ int analyze_report(int argc, char **argv)
     sipas_report *rep = NULL;
     sipas_scorecard *card = NULL;
     sipas_review_report_input in = review_input(&s);
+    const char *max = cli_value(&s.args, "comments-max");
+    int64_t comments_max = SIPAS_REVIEW_COMMENTS_MAX_DEFAULT;
+    if (max != NULL && !cli_int("--comments-max", max, 0, 1000000, &comments_max)) {
+        session_close(&s);
+        return CLI_EXIT_USAGE;
+    }
+    in.comments_max = (size_t)comments_max;
     sipas_status st = sipas_review_report_wave_index(&in, &ix, &err);
     /* Every Resolution 60 target as of the reviewed wave; a surveys folder without an
      * indicator registry has none, and the report no such section. */

@@ -328,6 +328,8 @@ static sipas_status load(sipas_store *store, const sipas_instrument *inst,
     sipas_status st = SIPAS_OK;
     sipas_dataset *d = calloc(1, sizeof *d);
     load_ctx c = {.data = d};
+    bool *present = NULL;
+    const char **item_names = NULL;
     const char **names = calloc(inst->nitems + 1, sizeof *names); /* + batch_id */
     c.column_of = calloc(inst->nitems + 1, sizeof *c.column_of);
     c.maps = calloc(inst->nitems, sizeof *c.maps);
@@ -338,10 +340,25 @@ static sipas_status load(sipas_store *store, const sipas_instrument *inst,
     }
     d->inst = inst;
     d->ncolumns = inst->nitems;
+    /* A column of a newer instrument version than every stored batch is not in the table yet:
+     * such an item is left unloaded (as one not asked for) unless the design or the index needs
+     * it, where the query names it in its error. */
+    present = malloc(inst->nitems * sizeof *present);
+    item_names = malloc(inst->nitems * sizeof *item_names);
+    if (present == NULL || item_names == NULL) {
+        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t k = 0; k < inst->nitems; k++)
+        item_names[k] = inst->items[k].name;
+    if ((st = sipas_store_response_columns_present(store, inst->form_id, item_names,
+                                                   inst->nitems, present, err)) != SIPAS_OK)
+        goto done;
     for (size_t k = 0; k < inst->nitems; k++) {
         const sipas_item *it = &inst->items[k];
         d->columns[k].item = it;
         if (it->personal || it->role == SIPAS_ROLE_ID ||
+            (!present[k] && !design_or_criterion(it)) ||
             (wanted != NULL && !design_or_criterion(it) && !named(it->name, wanted, nwanted)))
             continue;
         d->columns[k].loaded = true;
@@ -395,6 +412,8 @@ done:
     free(c.maps);
     free(c.column_of);
     free(names);
+    free(present);
+    free(item_names);
     if (st != SIPAS_OK) {
         sipas_dataset_free(d);
         return st;

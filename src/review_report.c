@@ -12,6 +12,7 @@
 
 #include "sipas/answer_distribution.h"
 #include "sipas/number_format.h"
+#include "sipas/open_answers.h"
 #include "sipas/respondent_profile.h"
 #include "sipas/targets.h"
 #include "sipas/trend.h"
@@ -1624,6 +1625,153 @@ static void section_answers(const session *s, sipas_report *rep, sipas_error *er
     sipas_answer_distribution_free(dist);
 }
 
+/* The open-ended answers of the reviewed wave by unit (sipas/open_answers.h): a table of counts,
+ * and the listing with personal data masked when it has at most in->comments_max answers (a
+ * longer one would bury the review; a note says how to get it). One pair of tables per
+ * open-ended question; none when the form has no such question. */
+#define COMMENTS_NAME_SIZE 48
+
+/* The CSV name and the sheet of a comments table of the number-th open-ended question (from
+ * 0): "comments", "Góp ý" for the first, "comments_2", "Góp ý (2)" for the second... */
+static void comments_table_names(char *name, char *sheet, const char *base_name,
+                                 const char *base_sheet, size_t number)
+{
+    snprintf(name, COMMENTS_NAME_SIZE, number ? "%s_%zu" : "%s", base_name, number + 1);
+    snprintf(sheet, COMMENTS_NAME_SIZE, number ? "%s (%zu)" : "%s", base_sheet, number + 1);
+}
+
+static void comments_tables(const session *s, sipas_report *rep, const sipas_open_answers *r,
+                            size_t number)
+{
+    char name[COMMENTS_NAME_SIZE], sheet[COMMENTS_NAME_SIZE], caption[512], text[1024];
+    const char *question = s->vi ? r->question->label_vi : r->question->label_en;
+    if (question == NULL || *question == '\0')
+        question = r->question->name;
+    const sipas_item *unit = r->unit_item;
+    const char *unit_header = unit ? (s->vi ? unit->label_vi : unit->label_en) : NULL;
+    if (unit_header == NULL || *unit_header == '\0')
+        unit_header = unit ? unit->name : T(s, "Đơn vị", "Unit");
+    sipas_report_lang lang = report_lang(s);
+    snprintf(text, sizeof text,
+             T(s, "Câu hỏi mở \"%s\": %zu trong %zu phiếu năm %.0f có góp ý, %zu ghi không có ý "
+                  "kiến, %zu để trống.",
+               "Open-ended question \"%s\": %zu of the %zu respondents of %.0f commented, %zu "
+               "wrote they had no comment, %zu left it empty."),
+             question, r->answered, r->respondents, s->review->wave, r->no_comment, r->empty);
+    sipas_report_paragraph(rep, text);
+    comments_table_names(name, sheet, "comment_counts", T(s, "Số góp ý", "Comment counts"),
+                         number);
+    snprintf(caption, sizeof caption, T(s, "Số phiếu có góp ý theo %s, năm %.0f",
+                                        "Respondents who commented by %s, %.0f"),
+             s->unit_words, s->review->wave);
+    sipas_report_column counts[] = {
+        {unit_header, SIPAS_REPORT_TEXT},
+        {T(s, "Số phiếu", "Respondents"), SIPAS_REPORT_COUNT},
+        {T(s, "Có góp ý", "Commented"), SIPAS_REPORT_COUNT},
+        {T(s, "Không có ý kiến", "No comment"), SIPAS_REPORT_COUNT},
+        {T(s, "Để trống", "Empty"), SIPAS_REPORT_COUNT},
+        {T(s, "Tỷ lệ có góp ý (%)", "Share who commented (%)"), SIPAS_REPORT_PERCENT}};
+    sipas_report_table *t = sipas_report_table_add(rep, name, sheet, caption, counts, 6, NULL);
+    for (size_t k = 0; k <= r->nunits; k++) {
+        bool total = k == r->nunits;
+        const sipas_open_answer_unit *u = total ? NULL : &r->units[k];
+        size_t respondents = total ? r->respondents : u->respondents;
+        size_t answered = total ? r->answered : u->answered;
+        sipas_report_row(t, total ? SIPAS_REPORT_STRONG : 0);
+        sipas_report_text(t, total ? T(s, "Toàn tỉnh", "Province")
+                                   : sipas_open_answer_unit_label(r, u, lang));
+        sipas_report_value(t, (double)respondents, 0);
+        sipas_report_value(t, (double)answered, 0);
+        sipas_report_value(t, (double)(total ? r->no_comment : u->no_comment), 0);
+        sipas_report_value(t, (double)(total ? r->empty : u->empty), 0);
+        sipas_report_value(t, respondents ? (double)answered / (double)respondents : NAN, 0);
+    }
+    size_t max = s->in->comments_max;
+    if (r->answered > 0 && max == 0) {
+        snprintf(text, sizeof text,
+                 T(s, "Danh sách góp ý không in trong báo cáo này; xem toàn bộ (đã che thông tin "
+                      "cá nhân) bằng lệnh sipas-analyze comments --form %s --wave %.0f.",
+                   "The comments are not listed in this report; list them (personal data "
+                   "masked) with sipas-analyze comments --form %s --wave %.0f."),
+                 s->inst->form_id, s->review->wave);
+        sipas_report_note(rep, text);
+        return;
+    }
+    if (r->answered > max) {
+        snprintf(text, sizeof text,
+                 T(s, "Danh sách %zu góp ý dài hơn giới hạn %zu của báo cáo nên không in ở đây; "
+                      "xem toàn bộ (đã che thông tin cá nhân) bằng lệnh sipas-analyze comments "
+                      "--form %s --wave %.0f, hoặc nâng giới hạn bằng --comments-max.",
+                   "The %zu comments are more than the report's limit of %zu and are not listed "
+                   "here; list them all (personal data masked) with sipas-analyze comments "
+                   "--form %s --wave %.0f, or raise the limit with --comments-max."),
+                 r->answered, max, s->inst->form_id, s->review->wave);
+        sipas_report_note(rep, text);
+        return;
+    }
+    if (r->answered == 0)
+        return;
+    comments_table_names(name, sheet, "comments", T(s, "Góp ý", "Comments"), number);
+    snprintf(caption, sizeof caption, T(s, "Góp ý theo %s, năm %.0f (đã che thông tin cá nhân)",
+                                        "Comments by %s, %.0f (personal data masked)"),
+             s->unit_words, s->review->wave);
+    sipas_report_column listing[] = {{unit_header, SIPAS_REPORT_TEXT},
+                                     {T(s, "Góp ý", "Comment"), SIPAS_REPORT_TEXT}};
+    t = sipas_report_table_add(rep, name, sheet, caption, listing, 2, NULL);
+    for (size_t k = 0; k < r->nunits; k++)
+        for (size_t j = 0; j < r->units[k].nanswers; j++) {
+            sipas_report_row(t, 0);
+            sipas_report_text(t, sipas_open_answer_unit_label(r, &r->units[k], lang));
+            sipas_report_text(t, r->units[k].answers[j].text);
+        }
+}
+
+static void section_comments(const session *s, sipas_report *rep, sipas_error *err,
+                             sipas_status *st)
+{
+    if (*st != SIPAS_OK)
+        return;
+    const sipas_item **questions = calloc(s->inst->nitems ? s->inst->nitems : 1,
+                                          sizeof *questions);
+    if (questions == NULL) {
+        *st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        return;
+    }
+    size_t n = sipas_open_questions(s->inst, questions);
+    /* a question of a newer instrument version than every stored batch has no answers yet */
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        const sipas_column *col = sipas_dataset_column(s->data, questions[i]->name);
+        if (col != NULL && col->loaded)
+            questions[kept++] = questions[i];
+    }
+    n = kept;
+    for (size_t i = 0; i < n && *st == SIPAS_OK; i++) {
+        sipas_open_answers *r = NULL;
+        *st = sipas_open_answers_compute(s->data, questions[i]->name, s->unit_column,
+                                         s->review->wave, report_lang(s), &r, err);
+        if (*st == SIPAS_OK && i == 0) {
+            sipas_report_heading(rep, 1, "comments", T(s, "Góp ý của người trả lời",
+                                                       "Respondents' comments"));
+            sipas_report_paragraph(rep, T(s,
+                "Câu trả lời cho câu hỏi mở, theo đơn vị. Số điện thoại, địa chỉ thư điện tử và số "
+                "định danh (CMND, CCCD, mã số thuế) đã được thay bằng [số điện thoại], [email], "
+                "[số định danh]; các cột thông tin cá nhân không bao giờ được in. Tên người, địa "
+                "chỉ do người trả lời tự viết không được che tự động: đọc lại danh sách trước khi "
+                "công bố. Câu \"không có ý kiến\" và tương tự được đếm riêng, không in.",
+                "Answers to the open-ended questions, by unit. Phone numbers, e-mail addresses "
+                "and ID numbers (identity cards, tax codes) are replaced by [phone], [email], "
+                "[ID number]; personal columns are never shown. Names and addresses typed by a "
+                "respondent are not masked automatically: read the listing before publishing it. "
+                "Answers such as \"no comment\" are counted apart and not listed."));
+        }
+        if (*st == SIPAS_OK)
+            comments_tables(s, rep, r, i);
+        sipas_open_answers_free(r);
+    }
+    free(questions);
+}
+
 /* Every Resolution 60 target, as of the reviewed wave (sipas/scorecard.h), when the caller
  * computed the scorecard. */
 static void section_scorecard(const session *s, sipas_report *rep, chart_dir *dir,
@@ -1670,6 +1818,7 @@ static sipas_status build_report(const session *s, chart_dir *dir, const sipas_i
     section_elements(s, rep, dir, err, &st);
     section_criteria(s, rep, ix);
     section_answers(s, rep, err, &st);
+    section_comments(s, rep, err, &st);
     section_methods(s, rep, ix);
     if (st == SIPAS_OK)
         st = sipas_report_status(rep, err);

@@ -1668,6 +1668,27 @@ sipas_status sipas_store_count_responses(sipas_store *store, const char *form_id
     return st;
 }
 
+sipas_status sipas_store_response_columns_present(sipas_store *store, const char *form_id,
+                                                 const char *const *columns, size_t ncolumns,
+                                                 bool *present, sipas_error *err)
+{
+    char table[80];
+    sipas_status st = table_name(form_id, table, err);
+    if (st != SIPAS_OK)
+        return st;
+    char **names = NULL, **types = NULL;
+    size_t ncols = 0;
+    if ((st = table_columns(store, table, &names, &types, &ncols, err)) != SIPAS_OK)
+        return st;
+    for (size_t i = 0; i < ncolumns; i++) {
+        present[i] = false;
+        for (size_t c = 0; c < ncols && !present[i]; c++)
+            present[i] = strcmp(names[c], columns[i]) == 0;
+    }
+    free_columns(names, types, ncols);
+    return SIPAS_OK;
+}
+
 sipas_status sipas_store_query_responses(sipas_store *store, const char *form_id,
                                          const char *const *columns, size_t ncolumns,
                                          const sipas_filter *filters, size_t nfilters,

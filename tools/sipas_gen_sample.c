@@ -384,6 +384,7 @@ typedef enum {
     COLUMN_PERSON_NAME,
     COLUMN_PHONE,
     COLUMN_DIGITS,
+    COLUMN_COMMENT, /* an open-ended question: a comment, "no comment" or nothing */
     COLUMN_EMPTY
 } column_kind;
 
@@ -563,6 +564,101 @@ static void fake_digits(rng *r, const char *prefix, int ndigits, char *out, size
 }
 
 /* ------------------------------------------------------------------ setting up the model */
+
+/* Open-ended comments ("góp ý"), as respondents write them: most leave the question empty, some
+ * write that they have nothing to say, the others a suggestion; some of those carry what the
+ * analysis must mask before listing them (a phone number in its many spellings, an e-mail
+ * address, an ID or tax number) or what it cannot catch (a name), and numbers it must leave
+ * alone (amounts, dates). %P phone, %E e-mail, %I ID number, %T tax code, %N a name. */
+static const char *const comment_templates[] = {
+    "Đề nghị công khai số điện thoại đường dây nóng; tôi gọi %P nhiều lần không ai nghe máy.",
+    "Cán bộ hẹn trả kết quả nhưng không gọi lại, đề nghị liên hệ doanh nghiệp qua số %P.",
+    "Mọi thông tin xin gửi về email %E, doanh nghiệp ở xa không tiện đến trực tiếp.",
+    "Căn cước của người đại diện %I bị ghi sai trên giấy chứng nhận, đề nghị sửa giúp.",
+    "Tôi là %N, giám đốc công ty, đề nghị bộ phận một cửa hướng dẫn kỹ hơn ngay từ lần đầu.",
+    "Phí thẩm định 2.500.000 đồng là cao so với doanh nghiệp nhỏ.",
+    "Hồ sơ nộp ngày 12/03/2024, hẹn 15 ngày làm việc nhưng đến nay vẫn chưa có kết quả.",
+    "Cổng dịch vụ công trực tuyến hay bị lỗi khi tải tệp lên, nhất là vào cuối tháng.",
+    "Nên bố trí thêm chỗ để xe và ghế ngồi chờ tại Bộ phận một cửa.",
+    "Thời gian giải quyết thủ tục đất đai còn dài, đề nghị rút ngắn.",
+    "Cán bộ tiếp nhận nhiệt tình, chu đáo. Cảm ơn!",
+    "Đề nghị cho nộp lệ phí trực tuyến qua ví điện tử.",
+    "Giấy tờ đã có trên hệ thống vẫn phải nộp bản sao chứng thực, rất mất thời gian.",
+    "Cần bổ sung hồ sơ thì liên hệ %N, điện thoại %P.",
+    "Lệ phí 1.200.000đ nộp ngày 05.06.2023 chưa được xuất biên lai điện tử.",
+    "Mã số thuế của công ty %T bị sai trên hệ thống thuế, đề nghị phối hợp sửa.",
+    "Đề nghị niêm yết rõ giờ làm việc, sáng từ 7h30 đến 11h30.",
+    "Tôi gửi hồ sơ qua bưu điện; xin gọi %P hoặc gửi thư về %E khi có kết quả.",
+    "Công chức một số nơi còn gây khó khăn, đề nghị tăng cường kiểm tra.",
+    "Hướng dẫn trên cổng dịch vụ công khó hiểu, nên có video hướng dẫn.",
+};
+static const char *const no_comment_answers[] = {"Không", "không có ý kiến", "Không có góp ý gì.",
+                                                 "không"};
+static const char *const email_names[] = {"ketoan", "hanhchinh", "info", "lienhe", "giamdoc"};
+static const char *const email_domains[] = {"gmail.com", "yahoo.com.vn", "langson.com.vn"};
+static const double COMMENT_EMPTY_RATE = 0.72, COMMENT_NONE_RATE = 0.08;
+
+/* A phone number as people write it: with or without groups, dots, dashes, +84. */
+static void fake_phone_written(rng *r, char *out, size_t size)
+{
+    char d[16];
+    fake_digits(r, phone_prefixes[rng_below(r, COUNT_OF(phone_prefixes))], 7, d, sizeof d);
+    switch (rng_below(r, 6)) {
+    case 0: snprintf(out, size, "%s", d); break;
+    case 1: snprintf(out, size, "%.4s %.3s %.3s", d, d + 4, d + 7); break;
+    case 2: snprintf(out, size, "%.4s.%.3s.%.3s", d, d + 4, d + 7); break;
+    case 3: snprintf(out, size, "+84 %.3s %.3s %.3s", d + 1, d + 4, d + 7); break;
+    case 4: snprintf(out, size, "(+84) %.3s-%.3s-%.3s", d + 1, d + 4, d + 7); break;
+    default: snprintf(out, size, "0205 3%.3s %.3s", d + 4, d + 7); break; /* Lạng Sơn landline */
+    }
+}
+
+/* The comment of respondent `serial` of wave `year`, drawn from a stream of its own so that
+ * adding an open-ended question to an instrument changes no other cell of its sample. */
+static void fake_comment(const generator *g, int year, unsigned long serial, char *out,
+                         size_t size)
+{
+    rng r;
+    rng_seed(&r, hash_name(g->opt->seed ^ 0x676f7079u, g->opt->id_prefix) +
+                     ((uint64_t)year << 32) + serial);
+    out[0] = '\0';
+    double u = rng_uniform(&r);
+    if (u < COMMENT_EMPTY_RATE)
+        return;
+    if (u < COMMENT_EMPTY_RATE + COMMENT_NONE_RATE) {
+        snprintf(out, size, "%s", no_comment_answers[rng_below(&r, COUNT_OF(no_comment_answers))]);
+        return;
+    }
+    const char *t = comment_templates[rng_below(&r, COUNT_OF(comment_templates))];
+    size_t len = 0;
+    for (; *t && len + 64 < size; t++) {
+        char part[64];
+        if (t[0] != '%' || t[1] == '\0') {
+            out[len++] = *t;
+            continue;
+        }
+        switch (*++t) {
+        case 'P': fake_phone_written(&r, part, sizeof part); break;
+        case 'E':
+            snprintf(part, sizeof part, "%s%u@%s", email_names[rng_below(&r, COUNT_OF(email_names))],
+                     (unsigned)rng_below(&r, 100),
+                     email_domains[rng_below(&r, COUNT_OF(email_domains))]);
+            break;
+        case 'I': /* a CCCD of Lạng Sơn (province code 020), or an old 9-digit CMND */
+            if (rng_below(&r, 2))
+                fake_digits(&r, "020", 9, part, sizeof part);
+            else
+                fake_digits(&r, "08", 7, part, sizeof part);
+            break;
+        case 'T': fake_digits(&r, "49", 8, part, sizeof part); break;
+        default: fake_name(&r, rng_below(&r, 2) == 0, part, sizeof part); break;
+        }
+        size_t n = strlen(part);
+        memcpy(out + len, part, n);
+        len += n;
+    }
+    out[len] = '\0';
+}
 
 static double district_effect(uint64_t seed, const char *code, long *communes)
 {
@@ -806,6 +902,8 @@ static int generator_init(generator *g, const options *opt, const sipas_instrume
             else
                 col->kind = COLUMN_DIGITS;
             col->empty_rate = 1.0 - PERSONAL_FILL_RATE;
+        } else if (item->type == SIPAS_TYPE_TEXT && item->role == SIPAS_ROLE_NONE) {
+            col->kind = COLUMN_COMMENT;
         } else if (item->required) {
             return sipas_error_set(err, SIPAS_ERR_FORMAT,
                                    "column '%s' is required but the generator has no model for "
@@ -983,6 +1081,9 @@ static int write_row(generator *g, FILE *out, const unit_context *u, unsigned lo
         case COLUMN_DIGITS:
             if (rng_uniform(&g->r) >= col->empty_rate)
                 fake_digits(&g->r, "", 10, cell, sizeof cell);
+            break;
+        case COLUMN_COMMENT:
+            fake_comment(g, u->year, serial, cell, sizeof cell);
             break;
         case COLUMN_EMPTY:
             break;

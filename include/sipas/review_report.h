@@ -7,7 +7,8 @@
  * Sections, in reading order (ids are the HTML anchors): summary, profile (the respondents,
  * sipas/respondent_profile.h), targets, change, trend, scorecard (when a scorecard is given),
  * ranking (with the units x waves table), elements, criteria, answers (the distribution of
- * answers, sipas/answer_distribution.h), methods. Every estimate comes from the review, the
+ * answers, sipas/answer_distribution.h), comments (the open-ended answers by unit with personal
+ * data masked, sipas/open_answers.h; only for a form with an open-ended question), methods. Every estimate comes from the review, the
  * wave's index (sipas_review_report_wave_index) or those two modules; computed here are only
  * the range and median of the design effects and the wave's strata and PSUs (appendix).
  *
@@ -51,7 +52,14 @@ typedef struct sipas_review_report_input {
     /* The headline (province, reviewed wave) under the stored design weights, when index
      * applies a weighting (NaN otherwise): the summary states it beside the weighted one. */
     double unweighted_headline;
+    /* The longest listing of open-ended answers the comments section carries; a longer one is
+     * left out with a note (the counts stay). 0, as a zeroed input has it: counts only, so that
+     * free text is published only when asked for. */
+    size_t comments_max;
 } sipas_review_report_input;
+
+/* The report command's --comments-max when it is not given. */
+#define SIPAS_REVIEW_COMMENTS_MAX_DEFAULT 200
 
 typedef enum {
     SIPAS_REVIEW_CHART_TREND = 0, /* the province's waves, fit, projection, targets */

@@ -201,6 +201,13 @@ typedef struct sipas_filter {
     const char *const *values; /* compared as integers when the column is integer */
 } sipas_filter;
 
+/* present[i] tells whether responses_<form_id> has a column named columns[i]. A column an
+ * instrument version added is created by the first import under that version, so a store of
+ * older batches only lacks it (every such answer is missing). */
+sipas_status sipas_store_response_columns_present(sipas_store *store, const char *form_id,
+                                                 const char *const *columns, size_t ncolumns,
+                                                 bool *present, sipas_error *err);
+
 /* Streams responses_<form_id> rows that pass every filter (and batch_id when > 0), in storage
  * order, calling row_fn with one value per requested column (kind NULL for SQL NULL; TEXT
  * pointers valid only during the call). Columns may be any item name, batch_id or source_row;

@@ -40,7 +40,7 @@ static int fuzz_verbose(void)
             fprintf(stderr, __VA_ARGS__);                                                       \
     } while (0)
 
-static void fuzz_remove_dir(void)
+static inline void fuzz_remove_dir(void)
 {
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", fuzz_dir);
@@ -48,8 +48,9 @@ static void fuzz_remove_dir(void)
         fprintf(stderr, "cannot remove '%s'\n", fuzz_dir);
 }
 
-/* The scratch folder, made on first use and removed at exit. */
-static const char *fuzz_scratch(void)
+/* The scratch folder, made on first use and removed at exit. (inline: a target that needs no
+ * files does not call these.) */
+static inline const char *fuzz_scratch(void)
 {
     if (fuzz_dir[0] == '\0') {
         strcpy(fuzz_dir, "/tmp/sipas-fuzz-XXXXXX");
@@ -59,7 +60,7 @@ static const char *fuzz_scratch(void)
     return fuzz_dir;
 }
 
-static void fuzz_write(const char *path, const void *data, size_t size)
+static inline void fuzz_write(const char *path, const void *data, size_t size)
 {
     FILE *out = fopen(path, "wb");
     FUZZ_CHECK(out != NULL, "cannot write '%s'", path);
