@@ -12,7 +12,7 @@
 #include <strings.h>
 
 #include "sipas/csv_reader.h"
-#include "sipas/text.h"
+#include "text.h"
 
 void csv_table_release(csv_table *t)
 {

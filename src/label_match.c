@@ -1,6 +1,6 @@
-/* src/label_match.c - Typed answers against a choice list (sipas/label_match.h): codes, labels
+/* src/label_match.c - Typed answers against a choice list (src/label_match.h): codes, labels
  * with or without diacritics and old tone placement, matched through utf8proc keys. */
-#include "sipas/label_match.h"
+#include "label_match.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -12,7 +12,7 @@
 #include <utf8proc.h>
 
 #include "hash_map.h"
-#include "sipas/text.h"
+#include "text.h"
 
 /* Distinct texts cached per list; beyond this a text is matched each time (a column with that
  * many distinct answers is not a choice column anyone typed by hand). */
