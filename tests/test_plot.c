@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "sipas/init.h"
 #include "sipas/plot.h"
 #include "sipas/trend.h"
 
@@ -777,6 +778,7 @@ static int remove_work_dir(void **state)
 
 int main(void)
 {
+    sipas_library_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_from_path),
         cmocka_unit_test(test_refused_inputs),
