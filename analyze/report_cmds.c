@@ -266,13 +266,15 @@ int analyze_report(int argc, char **argv)
                             "report --form ID [--wave YEAR] [--out FILE.html] [--csv DIR] "
                             "[--xlsx FILE] [--docx FILE] [--pdf FILE] [options]",
                             "Writes the annual review as one self-contained HTML page (charts "
-                            "inline as SVG, no\nnetwork): the headline index, target verdicts, "
-                            "change since last year, trend,\nranking of units, elements, every "
-                            "criterion with its flags, and a methods appendix.\nThe same tables "
-                            "as CSV files (--csv) and as one workbook (--xlsx); the whole report\n"
-                            "as a Word document (--docx) and as an A4 PDF (--pdf, printed by\n"
-                            "headless Chromium: exit code 1 when it is not installed). Needs "
-                            "gnuplot.\n"
+                            "inline as SVG, no\nnetwork): the headline index, the respondents' "
+                            "profile, target verdicts, change\nsince last year, trend (the "
+                            "province's and each unit's), ranking of units with\nthe units x "
+                            "waves table, elements, every criterion with its flags, the\n"
+                            "distribution of answers, the open-ended comments (masked), and a "
+                            "methods appendix.\nThe same tables as CSV files (--csv) and as one "
+                            "workbook (--xlsx); the whole report\nas a Word document (--docx) and "
+                            "as an A4 PDF (--pdf, printed by\nheadless Chromium: exit code 1 when "
+                            "it is not installed). Needs gnuplot.\n"
                             "See docs/report.md.", &help);
     if (code != CLI_EXIT_OK || help) {
         session_close(&s);
