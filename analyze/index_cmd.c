@@ -40,6 +40,7 @@ static void write_table(analysis *a, const sipas_index_result *r, const char *le
         fprintf(out, vi ? "(theo từng đợt khảo sát: dữ liệu có nhiều đợt)\n"
                         : "(by wave: the store holds several waves)\n");
     fputc('\n', out);
+    output_row_begin(out); /* long labels wrap within their column */
     for (size_t b = 0; b < r->nby; b++) {
         /* the column's label, not its code ("Huyện/thành phố", not "district") */
         const sipas_item *item = sipas_instrument_item(a->inst, r->by[b]);
@@ -53,12 +54,14 @@ static void write_table(analysis *a, const sipas_index_result *r, const char *le
     output_padded(out, vi ? "khoảng tin cậy" : "confidence interval", 19);
     output_right(out, "SE", 6);
     output_right(out, "deff", 6);
-    fprintf(out, " %s\n", vi ? "cờ" : "flags");
+    fprintf(out, " %s", vi ? "cờ" : "flags");
+    output_row_end(out);
     for (size_t i = 0; i < r->nrows; i++) {
         const sipas_index_row *row = &r->rows[i];
         if (!row_wanted(row, levels))
             continue;
         const sipas_index_domain *dom = &r->domains[row->domain];
+        output_row_begin(out);
         for (size_t b = 0; b < r->nby; b++)
             output_padded(out, analysis_domain_label(a, r->by[b], dom->values[b]),
                           b == 0 && strcmp(r->by[b], "wave") == 0 ? 6 : 18);
@@ -91,7 +94,7 @@ static void write_table(analysis *a, const sipas_index_result *r, const char *le
         if (row->estimable && row->variance_status != SIPAS_VARIANCE_OK)
             fprintf(out, " (%s: %s)", vi ? "không có khoảng tin cậy" : "no interval",
                     sipas_variance_status_text(row->variance_status, a->lang));
-        fputc('\n', out);
+        output_row_end(out);
     }
     fprintf(out, vi ? "\nSE: sai số chuẩn, điểm phần trăm. Cờ theo chuẩn trình bày NCHS 2017: "
                       "suppress = nên ẩn, few_df = ít bậc tự do; small_cell = dưới %zu người trả "

@@ -3,6 +3,7 @@
 
 #include "analyze.h"
 #include "cli.h"
+#include "sipas/init.h"
 
 static const command commands[] = {
     {"index", analyze_index, "criterion, element and overall indices with CIs, by domain", &analyze_index_options},
@@ -21,6 +22,7 @@ static const command commands[] = {
 
 int main(int argc, char **argv)
 {
+    sipas_library_init();
     return cli_dispatch("sipas-analyze", commands, sizeof commands / sizeof commands[0],
                         "COMMAND --form ID [options]", &analyze_manual,
                         argc, argv);

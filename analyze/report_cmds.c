@@ -1,12 +1,15 @@
 /* sipas-analyze plot and report: options parsed, the store opened and the review computed here;
  * the charts and the document come from the library (sipas/review_report.h) and are written as
- * HTML, CSV files and a workbook (sipas/report.h, sipas/xlsx.h). Guide: docs/report.md. */
+ * HTML, CSV files, a workbook, a Word document and a PDF (sipas/report.h, sipas/xlsx.h,
+ * sipas/report_docx.h, sipas/report_pdf.h). Guide: docs/report.md. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analyze.h"
+#include "sipas/report_docx.h"
+#include "sipas/report_pdf.h"
 #include "sipas/review.h"
 #include "sipas/review_report.h"
 #include "sipas/scorecard.h"
@@ -31,6 +34,8 @@
 
 static const cli_option plot_options[] = {
     {"kind", "KIND", "trend, ranking, profile or heatmap", false},
+    {"by", "COLUMN", "trend only: one line per value of COLUMN (e.g. patient_type), or one panel "
+                     "each when there are more than 6 (district)", false},
     {"out", "FILE", "the chart: FILE.png, FILE.svg or FILE.pdf (required)", false},
     {"keep-script", "FILE", "also write the gnuplot script to FILE, to edit and redraw", false},
     {"width", "PX", "width in pixels (default: the kind's, 960)", false},
@@ -40,9 +45,12 @@ static const cli_option plot_options[] = {
 const cli_options analyze_plot_options = CLI_OPTION_TABLE(plot_options);
 
 static const cli_option report_options[] = {
-    {"out", "FILE", "the HTML report (required)", false},
+    {"out", "FILE", "the HTML report (at least one of --out, --csv, --xlsx, --docx, --pdf)", false},
     {"csv", "DIR", "also write every table as DIR/NAME.csv", false},
     {"xlsx", "FILE", "also write every table into one workbook FILE.xlsx", false},
+    {"docx", "FILE", "also write the report as a Word document FILE.docx", false},
+    {"pdf", "FILE", "also print the report to FILE.pdf (A4) with headless Chromium", false},
+    {"chromium", "PATH", "the browser --pdf runs (default: chromium found on PATH)", false},
     {"comments-max", "N", "list the open-ended answers when there are at most N (default 200); "
                           "the counts are always shown", false},
     REVIEW_OPTIONS,
@@ -79,11 +87,12 @@ static void session_close(session *s)
     cli_args_free(&s->args);
 }
 
-/* Parses the options, loads instrument, data and targets and computes the review. Returns
+/* Parses the options, loads instrument, data and targets and computes the review. outputs: the
+ * output options (NULL-terminated), of which the command needs at least one. Returns
  * CLI_EXIT_OK or the exit code after printing; *help when --help was printed. */
 static int session_open(session *s, int argc, char **argv, const cli_option *options,
-                        size_t noptions, const char *usage_line, const char *description,
-                        bool *help)
+                        size_t noptions, const char *const *outputs, const char *usage_line,
+                        const char *description, bool *help)
 {
     memset(s, 0, sizeof *s);
     s->vi = true;
@@ -97,9 +106,19 @@ static int session_open(session *s, int argc, char **argv, const cli_option *opt
         return CLI_EXIT_OK;
     }
     const char *form = cli_value(&s->args, "form");
-    if (form == NULL || cli_value(&s->args, "out") == NULL || s->args.npositional > 0) {
-        cli_error("%s needs --form ID and --out FILE and takes no other arguments (see --help)",
-                  usage_line);
+    bool any_output = false;
+    char names[128] = "";
+    for (size_t i = 0; outputs[i]; i++) {
+        any_output = any_output || cli_value(&s->args, outputs[i]) != NULL;
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s--%s", i ? (outputs[i + 1] ? ", " : " or ")
+                                                                : "", outputs[i]);
+    }
+    if (outputs[0] && !outputs[1])
+        snprintf(names, sizeof names, "--%s FILE", outputs[0]);
+    if (form == NULL || !any_output || s->args.npositional > 0) {
+        cli_error("%s needs --form ID and %s and takes no other arguments (see --help)",
+                  usage_line, names);
         return CLI_EXIT_USAGE;
     }
     sipas_error err = {0};
@@ -131,7 +150,9 @@ static int session_open(session *s, int argc, char **argv, const cli_option *opt
     }
     sipas_review_options ro = {0};
     ro.measure = cli_value(&s->args, "measure");
-    ro.unit_column = cli_value(&s->args, "unit");
+    /* plot --by COLUMN: the review's units are the domains whose trends are drawn */
+    ro.unit_column = cli_value(&s->args, "by") ? cli_value(&s->args, "by")
+                                                : cli_value(&s->args, "unit");
     ro.wave = (double)wave;
     ro.index = s->index;
     ro.rank_adjust = SIPAS_ADJUST_HOLM;
@@ -164,11 +185,15 @@ int analyze_plot(int argc, char **argv)
 {
     session s;
     bool help;
+    static const char *const outputs[] = {"out", NULL};
     int code = session_open(&s, argc, argv, plot_options, sizeof plot_options / sizeof plot_options[0],
-                            "plot --form ID --kind trend|ranking|profile|heatmap --out FILE "
-                            "[options]",
+                            outputs,
+                            "plot --form ID --kind trend|ranking|profile|heatmap [--by COLUMN] "
+                            "--out FILE [options]",
                             "Draws one chart of the annual review through gnuplot: the province "
-                            "trend with its fitted\nline, projection band and targets; the units "
+                            "trend with its fitted\nline, projection band and targets (with --by, "
+                            "the trend of each value of a column:\none line each, or small "
+                            "multiples beyond 6); the units "
                             "ranked against the target; the elements this\nwave against the last; "
                             "or units by elements as a heat map. The format follows the\nextension "
                             "of --out (.png, .svg, .pdf). Without gnuplot the exit code is 1. See "
@@ -188,6 +213,16 @@ int analyze_plot(int argc, char **argv)
     if ((code = analysis_parse_choice("--kind", v, kinds, 4, &kind))) {
         session_close(&s);
         return code;
+    }
+    sipas_review_chart chart = (sipas_review_chart)kind;
+    if (cli_value(&s.args, "by") != NULL) {
+        if (chart != SIPAS_REVIEW_CHART_TREND || cli_value(&s.args, "unit") != NULL) {
+            cli_error("--by COLUMN draws a trend per domain: it goes with --kind trend and "
+                      "without --unit");
+            session_close(&s);
+            return CLI_EXIT_USAGE;
+        }
+        chart = SIPAS_REVIEW_CHART_TREND_BY_UNIT;
     }
     sipas_plot_options opt = {0};
     opt.output_path = cli_value(&s.args, "out");
@@ -215,7 +250,7 @@ int analyze_plot(int argc, char **argv)
     }
     sipas_error err = {0};
     sipas_review_report_input in = review_input(&s);
-    if (sipas_review_chart_draw(&in, (sipas_review_chart)kind, &opt, &err) != SIPAS_OK)
+    if (sipas_review_chart_draw(&in, chart, &opt, &err) != SIPAS_OK)
         code = cli_fail(&err);
     session_close(&s);
     return code;
@@ -225,15 +260,21 @@ int analyze_report(int argc, char **argv)
 {
     session s;
     bool help;
+    static const char *const outputs[] = {"out", "csv", "xlsx", "docx", "pdf", NULL};
     int code = session_open(&s, argc, argv, report_options,
-                            sizeof report_options / sizeof report_options[0],
-                            "report --form ID [--wave YEAR] --out FILE.html [--csv DIR] "
-                            "[--xlsx FILE] [options]",
+                            sizeof report_options / sizeof report_options[0], outputs,
+                            "report --form ID [--wave YEAR] [--out FILE.html] [--csv DIR] "
+                            "[--xlsx FILE] [--docx FILE] [--pdf FILE] [options]",
                             "Writes the annual review as one self-contained HTML page (charts "
-                            "inline as SVG, no\nnetwork): the headline index, target verdicts, "
-                            "change since last year, trend,\nranking of units, elements, every "
-                            "criterion with its flags, and a methods appendix.\nThe same tables "
-                            "as CSV files (--csv) and as one workbook (--xlsx). Needs gnuplot.\n"
+                            "inline as SVG, no\nnetwork): the headline index, the respondents' "
+                            "profile, target verdicts, change\nsince last year, trend (the "
+                            "province's and each unit's), ranking of units with\nthe units x "
+                            "waves table, elements, every criterion with its flags, the\n"
+                            "distribution of answers, the open-ended comments (masked), and a "
+                            "methods appendix.\nThe same tables as CSV files (--csv) and as one "
+                            "workbook (--xlsx); the whole report\nas a Word document (--docx) and "
+                            "as an A4 PDF (--pdf, printed by\nheadless Chromium: exit code 1 when "
+                            "it is not installed). Needs gnuplot.\n"
                             "See docs/report.md.", &help);
     if (code != CLI_EXIT_OK || help) {
         session_close(&s);
@@ -278,12 +319,19 @@ int analyze_report(int argc, char **argv)
     if (st == SIPAS_OK)
         st = sipas_review_report_build(&in, ix, &rep, &err);
     const char *v;
-    if (st == SIPAS_OK)
-        st = sipas_report_write_html(rep, cli_value(&s.args, "out"), &err);
+    if (st == SIPAS_OK && (v = cli_value(&s.args, "out")))
+        st = sipas_report_write_html(rep, v, &err);
     if (st == SIPAS_OK && (v = cli_value(&s.args, "csv")))
         st = sipas_report_write_csv_dir(rep, v, &err);
     if (st == SIPAS_OK && (v = cli_value(&s.args, "xlsx")))
         st = sipas_xlsx_write_report(rep, v, &err);
+    if (st == SIPAS_OK && (v = cli_value(&s.args, "docx")))
+        st = sipas_report_write_docx(rep, v, &err);
+    if (st == SIPAS_OK && (v = cli_value(&s.args, "pdf"))) {
+        sipas_report_pdf_options pdf = {0};
+        pdf.browser = cli_value(&s.args, "chromium");
+        st = sipas_report_write_pdf(rep, v, &pdf, &err);
+    }
     if (st != SIPAS_OK)
         code = cli_fail(&err);
     sipas_report_free(rep);

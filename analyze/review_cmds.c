@@ -274,6 +274,7 @@ static void change_table(analysis *a, const sipas_domain_changes *c)
     fputc('\n', out);
     for (size_t i = 0; i < c->nrows; i++) {
         const sipas_domain_change *r = &c->rows[i];
+        output_row_begin(out); /* long domain labels wrap within their column */
         if (c->nby == 0)
             output_padded(out, "", 0);
         for (size_t b = 0; b < c->nby; b++)
@@ -288,11 +289,13 @@ static void change_table(analysis *a, const sipas_domain_changes *c)
         const char *reason = has ? sipas_review_untested_reason(ch, &r->earlier, &r->later, vi)
                                  : NULL;
         if (reason != NULL) {
-            fprintf(out, "%s\n", not_estimable_text(a, reason, ci, sizeof ci));
+            fputs(not_estimable_text(a, reason, ci, sizeof ci), out);
+            output_row_end(out);
             continue;
         }
         output_padded(out, ci, 19);
-        fprintf(out, "%9s\n", pvalue(a, has ? ch->p_value : NAN, p, sizeof p));
+        fprintf(out, "%9s", pvalue(a, has ? ch->p_value : NAN, p, sizeof p));
+        output_row_end(out);
     }
 }
 
@@ -535,6 +538,7 @@ static void trend_table(analysis *a, const sipas_review *r, bool by_unit)
     fprintf(out, vi ? "\nTheo %s:\n" : "\nBy %s:\n", unit_words);
     for (size_t u = 0; u < r->nunits; u++) {
         const sipas_review_unit *un = &r->units[u];
+        output_row_begin(out); /* a long unit label wraps within its column */
         output_padded(out, analysis_domain_label(a, r->unit_column, un->code), 22);
         fprintf(out, "%9s %9s/%s  ",
                 analysis_percent(a, un->in_wave ? un->current.value.estimate : NAN, b1, sizeof b1),
@@ -545,7 +549,7 @@ static void trend_table(analysis *a, const sipas_review *r, bool by_unit)
         char unit_note[256];
         if (un->has_fit && *sipas_review_fit_note(&un->fit, vi, unit_note, sizeof unit_note))
             fprintf(out, "  (%s)", unit_note);
-        fputc('\n', out);
+        output_row_end(out);
     }
 }
 
@@ -822,7 +826,8 @@ static void rank_table(analysis *a, const sipas_review *r, sipas_p_adjust_method
             adjust == SIPAS_ADJUST_HOLM ? "Holm" : adjust == SIPAS_ADJUST_BH ? "Benjamini-Hochberg"
                                                                              : (vi ? "không" : "none"),
             100 * r->level);
-    fprintf(out, "%4s ", vi ? "hạng" : "rank");
+    output_row_begin(out); /* the column's label may wrap */
+    output_right(out, vi ? "hạng" : "rank", 4);
     output_padded(out, column_label(a, r->unit_column), 22);
     output_right(out, vi ? "chỉ số" : "index", 9);
     fputc(' ', out);
@@ -832,14 +837,17 @@ static void rank_table(analysis *a, const sipas_review *r, sipas_p_adjust_method
     fputc(' ', out);
     output_padded(out, vi ? "kết luận" : "finding", 14);
     output_right(out, vi ? "so năm tr." : "vs last yr", 10);
-    fputc('\n', out);
+    output_row_end(out);
     /* by rank */
     for (size_t rank = 1; rank <= r->nunits; rank++)
         for (size_t u = 0; u < r->nunits; u++) {
             const sipas_review_unit *un = &r->units[u];
             if (!un->in_wave || un->comparison.rank != rank)
                 continue;
-            fprintf(out, "%4zu ", rank);
+            char rank_text[24];
+            snprintf(rank_text, sizeof rank_text, "%zu", rank);
+            output_row_begin(out); /* a long unit label wraps within its column */
+            output_right(out, rank_text, 4);
             output_padded(out, analysis_domain_label(a, r->unit_column, un->code), 22);
             snprintf(ci, sizeof ci, "%s – %s", analysis_percent(a, un->current.ci_low, b1, sizeof b1),
                      analysis_percent(a, un->current.ci_high, b2, sizeof b2));
@@ -849,7 +857,8 @@ static void rank_table(analysis *a, const sipas_review *r, sipas_p_adjust_method
                 /* no p-value or finding (nor interval without one): the row says why instead */
                 if (un->current.variance_estimable)
                     output_padded(out, ci, 19);
-                fprintf(out, "%s\n", not_estimable_text(a, reason, ci, sizeof ci));
+                fputs(not_estimable_text(a, reason, ci, sizeof ci), out);
+                output_row_end(out);
                 continue;
             }
             output_padded(out, ci, 19);
@@ -857,8 +866,9 @@ static void rank_table(analysis *a, const sipas_review *r, sipas_p_adjust_method
                     pvalue(a, un->comparison.p_adjusted, b5, sizeof b5));
             output_padded(out, flag_text(a, un->comparison.flag), 14);
             bool change_tested = un->has_previous && un->change.has_se;
-            fprintf(out, "%10s\n", points(a, change_tested ? un->change.difference : NAN, b1,
-                                         sizeof b1));
+            fprintf(out, "%10s", points(a, change_tested ? un->change.difference : NAN, b1,
+                                       sizeof b1));
+            output_row_end(out);
         }
     for (size_t u = 0; u < r->nunits; u++)
         if (!r->units[u].in_wave)

@@ -83,6 +83,7 @@ static void scorecard_table(FILE *out, const sipas_scorecard *c, bool vi)
         const sipas_scorecard_row *r = &c->rows[i];
         const sipas_admin_verdict *v = &r->verdict;
         char b1[96], b2[40], b3[80], year[16] = "-";
+        output_row_begin(out); /* the indicator's name wraps within its column */
         output_padded(out, *r->item ? r->item : "-", 4);
         output_padded(out, vi ? r->label_vi : r->label_en, 44);
         snprintf(b1, sizeof b1, "%s (%.0f)", target_text(r, vi, b3, sizeof b3), r->year);
@@ -94,9 +95,10 @@ static void scorecard_table(FILE *out, const sipas_scorecard *c, bool vi)
         output_padded(out, vi ? sipas_score_trend_name_vi(r->trend)
                               : sipas_score_trend_name(r->trend), 10);
         output_right(out, v->projected ? figure_text(r, v->estimate, vi, b2, sizeof b2) : "", 10);
-        fprintf(out, "%s%s\n", verdict_text(vi, v->verdict), r->survey ? (vi ? " (khảo sát)"
-                                                                              : " (survey)")
-                                                                     : "");
+        fprintf(out, "%s%s", verdict_text(vi, v->verdict), r->survey ? (vi ? " (khảo sát)"
+                                                                            : " (survey)")
+                                                                   : "");
+        output_row_end(out);
     }
     fprintf(out, vi ? "\nNăm đã qua: đạt / không đạt theo số liệu báo cáo của năm đó (khảo sát: theo "
                       "khoảng tin cậy). Năm tương lai: đường xu hướng\n(logit cho tỷ lệ, tuyến tính "

@@ -44,6 +44,8 @@ function(sipas_fuzz_setup)
     target_compile_definitions(${target} PRIVATE _POSIX_C_SOURCE=200809L
       SIPAS_FUZZ_FIXTURES="${CMAKE_SOURCE_DIR}/tests/fixtures")
     target_link_libraries(${target} PRIVATE sipas)
+    # like the unit tests, a target may check the library's private headers (src/*.h)
+    target_include_directories(${target} PRIVATE ${CMAKE_SOURCE_DIR}/src)
     set(inputs)
     foreach(kind corpus regressions)
       file(GLOB present ${dir}/${kind}/${name}/*)

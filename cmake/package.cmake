@@ -15,7 +15,11 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # gnuplot draws the report's charts (sipas-analyze plot, report); -nox is enough on a server.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "gnuplot-nox | gnuplot")
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "fonts-dejavu-core")
+# chromium prints `report --pdf` (sipas/report_pdf.h): Recommends, not Depends, because only that
+# option needs it and it is large; apt installs recommended packages by default, so a desktop
+# install prints PDF out of the box, and a --no-install-recommends server gets a message naming
+# the package (exit code 1) instead of a browser it may not want.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "fonts-dejavu-core, chromium")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 # The control file's synopsis line, then the extended description (CPack indents it and turns
 # the lone "." into dpkg's paragraph break).

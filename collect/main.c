@@ -15,6 +15,7 @@
 #include "sipas/csv_writer.h"
 #include "sipas/frame.h"
 #include "sipas/import.h"
+#include "sipas/init.h"
 #include "sipas/stat_export.h"
 #include "sipas/xlsform.h"
 #include "sipas/instrument.h"
@@ -774,6 +775,7 @@ static const command commands[] = {
 
 int main(int argc, char **argv)
 {
+    sipas_library_init();
     return cli_dispatch("sipas-collect", commands, sizeof commands / sizeof commands[0],
                         "COMMAND [options] [FILE...]", &collect_manual, argc, argv);
 }

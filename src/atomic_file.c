@@ -140,11 +140,6 @@ const char *sipas_atomic_file_write_path(const sipas_atomic_file *f)
     return f->temp ? f->temp : f->path;
 }
 
-const char *sipas_atomic_file_path(const sipas_atomic_file *f)
-{
-    return f->path;
-}
-
 /* Closes the stream (or the bare descriptor); false when a write or the close failed. */
 static bool close_stream(sipas_atomic_file *f)
 {

@@ -1,7 +1,7 @@
 /* calibrate.c - base weights, post-stratification, raking and calibration residuals
- * (see include/sipas/calibrate.h and docs/calibration.md). */
+ * (see src/calibrate.h and docs/calibration.md). */
 #include "alloc.h"
-#include "sipas/calibrate.h"
+#include "calibrate.h"
 
 #include <math.h>
 #include <stdint.h>

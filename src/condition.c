@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "compiled_condition.h"
-#include "sipas/text.h"
+#include "text.h"
 
 void sipas_condition_release(sipas_condition *cond)
 {

@@ -1,3 +1,7 @@
+/* The small hand-edited sheets (targets, indicator registry, indicator values) read whole into
+ * trimmed cells found by column name (src/csv_table.h), so that targets.c and indicators.c
+ * check values, not CSV syntax; messages name the file, the line and the column.
+ * Owns: each table's cells until csv_table_take hands one to the caller. */
 #include "csv_table.h"
 
 #include <errno.h>
@@ -8,7 +12,7 @@
 #include <strings.h>
 
 #include "sipas/csv_reader.h"
-#include "sipas/text.h"
+#include "text.h"
 
 void csv_table_release(csv_table *t)
 {

@@ -1,3 +1,11 @@
+/* Loading a form's responses from the store into column arrays (include/sipas/dataset.h), so
+ * that the statistics work on arrays and never on SQL. One streaming query
+ * (sipas_store_query_responses) fills every loaded column row by row: numbers as doubles, small
+ * integer codes as bytes (widened to doubles when a code does not fit), text as indices into
+ * the column's levels, interned through the one hash map of src/hash_map.h. Rows imported under
+ * an older instrument version get that version's choice lists (row_version, version_list), so
+ * that a batch is scored with the labels it was answered with.
+ * Owns: the dataset it returns (columns, levels, version lists); the instrument is borrowed. */
 #include "sipas/dataset.h"
 
 #include <math.h>

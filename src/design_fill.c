@@ -1,6 +1,6 @@
 /* design_fill.c - a batch's empty weight and fpc cells filled from the stored draw
- * (sipas/design_fill.h). */
-#include "sipas/design_fill.h"
+ * (src/design_fill.h). */
+#include "design_fill.h"
 
 #include <inttypes.h>
 #include <math.h>

@@ -12,7 +12,7 @@
 #include <utf8proc.h>
 
 #include "alloc.h"
-#include "sipas/text.h"
+#include "text.h"
 #include "text_legacy.h"
 
 /* Detection looks at this much of the file (the same window the CSV reader sniffs its

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
-#include <gsl/gsl_errno.h>
 
 /* A hot loop's helper inlined into each caller with constant flags, so that the compiler drops
  * the tests of the cases that do not apply from the loop over the rows. */
@@ -558,10 +557,9 @@ sipas_status sipas_ci_method_parse(const char *name, sipas_ci_method *out, sipas
                            name ? name : "");
 }
 
-/* GSL quantiles with the error handler off: a NaN or a failed status becomes an error. */
+/* GSL quantiles (its error handler is off, sipas/init.h): a NaN becomes an error. */
 static sipas_status t_quantile(double prob, double df, double *out, sipas_error *err)
 {
-    gsl_set_error_handler_off();
     double q = gsl_cdf_tdist_Pinv(prob, df);
     if (!isfinite(q))
         return sipas_error_set(err, SIPAS_ERR_MATH, "t quantile of %g with %g df failed", prob,
@@ -592,7 +590,6 @@ static double beta_quantile_bisect(double prob, double a, double b)
 static sipas_status beta_quantile(double prob, double a, double b, double *out,
                                   sipas_error *err)
 {
-    gsl_set_error_handler_off();
     /* qbeta(p, 0, b) = 0 and qbeta(p, a, 0) = 1 in R: point masses GSL does not take. */
     if (a == 0) {
         *out = 0;

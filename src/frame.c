@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "frame_input.h"
-#include "sipas/text.h"
+#include "text.h"
 
 #define FRAME_MAX_COLUMNS 8
 #define FRAME_MAX_CELLS 1000000

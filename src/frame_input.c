@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sipas/text.h"
+#include "text.h"
 
 typedef struct frame_reading {
     frame_row_fn row_fn;

@@ -45,7 +45,8 @@ static inline uint64_t hash_mix64(uint64_t x)
     return x ^ (x >> 33);
 }
 
-/* FNV-1a over len bytes (Fowler, Noll, Vo). */
+/* FNV-1a over len bytes (Fowler, Noll, Vo): the key of a text value here, and the slot of a
+ * typed answer in the bounded label cache of src/label_match.c. */
 static inline uint64_t hash_bytes(const char *s, size_t len)
 {
     uint64_t h = 14695981039346656037ull; /* the offset basis */

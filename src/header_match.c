@@ -1,15 +1,15 @@
-/* src/header_match.c - Which instrument column a header field names (sipas/header_match.h): exact
+/* src/header_match.c - Which instrument column a header field names (src/header_match.h): exact
  * names, KoboToolbox group paths, labels and aliases, with the reason when a field matches none
  * or two. */
-#include "sipas/header_match.h"
+#include "header_match.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "sipas/label_match.h"
-#include "sipas/text.h"
+#include "label_match.h"
+#include "text.h"
 
 /* System columns of KoboToolbox and ODK without a leading '_' (formpack, ODK XForms meta). */
 static const char *const meta_names[] = {

@@ -1,3 +1,10 @@
+/* One batch of responses into the store (include/sipas/import.h): reads the file through
+ * src/table_source.h whatever its format, matches its header to the instrument, checks every
+ * cell (codes and labels, numbers, the wave, ids, personal data hashed with the store's key),
+ * fills empty design cells from the stored draw, and stores the valid rows in one store batch
+ * (one transaction: a refused or failed batch leaves the store as it was). Every problem is
+ * reported with the file, row and column, and the refused rows go to the rejects file, written
+ * whole or not at all. Owns: everything in import_ctx for the length of one call. */
 #include "sipas/import.h"
 
 #include <errno.h>
@@ -11,12 +18,12 @@
 
 #include "sipas/atomic_file.h"
 #include "sipas/csv_writer.h"
-#include "sipas/design_fill.h"
+#include "design_fill.h"
 #include "sipas/hash.h"
-#include "sipas/header_match.h"
-#include "sipas/label_match.h"
-#include "sipas/table_source.h"
-#include "sipas/text.h"
+#include "header_match.h"
+#include "label_match.h"
+#include "table_source.h"
+#include "text.h"
 
 #define READ_CHUNK (64 * 1024)
 #define WAVE_MIN 1990

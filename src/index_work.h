@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sipas/calibrate.h"
+#include "calibrate.h"
 #include "sipas/index.h"
 
 /* What each code of a criterion means: valid with score y, or a missing kind. */

@@ -15,7 +15,7 @@
 
 #include "sipas/csv_reader.h"
 #include "sipas/hash.h"
-#include "sipas/text.h"
+#include "text.h"
 
 /* Caps on what a sheet may hold: an instrument is edited by hand, so anything near these is a
  * wrong file, and they bound the memory a bad file can take. */

@@ -1,6 +1,6 @@
-/* src/label_match.c - Typed answers against a choice list (sipas/label_match.h): codes, labels
+/* src/label_match.c - Typed answers against a choice list (src/label_match.h): codes, labels
  * with or without diacritics and old tone placement, matched through utf8proc keys. */
-#include "sipas/label_match.h"
+#include "label_match.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -11,7 +11,8 @@
 
 #include <utf8proc.h>
 
-#include "sipas/text.h"
+#include "hash_map.h"
+#include "text.h"
 
 /* Distinct texts cached per list; beyond this a text is matched each time (a column with that
  * many distinct answers is not a choice column anyone typed by hand). */
@@ -351,14 +352,6 @@ static const sipas_choice *match_uncached(const sipas_label_index *ix, const cha
     *reason = refusal(ix, s, len, loose, found, nfound < LISTED_MAX ? nfound : LISTED_MAX);
     free(loose);
     return NULL;
-}
-
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-    uint64_t h = UINT64_C(14695981039346656037); /* FNV-1a */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * UINT64_C(1099511628211);
-    return h;
 }
 
 const sipas_choice *sipas_label_index_match(sipas_label_index *ix, const char *text, size_t len,

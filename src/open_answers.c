@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sipas/text.h"
+#include "text.h"
 
 /* ---------------------------------------------------------------------------------------------
  * Masking. */

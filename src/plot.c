@@ -32,19 +32,32 @@ extern char **environ;
 #define SVG_POINTS_TO_PIXELS (96.0 / 72.0)
 #define MAX_SCRIPT_BYTES (64u << 20)
 #define MAX_SERIES 12
+#define MAX_PANELS 48 /* small multiples: 12 rows of 4 panels */
 #define MAX_SERIES_POINTS 100000
 #define MAX_TARGETS 8
 #define MAX_ROWS 200
 #define MAX_COLUMNS 50
 #define STDERR_KEPT 640
+/* Heat-map column names wrap onto lines of this many characters, axis and legend names onto
+ * lines of LABEL_COLUMNS: gnuplot sizes the plot area around its tick labels, and a name of a
+ * hundred characters on one line would leave the data no room. */
 #define WRAP_COLUMNS 16
-#define LABEL_COLUMNS 48
+#define LABEL_COLUMNS 40
+/* Legend entries sit side by side in columns as wide as the longest: they wrap only beyond
+ * this, since a two-line entry would run into the entry under it. */
+#define KEY_COLUMNS 64
+/* DejaVu Sans averages about 0.6 em a character over Vietnamese text; titles and notes wrap
+ * to the chart's width by this estimate, with a margin (the overlap test measures the real
+ * width). */
+#define CHARACTER_EM 0.62
 
 #define TARGET_COLOUR "#b2182b"
 #define REFERENCE_COLOUR "#333333"
 #define BAR_COLOUR "#4a7fb5"
 #define BELOW_COLOUR "#e08214"
 #define PREVIOUS_COLOUR "#8c8c8c"
+#define REFERENCE_BAND "#dcdcdc"
+#define OWN_TARGET_COLOUR "#7f0000"
 
 /* Distinct on white and for the common colour-vision deficiencies (Okabe-Ito first, then
  * darker tones); the first is the province. */
@@ -121,39 +134,38 @@ static void script_add_bytes(script *s, const char *bytes, size_t n)
  * quoted text by counting quote characters on the line, and one ' more would leave the rest of
  * the text unquoted for that count. A control character would end the command (newline) or
  * show as a box: it becomes a space. */
-static void add_quoted_cut(script *s, const char *text, size_t max_columns)
+static void add_quoted(script *s, const char *text)
 {
     script_add(s, "'");
-    if (text != NULL) {
-        size_t columns = 0;
-        for (const char *p = text; *p != '\0'; p++) {
-            unsigned char c = (unsigned char)*p;
-            if ((c & 0xc0) != 0x80 && max_columns > 0 && ++columns > max_columns) {
-                script_add(s, "\xe2\x80\xa6"); /* U+2026 HORIZONTAL ELLIPSIS */
-                break;
-            }
-            if (c == '\'')
-                script_add(s, "'.\"\\047\".'");
-            else if (c < 0x20 || c == 0x7f)
-                script_add(s, " ");
-            else
-                script_add_bytes(s, p, 1);
-        }
+    for (const char *p = text != NULL ? text : ""; *p != '\0'; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '\'')
+            script_add(s, "'.\"\\047\".'");
+        else if (c < 0x20 || c == 0x7f)
+            script_add(s, " ");
+        else
+            script_add_bytes(s, p, 1);
     }
     script_add(s, "'");
 }
 
-static void add_quoted(script *s, const char *text)
-{
-    add_quoted_cut(s, text, 0);
-}
+static size_t add_wrapped(script *s, const char *text, size_t columns);
 
-/* Names on an axis or in the legend are cut at LABEL_COLUMNS characters: gnuplot sizes the
- * plot area around its tick labels, and a name of a hundred characters would leave the data
- * no room at all ("terminal canvas area too small"). Titles are kept whole. */
+/* Names on an axis: whole, wrapped at LABEL_COLUMNS. */
 static void add_label(script *s, const char *text)
 {
-    add_quoted_cut(s, text, LABEL_COLUMNS);
+    add_wrapped(s, text, LABEL_COLUMNS);
+}
+
+/* A plot element's legend title, whole, wrapped at KEY_COLUMNS; NULL or "": notitle. */
+static void add_key_title(script *s, const char *text)
+{
+    if (text == NULL || text[0] == '\0') {
+        script_add(s, "notitle");
+        return;
+    }
+    script_add(s, "title ");
+    add_wrapped(s, text, KEY_COLUMNS);
 }
 
 /* A number gnuplot reads back exactly, whatever LC_NUMERIC the calling program chose: printf
@@ -200,10 +212,10 @@ static size_t utf8_columns(const char *s, size_t n)
     return columns;
 }
 
-/* A category label broken at spaces into lines of at most WRAP_COLUMNS characters (code points,
- * not bytes; a longer word keeps a line to itself), written as a gnuplot string expression
+/* A label broken at spaces into lines of at most `columns` characters (code points, not bytes;
+ * a longer word keeps a line to itself), written as a gnuplot string expression
  * 'line 1'."\n".'line 2'. Returns the number of lines. */
-static size_t add_wrapped(script *s, const char *text)
+static size_t add_wrapped(script *s, const char *text, size_t columns)
 {
     if (text == NULL)
         text = "";
@@ -220,7 +232,7 @@ static size_t add_wrapped(script *s, const char *text)
             p++;
         size_t word = strcspn(p, " ");
         bool fits = line_len == 0 ||
-                    utf8_columns(line, line_len) + 1 + utf8_columns(p, word) <= WRAP_COLUMNS;
+                    utf8_columns(line, line_len) + 1 + utf8_columns(p, word) <= columns;
         if ((!fits || word == 0) && (line_len > 0 || lines == 0)) {
             line[line_len] = '\0';
             if (lines > 0)
@@ -303,6 +315,23 @@ static void format_font_size(char out[40], const canvas *cv, double factor)
     format_number(out, cv->format == SIPAS_PLOT_SVG ? size * SVG_POINTS_TO_PIXELS : size, 2, '.');
 }
 
+/* How many characters of text at factor times the base font fit across `pixels`. */
+static size_t columns_across(const canvas *cv, double pixels, double factor)
+{
+    double char_pixels = cv->font_size * factor * (96.0 / 72.0) * CHARACTER_EM;
+    double n = floor(pixels / char_pixels);
+    return n < 8 ? 8 : (size_t)n;
+}
+
+/* Lines `text` takes when wrapped at `columns` (as add_wrapped breaks it). */
+static size_t wrapped_lines(const char *text, size_t columns)
+{
+    script probe = {0};
+    size_t lines = add_wrapped(&probe, text, columns);
+    free(probe.text);
+    return lines;
+}
+
 /* Terminal, output and the look shared by every kind. The output path is a default the caller
  * of gnuplot can override (-e "sipas_output='...'"): run_gnuplot renders to a temporary file
  * that way, while the kept script, run by hand, redraws the real output. */
@@ -341,18 +370,18 @@ static void add_preamble(script *s, const sipas_plot_options *opt, const canvas 
         script_add(s, "set decimalsign ','\n");
     if (opt->title != NULL && opt->title[0] != '\0') {
         script_add(s, "set title ");
-        add_quoted(s, opt->title);
+        add_wrapped(s, opt->title, columns_across(cv, cv->width * 0.9, 1.25));
         format_font_size(font, cv, 1.25);
         script_add(s, " font ',%s'\n", font);
     }
     if (opt->x_label != NULL && opt->x_label[0] != '\0') {
         script_add(s, "set xlabel ");
-        add_quoted(s, opt->x_label);
+        add_wrapped(s, opt->x_label, columns_across(cv, cv->width * 0.6, 1.0));
         script_add(s, "\n");
     }
     if (opt->y_label != NULL && opt->y_label[0] != '\0') {
         script_add(s, "set ylabel ");
-        add_quoted(s, opt->y_label);
+        add_wrapped(s, opt->y_label, columns_across(cv, cv->height * 0.6, 1.0));
         script_add(s, "\n");
     }
     script_add(s, "set border 3 lw 1 lc rgb '#555555'\n"
@@ -605,6 +634,20 @@ static void nice_percent_range(double lo, double hi, double pad, double *from, d
     }
 }
 
+/* The most lines a category label takes once wrapped (add_category_ytics): rows are made tall
+ * enough for it, so a wrapped name never runs into the next row's. */
+static size_t category_lines(const char *const *names, size_t stride_bytes, size_t n)
+{
+    size_t most = 1;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = *(const char *const *)((const char *)names + i * stride_bytes);
+        size_t lines = wrapped_lines(name, LABEL_COLUMNS);
+        if (lines > most)
+            most = lines;
+    }
+    return most;
+}
+
 /* Category labels on the y axis: row i of n at y = n - i, the first at the top. */
 static void add_category_ytics(script *s, const char *const *names, size_t stride_bytes,
                                size_t n)
@@ -636,12 +679,18 @@ static void add_vertical_element(script *s, bool *first, const char *block, cons
 {
     add_plot_separator(s, first);
     script_add(s, "$%s using 1:2 with lines lw 2 dt %s lc rgb '%s' ", block, dash, colour);
-    if (label != NULL && label[0] != '\0') {
-        script_add(s, "title ");
-        add_label(s, label);
-    } else {
-        script_add(s, "notitle");
-    }
+    add_key_title(s, label);
+}
+
+/* A legend entry without data: `keyentry with STYLE title 'words'` (nothing when words is
+ * empty). */
+static void add_key_entry(script *s, bool *first, const char *style, const char *words)
+{
+    if (words == NULL || words[0] == '\0')
+        return;
+    add_plot_separator(s, first);
+    script_add(s, "keyentry with %s ", style);
+    add_key_title(s, words);
 }
 
 static bool bad_bounds(double estimate, double low, double high)
@@ -669,10 +718,11 @@ static sipas_status check_units(const sipas_plot_unit *units, size_t n, size_t m
 
 static sipas_status check_trend(const sipas_plot_trend *trend, sipas_error *err)
 {
-    if (trend == NULL || trend->series == NULL || trend->nseries == 0 ||
-        trend->nseries > MAX_SERIES)
-        return sipas_error_set(err, SIPAS_ERR_USAGE, "a trend chart needs 1 to %d series",
-                               MAX_SERIES);
+    /* one colour each in one plot; small multiples draw every panel alike */
+    size_t most = trend != NULL && trend->panels ? MAX_PANELS + 1 : MAX_SERIES;
+    if (trend == NULL || trend->series == NULL || trend->nseries == 0 || trend->nseries > most)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "a trend chart needs 1 to %zu series",
+                               most);
     if (trend->ntargets > MAX_TARGETS || (trend->ntargets > 0 && trend->targets == NULL))
         return sipas_error_set(err, SIPAS_ERR_USAGE, "a trend chart takes at most %d targets",
                                MAX_TARGETS);
@@ -708,10 +758,11 @@ static sipas_status check_trend(const sipas_plot_trend *trend, sipas_error *err)
     return SIPAS_OK;
 }
 
-/* One row "year value low high" of a trend block, values as percentages; widens the year range
- * (years with a value) and the percent range. */
+/* One row "year value low high suppressed" of a trend block, values as percentages, suppressed
+ * 1 or 0; widens the year range (years with a value) and the percent range. */
 static void add_year_row(script *s, double year, double value, double low, double high,
-                         double *year_lo, double *year_hi, double *y_lo, double *y_hi)
+                         bool suppressed, double *year_lo, double *year_hi, double *y_lo,
+                         double *y_hi)
 {
     add_number(s, year);
     script_add(s, " ");
@@ -720,13 +771,275 @@ static void add_year_row(script *s, double year, double value, double low, doubl
     add_percent(s, low);
     script_add(s, " ");
     add_percent(s, high);
-    script_add(s, "\n");
+    script_add(s, " %d\n", suppressed ? 1 : 0);
     if (isfinite(value))
         track(year, year_lo, year_hi);
     track(value * 100, y_lo, y_hi);
     track(low * 100, y_lo, y_hi);
     track(high * 100, y_lo, y_hi);
 }
+
+/* What a trend chart holds, found once for the layout and the legend. */
+typedef struct trend_shape {
+    double year_lo, year_hi, y_from, y_to;
+    bool any_fit, any_projection, any_uncertain, any_suppressed;
+} trend_shape;
+
+/* The data blocks ($wavesK, $fitK, $targets) and the ranges; SIPAS_ERR_USAGE when empty. */
+static sipas_status add_trend_blocks(script *s, const sipas_plot_trend *trend, trend_shape *shape,
+                                     sipas_error *err)
+{
+    double year_lo = INFINITY, year_hi = -INFINITY, y_lo = INFINITY, y_hi = -INFINITY;
+    memset(shape, 0, sizeof *shape);
+    for (size_t k = 0; k < trend->nseries; k++) {
+        const sipas_plot_series *sr = &trend->series[k];
+        script_add(s, "$waves%zu << EOD\n", k + 1);
+        double last_wave = -INFINITY;
+        for (size_t i = 0; i < sr->nwaves; i++) {
+            const sipas_plot_wave *w = &sr->waves[i];
+            add_year_row(s, w->year, w->estimate, w->ci_low, w->ci_high, w->suppressed,
+                         &year_lo, &year_hi, &y_lo, &y_hi);
+            shape->any_suppressed |= w->suppressed && isfinite(w->estimate);
+            if (isfinite(w->estimate) && w->year > last_wave)
+                last_wave = w->year;
+        }
+        script_add(s, "EOD\n$fit%zu << EOD\n", k + 1);
+        for (size_t i = 0; i < sr->nfit; i++) {
+            const sipas_plot_fit_point *f = &sr->fit[i];
+            add_year_row(s, f->year, f->fit, f->band_low, f->band_high, false, &year_lo, &year_hi,
+                         &y_lo, &y_hi);
+            shape->any_projection |= f->year > last_wave + 1e-9 && isfinite(f->fit);
+        }
+        script_add(s, "EOD\n");
+        shape->any_fit |= sr->nfit > 0;
+        shape->any_uncertain |= sr->nfit > 0 && sr->projection_uncertain;
+    }
+    if (trend->ntargets > 0) {
+        script_add(s, "$targets << EOD\n");
+        for (size_t t = 0; t < trend->ntargets; t++) {
+            const sipas_plot_target *tg = &trend->targets[t];
+            add_number(s, tg->year);
+            script_add(s, " ");
+            add_percent(s, tg->threshold);
+            script_add(s, "\n");
+            track(tg->year, &year_lo, &year_hi);
+            track(tg->threshold * 100, &y_lo, &y_hi);
+        }
+        script_add(s, "EOD\n");
+    }
+    if (!(year_lo <= year_hi))
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "a trend chart needs at least one value");
+    nice_percent_range(y_lo, y_hi, 1.0, &shape->y_from, &shape->y_to);
+    if (isfinite(trend->y_min))
+        shape->y_from = trend->y_min * 100;
+    if (isfinite(trend->y_max))
+        shape->y_to = trend->y_max * 100;
+    if (!(shape->y_from < shape->y_to))
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "the y range %g%% to %g%% is empty",
+                               shape->y_from, shape->y_to);
+    shape->year_lo = year_lo;
+    shape->year_hi = year_hi;
+    return SIPAS_OK;
+}
+
+static void add_trend_ranges(script *s, const trend_shape *shape)
+{
+    double year_span = floor(shape->year_hi) - ceil(shape->year_lo);
+    script_add(s, "set xrange [");
+    add_number(s, shape->year_lo - 0.5);
+    script_add(s, ":");
+    add_number(s, shape->year_hi + 0.5);
+    script_add(s, "]\nset yrange [");
+    add_number(s, shape->y_from);
+    script_add(s, ":");
+    add_number(s, shape->y_to);
+    script_add(s, "]\nset xtics %d format '%%.0f'\nset ytics format '%%g%%%%'\n"
+                   "set mytics 5\nset grid xtics ytics\n", year_span > 16 ? 2 : 1);
+}
+
+/* The dashed target lines across the plot (labels are placed by the caller). */
+static void add_target_lines(script *s, const sipas_plot_trend *trend)
+{
+    for (size_t t = 0; t < trend->ntargets; t++) {
+        script_add(s, "set arrow %zu from graph 0, first ", t + 1);
+        add_percent(s, trend->targets[t].threshold);
+        script_add(s, " to graph 1, first ");
+        add_percent(s, trend->targets[t].threshold);
+        script_add(s, " nohead dt (8,5) lw 1.5 lc rgb '%s' back\n", TARGET_COLOUR);
+    }
+}
+
+/* Waves of one series: interval bars, filled points for published values (titled `name`),
+ * open points for suppressed ones. dodge shifts the years (text, e.g. "0.1"). */
+static void add_wave_elements(script *s, bool *first, size_t k, const char *dodge,
+                              const char *size, const char *colour, const char *name)
+{
+    add_plot_separator(s, first);
+    script_add(s, "$waves%zu using ($1 + %s):2:3:4 with yerrorbars pt -1 lw 1.5 lc rgb '%s' "
+                  "notitle", k, dodge, colour);
+    add_plot_separator(s, first);
+    script_add(s, "$waves%zu using ($1 + %s):($5 == 0 ? $2 : NaN) with points pt 7 "
+                  "ps %s*point_scale lc rgb '%s' ", k, dodge, size, colour);
+    add_key_title(s, name);
+    /* the open point on white, so the interval bar does not run through it */
+    add_plot_separator(s, first);
+    script_add(s, "$waves%zu using ($1 + %s):($5 != 0 ? $2 : NaN) with points pt 7 "
+                  "ps %s*point_scale lc rgb 'white' notitle", k, dodge, size);
+    add_plot_separator(s, first);
+    script_add(s, "$waves%zu using ($1 + %s):($5 != 0 ? $2 : NaN) with points pt 6 "
+                  "ps %s*point_scale lw 2 lc rgb '%s' notitle", k, dodge, size, colour);
+}
+
+/* The legend's entries for the fit, its projection and band, the targets and open points. */
+static void add_trend_key_entries(script *s, bool *first, const sipas_plot_trend *trend,
+                                  const trend_shape *shape, const char *colour)
+{
+    char style[128];
+    if (shape->any_fit) {
+        snprintf(style, sizeof style, "lines lw 2.5 lc rgb '%s'", colour);
+        add_key_entry(s, first, style, trend->key.fit);
+    }
+    if (shape->any_projection) {
+        snprintf(style, sizeof style, "lines lw 2.5 dt %s lc rgb '%s'",
+                 shape->any_uncertain ? "(1,3)" : "(6,4)", colour);
+        add_key_entry(s, first, style, trend->key.projection);
+    }
+    if (shape->any_fit) {
+        snprintf(style, sizeof style, "boxes fs transparent solid 0.18 noborder fc rgb '%s'",
+                 colour);
+        add_key_entry(s, first, style, trend->key.band);
+    }
+    if (trend->ntargets > 0) {
+        snprintf(style, sizeof style, "linespoints lw 1.5 dt (8,5) pt 13 ps 1.6*point_scale "
+                                      "lc rgb '%s'", TARGET_COLOUR);
+        add_key_entry(s, first, style, trend->key.target);
+    }
+    if (shape->any_suppressed) {
+        snprintf(style, sizeof style, "points pt 6 ps 1.3*point_scale lw 2 lc rgb '%s'", colour);
+        add_key_entry(s, first, style, trend->key.suppressed);
+    }
+}
+
+/* Key entries of a trend: the series names and the key words of what is drawn. */
+static size_t trend_key_entries(const sipas_plot_trend *trend, const trend_shape *shape,
+                                size_t *longest)
+{
+    const char *words[MAX_SERIES + 5];
+    size_t n = 0;
+    for (size_t k = 0; k < trend->nseries; k++)
+        words[n++] = trend->series[k].name;
+    if (shape->any_fit) {
+        words[n++] = trend->key.fit;
+        words[n++] = trend->key.band;
+    }
+    if (shape->any_projection)
+        words[n++] = trend->key.projection;
+    if (trend->ntargets > 0)
+        words[n++] = trend->key.target;
+    if (shape->any_suppressed)
+        words[n++] = trend->key.suppressed;
+    size_t entries = 0;
+    *longest = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (words[i] == NULL || words[i][0] == '\0')
+            continue;
+        entries++;
+        size_t c = utf8_columns(words[i], strlen(words[i]));
+        if (c > *longest)
+            *longest = c > KEY_COLUMNS ? KEY_COLUMNS : c;
+    }
+    return entries;
+}
+
+/* Columns and rows of a horizontal legend of `entries` entries whose longest title has
+ * `longest` characters (given to gnuplot as maxcols and maxrows: left to itself it fills the
+ * margin's height and the canvas's width by its own estimate, up to the edge). gnuplot sizes a key column by its own estimate of text width, wider
+ * than DejaVu Sans's, so the columns are counted generously wide (0.75 em a character and
+ * room for the sample) and the rows that follow are never fewer than gnuplot's. */
+static void key_layout(const canvas *cv, size_t entries, size_t longest, size_t *columns,
+                       size_t *rows)
+{
+    double char_pixels = cv->font_size * (96.0 / 72.0) * 0.75;
+    size_t fit = (size_t)floor(cv->width * 0.95 / (char_pixels * (double)(longest + 8)));
+    *columns = fit < 1 ? 1 : fit > entries ? (entries > 0 ? entries : 1) : fit;
+    *rows = entries == 0 ? 0 : (entries + *columns - 1) / *columns;
+}
+
+/* The legend above the plot in as many columns as fit, the title above it, and the margins
+ * that hold them; the note, when there is one, under the plot. */
+static void add_trend_frame(script *s, const sipas_plot_trend *trend, const trend_shape *shape,
+                            const sipas_plot_options *opt, const canvas *cv, double right_chars)
+{
+    size_t longest;
+    size_t entries = trend_key_entries(trend, shape, &longest);
+    size_t key_columns, key_rows;
+    key_layout(cv, entries, longest, &key_columns, &key_rows);
+    size_t title_lines = opt->title != NULL && opt->title[0] != '\0'
+                             ? wrapped_lines(opt->title, columns_across(cv, cv->width * 0.9, 1.25))
+                             : 0;
+    script_add(s, "set key at graph 0.5, graph 1.02 center bottom horizontal maxcols %zu "
+                  "maxrows %zu\n", key_columns, key_rows);
+    double key_height = 1.6 * (double)key_rows;
+    char margin[40];
+    format_number(margin, 1.0 + key_height + 1.6 * (double)title_lines, 1, '.');
+    script_add(s, "set tmargin %s\n", margin);
+    if (title_lines > 0) {
+        format_number(margin, key_height, 1, '.');
+        script_add(s, "set title offset 0,%s\n", margin);
+    }
+    format_number(margin, right_chars, 1, '.');
+    script_add(s, "set rmargin %s\n", margin);
+    if (trend->note != NULL && trend->note[0] != '\0') {
+        size_t note_columns = columns_across(cv, cv->width * 0.9, 1.0);
+        size_t lines = wrapped_lines(trend->note, note_columns);
+        bool has_xlabel = opt->x_label != NULL && opt->x_label[0] != '\0';
+        script_add(s, "set bmargin %zu\nset label 99 ", (has_xlabel ? 5 : 3) + lines);
+        add_wrapped(s, trend->note, note_columns);
+        script_add(s, " at screen 0.01, character %zu left tc rgb '#444444' front\n", lines);
+    }
+}
+
+/* Target labels in the right margin beside their lines, each at least a line apart (pushed up
+ * from the lowest); returns the margin's width in characters. */
+static double add_target_labels(script *s, const sipas_plot_trend *trend,
+                                const trend_shape *shape, const canvas *cv)
+{
+    size_t order[MAX_TARGETS];
+    size_t n = 0, widest = 0;
+    for (size_t t = 0; t < trend->ntargets; t++) {
+        const char *label = trend->targets[t].label;
+        if (label == NULL || label[0] == '\0')
+            continue;
+        size_t c = utf8_columns(label, strlen(label));
+        if (c > widest)
+            widest = c > LABEL_COLUMNS ? LABEL_COLUMNS : c;
+        size_t j = n++;
+        for (; j > 0 && trend->targets[order[j - 1]].threshold > trend->targets[t].threshold; j--)
+            order[j] = order[j - 1];
+        order[j] = t;
+    }
+    /* the plot's height in pixels, roughly (margins take about 8 lines), and a line's */
+    double line_pixels = cv->font_size * (96.0 / 72.0) * 1.3;
+    double plot_pixels = cv->height - 8 * line_pixels;
+    double gap = line_pixels / (plot_pixels > 50 ? plot_pixels : 50) * (shape->y_to - shape->y_from);
+    double previous = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        const sipas_plot_target *tg = &trend->targets[order[i]];
+        double y = tg->threshold * 100;
+        if (y < previous + gap)
+            y = previous + gap;
+        previous = y;
+        script_add(s, "set label %zu ", order[i] + 1);
+        add_label(s, tg->label);
+        script_add(s, " at graph 1, first ");
+        add_number(s, y);
+        script_add(s, " left offset 1,0 tc rgb '%s' front\n", TARGET_COLOUR);
+    }
+    return n > 0 ? (double)widest * 1.05 + 3 : 3;
+}
+
+static sipas_status trend_panels(const sipas_plot_trend *trend, const sipas_plot_options *opt,
+                                 const canvas *cv, sipas_error *err);
 
 sipas_status sipas_plot_trend_chart(const sipas_plot_trend *trend, const sipas_plot_options *opt,
                                     sipas_error *err)
@@ -738,100 +1051,22 @@ sipas_status sipas_plot_trend_chart(const sipas_plot_trend *trend, const sipas_p
     status = check_trend(trend, err);
     if (status != SIPAS_OK)
         return status;
+    if (trend->panels)
+        return trend_panels(trend, opt, &cv, err);
 
     script s = {0};
     add_preamble(&s, opt, &cv);
-    double year_lo = INFINITY, year_hi = -INFINITY, y_lo = INFINITY, y_hi = -INFINITY;
-    for (size_t k = 0; k < trend->nseries; k++) {
-        const sipas_plot_series *sr = &trend->series[k];
-        script_add(&s, "$waves%zu << EOD\n", k + 1);
-        for (size_t i = 0; i < sr->nwaves; i++) {
-            const sipas_plot_wave *w = &sr->waves[i];
-            add_year_row(&s, w->year, w->estimate, w->ci_low, w->ci_high, &year_lo, &year_hi,
-                         &y_lo, &y_hi);
-        }
-        script_add(&s, "EOD\n$fit%zu << EOD\n", k + 1);
-        for (size_t i = 0; i < sr->nfit; i++) {
-            const sipas_plot_fit_point *f = &sr->fit[i];
-            add_year_row(&s, f->year, f->fit, f->band_low, f->band_high, &year_lo, &year_hi,
-                         &y_lo, &y_hi);
-        }
-        script_add(&s, "EOD\n");
-    }
-    if (trend->ntargets > 0) {
-        script_add(&s, "$targets << EOD\n");
-        for (size_t t = 0; t < trend->ntargets; t++) {
-            const sipas_plot_target *tg = &trend->targets[t];
-            add_number(&s, tg->year);
-            script_add(&s, " ");
-            add_percent(&s, tg->threshold);
-            script_add(&s, "\n");
-            track(tg->year, &year_lo, &year_hi);
-            track(tg->threshold * 100, &y_lo, &y_hi);
-        }
-        script_add(&s, "EOD\n");
-    }
-    if (!(year_lo <= year_hi)) {
+    trend_shape shape;
+    status = add_trend_blocks(&s, trend, &shape, err);
+    if (status != SIPAS_OK) {
         free(s.text);
-        return sipas_error_set(err, SIPAS_ERR_USAGE, "a trend chart needs at least one value");
+        return status;
     }
+    add_trend_ranges(&s, &shape);
+    add_target_lines(&s, trend);
+    double right = add_target_labels(&s, trend, &shape, &cv);
+    add_trend_frame(&s, trend, &shape, opt, &cv, right);
 
-    double y_from, y_to;
-    nice_percent_range(y_lo, y_hi, 1.0, &y_from, &y_to);
-    if (isfinite(trend->y_min))
-        y_from = trend->y_min * 100;
-    if (isfinite(trend->y_max))
-        y_to = trend->y_max * 100;
-    if (!(y_from < y_to)) {
-        free(s.text);
-        return sipas_error_set(err, SIPAS_ERR_USAGE, "the y range %g%% to %g%% is empty", y_from,
-                               y_to);
-    }
-    double year_span = floor(year_hi) - ceil(year_lo);
-    /* Below the plot the legend would crowd the year axis and its title; above, it sits under
-     * the chart's title where a rising trend leaves room. */
-    script_add(&s, "set key at graph 0.5, graph 1.02 center bottom horizontal\n");
-    if (opt->title != NULL && opt->title[0] != '\0')
-        script_add(&s, "set tmargin 5.5\nset title offset 0,1.8\n");
-    else
-        script_add(&s, "set tmargin 3\n");
-    script_add(&s, "set xrange [");
-    add_number(&s, year_lo - 0.5);
-    script_add(&s, ":");
-    add_number(&s, year_hi + 0.5);
-    script_add(&s, "]\nset yrange [");
-    add_number(&s, y_from);
-    script_add(&s, ":");
-    add_number(&s, y_to);
-    script_add(&s, "]\nset xtics %d format '%%.0f'\nset ytics format '%%g%%%%'\n"
-                   "set mytics 5\nset grid xtics ytics\n",
-               year_span > 16 ? 2 : 1);
-
-    /* Targets: a dashed line across the chart, a diamond at the target year and the label just
-     * above the diamond on an opaque box, so a band or line behind it does not cross the text. */
-    for (size_t t = 0; t < trend->ntargets; t++) {
-        const sipas_plot_target *tg = &trend->targets[t];
-        script_add(&s, "set arrow %zu from graph 0, first ", t + 1);
-        add_percent(&s, tg->threshold);
-        script_add(&s, " to graph 1, first ");
-        add_percent(&s, tg->threshold);
-        script_add(&s, " nohead dt (8,5) lw 1.5 lc rgb '%s' back\n", TARGET_COLOUR);
-        if (tg->label != NULL && tg->label[0] != '\0') {
-            script_add(&s, "set label %zu ", t + 1);
-            add_label(&s, tg->label);
-            script_add(&s, " at first ");
-            add_number(&s, tg->year);
-            script_add(&s, ", first ");
-            add_percent(&s, tg->threshold);
-            script_add(&s, " center offset 0,1.1 tc rgb '%s' front\n", TARGET_COLOUR);
-        }
-    }
-
-    if (trend->note != NULL && trend->note[0] != '\0') {
-        script_add(&s, "set label 99 ");
-        add_quoted_cut(&s, trend->note, 100);
-        script_add(&s, " at graph 0.01, graph 0.03 left tc rgb '#444444' front boxed\n");
-    }
     bool first = true;
     /* Bands first so that every line and point lies on top of them. */
     for (size_t k = 0; k < trend->nseries; k++) {
@@ -867,12 +1102,7 @@ sipas_status sipas_plot_trend_chart(const sipas_plot_trend *trend, const sipas_p
                 script_add(&s, "$2");
             }
             script_add(&s, ") with lines lw %s lc rgb '%s' ", lw, colour);
-            if (!has_waves && sr->name != NULL && sr->name[0] != '\0') {
-                script_add(&s, "title ");
-                add_label(&s, sr->name);
-            } else {
-                script_add(&s, "notitle");
-            }
+            add_key_title(&s, has_waves ? NULL : sr->name); /* else titled by its points */
             if (has_waves) {
                 add_plot_separator(&s, &first);
                 script_add(&s, "$fit%zu using 1:($1 >= ", k + 1);
@@ -881,32 +1111,186 @@ sipas_status sipas_plot_trend_chart(const sipas_plot_trend *trend, const sipas_p
                 script_add(&s, " ? $2 : NaN) with lines lw %s dt %s lc rgb '%s' notitle", lw,
                            sr->projection_uncertain ? "(1,3)" : "(6,4)", colour);
             }
-        }
-        if (sr->nwaves > 0) {
+        } else if (trend->nseries > 1 && sr->nwaves > 1) {
+            /* domains without a fit: their waves joined, so each line can be followed */
             add_plot_separator(&s, &first);
-            script_add(&s, "$waves%zu using ($1 + %s):2:3:4 with yerrorbars pt 7 ps %s*point_scale "
-                           "lw 1.5 lc rgb '%s' notitle", k + 1, dodge, k == 0 ? "1.3" : "1.0",
-                       colour);
-            add_plot_separator(&s, &first);
-            script_add(&s, "$waves%zu using ($1 + %s):2 with points pt 7 ps %s*point_scale lc rgb '%s' ",
-                       k + 1, dodge, k == 0 ? "1.3" : "1.0", colour);
-            if (sr->name != NULL && sr->name[0] != '\0') {
-                script_add(&s, "title ");
-                add_label(&s, sr->name);
-            } else {
-                script_add(&s, "notitle");
-            }
+            script_add(&s, "$waves%zu using ($1 + %s):2 with lines lw %s lc rgb '%s' notitle",
+                       k + 1, dodge, lw, colour);
         }
+        if (sr->nwaves > 0)
+            add_wave_elements(&s, &first, k + 1, dodge, k == 0 ? "1.3" : "1.0", colour,
+                              sr->name);
     }
     if (trend->ntargets > 0) {
         add_plot_separator(&s, &first);
-        script_add(&s, "$targets using 1:2 with points pt 13 ps 1.6*point_scale lc rgb '%s' notitle",
-                   TARGET_COLOUR);
+        script_add(&s, "$targets using 1:2 with points pt 13 ps 1.6*point_scale lc rgb '%s' "
+                       "notitle", TARGET_COLOUR);
     }
+    add_trend_key_entries(&s, &first, trend, &shape,
+                          trend->nseries == 1 ? series_colours[0] : REFERENCE_COLOUR);
     script_add(&s, "\n");
     status = render(&s, opt, err);
     free(s.text);
     return status;
+}
+
+/* Small multiples: a grid of panels, one per series after the first, each with the first
+ * series in grey behind it and the target lines; the title above the grid and one legend
+ * across the bottom. Each panel is placed by origin and size (not gnuplot's layout), so the
+ * legend can span the width under the grid. */
+static sipas_status trend_panels(const sipas_plot_trend *trend, const sipas_plot_options *opt,
+                                 const canvas *cv, sipas_error *err)
+{
+    if (trend->nseries < 2)
+        return sipas_error_set(err, SIPAS_ERR_USAGE,
+                               "small multiples need a reference series and at least one more");
+    size_t npanels = trend->nseries - 1;
+    size_t columns = npanels <= 4 ? 2 : npanels <= 9 ? 3 : 4;
+    size_t rows = (npanels + columns - 1) / columns;
+    script s = {0};
+    canvas tall = *cv;
+    if (opt->height == 0)
+        tall.height = (int)(170 + 200 * rows);
+    add_preamble(&s, opt, &tall);
+    trend_shape shape;
+    sipas_status status = add_trend_blocks(&s, trend, &shape, err);
+    if (status != SIPAS_OK) {
+        free(s.text);
+        return status;
+    }
+    /* Panels share one y range from the estimates and targets alone: a unit's wide interval
+     * (a small district, a suppressed wave) would squeeze every panel's lines flat; its
+     * whisker is cut at the panel's edge instead. */
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t k = 0; k < trend->nseries; k++)
+        for (size_t i = 0; i < trend->series[k].nwaves; i++)
+            track(trend->series[k].waves[i].estimate * 100, &lo, &hi);
+    for (size_t t = 0; t < trend->ntargets; t++)
+        track(trend->targets[t].threshold * 100, &lo, &hi);
+    nice_percent_range(lo, hi, 2.0, &shape.y_from, &shape.y_to);
+    if (isfinite(trend->y_min))
+        shape.y_from = trend->y_min * 100;
+    if (isfinite(trend->y_max))
+        shape.y_to = trend->y_max * 100;
+    /* the title belongs to the whole grid, not to each panel */
+    script_add(&s, "unset title\nset xlabel ''\nset ylabel ''\nunset key\n");
+    add_trend_ranges(&s, &shape);
+    double year_span = floor(shape.year_hi) - ceil(shape.year_lo);
+    double y_span = shape.y_to - shape.y_from;
+    script_add(&s, "set xtics %d\nset ytics %d\nunset mytics\n",
+               year_span > 8 ? 4 : year_span > 3 ? 2 : 1,
+               y_span > 40 ? 20 : y_span > 20 ? 10 : 5);
+    add_target_lines(&s, trend);
+    /* Screen fractions: the title's band at the top, the legend's at the bottom. */
+    bool has_title = opt->title != NULL && opt->title[0] != '\0';
+    double line = cv->font_size * (96.0 / 72.0) * 1.5 / tall.height;
+    size_t title_lines = has_title
+                             ? wrapped_lines(opt->title, columns_across(&tall, tall.width * 0.9, 1.25))
+                             : 0;
+    double top = 1.0 - 0.01 - 1.3 * line * (double)title_lines;
+    const char *key_words[4] = {trend->key.panel, trend->series[0].name,
+                                trend->ntargets > 0 ? trend->key.target : NULL,
+                                shape.any_suppressed ? trend->key.suppressed : NULL};
+    size_t entries = 0, longest = 0;
+    for (int i = 0; i < 4; i++)
+        if (key_words[i] != NULL && key_words[i][0] != '\0') {
+            entries++;
+            size_t c = utf8_columns(key_words[i], strlen(key_words[i]));
+            if (c > longest)
+                longest = c > KEY_COLUMNS ? KEY_COLUMNS : c;
+        }
+    size_t key_columns, key_rows;
+    key_layout(&tall, entries, longest, &key_columns, &key_rows);
+    double bottom = 0.01 + 1.2 * line * (double)key_rows;
+    script_add(&s, "set multiplot\n");
+    if (has_title) {
+        char font[40];
+        format_font_size(font, &tall, 1.25);
+        script_add(&s, "set label 1 ");
+        add_wrapped(&s, opt->title, columns_across(&tall, tall.width * 0.9, 1.25));
+        script_add(&s, " at screen 0.5, screen 0.99 center font ',%s' offset 0,-1\n", font);
+    }
+    double width = 1.0 / (double)columns, height = (top - bottom) / (double)rows;
+    for (size_t k = 1; k < trend->nseries; k++) {
+        size_t row = (k - 1) / columns, column = (k - 1) % columns;
+        char x[40], y[40], w[40], h[40];
+        format_number(x, (double)column * width, 4, '.');
+        format_number(y, top - (double)(row + 1) * height, 4, '.');
+        format_number(w, width, 4, '.');
+        format_number(h, height, 4, '.');
+        script_add(&s, "set origin %s,%s\nset size %s,%s\nset title ", x, y, w, h);
+        add_label(&s, trend->series[k].name);
+        script_add(&s, "\nplot $waves1 using 1:2 with lines lw 2 lc rgb '%s' notitle, \\\n"
+                       "     $waves%zu using 1:2 with lines lw 2 lc rgb '%s' notitle",
+                   PREVIOUS_COLOUR, k + 1, series_colours[0]);
+        bool first = false;
+        add_wave_elements(&s, &first, k + 1, "0", "0.9", series_colours[0], NULL);
+        script_add(&s, "\n");
+        if (k == 1)
+            script_add(&s, "unset label 1\n"); /* drawn once */
+    }
+    /* The legend across the bottom: nothing plotted, only entries. */
+    char y[40], h[40];
+    format_number(y, 0.0, 4, '.');
+    format_number(h, bottom + 0.01, 4, '.');
+    script_add(&s, "set origin 0,%s\nset size 1,%s\nset lmargin 0\nset rmargin 0\n"
+                   "set tmargin 0\nset bmargin 0\nunset title\nunset arrow\nunset border\n"
+                   "unset tics\nunset grid\nset xrange [0:1]\nset yrange [0:1]\n"
+                   "set key inside center center horizontal maxcols %zu maxrows %zu samplen 3\n"
+                   "plot 2 notitle", y, h, key_columns, key_rows);
+    bool first = false;
+    char style[128];
+    snprintf(style, sizeof style, "linespoints pt 7 ps 0.9*point_scale lw 2 lc rgb '%s'",
+             series_colours[0]);
+    add_key_entry(&s, &first, style, trend->key.panel);
+    snprintf(style, sizeof style, "lines lw 2 lc rgb '%s'", PREVIOUS_COLOUR);
+    add_key_entry(&s, &first, style, trend->series[0].name);
+    if (trend->ntargets > 0) {
+        /* the panels have no room for the targets' labels: the key names them */
+        char words[256];
+        size_t used = (size_t)snprintf(words, sizeof words, "%s",
+                                       trend->key.target != NULL ? trend->key.target : "");
+        for (size_t t = 0; t < trend->ntargets && used < sizeof words; t++)
+            if (trend->targets[t].label != NULL && trend->targets[t].label[0] != '\0')
+                used += (size_t)snprintf(words + used, sizeof words - used, "%s%s",
+                                         t == 0 ? " " : ", ", trend->targets[t].label);
+        snprintf(style, sizeof style, "lines lw 1.5 dt (8,5) lc rgb '%s'", TARGET_COLOUR);
+        add_key_entry(&s, &first, style, words);
+    }
+    if (shape.any_suppressed) {
+        snprintf(style, sizeof style, "points pt 6 ps 0.9*point_scale lw 2 lc rgb '%s'",
+                 series_colours[0]);
+        add_key_entry(&s, &first, style, trend->key.suppressed);
+    }
+    script_add(&s, "\nunset multiplot\n");
+    status = render(&s, opt, err);
+    free(s.text);
+    return status;
+}
+
+/* The legend at the bottom of the chart in as many columns as fit, under the tick labels
+ * (tick_lines lines of them) and the axis title, with the bottom margin that holds them. */
+static void add_key_below(script *s, const canvas *cv, const sipas_plot_options *opt,
+                          const char *const *words, size_t nwords, size_t tick_lines)
+{
+    size_t entries = 0, longest = 0;
+    for (size_t i = 0; i < nwords; i++) {
+        if (words[i] == NULL || words[i][0] == '\0')
+            continue;
+        entries++;
+        size_t c = utf8_columns(words[i], strlen(words[i]));
+        if (c > longest)
+            longest = c > KEY_COLUMNS ? KEY_COLUMNS : c;
+    }
+    size_t columns, rows;
+    key_layout(cv, entries, longest, &columns, &rows);
+    bool has_xlabel = opt->x_label != NULL && opt->x_label[0] != '\0';
+    char margin[40];
+    /* a key row takes about 1.7 lines with the preamble's spacing and height */
+    format_number(margin, (double)tick_lines + 1.5 + (has_xlabel ? 1.6 : 0.0) +
+                              1.7 * (double)rows, 1, '.');
+    script_add(s, "set key at screen 0.5, screen 0.01 center bottom horizontal maxcols %zu "
+                  "maxrows %zu\nset bmargin %s\n", columns, rows, margin);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -919,7 +1303,12 @@ sipas_status sipas_plot_ranking_chart(const sipas_plot_ranking *ranking,
         return sipas_error_set(err, SIPAS_ERR_USAGE, "a ranking chart needs units");
     size_t n = ranking->nunits;
     canvas cv;
-    sipas_status status = resolve_options(opt, (int)(n > 8 ? 160 + 34 * n : 430), &cv, err);
+    size_t lines = n > 0 && n <= MAX_ROWS && ranking->units != NULL
+                       ? category_lines(&ranking->units[0].name, sizeof ranking->units[0], n)
+                       : 1;
+    size_t row = lines > 1 ? 20 * lines : 34; /* pixels */
+    sipas_status status = resolve_options(opt, (int)(n > 8 || lines > 1 ? 230 + row * n : 500),
+                                          &cv, err);
     if (status != SIPAS_OK)
         return status;
     status = check_units(ranking->units, n, MAX_ROWS, "units", err);
@@ -951,22 +1340,31 @@ sipas_status sipas_plot_ranking_chart(const sipas_plot_ranking *ranking,
     add_number(&s, x_to);
     script_add(&s, "]\nset xtics format '%%g%%%%'\nset grid xtics\n");
 
-    /* Bars as boxes x:y:xlow:xhigh:ylow:yhigh, split by the target so each group has one colour
-     * and one legend entry. */
-    bool has_below = false, has_above = false;
-    for (int below = 0; below <= 1; below++) {
-        script_add(&s, "$%s << EOD\n", below ? "below" : "bars");
+    /* The province's interval as a band behind everything, its value marked above the rows:
+     * a target close to the province value stays a line of its own. */
+    bool reference_band = isfinite(ranking->reference) && isfinite(ranking->reference_low) &&
+                          isfinite(ranking->reference_high);
+    if (reference_band) {
+        script_add(&s, "set object 1 rect from first ");
+        add_percent(&s, ranking->reference_low);
+        script_add(&s, ", graph 0 to first ");
+        add_percent(&s, ranking->reference_high);
+        script_add(&s, ", graph 1 fc rgb '%s' fs solid 1 noborder behind\n", REFERENCE_BAND);
+    }
+    /* Bars as boxes x:y:xlow:xhigh:ylow:yhigh in four groups, so each has one look and one
+     * legend entry: at or above the target, below it, and the outlined (suppressed) ones. */
+    bool has[4] = {false};
+    static const char *const groups[4] = {"bars", "below", "bars_open", "below_open"};
+    for (int g = 0; g < 4; g++) {
+        script_add(&s, "$%s << EOD\n", groups[g]);
         for (size_t i = 0; i < n; i++) {
             const sipas_plot_unit *u = &ranking->units[i];
             if (!isfinite(u->estimate))
                 continue;
             bool is_below = isfinite(ranking->target) && u->estimate < ranking->target;
-            if (is_below != (bool)below)
+            if ((int)is_below + 2 * (int)u->suppressed != g)
                 continue;
-            if (is_below)
-                has_below = true;
-            else
-                has_above = true;
+            has[g] = true;
             size_t y = n - i;
             add_number(&s, (x_from + u->estimate * 100) / 2);
             script_add(&s, " %zu ", y);
@@ -989,49 +1387,85 @@ sipas_status sipas_plot_ranking_chart(const sipas_plot_ranking *ranking,
         add_percent(&s, u->ci_low);
         script_add(&s, " ");
         add_percent(&s, u->ci_high);
-        script_add(&s, " %s\n", value);
+        script_add(&s, " %s %d\n", value, u->suppressed ? 1 : 0);
     }
     script_add(&s, "EOD\n");
     if (isfinite(ranking->target))
         add_vertical_block(&s, "target", ranking->target, n);
-    if (isfinite(ranking->reference))
+    /* Without its interval the province is a line, unless the target's line is within 1% of
+     * the axis (7 pixels on the default chart): two such lines read as one, the marker alone
+     * then shows the value. */
+    bool reference_line = isfinite(ranking->reference) && !reference_band &&
+                          !(fabs(ranking->reference - ranking->target) * 100 <
+                            0.01 * (x_to - x_from));
+    if (reference_line)
         add_vertical_block(&s, "reference", ranking->reference, n);
+    const char *key_words[] = {has[1] ? ranking->below_label : NULL,
+                               has[2] || has[3] ? ranking->suppressed_label : NULL,
+                               reference_band ? ranking->reference_band_label : NULL,
+                               ranking->reference_label, ranking->target_label};
+    add_key_below(&s, &cv, opt, key_words, sizeof key_words / sizeof key_words[0], 1);
 
     bool first = true;
-    const char *fill = "with boxxyerror fs solid 0.85 noborder";
-    if (has_above || !has_below) {
+    for (int g = 0; g < 4; g++) {
+        if (!has[g])
+            continue;
+        const char *colour = g % 2 == 1 ? BELOW_COLOUR : BAR_COLOUR;
         add_plot_separator(&s, &first);
-        script_add(&s, "$bars using 1:2:3:4:5:6 %s fc rgb '%s' notitle", fill, BAR_COLOUR);
+        if (g < 2)
+            script_add(&s, "$%s using 1:2:3:4:5:6 with boxxyerror fs solid 0.85 noborder "
+                           "fc rgb '%s' ", groups[g], colour);
+        else
+            script_add(&s, "$%s using 1:2:3:4:5:6 with boxxyerror fs solid 0.15 border "
+                           "lc rgb '%s' lw 2 fc rgb '%s' ", groups[g], colour, colour);
+        const char *title = g == 1 ? ranking->below_label : NULL;
+        add_key_title(&s, title);
     }
-    if (has_below) {
-        add_plot_separator(&s, &first);
-        script_add(&s, "$below using 1:2:3:4:5:6 %s fc rgb '%s' ", fill, BELOW_COLOUR);
-        if (ranking->below_label != NULL && ranking->below_label[0] != '\0') {
-            script_add(&s, "title ");
-            add_label(&s, ranking->below_label);
-        } else {
-            script_add(&s, "notitle");
-        }
+    if (has[2] || has[3]) {
+        char style[128];
+        snprintf(style, sizeof style, "boxes fs solid 0.15 border lc rgb '%s' lw 2 fc rgb '%s'",
+                 PREVIOUS_COLOUR, PREVIOUS_COLOUR);
+        add_key_entry(&s, &first, style, ranking->suppressed_label);
     }
     add_plot_separator(&s, &first);
     script_add(&s, "$whiskers using 1:2:3:4 with xerrorbars pt -1 lw 1.5 lc rgb '#222222' "
                    "notitle");
-    if (isfinite(ranking->reference))
+    if (reference_line) {
         add_vertical_element(&s, &first, "reference", REFERENCE_COLOUR, "1",
                              ranking->reference_label);
+    } else if (isfinite(ranking->reference)) {
+        char style[128];
+        snprintf(style, sizeof style, "boxes fs solid 1 noborder fc rgb '%s'", REFERENCE_BAND);
+        if (reference_band)
+            add_key_entry(&s, &first, style, ranking->reference_band_label);
+        /* the province's value: a marker over the top row, in the space above the bars */
+        add_plot_separator(&s, &first);
+        script_add(&s, "'+' using (");
+        add_percent(&s, ranking->reference);
+        script_add(&s, "):(%zu.5) every ::0::0 with points pt 11 ps 1.4*point_scale "
+                       "lc rgb '%s' ", n, REFERENCE_COLOUR);
+        add_key_title(&s, ranking->reference_label);
+    }
     if (isfinite(ranking->target))
         add_vertical_element(&s, &first, "target", TARGET_COLOUR, "(8,5)",
                              ranking->target_label);
     if (ranking->show_values) {
-        add_plot_separator(&s, &first);
-        /* Inside the bar's start, in white: at the bar's end the values would collide with
-         * the whiskers and with the target and province lines, which sit among the ends. */
-        script_add(&s, "$whiskers using (");
-        add_number(&s, x_from);
+        /* Inside the bar's start: at the bar's end the values would collide with the whiskers
+         * and with the target and province lines, which sit among the ends. White on a filled
+         * bar, dark on an outlined one. */
         char font[40];
         format_font_size(font, &cv, 0.95);
-        script_add(&s, "):2:5 with labels left offset 0.8,0 font ',%s' tc rgb 'white' notitle",
-                   font);
+        for (int open = 0; open <= 1; open++) {
+            /* gnuplot 5.4 crashes drawing labels whose points are all undefined */
+            if (!(has[2 * open] || has[2 * open + 1]))
+                continue;
+            add_plot_separator(&s, &first);
+            script_add(&s, "$whiskers using (");
+            add_number(&s, x_from);
+            script_add(&s, "):($6 == %d ? $2 : NaN):5 with labels left offset 0.8,0 "
+                           "font ',%s' tc rgb '%s' notitle", open, font,
+                       open ? REFERENCE_COLOUR : "white");
+        }
     }
     script_add(&s, "\n");
     status = render(&s, opt, err);
@@ -1042,7 +1476,8 @@ sipas_status sipas_plot_ranking_chart(const sipas_plot_ranking *ranking,
 /* ---------------------------------------------------------------------------------------------
  * 3. Element profile. */
 
-/* One series of dots: x = estimate, y = row + offset, with the interval as an x error bar. */
+/* One series of dots: x = estimate, y = row + offset, with the interval as an x error bar, and
+ * 1 in the fifth column for a suppressed value. */
 static void add_dot_block(script *s, const char *block, const sipas_plot_unit *values, size_t n,
                           double offset)
 {
@@ -1055,26 +1490,37 @@ static void add_dot_block(script *s, const char *block, const sipas_plot_unit *v
         add_percent(s, values[i].ci_low);
         script_add(s, " ");
         add_percent(s, values[i].ci_high);
-        script_add(s, "\n");
+        script_add(s, " %d\n", values[i].suppressed ? 1 : 0);
     }
     script_add(s, "EOD\n");
 }
 
+/* Interval bars, filled points (point_type) for published values titled `name`, open ones
+ * (open_type, on white) for suppressed values. */
 static void add_dot_elements(script *s, bool *first, const char *block, const char *colour,
-                             int point_type, const char *name)
+                             int point_type, int open_type, const char *name)
 {
     add_plot_separator(s, first);
     script_add(s, "$%s using 1:2:3:4 with xerrorbars pt -1 lw 1.8 lc rgb '%s' notitle", block,
                colour);
     add_plot_separator(s, first);
-    script_add(s, "$%s using 1:2 with points pt %d ps 1.6*point_scale lw 2 lc rgb '%s' ", block, point_type,
-               colour);
-    if (name != NULL && name[0] != '\0') {
-        script_add(s, "title ");
-        add_label(s, name);
-    } else {
-        script_add(s, "notitle");
-    }
+    script_add(s, "$%s using ($5 == 0 ? $1 : NaN):2 with points pt %d ps 1.6*point_scale lw 2 "
+                  "lc rgb '%s' ", block, point_type, colour);
+    add_key_title(s, name);
+    add_plot_separator(s, first);
+    script_add(s, "$%s using ($5 != 0 ? $1 : NaN):2 with points pt %d ps 1.6*point_scale "
+                  "lc rgb 'white' notitle", block, point_type);
+    add_plot_separator(s, first);
+    script_add(s, "$%s using ($5 != 0 ? $1 : NaN):2 with points pt %d ps 1.6*point_scale lw 2 "
+                  "lc rgb '%s' notitle", block, open_type, colour);
+}
+
+static bool any_suppressed(const sipas_plot_unit *units, size_t n)
+{
+    for (size_t i = 0; units != NULL && i < n; i++)
+        if (units[i].suppressed && isfinite(units[i].estimate))
+            return true;
+    return false;
 }
 
 sipas_status sipas_plot_profile_chart(const sipas_plot_profile *profile,
@@ -1104,6 +1550,11 @@ sipas_status sipas_plot_profile_chart(const sipas_plot_profile *profile,
         }
     }
     track(profile->target * 100, &lo, &hi);
+    bool any_own = false;
+    for (size_t i = 0; profile->element_targets != NULL && i < n; i++) {
+        track(profile->element_targets[i] * 100, &lo, &hi);
+        any_own |= isfinite(profile->element_targets[i]);
+    }
     double x_from, x_to;
     nice_percent_range(lo, hi, 1.0, &x_from, &x_to);
     if (isfinite(profile->x_min))
@@ -1128,33 +1579,65 @@ sipas_status sipas_plot_profile_chart(const sipas_plot_profile *profile,
                        "fc rgb '#f2f2f2' fs solid 1 noborder behind\n",
                    i / 2 + 1, n - i - 1, n - i);
     }
+    bool suppressed = any_suppressed(profile->current, n) ||
+                      any_suppressed(profile->previous, n);
+    const char *key_words[] = {profile->current_name,
+                               profile->previous != NULL ? profile->previous_name : NULL,
+                               isfinite(profile->target) ? profile->target_label : NULL,
+                               any_own ? profile->element_target_label : NULL,
+                               suppressed ? profile->suppressed_label : NULL};
+    add_key_below(&s, &cv, opt, key_words, sizeof key_words / sizeof key_words[0], 1);
     double offset = profile->previous != NULL ? 0.14 : 0.0;
     add_dot_block(&s, "current", profile->current, n, offset);
     if (profile->previous != NULL)
         add_dot_block(&s, "previous", profile->previous, n, -offset);
     if (isfinite(profile->target))
         add_vertical_block(&s, "target", profile->target, n);
+    if (any_own) {
+        /* each element's own target: a short bar across its row */
+        script_add(&s, "$own << EOD\n");
+        for (size_t i = 0; i < n; i++) {
+            double t = profile->element_targets[i];
+            if (!isfinite(t))
+                continue;
+            add_percent(&s, t);
+            script_add(&s, " %zu.62\n", n - i - 1);
+            add_percent(&s, t);
+            script_add(&s, " %zu.38\n\n", n - i);
+        }
+        script_add(&s, "EOD\n");
+    }
 
-    /* Drawn target line first, previous year, then this year on top; the legend reads this year,
-     * last year, target (keyentry adds the target's entry without drawing again). */
+    /* Drawn: target lines first, previous year, then this year on top; the legend reads this
+     * year, last year, targets, suppressed (keyentry adds an entry without drawing again). */
     bool first = true;
     if (isfinite(profile->target))
         add_vertical_element(&s, &first, "target", TARGET_COLOUR, "(8,5)", NULL);
-    if (profile->previous != NULL)
-        add_dot_elements(&s, &first, "previous", PREVIOUS_COLOUR, 6, NULL);
-    add_dot_elements(&s, &first, "current", series_colours[0], 7, profile->current_name);
-    if (profile->previous != NULL && profile->previous_name != NULL &&
-        profile->previous_name[0] != '\0') {
+    if (any_own) {
         add_plot_separator(&s, &first);
-        script_add(&s, "keyentry with points pt 6 ps 1.6*point_scale lw 2 lc rgb '%s' title ",
-                   PREVIOUS_COLOUR);
-        add_label(&s, profile->previous_name);
+        script_add(&s, "$own using 1:2 with lines lw 3 lc rgb '%s' notitle", OWN_TARGET_COLOUR);
     }
-    if (isfinite(profile->target) && profile->target_label != NULL &&
-        profile->target_label[0] != '\0') {
-        add_plot_separator(&s, &first);
-        script_add(&s, "keyentry with lines lw 2 dt (8,5) lc rgb '%s' title ", TARGET_COLOUR);
-        add_label(&s, profile->target_label);
+    if (profile->previous != NULL)
+        add_dot_elements(&s, &first, "previous", PREVIOUS_COLOUR, 5, 4, NULL);
+    add_dot_elements(&s, &first, "current", series_colours[0], 7, 6, profile->current_name);
+    char style[128];
+    if (profile->previous != NULL) {
+        snprintf(style, sizeof style, "points pt 5 ps 1.6*point_scale lc rgb '%s'",
+                 PREVIOUS_COLOUR);
+        add_key_entry(&s, &first, style, profile->previous_name);
+    }
+    if (isfinite(profile->target)) {
+        snprintf(style, sizeof style, "lines lw 2 dt (8,5) lc rgb '%s'", TARGET_COLOUR);
+        add_key_entry(&s, &first, style, profile->target_label);
+    }
+    if (any_own) {
+        snprintf(style, sizeof style, "lines lw 3 lc rgb '%s'", OWN_TARGET_COLOUR);
+        add_key_entry(&s, &first, style, profile->element_target_label);
+    }
+    if (suppressed) {
+        snprintf(style, sizeof style, "points pt 6 ps 1.6*point_scale lw 2 lc rgb '%s'",
+                 series_colours[0]);
+        add_key_entry(&s, &first, style, profile->suppressed_label);
     }
     script_add(&s, "\n");
     status = render(&s, opt, err);
@@ -1165,6 +1648,9 @@ sipas_status sipas_plot_profile_chart(const sipas_plot_profile *profile,
 /* ---------------------------------------------------------------------------------------------
  * 4. Heat map. */
 
+static const char *const heat_colours[3] = {"#66bd63", "#fdd56a", "#ef6a4c"};
+#define HEAT_NEUTRAL "#c6dbef"
+
 sipas_status sipas_plot_heatmap_chart(const sipas_plot_heatmap *heatmap,
                                       const sipas_plot_options *opt, sipas_error *err)
 {
@@ -1174,28 +1660,24 @@ sipas_status sipas_plot_heatmap_chart(const sipas_plot_heatmap *heatmap,
         return sipas_error_set(err, SIPAS_ERR_USAGE,
                                "a heat map needs 1 to %d rows, 1 to %d columns and their values",
                                MAX_ROWS, MAX_COLUMNS);
+    if (isfinite(heatmap->target) && !(heatmap->target > 0 && heatmap->target <= 1))
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "the heat map's target %g is not a "
+                               "proportion in (0, 1]", heatmap->target);
     size_t nr = heatmap->nrows, nc = heatmap->ncolumns;
     canvas cv;
-    sipas_status status = resolve_options(opt, (int)(nr > 10 ? 200 + 36 * nr : 560), &cv, err);
+    sipas_status status = resolve_options(opt, (int)(nr > 10 ? 240 + 36 * nr : 600), &cv, err);
     if (status != SIPAS_OK)
         return status;
-
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < nr * nc; i++)
-        track(heatmap->values[i] * 100, &lo, &hi);
-    if (!(lo <= hi))
-        return sipas_error_set(err, SIPAS_ERR_USAGE, "a heat map needs at least one value");
-    if (isfinite(heatmap->low))
-        lo = heatmap->low * 100;
-    if (isfinite(heatmap->high))
-        hi = heatmap->high * 100;
-    if (lo == hi) {
-        lo -= 1;
-        hi += 1;
+    bool any_value = false, any_suppressed = false, used[3] = {false};
+    for (size_t i = 0; i < nr * nc; i++) {
+        double v = heatmap->values[i];
+        if (!isfinite(v))
+            continue;
+        any_value = true;
+        any_suppressed |= heatmap->suppressed != NULL && heatmap->suppressed[i];
     }
-    if (!(lo < hi))
-        return sipas_error_set(err, SIPAS_ERR_USAGE, "the colour scale %g%% to %g%% is empty", lo,
-                               hi);
+    if (!any_value)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "a heat map needs at least one value");
 
     script s = {0};
     add_preamble(&s, opt, &cv);
@@ -1205,48 +1687,72 @@ sipas_status sipas_plot_heatmap_chart(const sipas_plot_heatmap *heatmap,
     for (size_t j = 0; j < nc; j++) {
         if (j > 0)
             script_add(&s, ", ");
-        size_t lines = add_wrapped(&s, heatmap->column_names[j]);
+        size_t lines = add_wrapped(&s, heatmap->column_names[j], WRAP_COLUMNS);
         if (lines > label_lines)
             label_lines = lines;
         script_add(&s, " %zu", j + 1);
     }
-    /* gnuplot leaves room for one line of tick labels; the wrapped ones and the colour box
-     * (placed outside the plot, right) need their margins said. */
-    bool has_xlabel = opt->x_label != NULL && opt->x_label[0] != '\0';
-    bool has_cblabel = heatmap->colour_label != NULL && heatmap->colour_label[0] != '\0';
-    script_add(&s, ") scale 0\nset bmargin %zu\nset rmargin %d\n", label_lines + 2 + (has_xlabel ? 2 : 0),
-               has_cblabel ? 14 : 11);
-    script_add(&s, "unset grid\nset border 0\nunset key\n"
-                   "set palette defined (0 '#e0533d', 0.5 '#fff2a8', 1 '#4fb061')\n"
-                   "set cbrange [");
-    add_number(&s, lo);
-    script_add(&s, ":");
-    add_number(&s, hi);
-    script_add(&s, "]\nset cbtics format '%%g%%%%'\nset colorbox user origin graph 1.03, graph 0 "
-                   "size character 1.6, graph 1\n");
-    if (heatmap->colour_label != NULL && heatmap->colour_label[0] != '\0') {
-        script_add(&s, "set cblabel ");
-        add_quoted(&s, heatmap->colour_label);
-        script_add(&s, "\n");
-    }
-    /* Only present cells are written: a missing one is no row, so it stays blank. */
+    script_add(&s, ") scale 0\nunset grid\nset border 0\nset rmargin 3\n");
+    /* Cells: x y value label class suppressed; the class picks the colour (0 green, 1 amber,
+     * 2 red, 3 neutral without a target). Only present cells are written: a missing one is no
+     * row, so it stays blank. */
+    double band_from = isfinite(heatmap->target) ? heatmap->target - SIPAS_PLOT_HEAT_BAND : NAN;
     script_add(&s, "$cells << EOD\n");
     for (size_t i = 0; i < nr; i++) {
         for (size_t j = 0; j < nc; j++) {
             double v = heatmap->values[i * nc + j];
             if (!isfinite(v))
                 continue;
+            /* compared at the printed precision's scale (1e-9), so a value equal to the target
+             * is green however it was computed */
+            int cls = !isfinite(heatmap->target) ? 3
+                      : v >= heatmap->target - 1e-9 ? 0
+                      : v >= band_from - 1e-9       ? 1
+                                                    : 2;
+            if (cls < 3)
+                used[cls] = true;
+            bool open = heatmap->suppressed != NULL && heatmap->suppressed[i * nc + j];
             char label[40];
             format_value_label(label, v, opt->decimal_comma);
             script_add(&s, "%zu %zu ", j + 1, nr - i);
             add_percent(&s, v);
-            script_add(&s, " %s\n", label);
+            script_add(&s, " %s %d %d\n", label, cls, open ? 1 : 0);
         }
     }
-    script_add(&s, "EOD\n"
-                   "plot $cells using 1:2:($1-0.5):($1+0.5):($2-0.5):($2+0.5):3 with boxxyerror "
-                   "fs solid 1 border lc rgb 'white' lw 2 fc palette notitle, \\\n"
-                   "     $cells using 1:2:4 with labels tc rgb '#1a1a1a' notitle\n");
+    script_add(&s, "EOD\n");
+    const char *key_words[5] = {NULL, NULL, NULL, NULL, NULL};
+    for (int c = 0; c < 3; c++)
+        key_words[c] = used[c] ? heatmap->class_labels[c] : NULL;
+    key_words[3] = any_suppressed ? heatmap->suppressed_label : NULL;
+    add_key_below(&s, &cv, opt, key_words, 4, label_lines);
+    script_add(&s, "colour(c) = c == 0 ? 0x%s : c == 1 ? 0x%s : c == 2 ? 0x%s : 0x%s\n",
+               heat_colours[0] + 1, heat_colours[1] + 1, heat_colours[2] + 1, HEAT_NEUTRAL + 1);
+    bool first = true;
+    add_plot_separator(&s, &first);
+    script_add(&s, "$cells using 1:2:($1-0.5):($1+0.5):($2-0.5):($2+0.5):(colour($5)) "
+                   "with boxxyerror fs solid 1 border lc rgb 'white' lw 2 fc rgb variable "
+                   "notitle");
+    if (any_suppressed) {
+        /* suppressed cells hollow: white inside a frame of their class colour */
+        add_plot_separator(&s, &first);
+        script_add(&s, "$cells using 1:($6 != 0 ? $2 : NaN):($1-0.4):($1+0.4):($2-0.33):"
+                       "($2+0.33) with boxxyerror fs solid 1 noborder fc rgb 'white' notitle");
+    }
+    add_plot_separator(&s, &first);
+    script_add(&s, "$cells using 1:2:($6 != 0 ? strcol(4).' †' : strcol(4)) with labels tc rgb '#1a1a1a' notitle");
+    char style[128];
+    for (int c = 0; c < 3; c++) {
+        if (!used[c])
+            continue;
+        snprintf(style, sizeof style, "boxes fs solid 1 noborder fc rgb '%s'", heat_colours[c]);
+        add_key_entry(&s, &first, style, heatmap->class_labels[c]);
+    }
+    if (any_suppressed) {
+        snprintf(style, sizeof style, "boxes fs solid 1 border lc rgb '%s' lw 3 fc rgb 'white'",
+                 REFERENCE_COLOUR);
+        add_key_entry(&s, &first, style, heatmap->suppressed_label);
+    }
+    script_add(&s, "\n");
     status = render(&s, opt, err);
     free(s.text);
     return status;
@@ -1276,7 +1782,9 @@ sipas_status sipas_plot_scorecard_chart(const sipas_plot_scorecard *card,
         track(r->target * 100, &lo, &hi);
     }
     canvas cv;
-    sipas_status status = resolve_options(opt, (int)(140 + 26 * n), &cv, err);
+    size_t lines = category_lines(&card->rows[0].name, sizeof card->rows[0], n);
+    sipas_status status = resolve_options(opt, (int)(140 + (lines > 1 ? 20 * lines : 26) * n),
+                                          &cv, err);
     if (status != SIPAS_OK)
         return status;
     script s = {0};
@@ -1317,12 +1825,7 @@ sipas_status sipas_plot_scorecard_chart(const sipas_plot_scorecard *card,
     add_plot_separator(&s, &first);
     script_add(&s, "$targets using 1:2 with points pt 12 ps 2.2*point_scale lw 2 lc rgb '%s' ",
                REFERENCE_COLOUR);
-    if (card->target_label != NULL && card->target_label[0] != '\0') {
-        script_add(&s, "title ");
-        add_label(&s, card->target_label);
-    } else {
-        script_add(&s, "notitle");
-    }
+    add_key_title(&s, card->target_label);
     for (int v = 0; v < 4; v++) {
         if (!used[v])
             continue;
@@ -1330,12 +1833,7 @@ sipas_status sipas_plot_scorecard_chart(const sipas_plot_scorecard *card,
         script_add(&s, "$verdict%d using 1:2 with points pt 7 ps 1.7*point_scale lc rgb '%s' ", v,
                    verdict_colours[v]);
         const char *label = card->verdict_labels[v];
-        if (label != NULL && label[0] != '\0') {
-            script_add(&s, "title ");
-            add_label(&s, label);
-        } else {
-            script_add(&s, "notitle");
-        }
+        add_key_title(&s, label);
     }
     script_add(&s, "\n");
     status = render(&s, opt, err);

@@ -636,6 +636,64 @@ unsigned sipas_report_cell_marks(const sipas_report_table *t, size_t row, size_t
                                                   : 0;
 }
 
+const char *sipas_report_title(const sipas_report *report) { return report->title; }
+size_t sipas_report_block_count(const sipas_report *report) { return report->nblocks; }
+
+sipas_report_block sipas_report_block_at(const sipas_report *report, size_t index)
+{
+    sipas_report_block view = {0};
+    if (index >= report->nblocks)
+        return view;
+    const block *b = &report->blocks[index];
+    static const sipas_report_block_kind kinds[] = {
+        [BLOCK_HEADING] = SIPAS_REPORT_BLOCK_HEADING, [BLOCK_PARAGRAPH] = SIPAS_REPORT_BLOCK_PARAGRAPH,
+        [BLOCK_HEADLINE] = SIPAS_REPORT_BLOCK_HEADLINE, [BLOCK_NOTE] = SIPAS_REPORT_BLOCK_NOTE,
+        [BLOCK_CHART] = SIPAS_REPORT_BLOCK_CHART, [BLOCK_TABLE] = SIPAS_REPORT_BLOCK_TABLE};
+    view.kind = kinds[b->type];
+    view.level = b->level;
+    view.id = b->id;
+    view.text = b->text;
+    view.label = b->label;
+    view.detail = b->detail;
+    view.svg = b->svg;
+    view.table = b->table;
+    return view;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Marks: the same words under a table in every format. */
+
+const char *sipas_report_mark_symbol(unsigned mark)
+{
+    return mark == SIPAS_REPORT_SUPPRESSED ? "†" : mark == SIPAS_REPORT_REVIEW ? "‡" : "";
+}
+
+const char *sipas_report_mark_note(unsigned mark, sipas_report_lang lang)
+{
+    bool vi = lang == SIPAS_REPORT_VI;
+    if (mark == SIPAS_REPORT_SUPPRESSED)
+        return vi ? "† Giá trị in nghiêng màu xám không đủ tin cậy để công bố theo chuẩn trình "
+                    "bày của NCHS (2017); vẫn hiển thị để minh bạch. "
+                  : "† Greyed italic values are not reliable enough to publish under the NCHS "
+                    "(2017) presentation standards; they are shown for transparency. ";
+    if (mark == SIPAS_REPORT_REVIEW)
+        return vi ? "‡ Ít bậc tự do (dưới 8): cần thận trọng khi đọc. "
+                  : "‡ Few degrees of freedom (under 8): read with care. ";
+    return "";
+}
+
+const char *sipas_report_contents_title(sipas_report_lang lang)
+{
+    return lang == SIPAS_REPORT_VI ? "Mục lục" : "Contents";
+}
+
+/* Why a suppressed value is greyed: the HTML cell's tooltip. */
+static const char *suppressed_reason(sipas_report_lang lang)
+{
+    return lang == SIPAS_REPORT_VI ? "Không đủ tin cậy để công bố (chuẩn NCHS 2017)"
+                                   : "Not reliable enough to publish (NCHS 2017 standards)";
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Number formats. */
 
@@ -733,8 +791,19 @@ static const char css[] =
     "td.good{color:#1b6e20}\n"
     "td.bad{color:#b3261e}\n"
     ".footnote{font-size:12px;color:#4a5263;margin:2px 0 14px}\n"
-    "@media print{body{background:#fff}main{padding:0}h2{break-after:avoid}"
-    "figure,table{break-inside:avoid}}\n";
+    "@media print{body{background:#fff}main{max-width:none;padding:0}h2,h3,caption{break-after:"
+    "avoid}figure,tr,.headline{break-inside:avoid}thead{display:table-header-group}"
+    "table{break-inside:auto}}\n";
+
+/* Printing (a browser's print dialog, sipas/report_pdf.h): A4 with the page number in the
+ * bottom margin box, which Chromium draws since version 131 (CSS Paged Media level 3). A table
+ * longer than a page breaks between rows and repeats its header row (thead, above). */
+static void html_page_rule(FILE *f, sipas_report_lang lang)
+{
+    fprintf(f, "@page{size:A4;margin:16mm 15mm 18mm 15mm;@bottom-center{content:\"%s\" "
+            "counter(page) \" / \" counter(pages);font:9pt 'DejaVu Sans',sans-serif;"
+            "color:#4a5263}}\n", lang == SIPAS_REPORT_VI ? "Trang " : "Page ");
+}
 
 static void html_cell(FILE *f, const sipas_report_table *t, size_t row, size_t col,
                       sipas_report_lang lang, bool long_text, bool *any_suppressed,
@@ -757,18 +826,16 @@ static void html_cell(FILE *f, const sipas_report_table *t, size_t row, size_t c
         fputs(" bad", f);
     fputs("\"", f);
     if (c->marks & SIPAS_REPORT_SUPPRESSED)
-        fprintf(f, " title=\"%s\"", lang == SIPAS_REPORT_VI
-                ? "Không đủ tin cậy để công bố (chuẩn NCHS 2017)"
-                : "Not reliable enough to publish (NCHS 2017 standards)");
+        fprintf(f, " title=\"%s\"", suppressed_reason(lang));
     fputs(">", f);
     char buf[64];
     html_text(f, sipas_report_format(kind, c->value, lang, buf, sizeof buf));
     if (c->marks & SIPAS_REPORT_SUPPRESSED) {
-        fputs(" †", f);
+        fprintf(f, " %s", sipas_report_mark_symbol(SIPAS_REPORT_SUPPRESSED));
         *any_suppressed = true;
     }
     if (c->marks & SIPAS_REPORT_REVIEW) {
-        fputs(" ‡", f);
+        fprintf(f, " %s", sipas_report_mark_symbol(SIPAS_REPORT_REVIEW));
         *any_review = true;
     }
     fputs("</td>", f);
@@ -804,15 +871,9 @@ static void html_table(FILE *f, const sipas_report_table *t, sipas_report_lang l
     if (any_suppressed || any_review || t->footnote) {
         fputs("<p class=\"footnote\">", f);
         if (any_suppressed)
-            fputs(lang == SIPAS_REPORT_VI
-                  ? "† Giá trị in nghiêng màu xám không đủ tin cậy để công bố theo chuẩn trình "
-                    "bày của NCHS (2017); vẫn hiển thị để minh bạch. "
-                  : "† Greyed italic values are not reliable enough to publish under the NCHS "
-                    "(2017) presentation standards; they are shown for transparency. ", f);
+            fputs(sipas_report_mark_note(SIPAS_REPORT_SUPPRESSED, lang), f);
         if (any_review)
-            fputs(lang == SIPAS_REPORT_VI
-                  ? "‡ Ít bậc tự do (dưới 8): cần thận trọng khi đọc. "
-                  : "‡ Few degrees of freedom (under 8): read with care. ", f);
+            fputs(sipas_report_mark_note(SIPAS_REPORT_REVIEW, lang), f);
         html_text(f, t->footnote);
         fputs("</p>\n", f);
     }
@@ -831,14 +892,16 @@ static void html_body(FILE *f, const sipas_report *r)
 #endif
     );
     html_text(f, r->title);
-    fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<main>\n<h1>", css);
+    fprintf(f, "</title>\n<style>\n%s", css);
+    html_page_rule(f, r->lang);
+    fputs("</style>\n</head>\n<body>\n<main>\n<h1>", f);
     html_text(f, r->title);
     fputs("</h1>\n", f);
     size_t sections = 0;
     for (size_t i = 0; i < r->nblocks; i++)
         sections += r->blocks[i].type == BLOCK_HEADING && r->blocks[i].level == 1;
     if (sections > 1) {
-        fprintf(f, "<nav class=\"toc\"><h2>%s</h2><ol>\n", vi ? "Mục lục" : "Contents");
+        fprintf(f, "<nav class=\"toc\"><h2>%s</h2><ol>\n", sipas_report_contents_title(r->lang));
         for (size_t i = 0; i < r->nblocks; i++) {
             const block *b = &r->blocks[i];
             if (b->type != BLOCK_HEADING || b->level != 1)

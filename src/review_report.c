@@ -193,8 +193,68 @@ static const sipas_target_row *current_target(const session *s)
 
 typedef struct chart_text {
     char title[512];
-    char label[8][96];
+    char label[8][160];
 } chart_text;
+
+/* A point NCHS says not to publish: drawn open (hollow point, outlined bar or cell). */
+static bool suppressed(const sipas_review_point *p)
+{
+    return (p->flags & SIPAS_NCHS_SUPPRESS) != 0;
+}
+
+static const char *suppressed_words(const session *s)
+{
+    return T(s, "Không đủ tin cậy để công bố (NCHS)", "Not reliable enough to publish (NCHS)");
+}
+
+/* "95%" for the review's confidence level. */
+static void level_text(const session *s, char *buf, size_t size)
+{
+    threshold_text(s, s->review->level, buf, size);
+}
+
+/* The title of the percentage axis with the interval's level, written into text->label[7]
+ * (labels 0 to 5 are the charts' own, 6 the trend's band words). */
+static const char *satisfied_axis(const session *s, chart_text *text)
+{
+    char level[32];
+    level_text(s, level, sizeof level);
+    snprintf(text->label[7], sizeof text->label[7],
+             T(s, "Tỷ lệ hài lòng (%%), khoảng tin cậy %s", "Satisfied (%%), %s interval"), level);
+    return text->label[7];
+}
+
+/* A trend chart's axis titles where the caller gave none. */
+static void trend_axes(const session *s, sipas_plot_options *o, chart_text *text)
+{
+    if (o->x_label == NULL)
+        o->x_label = T(s, "Năm khảo sát", "Survey year");
+    if (o->y_label == NULL)
+        o->y_label = satisfied_axis(s, text);
+}
+
+static sipas_plot_wave plot_wave(const sipas_review_point *p)
+{
+    return (sipas_plot_wave){.year = p->value.year, .estimate = p->value.estimate,
+                             .ci_low = p->ci_low, .ci_high = p->ci_high,
+                             .suppressed = suppressed(p)};
+}
+
+/* The key words of a trend chart; `band` is written into text->label[6]. */
+static sipas_plot_key_words trend_key(const session *s, chart_text *text)
+{
+    char level[32];
+    level_text(s, level, sizeof level);
+    snprintf(text->label[6], sizeof text->label[6],
+             T(s, "Khoảng tin cậy %s của xu hướng", "%s interval of the trend"), level);
+    return (sipas_plot_key_words){
+        .fit = T(s, "Xu hướng (hồi quy logit)", "Trend (logit regression)"),
+        .projection = T(s, "Dự báo", "Projection"),
+        .band = text->label[6],
+        .target = T(s, "Mục tiêu", "Target"),
+        .suppressed = suppressed_words(s),
+        .panel = NULL};
+}
 
 static sipas_status draw_trend(const session *s, const sipas_plot_options *opt, sipas_error *err)
 {
@@ -207,12 +267,9 @@ static sipas_status draw_trend(const session *s, const sipas_plot_options *opt, 
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     }
     size_t nwaves = 0;
-    for (size_t i = 0; i < r->nwaves; i++) {
-        const sipas_review_point *p = &r->province[i];
-        if (!p->estimable)
-            continue;
-        waves[nwaves++] = (sipas_plot_wave){p->value.year, p->value.estimate, p->ci_low, p->ci_high};
-    }
+    for (size_t i = 0; i < r->nwaves; i++)
+        if (r->province[i].estimable)
+            waves[nwaves++] = plot_wave(&r->province[i]);
     size_t nfit = 0;
     if (r->has_trend)
         for (size_t i = 0; i < r->nband; i++)
@@ -223,12 +280,12 @@ static sipas_status draw_trend(const session *s, const sipas_plot_options *opt, 
     sipas_plot_target targets[8];
     chart_text text;
     size_t ntargets = 0;
-    for (size_t i = 0; i < r->ntargets && ntargets < 8; i++) {
+    for (size_t i = 0; i < r->ntargets && ntargets < 6; i++) { /* text.label[0..5] */
         const sipas_target_row *t = r->targets[i].target;
         char th[32];
         threshold_text(s, t->target.threshold, th, sizeof th);
         snprintf(text.label[ntargets], sizeof text.label[ntargets], "%s%s (%.0f)",
-                 t->target.comparison == SIPAS_TARGET_ABOVE ? ">" : "", th, t->target.year);
+                 t->target.comparison == SIPAS_TARGET_ABOVE ? ">" : "≥", th, t->target.year);
         targets[ntargets] = (sipas_plot_target){t->target.threshold, t->target.year,
                                                 text.label[ntargets]};
         ntargets++;
@@ -236,7 +293,10 @@ static sipas_status draw_trend(const session *s, const sipas_plot_options *opt, 
     char note[256] = "";
     if (r->has_trend)
         sipas_review_projection_note(&r->fit, s->vi, note, sizeof note);
-    sipas_plot_trend trend = {&series, 1, ntargets ? targets : NULL, ntargets, NAN, NAN, note};
+    sipas_plot_trend trend = {.series = &series, .nseries = 1,
+                              .targets = ntargets ? targets : NULL, .ntargets = ntargets,
+                              .y_min = NAN, .y_max = NAN, .note = note,
+                              .key = trend_key(s, &text), .panels = false};
     sipas_plot_options o = *opt;
     if (o.title == NULL) {
         snprintf(text.title, sizeof text.title, T(s, "%s, toàn tỉnh %.0f–%.0f%s",
@@ -246,16 +306,89 @@ static sipas_status draw_trend(const session *s, const sipas_plot_options *opt, 
                  nfit ? T(s, ", xu hướng và dự báo", ", trend and projection") : "");
         o.title = text.title;
     }
-    if (o.x_label == NULL)
-        o.x_label = T(s, "Năm khảo sát", "Survey year");
-    if (o.y_label == NULL)
-        o.y_label = T(s, "Tỷ lệ hài lòng (%), khoảng tin cậy 95%", "Satisfied (%), 95% interval");
-    if (r->level != 0.95 && o.y_label == T(s, "Tỷ lệ hài lòng (%), khoảng tin cậy 95%",
-                                           "Satisfied (%), 95% interval"))
-        o.y_label = T(s, "Tỷ lệ hài lòng (%)", "Satisfied (%)");
+    trend_axes(s, &o, &text);
     sipas_status st = sipas_plot_trend_chart(&trend, &o, err);
     free(waves);
     free(fit);
+    return st;
+}
+
+/* More domains than this get small multiples, one panel each, instead of lines in one plot. */
+#define TREND_LINES_MAX 6
+
+/* The measure over the waves in each unit of the review's unit column (a domain such as
+ * inpatient and outpatient, or each district), the province as the reference. */
+static sipas_status draw_trend_by_unit(const session *s, const sipas_plot_options *opt,
+                                       sipas_error *err)
+{
+    const sipas_review *r = s->review;
+    size_t nseries = 1;
+    size_t total = r->nwaves;
+    for (size_t u = 0; u < r->nunits; u++)
+        if (r->units[u].nwaves > 0) {
+            nseries++;
+            total += r->units[u].nwaves;
+        }
+    if (nseries < 2)
+        return sipas_error_set(err, SIPAS_ERR_MATH, "no unit of '%s' has an estimate in any wave",
+                               s->unit_column);
+    sipas_plot_series *series = calloc(nseries, sizeof *series);
+    sipas_plot_wave *waves = calloc(total ? total : 1, sizeof *waves);
+    if (series == NULL || waves == NULL) {
+        free(series);
+        free(waves);
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    }
+    size_t used = 0;
+    series[0] = (sipas_plot_series){.name = T(s, "Toàn tỉnh", "Province"), .waves = waves};
+    for (size_t i = 0; i < r->nwaves; i++)
+        if (r->province[i].estimable)
+            waves[used++] = plot_wave(&r->province[i]);
+    series[0].nwaves = used;
+    size_t k = 1;
+    for (size_t u = 0; u < r->nunits; u++) {
+        const sipas_review_unit *un = &r->units[u];
+        if (un->nwaves == 0)
+            continue;
+        series[k] = (sipas_plot_series){.name = unit_label(s, un->code), .waves = waves + used};
+        for (size_t i = 0; i < un->nwaves; i++)
+            if (un->series[i].estimable)
+                waves[used + series[k].nwaves++] = plot_wave(&un->series[i]);
+        used += series[k].nwaves;
+        k++;
+    }
+    const sipas_target_row *target = current_target(s);
+    chart_text text;
+    sipas_plot_target tg = {0};
+    if (target) {
+        char th[32];
+        threshold_text(s, target->target.threshold, th, sizeof th);
+        snprintf(text.label[0], sizeof text.label[0], "%s%s (%.0f)",
+                 target->target.comparison == SIPAS_TARGET_ABOVE ? ">" : "≥", th,
+                 target->target.year);
+        tg = (sipas_plot_target){target->target.threshold, target->target.year, text.label[0]};
+    }
+    /* the unit column's label, capitalised as a legend entry: "Huyện/thành phố" */
+    const sipas_item *item = sipas_instrument_item(s->inst, s->unit_column);
+    const char *words = item ? (s->vi ? item->label_vi : item->label_en) : NULL;
+    sipas_plot_trend trend = {.series = series, .nseries = nseries,
+                              .targets = target ? &tg : NULL, .ntargets = target ? 1 : 0,
+                              .y_min = NAN, .y_max = NAN, .note = NULL,
+                              .key = trend_key(s, &text),
+                              .panels = nseries - 1 > TREND_LINES_MAX};
+    trend.key.panel = words && *words ? words : s->unit_column;
+    sipas_plot_options o = *opt;
+    if (o.title == NULL) {
+        snprintf(text.title, sizeof text.title, T(s, "%s theo %s, %.0f–%.0f",
+                                                 "%s by %s, %.0f–%.0f"),
+                 measure_label(s), s->unit_words,
+                 series[0].nwaves ? series[0].waves[0].year : r->wave, r->wave);
+        o.title = text.title;
+    }
+    trend_axes(s, &o, &text);
+    sipas_status st = sipas_plot_trend_chart(&trend, &o, err);
+    free(series);
+    free(waves);
     return st;
 }
 
@@ -303,8 +436,9 @@ static sipas_status draw_ranking(const session *s, const sipas_plot_options *opt
                                                     "%s (not estimable)"), label);
             label = labels[i];
         }
-        units[i] = (sipas_plot_unit){label, u->current.value.estimate,
-                                     u->current.ci_low, u->current.ci_high};
+        units[i] = (sipas_plot_unit){.name = label, .estimate = u->current.value.estimate,
+                                     .ci_low = u->current.ci_low, .ci_high = u->current.ci_high,
+                                     .suppressed = suppressed(&u->current)};
         double lo = isnan(u->current.ci_low) ? u->current.value.estimate : u->current.ci_low;
         if (lo < lowest)
             lowest = lo;
@@ -318,7 +452,7 @@ static sipas_status draw_ranking(const session *s, const sipas_plot_options *opt
     }
     const sipas_target_row *target = current_target(s);
     chart_text text;
-    char th[32], ref[32];
+    char th[32], ref[32], level[32];
     if (target) {
         threshold_text(s, target->target.threshold, th, sizeof th);
         snprintf(text.label[0], sizeof text.label[0], T(s, "Mục tiêu %.0f: %s", "Target %.0f: %s"),
@@ -326,6 +460,9 @@ static sipas_status draw_ranking(const session *s, const sipas_plot_options *opt
     }
     snprintf(text.label[1], sizeof text.label[1], T(s, "Toàn tỉnh: %s", "Province: %s"),
              pct(s, r->province_current.value.estimate, ref, sizeof ref));
+    level_text(s, level, sizeof level);
+    snprintf(text.label[2], sizeof text.label[2],
+             T(s, "Khoảng tin cậy %s của toàn tỉnh", "Province's %s interval"), level);
     /* Bars start at a round 10 points below the lowest interval: differences of a few points
      * between districts vanish on a 0-100 axis. The title says where the axis starts. */
     double x_min = floor(lowest * 10.0) / 10.0 - 0.1;
@@ -333,11 +470,16 @@ static sipas_status draw_ranking(const session *s, const sipas_plot_options *opt
         x_min = 0;
     char start[32];
     threshold_text(s, x_min, start, sizeof start);
-    sipas_plot_ranking ranking = {units, n, target ? target->target.threshold : NAN,
-                                  target ? text.label[0] : NULL,
-                                  r->province_current.value.estimate, text.label[1],
-                                  target ? T(s, "Dưới mục tiêu", "Below target") : NULL,
-                                  x_min, true};
+    const sipas_review_point *prov = &r->province_current;
+    sipas_plot_ranking ranking = {
+        .units = units, .nunits = n,
+        .target = target ? target->target.threshold : NAN,
+        .target_label = target ? text.label[0] : NULL,
+        .reference = prov->value.estimate,
+        .reference_low = prov->ci_low, .reference_high = prov->ci_high,
+        .reference_label = text.label[1], .reference_band_label = text.label[2],
+        .below_label = target ? T(s, "Dưới mục tiêu", "Below target") : NULL,
+        .x_min = x_min, .show_values = true, .suppressed_label = suppressed_words(s)};
     sipas_plot_options o = *opt;
     if (o.title == NULL) {
         snprintf(text.title, sizeof text.title,
@@ -346,12 +488,32 @@ static sipas_status draw_ranking(const session *s, const sipas_plot_options *opt
         o.title = text.title;
     }
     if (o.x_label == NULL)
-        o.x_label = T(s, "Tỷ lệ hài lòng (%), khoảng tin cậy 95%", "Satisfied (%), 95% interval");
+        o.x_label = satisfied_axis(s, &text);
     sipas_status st = sipas_plot_ranking_chart(&ranking, &o, err);
     free(order);
     free(units);
     free(labels);
     return st;
+}
+
+/* An element's own target on the province in targets.csv (form and measure the element), the
+ * first target year at or after the reviewed wave, else the latest; NULL when it has none. */
+static const sipas_target_row *element_target(const session *s, const char *element)
+{
+    const sipas_targets *all = s->in->targets;
+    const sipas_target_row *best = NULL, *latest = NULL;
+    for (size_t i = 0; all != NULL && i < all->ntargets; i++) {
+        const sipas_target_row *t = &all->targets[i];
+        if (t->form == NULL || t->measure == NULL || strcmp(t->form, s->inst->form_id) != 0 ||
+            strcmp(t->measure, element) != 0 || strcmp(t->scope, "province") != 0)
+            continue;
+        if (latest == NULL || t->target.year > latest->target.year)
+            latest = t;
+        if (t->target.year >= s->review->wave &&
+            (best == NULL || t->target.year < best->target.year))
+            best = t;
+    }
+    return best ? best : latest;
 }
 
 static sipas_status draw_profile(const session *s, const sipas_plot_options *opt, sipas_error *err)
@@ -363,9 +525,11 @@ static sipas_status draw_profile(const session *s, const sipas_plot_options *opt
                                s->inst->form_id);
     sipas_plot_unit *current = calloc(ne, sizeof *current);
     sipas_plot_unit *previous = calloc(ne, sizeof *previous);
-    if (current == NULL || previous == NULL) {
+    double *own = calloc(ne, sizeof *own);
+    if (current == NULL || previous == NULL || own == NULL) {
         free(current);
         free(previous);
+        free(own);
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     }
     bool any_previous = false;
@@ -373,28 +537,41 @@ static sipas_status draw_profile(const session *s, const sipas_plot_options *opt
         const sipas_review_element *el = &r->elements[e];
         const sipas_review_point *c = &el->current;
         current[e] = c->estimable
-            ? (sipas_plot_unit){element_label(s, el), c->value.estimate, c->ci_low, c->ci_high}
-            : (sipas_plot_unit){element_label(s, el), NAN, NAN, NAN};
+            ? (sipas_plot_unit){.name = element_label(s, el), .estimate = c->value.estimate,
+                                .ci_low = c->ci_low, .ci_high = c->ci_high,
+                                .suppressed = suppressed(c)}
+            : (sipas_plot_unit){.name = element_label(s, el), .estimate = NAN, .ci_low = NAN,
+                                .ci_high = NAN, .suppressed = false};
         const sipas_review_point *p = &el->previous;
         previous[e] = el->has_previous
-            ? (sipas_plot_unit){NULL, p->value.estimate, p->ci_low, p->ci_high}
-            : (sipas_plot_unit){NULL, NAN, NAN, NAN};
+            ? (sipas_plot_unit){.name = NULL, .estimate = p->value.estimate, .ci_low = p->ci_low,
+                                .ci_high = p->ci_high, .suppressed = suppressed(p)}
+            : (sipas_plot_unit){.name = NULL, .estimate = NAN, .ci_low = NAN, .ci_high = NAN,
+                                .suppressed = false};
         any_previous |= el->has_previous;
+        const sipas_target_row *t = element_target(s, el->name);
+        own[e] = t ? t->target.threshold : NAN;
     }
     const sipas_target_row *target = current_target(s);
     chart_text text;
     char th[32];
     if (target) {
         threshold_text(s, target->target.threshold, th, sizeof th);
-        snprintf(text.label[0], sizeof text.label[0], T(s, "Mục tiêu %.0f: %s", "Target %.0f: %s"),
+        snprintf(text.label[0], sizeof text.label[0],
+                 T(s, "Mục tiêu chung %.0f: %s", "Overall target %.0f: %s"),
                  target->target.year, th);
     }
     snprintf(text.label[1], sizeof text.label[1], "%.0f", r->wave);
     snprintf(text.label[2], sizeof text.label[2], "%.0f", r->previous_wave);
-    sipas_plot_profile profile = {current, any_previous ? previous : NULL, ne, text.label[1],
-                                  any_previous ? text.label[2] : NULL,
-                                  target ? target->target.threshold : NAN,
-                                  target ? text.label[0] : NULL, NAN, NAN};
+    sipas_plot_profile profile = {
+        .current = current, .previous = any_previous ? previous : NULL, .nelements = ne,
+        .current_name = text.label[1], .previous_name = any_previous ? text.label[2] : NULL,
+        .target = target ? target->target.threshold : NAN,
+        .target_label = target ? text.label[0] : NULL, .x_min = NAN, .x_max = NAN,
+        .element_targets = own,
+        .element_target_label = T(s, "Mục tiêu riêng của yếu tố (targets.csv)",
+                                  "The element's own target (targets.csv)"),
+        .suppressed_label = suppressed_words(s)};
     sipas_plot_options o = *opt;
     if (o.title == NULL) {
         if (any_previous)
@@ -409,10 +586,11 @@ static sipas_status draw_profile(const session *s, const sipas_plot_options *opt
         o.title = text.title;
     }
     if (o.x_label == NULL)
-        o.x_label = T(s, "Tỷ lệ hài lòng (%), khoảng tin cậy 95%", "Satisfied (%), 95% interval");
+        o.x_label = satisfied_axis(s, &text);
     sipas_status st = sipas_plot_profile_chart(&profile, &o, err);
     free(current);
     free(previous);
+    free(own);
     return st;
 }
 
@@ -424,8 +602,9 @@ static sipas_status draw_heatmap(const session *s, const sipas_plot_options *opt
     const char **rows = calloc(r->nunits ? r->nunits : 1, sizeof *rows);
     const char **columns = calloc(ne ? ne : 1, sizeof *columns);
     double *values = calloc((r->nunits ? r->nunits : 1) * (ne ? ne : 1), sizeof *values);
+    bool *open = calloc((r->nunits ? r->nunits : 1) * (ne ? ne : 1), sizeof *open);
     sipas_status st = SIPAS_OK;
-    if (order == NULL || rows == NULL || columns == NULL || values == NULL) {
+    if (order == NULL || rows == NULL || columns == NULL || values == NULL || open == NULL) {
         st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
         goto cleanup;
     }
@@ -443,11 +622,31 @@ static sipas_status draw_heatmap(const session *s, const sipas_plot_options *opt
         for (size_t e = 0; e < ne; e++) {
             const sipas_review_point *p = &r->matrix[u * ne + e];
             values[i * ne + e] = p->estimable ? p->value.estimate : NAN;
+            open[i * ne + e] = p->estimable && suppressed(p);
         }
     }
+    /* The classes' thresholds: the target and SIPAS_PLOT_HEAT_BAND below it. */
+    const sipas_target_row *target = current_target(s);
     chart_text text;
-    sipas_plot_heatmap heat = {rows, n, columns, ne, values, NAN, NAN,
-                               T(s, "Hài lòng (%)", "Satisfied (%)")};
+    if (target) {
+        char th[32], band[32];
+        double t = target->target.threshold;
+        threshold_text(s, t, th, sizeof th);
+        threshold_text(s, t - SIPAS_PLOT_HEAT_BAND, band, sizeof band);
+        snprintf(text.label[0], sizeof text.label[0],
+                 T(s, "≥ %s (mục tiêu %.0f)", "≥ %s (the %.0f target)"), th, target->target.year);
+        snprintf(text.label[1], sizeof text.label[1], T(s, "%s đến dưới %s", "%s to under %s"),
+                 band, th);
+        snprintf(text.label[2], sizeof text.label[2], T(s, "dưới %s", "under %s"), band);
+    }
+    sipas_plot_heatmap heat = {
+        .row_names = rows, .nrows = n, .column_names = columns, .ncolumns = ne,
+        .values = values, .suppressed = open,
+        .target = target ? target->target.threshold : NAN,
+        .class_labels = {text.label[0], text.label[1], text.label[2]},
+        .suppressed_label = suppressed_words(s)};
+    if (!target)
+        heat.class_labels[0] = heat.class_labels[1] = heat.class_labels[2] = NULL;
     sipas_plot_options o = *opt;
     if (o.title == NULL) {
         snprintf(text.title, sizeof text.title, T(s, "Các yếu tố theo %s, năm %.0f",
@@ -461,6 +660,7 @@ cleanup:
     free(rows);
     free(columns);
     free(values);
+    free(open);
     return st;
 }
 
@@ -472,6 +672,7 @@ static sipas_status draw(const session *s, sipas_review_chart kind, const sipas_
     case SIPAS_REVIEW_CHART_RANKING: return draw_ranking(s, opt, err);
     case SIPAS_REVIEW_CHART_PROFILE: return draw_profile(s, opt, err);
     case SIPAS_REVIEW_CHART_HEATMAP: return draw_heatmap(s, opt, err);
+    case SIPAS_REVIEW_CHART_TREND_BY_UNIT: return draw_trend_by_unit(s, opt, err);
     }
     return sipas_error_set(err, SIPAS_ERR_USAGE, "unknown chart kind");
 }
@@ -495,7 +696,8 @@ typedef struct chart_dir {
 static sipas_status add_chart(const session *s, sipas_report *report, chart_dir *dir,
                               sipas_review_chart kind, const char *caption, sipas_error *err)
 {
-    static const char *const names[] = {"trend.svg", "ranking.svg", "profile.svg", "heatmap.svg"};
+    static const char *const names[] = {"trend.svg", "ranking.svg", "profile.svg", "heatmap.svg",
+                                        "trend_by_unit.svg"};
     char file[640];
     snprintf(file, sizeof file, "%s/%s", dir->path, names[kind]);
     sipas_plot_options opt = {0};
@@ -904,9 +1106,13 @@ static void section_units(const session *s, sipas_report *rep, chart_dir *dir, s
     if (*st == SIPAS_OK && r->ranked > 0)
         *st = add_chart(s, rep, dir, SIPAS_REVIEW_CHART_RANKING,
                         T(s, "Đơn vị xếp theo chỉ số với khoảng tin cậy; thanh màu cam: dưới mục "
-                             "tiêu; đường đậm: toàn tỉnh.",
+                             "tiêu; thanh chỉ có viền: không đủ tin cậy để công bố; vùng xám: "
+                             "khoảng tin cậy của toàn tỉnh, tam giác: giá trị toàn tỉnh; nét đứt "
+                             "đỏ: mục tiêu.",
                           "Units by their index with intervals; orange bars: below the target; "
-                          "solid line: the province."), err);
+                          "outlined bars: not reliable enough to publish; grey band: the "
+                          "province's interval, triangle: its value; red dashes: the target."),
+                        err);
     size_t *order = calloc(r->nunits ? r->nunits : 1, sizeof *order);
     if (order == NULL) {
         if (*st == SIPAS_OK)
@@ -981,6 +1187,13 @@ static void section_units(const session *s, sipas_report *rep, chart_dir *dir, s
         sipas_report_text(t, trend);
     }
     free(order);
+    /* each unit over the waves: lines for a few domains, small multiples for districts */
+    if (*st == SIPAS_OK && r->nunits >= 2 && r->nwaves >= 2)
+        *st = add_chart(s, rep, dir, SIPAS_REVIEW_CHART_TREND_BY_UNIT,
+                        T(s, "Chỉ số của từng đơn vị qua các năm (màu xám: toàn tỉnh; điểm rỗng: "
+                             "không đủ tin cậy để công bố).",
+                          "Each unit's index over the waves (grey: the province; open points: "
+                          "not reliable enough to publish)."), err);
     section_units_by_wave(s, rep);
 }
 
@@ -993,14 +1206,20 @@ static void section_elements(const session *s, sipas_report *rep, chart_dir *dir
     sipas_report_heading(rep, 1, "elements", T(s, "Các yếu tố", "Elements"));
     if (*st == SIPAS_OK)
         *st = add_chart(s, rep, dir, SIPAS_REVIEW_CHART_PROFILE,
-                        T(s, "Mỗi yếu tố năm nay (chấm đặc) so với năm trước (chấm rỗng), với "
-                             "khoảng tin cậy.",
-                          "Each element this year (filled) against last year (open), with "
-                          "intervals."), err);
+                        T(s, "Mỗi yếu tố năm nay (chấm tròn) so với năm trước (ô vuông xám), với "
+                             "khoảng tin cậy; điểm rỗng: không đủ tin cậy để công bố; vạch đỏ "
+                             "đậm: mục tiêu riêng của yếu tố khi targets.csv có.",
+                          "Each element this year (dots) against last year (grey squares), with "
+                          "intervals; open points: not reliable enough to publish; dark red "
+                          "bar: the element's own target when targets.csv has one."), err);
     if (*st == SIPAS_OK && r->ranked > 0)
         *st = add_chart(s, rep, dir, SIPAS_REVIEW_CHART_HEATMAP,
-                        T(s, "Đơn vị × yếu tố: màu từ đỏ (thấp) đến xanh (cao).",
-                          "Units by elements: colour from red (low) to green (high)."), err);
+                        T(s, "Đơn vị × yếu tố: xanh từ mục tiêu trở lên, vàng trong 10 điểm dưới "
+                             "mục tiêu, đỏ thấp hơn nữa (ngưỡng cố định, không theo dữ liệu); ô "
+                             "trắng có †: không đủ tin cậy để công bố.",
+                          "Units by elements: green at or above the target, amber within 10 "
+                          "points below it, red further below (fixed thresholds, not the data's "
+                          "range); white cells with †: not reliable enough to publish."), err);
     sipas_report_column cols[1 + 32];
     size_t ne = r->nelements > 30 ? 30 : r->nelements;
     cols[0] = (sipas_report_column){T(s, "Đơn vị", "Unit"), SIPAS_REPORT_TEXT};

@@ -10,7 +10,7 @@
 #include "alloc.h"
 #include "frame_input.h"
 #include "sipas/csv_writer.h"
-#include "sipas/text.h"
+#include "text.h"
 
 /* ---- the generator ------------------------------------------------------------------------ */
 

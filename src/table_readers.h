@@ -1,4 +1,4 @@
-/* src/table_readers.h - what the format readers behind sipas/table_source.h share (private).
+/* src/table_readers.h - what the format readers behind src/table_source.h share (private).
  *
  * Each reader lives in its own module with its third-party header: zip_sheet.c (libzip and
  * expat: .xlsx, .ods), xls_sheet.c (freexl: .xls), stat_file.c (ReadStat: .sav, .zsav, .dta, .sas7bdat, .xpt).
@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "sipas/table_source.h"
+#include "table_source.h"
 
 /* Excel's last column is XFD: a cell reference further right is refused, not allocated. */
 #define TABLE_MAX_COLUMNS 16384

@@ -1,7 +1,7 @@
-/* src/table_source.c - One reader for every data file format (sipas/table_source.h): the kind is
+/* src/table_source.c - One reader for every data file format (src/table_source.h): the kind is
  * known from the content, and rows come from CSV, xlsx/ods, xls, sav/dta/sas7bdat through the
  * same callback. */
-#include "sipas/table_source.h"
+#include "table_source.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,6 +1,6 @@
-/* src/text.c - Text of Vietnamese spreadsheets (sipas/text.h): UTF-8 checks, NFC case-folded
+/* src/text.c - Text of Vietnamese spreadsheets (src/text.h): UTF-8 checks, NFC case-folded
  * matching keys (utf8proc) and guesses of legacy encodings. */
-#include "sipas/text.h"
+#include "text.h"
 
 #include <limits.h>
 #include <stdint.h>

@@ -108,7 +108,6 @@ sipas_status sipas_change_between(const sipas_wave_value *earlier, const sipas_w
     sipas_status st = check_pair(earlier, later, out, level, "change", err);
     if (st != SIPAS_OK)
         return st;
-    gsl_set_error_handler_off();
     bool known = variance_known(earlier) && variance_known(later);
     /* Any non-usable df makes the sum non-usable; INFINITY + finite stays INFINITY. */
     double df = df_usable(earlier->df) && df_usable(later->df) ? earlier->df + later->df : NAN;
@@ -124,7 +123,6 @@ sipas_status sipas_change_dependent(const sipas_wave_value *a, const sipas_wave_
     sipas_status st = check_pair(a, b, out, level, "difference", err);
     if (st != SIPAS_OK)
         return st;
-    gsl_set_error_handler_off();
     /* A covariance is NaN when a variance is (a unit with one PSU). */
     bool known = variance_known(a) && variance_known(b) && isfinite(cov);
     /* A non-positive total (a unit that is the whole design, or variances rounded to 0) leaves
@@ -252,7 +250,7 @@ static bool wave_has_design_variance(const sipas_wave_value *w)
 }
 
 /* Checks level and the waves, sorts them and applies the floor rule of sipas_trend_wave_use.
- * Every function over a series starts here, so GSL's aborting handler is turned off here too. */
+ * Every function over a series starts here. */
 static sipas_status prepare_waves(const sipas_wave_value *waves, size_t nwaves, double level,
                                   prepared_series *out, sipas_error *err)
 {
@@ -260,7 +258,6 @@ static sipas_status prepare_waves(const sipas_wave_value *waves, size_t nwaves, 
     sipas_status level_status = check_level(level, err);
     if (level_status != SIPAS_OK)
         return level_status;
-    gsl_set_error_handler_off();
     if (waves == NULL || nwaves == 0)
         return sipas_error_set(err, SIPAS_ERR_USAGE, "trend: no waves given");
     bool weighted = false;
@@ -436,7 +433,6 @@ sipas_status sipas_trend_project(const sipas_trend_fit *fit, double year, sipas_
         return sipas_error_set(err, SIPAS_ERR_MATH,
                                "projection: a line through %zu waves is not projected; %d are "
                                "needed", fit->nwaves, SIPAS_TREND_MIN_WAVES);
-    gsl_set_error_handler_off();
     double dt = year - fit->year_centre;
     sipas_projection p;
     p.year = year;

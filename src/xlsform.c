@@ -14,7 +14,7 @@
 
 #include "sipas/csv_writer.h"
 #include "sipas/instrument.h"
-#include "sipas/table_source.h"
+#include "table_source.h"
 
 #define NOTE_MAX 512
 #define MAX_GROUP_DEPTH 32

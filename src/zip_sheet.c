@@ -1,4 +1,5 @@
-/* src/zip_sheet.c - rows of an Excel .xlsx or OpenDocument .ods sheet (libzip and expat).
+/* src/zip_sheet.c - rows of an Excel .xlsx or OpenDocument .ods sheet (libzip and expat), and
+ * the zip writer of src/zip_archive.h (the Word document), so that <zip.h> stays in one module.
  *
  * Both formats are zip archives of XML. Each part is decompressed and parsed in 64 KiB pieces
  * (expat is a streaming parser), so memory holds the shared strings and one row, never the
@@ -27,6 +28,7 @@
 
 #include "alloc.h"
 #include "table_readers.h"
+#include "zip_archive.h"
 
 #define PART_CHUNK (64 * 1024)
 /* Shared strings are held whole: a cap keeps a hostile archive from exhausting memory. */
@@ -897,4 +899,48 @@ sipas_status table_read_zip_sheet(sipas_table_source *source, sipas_error *err)
     free(z.ods_value);
     table_row_free(&z.row);
     return st;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Writing (src/zip_archive.h). Each part is handed to libzip as a buffer source that it does not
+ * free; the archive is written when zip_close runs, so its failure is the one that matters. */
+
+sipas_status zip_archive_write(const char *path, const char *shown_path,
+                               const zip_archive_part *parts, size_t nparts, sipas_error *err)
+{
+    int code = 0;
+    zip_t *zip = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &code);
+    if (zip == NULL) {
+        zip_error_t ze;
+        zip_error_init_with_code(&ze, code);
+        sipas_status st = sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", shown_path,
+                                          zip_error_strerror(&ze));
+        zip_error_fini(&ze);
+        return st;
+    }
+    for (size_t i = 0; i < nparts; i++) {
+        zip_source_t *src = zip_source_buffer(zip, parts[i].data, parts[i].len, 0);
+        zip_int64_t index = src ? zip_file_add(zip, parts[i].name, src, ZIP_FL_ENC_UTF_8) : -1;
+        if (index < 0) {
+            zip_source_free(src);
+            sipas_status st = sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': part %s: %s",
+                                              shown_path, parts[i].name, zip_strerror(zip));
+            zip_discard(zip);
+            return st;
+        }
+        if (zip_set_file_compression(zip, (zip_uint64_t)index,
+                                     parts[i].store ? ZIP_CM_STORE : ZIP_CM_DEFLATE, 0) != 0) {
+            sipas_status st = sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': part %s: %s",
+                                              shown_path, parts[i].name, zip_strerror(zip));
+            zip_discard(zip);
+            return st;
+        }
+    }
+    if (zip_close(zip) != 0) {
+        sipas_status st = sipas_error_set(err, SIPAS_ERR_IO, "cannot write '%s': %s", shown_path,
+                                          zip_strerror(zip));
+        zip_discard(zip);
+        return st;
+    }
+    return SIPAS_OK;
 }

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sipas/calibrate.h"
+#include "calibrate.h"
 #include "sipas/estimate.h"
 
 #define FIXTURE_DIR SIPAS_TEST_FIXTURES "/calibrate/"

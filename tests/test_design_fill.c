@@ -1,5 +1,5 @@
 /* The stored selection of a draw (sipas_store_replace_selection / load_selection) and the design
- * cells a batch gets from it (sipas/design_fill.h): filled, kept, compared, or refused with the
+ * cells a batch gets from it (src/design_fill.h): filled, kept, compared, or refused with the
  * reason. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sipas/design_fill.h"
+#include "design_fill.h"
 
 typedef struct fixture {
     sipas_instrument *inst;

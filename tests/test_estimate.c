@@ -21,6 +21,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "sipas/estimate.h"
+#include "sipas/init.h"
 
 #define FIXTURE_DIR SIPAS_TEST_FIXTURES "/r/"
 #define MAX_COLS 64
@@ -1032,6 +1033,7 @@ static void test_summary_lonely_fails(void **state)
 
 int main(void)
 {
+    sipas_library_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_r_results),
         cmocka_unit_test(test_r_covariance),

@@ -21,6 +21,7 @@
 #include "sipas/dataset.h"
 #include "sipas/import.h"
 #include "sipas/index.h"
+#include "sipas/init.h"
 #include "sipas/instrument.h"
 #include "sipas/store.h"
 
@@ -206,6 +207,7 @@ static void status_texts(void **state)
 
 int main(void)
 {
+    sipas_library_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(alike_clusters_have_zero_variance),
         cmocka_unit_test(units_on_the_cluster_column_refused),

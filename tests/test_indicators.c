@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "sipas/indicators.h"
+#include "sipas/init.h"
 #include "sipas/scorecard.h"
 #include "sipas/store.h"
 
@@ -558,6 +559,7 @@ static int teardown(void **state)
 
 int main(void)
 {
+    sipas_library_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped_registry_and_targets),
         cmocka_unit_test(test_registry_refusals),

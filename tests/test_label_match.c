@@ -10,9 +10,9 @@
 
 #include <cmocka.h>
 
-#include "sipas/header_match.h"
+#include "header_match.h"
 #include "sipas/instrument.h"
-#include "sipas/label_match.h"
+#include "label_match.h"
 
 static sipas_instrument *load_field(void)
 {

@@ -18,6 +18,7 @@
 
 #include "sipas/dataset.h"
 #include "sipas/index.h"
+#include "sipas/init.h"
 #include "sipas/import.h"
 #include "sipas/open_answers.h"
 #include "sipas/review.h"
@@ -442,6 +443,7 @@ static void test_report_section(void **state)
 
 int main(void)
 {
+    sipas_library_init();
     const struct CMUnitTest masking[] = {
         cmocka_unit_test(test_mask_phones),
         cmocka_unit_test(test_mask_leaves_amounts_and_dates),

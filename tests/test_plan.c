@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sipas/init.h"
 #include "sipas/plan.h"
 
 #define FIXTURE_DIR SIPAS_TEST_FIXTURES "/plan/"
@@ -209,6 +210,7 @@ static void test_pooled_rho_floor(void **state)
 
 int main(void)
 {
+    sipas_library_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_formulas_match_r),
         cmocka_unit_test(test_formulas_by_hand),

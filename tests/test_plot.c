@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "sipas/init.h"
 #include "sipas/plot.h"
 #include "sipas/trend.h"
 
@@ -299,7 +300,7 @@ static void test_ranking_every_format(void **state)
         /* 87,1 is Đình Lập's value printed with a decimal comma. */
         const char *texts[] = {"Thành phố Lạng Sơn", "Đình Lập", "Hữu Lũng", "Mục tiêu 2025: 90%",
                                "Dưới mục tiêu", "87,1", NULL};
-        check_chart(opt.output_path, formats[f].format, 960, 160 + 34 * 11, texts);
+        check_chart(opt.output_path, formats[f].format, 960, 230 + 34 * 11, texts);
     }
     check_no_leftovers();
 }
@@ -323,7 +324,8 @@ static void test_profile_every_format(void **state)
         sipas_error err = {0};
         if (sipas_plot_profile_chart(&profile, &opt, &err) != SIPAS_OK)
             fail_msg("%s: %s", name, err.message);
-        const char *texts[] = {"Tiếp nhận, xử lý góp ý, phản ánh, kiến nghị", "2023",
+        /* wrapped at 40 characters onto two lines */
+        const char *texts[] = {"Tiếp nhận, xử lý góp ý, phản ánh, kiến", ">nghị<", "2023",
                                "Mục tiêu 90%", NULL};
         check_chart(opt.output_path, formats[f].format, 900, 500, texts);
     }
@@ -340,8 +342,8 @@ static void test_heatmap_every_format(void **state)
                                      "Góp ý, phản ánh, kiến nghị"};
     sipas_plot_heatmap heatmap = {.row_names = district_names, .nrows = 11,
                                   .column_names = short_elements, .ncolumns = 5,
-                                  .values = values, .low = 0.80, .high = 0.95,
-                                  .colour_label = "Hài lòng"};
+                                  .values = values, .target = 0.90,
+                                  .class_labels = {"≥ 90%", "80% đến dưới 90%", "dưới 80%"}};
     for (size_t f = 0; f < sizeof formats / sizeof formats[0]; f++) {
         char name[64];
         snprintf(name, sizeof name, "heatmap.%s", formats[f].extension);
@@ -351,10 +353,144 @@ static void test_heatmap_every_format(void **state)
         if (sipas_plot_heatmap_chart(&heatmap, &opt, &err) != SIPAS_OK)
             fail_msg("%s: %s", name, err.message);
         /* Thành phố Lạng Sơn, Tiếp cận: 93.12 + 2.1 - 0.3 = 94.92 -> "94,9". */
-        const char *texts[] = {"Bắc Sơn", "Đình Lập", "Hài lòng", "94,9", NULL};
-        check_chart(opt.output_path, formats[f].format, 960, 200 + 36 * 11, texts);
+        const char *texts[] = {"Bắc Sơn", "Đình Lập", "≥ 90%", "80% đến dưới 90%", "94,9", NULL};
+        check_chart(opt.output_path, formats[f].format, 960, 240 + 36 * 11, texts);
     }
     check_no_leftovers();
+}
+
+/* The heat map's colours come from fixed thresholds around the target, not from the data's
+ * range: 79% is red (under target - 10 points) whether the other cells are 60% or 95%; 80% is
+ * amber (the band's lower end is amber), 89.99% amber, 90% green. */
+static void test_heatmap_fixed_thresholds(void **state)
+{
+    (void)state;
+    const char *rows[2] = {"Bắc Sơn", "Đình Lập"};
+    const char *columns[3] = {"Tiếp cận", "Thủ tục", "Góp ý"};
+    const double low_values[6] = {0.79, 0.60, 0.80, 0.8999, 0.90, 0.65};
+    const double high_values[6] = {0.79, 0.95, 0.80, 0.8999, 0.90, 0.99};
+    const char *expected[2][3] = {{"79.0 2 0", "60.0 2 0", "80.0 1 0"},
+                                  {"79.0 2 0", "95.0 0 0", "80.0 1 0"}};
+    for (int k = 0; k < 2; k++) {
+        sipas_plot_heatmap heatmap = {.row_names = rows, .nrows = 2, .column_names = columns,
+                                      .ncolumns = 3, .values = k ? high_values : low_values,
+                                      .target = 0.90};
+        sipas_plot_options opt = {.output_path = path_in_work("thresholds.svg"),
+                                  .keep_script = path_in_work("thresholds.gp")};
+        sipas_error err = {0};
+        if (sipas_plot_heatmap_chart(&heatmap, &opt, &err) != SIPAS_OK)
+            fail_msg("%s", err.message);
+        size_t size;
+        char *gp = slurp(opt.keep_script, &size);
+        for (int j = 0; j < 3; j++)
+            if (strstr(gp, expected[k][j]) == NULL)
+                fail_msg("heat map %d: no cell '%s' in\n%s", k, expected[k][j], gp);
+        assert_non_null(strstr(gp, "90 90.0 0 0")); /* the target itself is green */
+        assert_non_null(strstr(gp, "89.99 90.0 1 0")); /* printed 90.0, still amber */
+        free(gp);
+    }
+}
+
+/* Long names are wrapped, never cut: every word of a 120-character element name and of a
+ * 200-character title reaches the SVG, and no ellipsis is added. */
+static void test_long_labels_wrap(void **state)
+{
+    (void)state;
+    const char *long_name = "Tiếp nhận, giải quyết góp ý, phản ánh, kiến nghị của người dân, tổ "
+                            "chức về các quy định hành chính và thủ tục hành chính";
+    sipas_plot_unit units[2] = {
+        {.name = long_name, .estimate = 0.85, .ci_low = 0.82, .ci_high = 0.88},
+        {.name = "Thủ tục hành chính", .estimate = 0.90, .ci_low = 0.88, .ci_high = 0.92}};
+    sipas_plot_profile profile = {.current = units, .nelements = 2, .current_name = "2024",
+                                  .target = NAN, .x_min = NAN, .x_max = NAN};
+    sipas_plot_options opt = {.output_path = path_in_work("long.svg"),
+                              .title = "Chỉ số hài lòng về sự phục vụ hành chính của các cơ quan "
+                                       "chuyên môn thuộc Ủy ban nhân dân tỉnh và Ủy ban nhân dân "
+                                       "các huyện, thành phố, so sánh năm 2024 với năm 2023 theo "
+                                       "từng yếu tố"};
+    sipas_error err = {0};
+    if (sipas_plot_profile_chart(&profile, &opt, &err) != SIPAS_OK)
+        fail_msg("%s", err.message);
+    size_t size;
+    char *svg = slurp(opt.output_path, &size);
+    assert_null(strstr(svg, "\xe2\x80\xa6")); /* no ellipsis */
+    /* every word of the name and of the title, each inside some line of text */
+    const char *texts[] = {long_name, opt.title};
+    for (int t = 0; t < 2; t++) {
+        char *copy = strdup(texts[t]);
+        assert_non_null(copy);
+        for (char *save = NULL, *w = strtok_r(copy, " ", &save); w != NULL;
+             w = strtok_r(NULL, " ", &save))
+            if (strstr(svg, w) == NULL)
+                fail_msg("the SVG lacks the word '%s'", w);
+        free(copy);
+    }
+    free(svg);
+}
+
+/* Only suppressed units (a one-district design whose estimate NCHS suppresses): the ranking
+ * is drawn with an outlined bar and its value in dark text. gnuplot 5.4 crashed (signal 11)
+ * when the white value labels of filled bars had no point at all. */
+static void test_ranking_only_suppressed(void **state)
+{
+    (void)state;
+    sipas_plot_unit unit = {.name = "Huyện 1", .estimate = 0.57, .ci_low = 0.45,
+                            .ci_high = 0.68, .suppressed = true};
+    sipas_plot_ranking ranking = {.units = &unit, .nunits = 1, .target = 0.9,
+                                  .target_label = "Mục tiêu", .reference = 0.57,
+                                  .reference_low = 0.52, .reference_high = 0.62,
+                                  .reference_label = "Toàn tỉnh",
+                                  .reference_band_label = "Khoảng tin cậy toàn tỉnh",
+                                  .x_min = 0.4, .show_values = true,
+                                  .suppressed_label = "Không đủ tin cậy"};
+    sipas_plot_options opt = {.output_path = path_in_work("only-suppressed.svg"),
+                              .keep_script = path_in_work("only-suppressed.gp")};
+    sipas_error err = {0};
+    if (sipas_plot_ranking_chart(&ranking, &opt, &err) != SIPAS_OK)
+        fail_msg("%s", err.message);
+    size_t size;
+    char *gp = slurp(opt.keep_script, &size);
+    assert_non_null(strstr(gp, "$below_open using"));
+    assert_null(strstr(gp, "tc rgb 'white'")); /* no label plot without points */
+    free(gp);
+    char *svg = slurp(opt.output_path, &size);
+    assert_non_null(strstr(svg, ">57.0<"));
+    assert_non_null(strstr(svg, "Không đủ tin cậy"));
+    free(svg);
+}
+
+/* The province and a target 0.19 points apart: never two lines that read as one. With the
+ * province's interval it is a band and a marker; without, the marker alone; a province far from
+ * the target keeps its line. */
+static void test_ranking_province_near_target(void **state)
+{
+    (void)state;
+    sipas_plot_unit units[2] = {{.name = "Văn Lãng", .estimate = 0.92, .ci_low = 0.89, .ci_high = 0.95},
+                                {.name = "Bắc Sơn", .estimate = 0.85, .ci_low = 0.80, .ci_high = 0.90}};
+    const struct {
+        double reference, low, high;
+        bool band, line;
+    } cases[] = {{0.9019, 0.8881, 0.9141, true, false},
+                 {0.9019, NAN, NAN, false, false},
+                 {0.8500, NAN, NAN, false, true}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        sipas_plot_ranking ranking = {.units = units, .nunits = 2, .target = 0.90,
+                                      .target_label = "Mục tiêu", .reference = cases[k].reference,
+                                      .reference_low = cases[k].low,
+                                      .reference_high = cases[k].high,
+                                      .reference_label = "Toàn tỉnh", .x_min = 0.5};
+        sipas_plot_options opt = {.output_path = path_in_work("near.svg"),
+                                  .keep_script = path_in_work("near.gp")};
+        sipas_error err = {0};
+        if (sipas_plot_ranking_chart(&ranking, &opt, &err) != SIPAS_OK)
+            fail_msg("%s", err.message);
+        size_t size;
+        char *gp = slurp(opt.keep_script, &size);
+        assert_int_equal(strstr(gp, "set object 1 rect") != NULL, cases[k].band);
+        assert_int_equal(strstr(gp, "$reference << EOD") != NULL, cases[k].line);
+        assert_int_equal(strstr(gp, "with points pt 11") != NULL, !cases[k].line);
+        free(gp);
+    }
 }
 
 /* Decimal point when decimal_comma is off, and a blank for the missing cell: the heat map of one
@@ -366,7 +502,7 @@ static void test_heatmap_decimal_point_and_blank_cell(void **state)
     const char *columns[2] = {"Tiếp cận", "Góp ý"};
     double values[2] = {0.8745, NAN};
     sipas_plot_heatmap heatmap = {.row_names = rows, .nrows = 1, .column_names = columns,
-                                  .ncolumns = 2, .values = values, .low = NAN, .high = NAN};
+                                  .ncolumns = 2, .values = values, .target = NAN};
     sipas_plot_options opt = {.output_path = path_in_work("one-row.svg")};
     opt.keep_script = path_in_work("one-row.gp");
     sipas_error err = {0};
@@ -374,7 +510,7 @@ static void test_heatmap_decimal_point_and_blank_cell(void **state)
         fail_msg("%s", err.message);
     size_t size;
     char *gp = slurp(opt.keep_script, &size);
-    assert_non_null(strstr(gp, "1 1 87.45 87.5\nEOD"));
+    assert_non_null(strstr(gp, "1 1 87.45 87.5 3 0\nEOD")); /* class 3: no target, neutral */
     assert_null(strstr(gp, "decimalsign"));
     free(gp);
     char *svg = slurp(opt.output_path, &size);
@@ -582,7 +718,7 @@ static void test_refused_inputs(void **state)
     opt = (sipas_plot_options){.output_path = path_in_work("x.png"), .width = 50000};
     assert_int_equal(sipas_plot_ranking_chart(&ranking, &opt, &err), SIPAS_ERR_USAGE);
     assert_string_equal(err.message,
-                        "chart size 50000x430 is out of range (100 to 10000 pixels a side)");
+                        "chart size 50000x500 is out of range (100 to 10000 pixels a side)");
 
     opt = (sipas_plot_options){.output_path = path_in_work("x.png")};
     sipas_plot_unit wrong = {.name = "Chi Lăng", .estimate = 0.88, .ci_low = 0.90,
@@ -642,6 +778,7 @@ static int remove_work_dir(void **state)
 
 int main(void)
 {
+    sipas_library_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_format_from_path),
         cmocka_unit_test(test_refused_inputs),
@@ -650,6 +787,10 @@ int main(void)
         cmocka_unit_test(test_profile_every_format),
         cmocka_unit_test(test_heatmap_every_format),
         cmocka_unit_test(test_heatmap_decimal_point_and_blank_cell),
+        cmocka_unit_test(test_heatmap_fixed_thresholds),
+        cmocka_unit_test(test_ranking_only_suppressed),
+        cmocka_unit_test(test_ranking_province_near_target),
+        cmocka_unit_test(test_long_labels_wrap),
         cmocka_unit_test(test_keep_script),
         cmocka_unit_test(test_hostile_names),
         cmocka_unit_test(test_gnuplot_missing),

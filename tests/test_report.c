@@ -1,6 +1,8 @@
 /* test_report.c - the report document and its writers without the statistics: number formats in
  * both languages, HTML escaping and structure, SVG inlining (prolog, namespaces and ids), sticky
- * errors, CSV tables and the xlsx workbook. Files go to a fresh temporary directory. */
+ * errors, CSV tables, the xlsx workbook and the Word document (its parts read back with
+ * `unzip -p`, checked with xmllint), and the PDF writer's failures with stand-in browsers (a
+ * real Chromium is tested by tests/cli/report_pdf.sh). Files go to a fresh temporary directory. */
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
@@ -11,12 +13,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "sipas/report.h"
+#include "sipas/report_docx.h"
+#include "sipas/report_pdf.h"
 #include "sipas/xlsx.h"
 
 static char work_dir[256];
@@ -245,6 +251,183 @@ static void test_xlsx(void **state)
     sipas_report_free(r);
 }
 
+/* One part of a .docx as text (unzip -p), NULL when the archive has no such part. part is an
+ * unzip pattern: a literal [ or ] is written \[ \]. */
+static char *docx_part(const char *docx, const char *part)
+{
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "unzip -p '%s' '%s' > '%s' 2>/dev/null", docx, part,
+             in_work("part.xml"));
+    if (system(cmd) != 0)
+        return NULL;
+    return slurp(in_work("part.xml"), NULL);
+}
+
+static bool well_formed(const char *xml)
+{
+    FILE *f = fopen(in_work("check.xml"), "wb");
+    assert_non_null(f);
+    assert_int_equal(fputs(xml, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "xmllint --noout '%s' 2>/dev/null", in_work("check.xml"));
+    return system(cmd) == 0;
+}
+
+static void test_docx(void **state)
+{
+    (void)state;
+    sipas_report *r = sample_report(SIPAS_REPORT_VI);
+    /* Text Word would refuse: a control character, bytes that are not UTF-8 (a lone lead byte,
+     * an overlong '/', a surrogate), markup characters. */
+    sipas_report_note(r, "ghi chú\x01 <x> & \xC3 \xC0\xAF \xED\xA0\x80 dòng 1\ndòng 2");
+    char path[512]; /* in_work reuses its buffers */
+    snprintf(path, sizeof path, "%s", in_work("r.docx"));
+    sipas_error err = {0};
+    assert_int_equal(sipas_report_write_docx(r, path, &err), SIPAS_OK);
+    static const char *const parts[] = {
+        "\\[Content_Types\\].xml", "_rels/.rels", "docProps/core.xml", "docProps/app.xml",
+        "word/document.xml", "word/_rels/document.xml.rels", "word/styles.xml",
+        "word/settings.xml", "word/footer1.xml"};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        char *xml = docx_part(path, parts[i]);
+        assert_non_null(xml);
+        if (!well_formed(xml))
+            fail_msg("%s is not well-formed XML", parts[i]);
+        free(xml);
+    }
+    char *doc = docx_part(path, "word/document.xml");
+    assert_non_null(doc);
+    assert_non_null(strstr(doc, "<w:pStyle w:val=\"Title\"/></w:pPr><w:r><w:t xml:space=\"preserve\">"
+                                "Báo cáo &lt;2024&gt; &amp; &quot;thử&quot;</w:t>"));
+    assert_int_equal(count(doc, "<w:pStyle w:val=\"Heading1\"/>"), 2);
+    assert_int_equal(count(doc, "<w:tbl>"), 1);
+    assert_int_equal(count(doc, "<w:tblHeader/>"), 1);
+    assert_int_equal(count(doc, "<w:tr>"), 4); /* header and three rows */
+    assert_non_null(strstr(doc, ">87,07%</w:t>"));      /* the headline figure */
+    assert_non_null(strstr(doc, ">90,19%</w:t>"));
+    assert_non_null(strstr(doc, ">+0,80</w:t>"));
+    assert_non_null(strstr(doc, ">83,77%</w:t></w:r><w:r><w:rPr><w:i/><w:color w:val=\"9AA0A8\"/>"
+                                "</w:rPr><w:t xml:space=\"preserve\"> † ‡</w:t>"));
+    assert_non_null(strstr(doc, ">–</w:t>"));            /* NaN */
+    assert_non_null(strstr(doc, "Đình Lập, &quot;xa&quot;"));
+    assert_non_null(strstr(doc, "ghi chú, &quot;trích&quot;"));
+    /* the control character dropped, each bad sequence one U+FFFD per byte, the newline a break */
+    assert_non_null(strstr(doc, "ghi chú &lt;x&gt; &amp; \xEF\xBF\xBD \xEF\xBF\xBD\xEF\xBF\xBD "
+                                "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD dòng 1</w:t></w:r><w:r><w:br/></w:r>"));
+    assert_null(memchr(doc, '\x01', strlen(doc)));
+    /* two charts, each a PNG in the package under its relationship */
+    assert_int_equal(count(doc, "<a:blip r:embed=\"rIdChart"), 2);
+    char *rels = docx_part(path, "word/_rels/document.xml.rels");
+    assert_non_null(rels);
+    assert_non_null(strstr(rels, "Id=\"rIdChart2\" Type=\"http://schemas.openxmlformats.org/"
+                                 "officeDocument/2006/relationships/image\" Target=\"media/chart2.png\""));
+    char *png = docx_part(path, "word/media/chart2.png");
+    assert_non_null(png);
+    assert_memory_equal(png, "\x89PNG", 4);
+    char *core = docx_part(path, "docProps/core.xml");
+    assert_non_null(core);
+    assert_non_null(strstr(core, "<dc:language>vi-VN</dc:language>"));
+    free(core);
+    free(png);
+    free(rels);
+    free(doc);
+    sipas_report_free(r);
+
+    /* A chart whose SVG has no size cannot be drawn: the message names it, the earlier file
+     * stays. */
+    size_t before, after;
+    free(slurp(path, &before));
+    assert_int_equal(sipas_report_create("t", SIPAS_REPORT_EN, &r, NULL), SIPAS_OK);
+    static const char no_size[] = "<svg xmlns=\"http://www.w3.org/2000/svg\"><path d=\"M0,0\"/></svg>";
+    sipas_report_chart_svg(r, no_size, strlen(no_size), "sizeless");
+    assert_int_equal(sipas_report_write_docx(r, path, &err), SIPAS_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "sizeless"));
+    free(slurp(path, &after));
+    assert_int_equal(before, after);
+    sipas_report_free(r);
+    /* An unwritable place says where. */
+    r = sample_report(SIPAS_REPORT_EN);
+    assert_int_equal(sipas_report_write_docx(r, in_work("missing/dir/r.docx"), &err), SIPAS_ERR_IO);
+    assert_non_null(strstr(err.message, "missing/dir/r.docx"));
+    sipas_report_free(r);
+}
+
+/* Whether process pid has ended: gone, or a zombie nobody has reaped yet (a container without an
+ * init process leaves those). */
+static bool process_ended(long pid)
+{
+    char path[64], stat[256] = "";
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return true;
+    bool read = fgets(stat, sizeof stat, f) != NULL;
+    fclose(f);
+    const char *paren = strrchr(stat, ')'); /* the state follows "(command) " */
+    return !read || (paren && paren[1] == ' ' && paren[2] == 'Z');
+}
+
+/* A stand-in browser: a shell script at path with body. */
+static void write_browser(const char *path, const char *body)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fprintf(f, "#!/bin/sh\n%s\n", body) > 0);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(chmod(path, 0755), 0);
+}
+
+static void test_pdf_failures(void **state)
+{
+    (void)state;
+    sipas_report *r = sample_report(SIPAS_REPORT_VI);
+    sipas_error err = {0};
+    char pdf[512], browser[512];
+    snprintf(pdf, sizeof pdf, "%s", in_work("r.pdf"));
+    /* A browser that writes something other than a PDF where it was told to. */
+    snprintf(browser, sizeof browser, "%s", in_work("not-pdf-browser"));
+    write_browser(browser, "for a; do case \"$a\" in --print-to-pdf=*) "
+                           "printf 'not a pdf' > \"${a#--print-to-pdf=}\";; esac; done");
+    sipas_report_pdf_options opt = {browser, 30};
+    assert_int_equal(sipas_report_write_pdf(r, pdf, &opt, &err), SIPAS_ERR_IO);
+    assert_non_null(strstr(err.message, "no complete PDF"));
+    assert_int_equal(access(pdf, F_OK), -1);
+    /* A truncated PDF (no %%EOF) is refused too. */
+    write_browser(browser, "for a; do case \"$a\" in --print-to-pdf=*) "
+                           "printf '%%PDF-1.4 cut here' > \"${a#--print-to-pdf=}\";; esac; done");
+    assert_int_equal(sipas_report_write_pdf(r, pdf, &opt, &err), SIPAS_ERR_IO);
+    assert_non_null(strstr(err.message, "no complete PDF"));
+    /* A browser that hangs is killed at the timeout, with what it started. */
+    char helper[512];
+    snprintf(helper, sizeof helper, "%s", in_work("helper.pid"));
+    char body[1200];
+    snprintf(body, sizeof body, "sleep 300 & echo $! > '%s'; wait", helper);
+    write_browser(browser, body);
+    opt.timeout_seconds = 1;
+    assert_int_equal(sipas_report_write_pdf(r, pdf, &opt, &err), SIPAS_ERR_IO);
+    assert_non_null(strstr(err.message, "did not finish printing in 1 s"));
+    char *pid_text = slurp(helper, NULL);
+    long helper_pid = strtol(pid_text, NULL, 10);
+    free(pid_text);
+    assert_true(helper_pid > 0);
+    bool gone = false;
+    for (int i = 0; i < 50 && !gone; i++) {
+        gone = process_ended(helper_pid);
+        if (!gone)
+            nanosleep(&(struct timespec){0, 100000000L}, NULL);
+    }
+    if (!gone)
+        kill((pid_t)helper_pid, SIGKILL);
+    assert_true(gone);
+    /* A browser that does not exist. */
+    opt.browser = in_work("no-such-browser");
+    assert_int_equal(sipas_report_write_pdf(r, pdf, &opt, &err), SIPAS_ERR_NOT_FOUND);
+    assert_non_null(strstr(err.message, "no-such-browser"));
+    assert_int_equal(access(pdf, F_OK), -1);
+    sipas_report_free(r);
+}
+
 static void test_sticky_errors(void **state)
 {
     (void)state;
@@ -360,6 +543,8 @@ int main(void)
         cmocka_unit_test(test_html),
         cmocka_unit_test(test_csv),
         cmocka_unit_test(test_xlsx),
+        cmocka_unit_test(test_docx),
+        cmocka_unit_test(test_pdf_failures),
         cmocka_unit_test(test_sticky_errors),
         cmocka_unit_test(test_replace_only_on_success),
     };

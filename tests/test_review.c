@@ -17,6 +17,7 @@
 #include "sipas/dataset.h"
 #include "sipas/import.h"
 #include "sipas/index.h"
+#include "sipas/init.h"
 #include "sipas/instrument.h"
 #include "sipas/review.h"
 #include "sipas/store.h"
@@ -740,6 +741,7 @@ static void test_fit_and_projection_notes(void **state)
 
 int main(void)
 {
+    sipas_library_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_province_series_and_change),
         cmocka_unit_test(test_trend_projections_and_crossings),

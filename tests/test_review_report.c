@@ -17,6 +17,7 @@
 #include "sipas/dataset.h"
 #include "sipas/import.h"
 #include "sipas/index.h"
+#include "sipas/init.h"
 #include "sipas/instrument.h"
 #include "sipas/review.h"
 #include "sipas/review_report.h"
@@ -423,6 +424,7 @@ static void test_element_targets(void **state)
 
 int main(void)
 {
+    sipas_library_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sections_in_both_languages),
         cmocka_unit_test(test_numbers_are_the_reviews),

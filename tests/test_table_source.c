@@ -18,7 +18,7 @@
 #include "sipas/import.h"
 #include "sipas/instrument.h"
 #include "sipas/store.h"
-#include "sipas/table_source.h"
+#include "table_source.h"
 #include "table_readers.h"
 
 static char scratch[64];

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "sipas/text.h"
+#include "text.h"
 
 typedef struct utf8_case {
     const char *bytes;

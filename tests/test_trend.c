@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "sipas/init.h"
 #include "sipas/trend.h"
 
 #define FIXTURE_DIR SIPAS_TEST_FIXTURES "/trend"
@@ -899,6 +900,7 @@ static void test_change_counts_leave_out_not_estimable(void **state)
 
 int main(void)
 {
+    sipas_library_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_change_between_matches_r),
         cmocka_unit_test(test_change_dependent_matches_r),

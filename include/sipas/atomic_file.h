@@ -33,9 +33,6 @@ FILE *sipas_atomic_file_stream(sipas_atomic_file *file);
  * written in place. */
 const char *sipas_atomic_file_write_path(const sipas_atomic_file *file);
 
-/* The path given to sipas_atomic_file_open, for messages. */
-const char *sipas_atomic_file_path(const sipas_atomic_file *file);
-
 /* Flushes and closes the stream, checks that every write succeeded, syncs the temporary to disk
  * and renames it onto the path. On any failure the temporary is removed, the path keeps its old
  * content, and err says "cannot write 'PATH': REASON" (SIPAS_ERR_IO). Frees file. */

@@ -1,4 +1,4 @@
-/* sipas/import.h - validated import of one batch (CSV, Excel, SPSS, Stata: sipas/table_source.h)
+/* sipas/import.h - validated import of one batch (CSV, Excel, SPSS, Stata: src/table_source.h)
  * into the store.
  *
  * The file is read once to hash it (SHA-256: the same content cannot be stored twice without
@@ -62,7 +62,7 @@ typedef struct sipas_import_result {
     char delimiter;            /* of a CSV file; 0 for the other formats */
     sipas_encoding encoding;   /* the encoding the file was read in */
     char sha256[65];
-    /* the batch's one message about the stored draw (sipas/design_fill.h): the weight and fpc
+    /* the batch's one message about the stored draw (src/design_fill.h): the weight and fpc
      * cells filled from it, and the given ones that differ from it; "" when none */
     char design_filled[512];
     char design_disagreed[512];

@@ -13,9 +13,16 @@
  *     UTF-8 text, shown literally: the language of the labels is the caller's choice, and quotes,
  *     backslashes, '@', '&', '^', '_', '{', '}' and backticks are never interpreted by gnuplot
  *     (strings are single-quoted in the script and the terminal is noenhanced). Control
- *     characters (newline, tab) in names are shown as spaces. NULL strings are empty. Names
- *     on an axis or in the legend longer than 48 characters are cut with an ellipsis (a longer
- *     tick label would squeeze the plot area to nothing); titles are kept whole.
+ *     characters (newline, tab) in names are shown as spaces. NULL strings are empty. Nothing
+ *     is cut: names on an axis longer than 40 characters are wrapped at spaces onto several
+ *     lines (legend entries beyond 64), and a title wider than the chart onto lines that fit
+ *     its width; rows grow to hold a wrapped name.
+ *   - No text overlaps a drawn line, a point or another text in any kind (labels the module
+ *     places itself, such as the trend's target labels, go in the margins): checked in headless
+ *     Chromium on the SVG output by tests/browser/chart_overlap.sh (tests/cli/chart_layout.sh).
+ *   - Every element drawn has a legend entry when the caller gives its words (the key words
+ *     below); values NCHS says not to publish (the caller's `suppressed`) are drawn hollow:
+ *     an open point, an outlined bar or cell, explained by the key's suppressed entry.
  *   - All inputs are borrowed for the duration of the call; nothing is kept.
  *   - The chart is rendered to a temporary file beside the output and renamed onto the output
  *     path only when gnuplot succeeded, so a failure leaves any earlier chart in place.
@@ -73,6 +80,7 @@ typedef struct sipas_plot_wave {
     double year;             /* e.g. 2024 */
     double estimate;         /* proportion */
     double ci_low, ci_high;  /* interval; NaN: no bar */
+    bool suppressed;         /* not to publish (NCHS): an open point */
 } sipas_plot_wave;
 
 typedef struct sipas_plot_fit_point {
@@ -96,12 +104,25 @@ typedef struct sipas_plot_series {
 typedef struct sipas_plot_target {
     double threshold;  /* proportion, e.g. 0.90 */
     double year;       /* target year, e.g. 2025: marked on the line with a diamond */
-    const char *label; /* e.g. "90% (2025)", printed above the line at the target year */
+    const char *label; /* e.g. "90% (2025)", printed in the right margin beside the line (never
+                          inside the plot, where the fitted line and whiskers pass) */
 } sipas_plot_target;
+
+/* Legend words for what is drawn besides the named series; NULL or "": that element has no
+ * entry (it is still drawn). The entries appear only for elements the chart has. */
+typedef struct sipas_plot_key_words {
+    const char *fit;        /* the fitted line over the observed waves, e.g. "Xu hướng" */
+    const char *projection; /* its continuation, dashed (dotted when uncertain), "Dự báo" */
+    const char *band;       /* the fit's interval, "Khoảng tin cậy 95% của xu hướng" */
+    const char *target;     /* a target line with its diamond, "Mục tiêu" */
+    const char *suppressed; /* an open point, "Không đủ tin cậy để công bố (NCHS)" */
+    const char *panel;      /* small multiples: the panel's own series, e.g. "Huyện" */
+} sipas_plot_key_words;
 
 typedef struct sipas_plot_trend {
     const sipas_plot_series *series; /* nseries >= 1, at most 12; the first is drawn boldest
-                                        (the province), each in its own colour */
+                                        (the province), each in its own colour; with panels
+                                        the first is the reference shown in every panel */
     size_t nseries;
     const sipas_plot_target *targets; /* may be NULL with ntargets 0; at most 8 */
     size_t ntargets;
@@ -109,8 +130,15 @@ typedef struct sipas_plot_trend {
      * multiple of 5 percentage points. */
     double y_min, y_max;
     /* A note printed in the lower left corner of the plot ("uncertain projection: only 3
-     * waves"); NULL or "": none. Cut at 100 characters. */
+     * waves"); NULL or "": none. Printed under the chart, wrapped to its width. */
     const char *note;
+    sipas_plot_key_words key;
+    /* false: every series in one plot (a few domains: inpatient and outpatient). true: small
+     * multiples, one panel per series after the first (each district), titled by its name,
+     * with the first series (the province) drawn in grey in each for reference; 2 to 49
+     * series (up to 48 panels).
+     * Panels show the waves joined by lines; fits are drawn for the first series only. */
+    bool panels;
 } sipas_plot_trend;
 
 /* Draws the trend chart. Needs at least one wave or fit point in all; years and values must be
@@ -125,6 +153,7 @@ typedef struct sipas_plot_unit {
     const char *name;        /* e.g. "Đình Lập" */
     double estimate;         /* proportion; NaN: the row is kept, empty */
     double ci_low, ci_high;  /* NaN: no whisker */
+    bool suppressed;         /* not to publish (NCHS): an outlined bar, an open point */
 } sipas_plot_unit;
 
 typedef struct sipas_plot_ranking {
@@ -134,13 +163,21 @@ typedef struct sipas_plot_ranking {
     double target;             /* proportion: dashed vertical line, and bars whose estimate is
                                   below it in the warning colour; NaN: none */
     const char *target_label;  /* legend entry of the line, e.g. "Mục tiêu 2025: 90%" */
-    double reference;          /* the province value: solid vertical line; NaN: none */
-    const char *reference_label; /* legend entry, e.g. "Toàn tỉnh: 88,2%" */
+    double reference;          /* the province value; NaN: none */
+    /* The province's interval: drawn as a grey band behind the bars with a triangle at the
+     * value above the top row, so a target close to the province value (90% and 90.19%)
+     * stays distinct from it. NaN: the value is a solid vertical line instead, or the
+     * triangle alone when the target's line is within 1% of the axis from it. */
+    double reference_low, reference_high;
+    const char *reference_label; /* legend entry of the line, or with the band of the marker
+                                    over the top row, e.g. "Toàn tỉnh: 88,2%" */
+    const char *reference_band_label; /* legend entry of the band, "Khoảng tin cậy toàn tỉnh" */
     const char *below_label;   /* legend entry of the warning-coloured bars, e.g. "Dưới mục
                                   tiêu"; NULL: no entry */
     double x_min;              /* where bars start, proportion; NaN: 0. A start above 0 makes
                                   small differences look large: say so in the chart's title */
-    bool show_values;          /* print each estimate (one decimal) right of its whisker */
+    bool show_values;          /* print each estimate (one decimal) inside its bar's start */
+    const char *suppressed_label; /* legend entry of the outlined bars; NULL: none */
 } sipas_plot_ranking;
 
 sipas_status sipas_plot_ranking_chart(const sipas_plot_ranking *ranking,
@@ -159,14 +196,29 @@ typedef struct sipas_plot_profile {
     double target;                   /* proportion: dashed vertical line; NaN: none */
     const char *target_label;
     double x_min, x_max;             /* proportions; NaN: from the data, padded */
+    /* Each element's own target (targets.csv on that element), nelements proportions, NaN
+     * where the element has none; NULL: none. Drawn as a solid dark-red bar across the
+     * element's row with a diamond, entry element_target_label. */
+    const double *element_targets;
+    const char *element_target_label;
+    const char *suppressed_label;    /* legend entry of open points; NULL: none */
 } sipas_plot_profile;
 
 sipas_status sipas_plot_profile_chart(const sipas_plot_profile *profile,
                                       const sipas_plot_options *opt, sipas_error *err);
 
 /* ---------------------------------------------------------------------------------------------
- * 4. Heat map: units (rows, top to bottom) by elements (columns), each cell coloured by its
- *    value on a red-yellow-green scale and labelled with it (one decimal). */
+ * 4. Heat map: units (rows, top to bottom) by elements (columns), each cell labelled with its
+ *    value (one decimal) and coloured by fixed thresholds around the target, never by the
+ *    data's range, so a value has the same colour on every chart with that target:
+ *      green  value >= target
+ *      amber  target - SIPAS_PLOT_HEAT_BAND <= value < target
+ *      red    value < target - SIPAS_PLOT_HEAT_BAND
+ *    (90% target: 90% and above green, 80% to under 90% amber, under 80% red). Without a
+ *    target every cell is one neutral blue. Suppressed cells are white with a border of
+ *    their class colour. */
+
+#define SIPAS_PLOT_HEAT_BAND 0.10 /* proportion: the amber band's width below the target */
 
 typedef struct sipas_plot_heatmap {
     const char *const *row_names;    /* nrows unit names, 1 to 200 */
@@ -175,8 +227,12 @@ typedef struct sipas_plot_heatmap {
                                         at spaces onto lines of about 16 characters */
     size_t ncolumns;
     const double *values;            /* nrows * ncolumns proportions, row-major; NaN: blank */
-    double low, high;                /* colour scale ends (proportions); NaN: the data's range */
-    const char *colour_label;        /* title of the colour box; NULL: none */
+    const bool *suppressed;          /* nrows * ncolumns, true: not to publish; NULL: none */
+    double target;                   /* proportion; NaN: no thresholds, one neutral colour */
+    /* legend entries of the green, amber and red classes, e.g. "≥ 90%", "80% – dưới 90%",
+     * "dưới 80%", and of the outlined cells; NULL or "": no entry */
+    const char *class_labels[3];
+    const char *suppressed_label;
 } sipas_plot_heatmap;
 
 sipas_status sipas_plot_heatmap_chart(const sipas_plot_heatmap *heatmap,

@@ -6,9 +6,11 @@
  *   1. sipas_report_create, then blocks appended in reading order (sipas_report_heading,
  *      _paragraph, _note, _chart_svg, _table with _row/_text/_value cells). The review document
  *      (sipas/review_report.h) fills it from a sipas_review; this module knows no statistics.
- *   2. sipas_report_write_html, sipas_report_write_csv_dir and sipas_xlsx_write_report render
- *      the same blocks, so every table in the HTML is the same table in the CSV files and in the
- *      workbook.
+ *   2. sipas_report_write_html, sipas_report_write_csv_dir, sipas_xlsx_write_report and
+ *      sipas_report_write_docx (sipas/report_docx.h) render the same blocks, so every table in
+ *      the HTML is the same table in the CSV files, the workbook and the Word document; the PDF
+ *      (sipas/report_pdf.h) is the HTML printed, through its print CSS (A4, page numbers, rows
+ *      kept whole, header rows repeated).
  *
  * Values are stored as numbers with a kind that fixes how they are shown:
  *   PERCENT  a proportion in [0, 1] shown as a percentage with 2 decimals: "87,07%" (vi),
@@ -158,5 +160,43 @@ unsigned sipas_report_table_row_marks(const sipas_report_table *table, size_t ro
 const char *sipas_report_cell_text(const sipas_report_table *table, size_t row, size_t column);
 double sipas_report_cell_value(const sipas_report_table *table, size_t row, size_t column);
 unsigned sipas_report_cell_marks(const sipas_report_table *table, size_t row, size_t column);
+
+/* --- Read access to every block in reading order, for the Word writer (sipas/report_docx.h).
+ * Strings belong to the report. --- */
+typedef enum {
+    SIPAS_REPORT_BLOCK_HEADING = 0,
+    SIPAS_REPORT_BLOCK_PARAGRAPH,
+    SIPAS_REPORT_BLOCK_HEADLINE,
+    SIPAS_REPORT_BLOCK_NOTE,
+    SIPAS_REPORT_BLOCK_CHART,
+    SIPAS_REPORT_BLOCK_TABLE
+} sipas_report_block_kind;
+
+typedef struct sipas_report_block {
+    sipas_report_block_kind kind;
+    int level;                       /* HEADING: 1 or 2 */
+    const char *id;                  /* HEADING: its anchor */
+    const char *text;                /* HEADING, PARAGRAPH, NOTE: the text; HEADLINE: the figure;
+                                        CHART: the caption (may be NULL) */
+    const char *label, *detail;      /* HEADLINE (detail may be NULL) */
+    const char *svg;                 /* CHART: the <svg> element as the HTML inlines it: no XML
+                                        prolog, no namespace declarations, ids prefixed "cN-" */
+    const sipas_report_table *table; /* TABLE */
+} sipas_report_block;
+
+const char *sipas_report_title(const sipas_report *report);
+size_t sipas_report_block_count(const sipas_report *report);
+/* Block index (< sipas_report_block_count). */
+sipas_report_block sipas_report_block_at(const sipas_report *report, size_t index);
+
+/* The sentence every writer puts under a table holding a cell with this mark
+ * (SIPAS_REPORT_SUPPRESSED: "† ...", SIPAS_REPORT_REVIEW: "‡ ..."), ending in a space so that
+ * the table's own footnote can follow; "" for other marks. The mark symbol alone:
+ * sipas_report_mark_symbol ("†", "‡" or ""). */
+const char *sipas_report_mark_note(unsigned mark, sipas_report_lang lang);
+const char *sipas_report_mark_symbol(unsigned mark);
+/* The contents list's title ("Mục lục", "Contents"); every writer lists the level-1 headings
+ * under it when there are two or more. */
+const char *sipas_report_contents_title(sipas_report_lang lang);
 
 #endif

@@ -65,7 +65,10 @@ typedef enum {
     SIPAS_REVIEW_CHART_TREND = 0, /* the province's waves, fit, projection, targets */
     SIPAS_REVIEW_CHART_RANKING,   /* units of the reviewed wave against the target */
     SIPAS_REVIEW_CHART_PROFILE,   /* elements this wave against the wave before */
-    SIPAS_REVIEW_CHART_HEATMAP    /* units by elements */
+    SIPAS_REVIEW_CHART_HEATMAP,   /* units by elements */
+    SIPAS_REVIEW_CHART_TREND_BY_UNIT /* the measure over the waves in each unit (a domain such
+                                        as inpatient/outpatient, or each district): lines in one
+                                        plot up to 6 units, small multiples beyond */
 } sipas_review_chart;
 
 /* Draws one chart of the review to opt->output_path (sipas_plot_*: gnuplot must be installed).

@@ -133,7 +133,7 @@ sipas_status sipas_sample_store_counts(sipas_store *store, const sipas_instrumen
  * draw of that form and wave: stratum code, cluster, pi, the fpc value (the stratum's clusters
  * in the frame) and, with interviews_per_cluster m, each respondent's weight size / (pi m), as
  * the list gives them. sipas-collect import fills a batch's empty weight and fpc cells from it
- * (sipas/design_fill.h). frame_file and seed say which draw it was. */
+ * (src/design_fill.h). frame_file and seed say which draw it was. */
 sipas_status sipas_sample_store_selection(sipas_store *store, const sipas_instrument *inst,
                                           const sipas_sample_result *result, long wave,
                                           const char *frame_file, uint64_t seed, sipas_error *err);

@@ -293,7 +293,7 @@ sipas_status sipas_store_load_admin_values(sipas_store *store, const char *indic
                                            int64_t batch_id, sipas_admin_value **out, size_t *n,
                                            sipas_error *err);
 
-/* ---- the selection of a draw (sipas-collect sample --wave; sipas/design_fill.h) ------------- */
+/* ---- the selection of a draw (sipas-collect sample --wave; src/design_fill.h) ------------- */
 
 /* Table sample_selections, created by the first draw stored (as the indicator tables are): one
  * row per form x wave x stratum x cluster selected, with the draw's inclusion probability, the

@@ -1,7 +1,7 @@
 /* sipas/xlsform.h - an XLSForm workbook (KoboToolbox, ODK) as a sipas instrument folder.
  *
  * One form then serves both the tablets and sipas. The workbook (.xlsx, .xls or .ods, read
- * through sipas/table_source.h) has the XLSForm sheets:
+ * through src/table_source.h) has the XLSForm sheets:
  *   survey    type, name, label columns, required; and the sipas columns the form may carry:
  *             role, element, scoring, personal (docs/instruments.md)
  *   choices   list_name (or "list name"), name, label columns; sipas: satisfied, missing

@@ -45,7 +45,7 @@ check
 dom="$scratch/stdout"
 check
 nsvg=$(grep -o '<svg role="img"' "$dom" | wc -l)
-[ "$nsvg" -eq 5 ] || fail "the DOM has $nsvg inline charts, expected 5"
+[ "$nsvg" -eq 6 ] || fail "the DOM has $nsvg inline charts, expected 6"
 check
 npath=$(grep -o '<path ' "$dom" | wc -l)
 [ "$npath" -ge 100 ] || fail "the charts have $npath paths in the DOM, expected at least 100"

@@ -68,7 +68,8 @@ expect_in_file "$WORK/ranking.svg" "Toàn tỉnh: 90,19%" "ranking province line
 expect_in_file "$WORK/profile.svg" "Thủ tục hành chính" "profile element label"
 expect_in_file "$WORK/profile.svg" "2023" "profile previous wave"
 expect_in_file "$WORK/heatmap.svg" "Cao Lộc" "heat map row"
-expect_in_file "$WORK/heatmap.svg" "Hài lòng (%)" "heat map colour box"
+expect_in_file "$WORK/heatmap.svg" "≥ 90% (mục tiêu 2025)" "heat map key: green from the target"
+expect_in_file "$WORK/heatmap.svg" "80% đến dưới 90%" "heat map key: amber band"
 # Values printed on the chart: a decimal comma in Vietnamese, a point in English.
 checks=$((checks + 1))
 grep -qE '>[0-9]{2},[0-9]<' "$WORK/heatmap.svg" || fail "heat map cells carry no 'dd,d' value"
@@ -76,7 +77,7 @@ run "$ANALYZE" plot --form sipas2017 --kind heatmap --wave 2024 --lang en --out 
 expect_rc 0 "plot heatmap en"
 checks=$((checks + 1))
 grep -qE '>[0-9]{2}\.[0-9]<' "$WORK/heat_en.svg" || fail "English heat map cells carry no 'dd.d' value"
-expect_in_file "$WORK/heat_en.svg" "Satisfied (%)" "English colour box"
+expect_in_file "$WORK/heat_en.svg" "80% to under 90%" "English heat map key"
 
 # A kept script redraws the chart.
 run "$ANALYZE" plot --form sipas2017 --kind trend --out "$WORK/kept.png" --keep-script "$WORK/kept.gp"
@@ -132,7 +133,7 @@ for words in "Tóm tắt" "Mục tiêu" "Thay đổi so với năm trước" "Xu
 done
 checks=$((checks + 1))
 nsvg=$(grep -c '^<svg role="img"' "$html")
-[ "$nsvg" -eq 5 ] || fail "report: $nsvg inline charts, expected 5 (trend, scorecard, ranking, profile, heat map)"
+[ "$nsvg" -eq 6 ] || fail "report: $nsvg inline charts, expected 6 (trend, scorecard, ranking, trend by unit, profile, heat map)"
 expect_not_in_file "$html" 'https?://' "no URL in the page"
 expect_not_in_file "$html" '<script|<link |@import|url\(http|<\?xml|<!DOCTYPE svg' "self-contained"
 expect_not_in_file "$html" 'id="gpPt|href="#gpPt|href=.#gpPt' "chart ids are prefixed"

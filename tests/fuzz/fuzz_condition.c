@@ -15,6 +15,7 @@
 #include "sipas/dataset.h"
 #include "sipas/import.h"
 #include "sipas/index.h"
+#include "sipas/init.h"
 #include "sipas/instrument.h"
 #include "sipas/store.h"
 
@@ -75,6 +76,7 @@ static bool column_char(char c)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    sipas_library_init();
     if (size > 8192)
         return 0;
     if (inst == NULL)

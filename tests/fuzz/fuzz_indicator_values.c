@@ -17,6 +17,7 @@
 #include <stdbool.h>
 
 #include "sipas/indicators.h"
+#include "sipas/init.h"
 #include "sipas/store.h"
 
 static sipas_indicator_registry *reg;
@@ -95,6 +96,7 @@ static void check_verdicts(const sipas_admin_value *v, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    sipas_library_init();
     if (size > 65536)
         return 0;
     if (reg == NULL)

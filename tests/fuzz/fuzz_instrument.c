@@ -18,6 +18,7 @@
 #include "sipas/dataset.h"
 #include "sipas/import.h"
 #include "sipas/index.h"
+#include "sipas/init.h"
 #include "sipas/instrument.h"
 #include "sipas/store.h"
 
@@ -138,6 +139,7 @@ static void exercise_store(const sipas_instrument *inst)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    sipas_library_init();
     if (size > (1u << 18))
         return 0;
     if (fixture[0] == NULL)

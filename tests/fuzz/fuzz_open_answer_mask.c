@@ -7,7 +7,7 @@
 #include "fuzz_common.h"
 
 #include "sipas/open_answers.h"
-#include "sipas/text.h"
+#include "text.h"
 
 static void check(const uint8_t *data, size_t size, sipas_report_lang lang)
 {

@@ -12,6 +12,7 @@
 
 #include <math.h>
 
+#include "sipas/init.h"
 #include "sipas/instrument.h"
 #include "sipas/sample_draw.h"
 
@@ -42,6 +43,7 @@ static void check_draw(const sipas_sample_result *r, const sipas_sample_options 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    sipas_library_init();
     sipas_error err = {0};
     if (inst == NULL) {
         FUZZ_CHECK(sipas_instrument_load(SIPAS_FUZZ_FIXTURES "/import/mini", &inst, &err) == SIPAS_OK,

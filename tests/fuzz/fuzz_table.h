@@ -15,7 +15,7 @@
 #include "sipas/import.h"
 #include "sipas/instrument.h"
 #include "sipas/store.h"
-#include "sipas/table_source.h"
+#include "table_source.h"
 
 typedef struct fuzz_rows {
     const sipas_table_source *source;

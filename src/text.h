@@ -1,4 +1,5 @@
-/* sipas/text.h - UTF-8 checks, label matching keys and legacy-encoding guesses (utf8proc).
+/* src/text.h (private to the library) - UTF-8 checks, label matching keys and legacy-encoding
+ * guesses (utf8proc).
  *
  * Survey files come from Vietnamese spreadsheets: text may be NFC or NFD, in any case, with stray
  * spaces, or not UTF-8 at all (Windows-1258, TCVN3/ABC, VISCII, VNI from old Excel files). */

@@ -1,4 +1,5 @@
-/* sipas/table_source.h - rows of a data file in any of the formats people have, one reader.
+/* src/table_source.h (private to the library) - rows of a data file in any of the formats people
+ * have, one reader.
  *
  * Import and check read every batch through a table source, so that a row from an Excel sheet,
  * an SPSS or Stata file and a CSV file is validated by the same rules with the same messages.

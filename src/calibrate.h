@@ -1,6 +1,7 @@
-/* sipas/calibrate.h - weights from population counts: base weights N_h / n_h, post-stratification
- * and raking (iterative proportional fitting), and the calibration-adjusted linearised scores
- * whose design variance is what R's survey package reports on a calibrated design.
+/* src/calibrate.h (private to the library: the index applies it, sipas/index.h) - weights from
+ * population counts: base weights N_h / n_h, post-stratification and raking (iterative
+ * proportional fitting), and the calibration-adjusted linearised scores whose design variance
+ * is what R's survey package reports on a calibrated design.
  *
  * Pure arithmetic over arrays; the reference is R's survey 4.1.1 (T. Lumley):
  *   base weights     svydesign(id=~1, strata=~h, fpc=~N_h) with weights omitted

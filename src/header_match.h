@@ -1,4 +1,5 @@
-/* sipas/header_match.h - which instrument column a header field of a data file names.
+/* src/header_match.h (private to the library) - which instrument column a header field of a data
+ * file names.
  *
  * Files come from spreadsheets typed by hand and from KoboToolbox/ODK exports, whose headers
  * carry group paths ("grp_thong_tin/ma_phieu", the group separator of formpack's exports is

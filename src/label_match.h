@@ -1,4 +1,5 @@
-/* sipas/label_match.h - matching typed answers to the choices of a list, forgivingly.
+/* src/label_match.h (private to the library) - matching typed answers to the choices of a list,
+ * forgivingly.
  *
  * Answers in survey files are typed by district staff: codes written by a spreadsheet as
  * "4.0", labels without diacritics ("Hai long"), with the old tone placement ("Hoà Thuỷ" for

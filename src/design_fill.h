@@ -1,4 +1,5 @@
-/* sipas/design_fill.h - the design cells of a batch filled from the stored draw.
+/* src/design_fill.h (private to the library) - the design cells of a batch filled from the stored
+ * draw.
  *
  * `sipas-collect sample --wave W` stores its selection (sipas_store_replace_selection): per
  * stratum and cluster drawn, the fpc value (the stratum's clusters in the frame) and, when it
