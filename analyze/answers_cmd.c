@@ -28,13 +28,18 @@ static void write_table(analysis *a, const sipas_answer_distribution *d)
         fprintf(out, "\n%s\n", analysis_label(a, c->item->label_vi, c->item->label_en, c->item->name));
         for (size_t j = 0; j < c->nlevels; j++) {
             const sipas_answer_share *s = &c->levels[j];
-            fputs("  ", out);
-            output_padded(out, analysis_label(a, s->choice->label_vi, s->choice->label_en,
-                                        s->choice->name), 24);
+            /* the level's label indented in its cell, so that its wrapped lines keep the indent
+             * ("0 - Hoàn toàn không giới thiệu" on an 11-point scale) */
+            char level[256];
+            snprintf(level, sizeof level, "  %s",
+                     analysis_label(a, s->choice->label_vi, s->choice->label_en, s->choice->name));
+            output_row_begin(out);
+            output_padded(out, level, 26);
             snprintf(ci, sizeof ci, "(%s – %s)", analysis_percent(a, s->ci_low, lo, sizeof lo),
                      analysis_percent(a, s->ci_high, hi, sizeof hi));
-            fprintf(out, "%9s  %s%s\n", analysis_percent(a, s->share, est, sizeof est), ci,
+            fprintf(out, "%9s  %s%s", analysis_percent(a, s->share, est, sizeof est), ci,
                     (s->flags & SIPAS_NCHS_SUPPRESS) ? " †" : "");
+            output_row_end(out);
         }
         fprintf(out, vi ? "  %zu câu hợp lệ; trống %zu, không biết %zu, không áp dụng %zu, từ chối %zu\n"
                         : "  %zu valid; empty %zu, don't know %zu, not applicable %zu, refused %zu\n",

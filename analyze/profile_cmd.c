@@ -34,11 +34,16 @@ static void write_table(analysis *a, const sipas_respondent_profile *p, bool vi)
         fprintf(out, "\n%s\n", analysis_label(a, at->item->label_vi, at->item->label_en, at->item->name));
         for (size_t j = 0; j < at->ncategories; j++) {
             const sipas_profile_category *c = &at->categories[j];
-            fputs("  ", out);
-            output_padded(out, analysis_label(a, c->choice->label_vi, c->choice->label_en,
-                                        c->choice->name), 34);
-            fprintf(out, "%7zu %9s %9s\n", c->n, analysis_percent(a, c->share, share, sizeof share),
+            /* the group's label indented in its cell, so that its wrapped lines keep the
+             * indent ("Nông nghiệp và phát triển nông thôn") */
+            char group[256];
+            snprintf(group, sizeof group, "  %s",
+                     analysis_label(a, c->choice->label_vi, c->choice->label_en, c->choice->name));
+            output_row_begin(out);
+            output_padded(out, group, 36);
+            fprintf(out, "%7zu %9s %9s", c->n, analysis_percent(a, c->share, share, sizeof share),
                     analysis_percent(a, c->weighted_share, weighted, sizeof weighted));
+            output_row_end(out);
         }
         if (at->empty > 0) {
             fputs("  ", out);

@@ -24,9 +24,10 @@
 #include "zip_archive.h"
 
 enum {
-    PAGE_WIDTH = 11906, PAGE_HEIGHT = 16838, /* A4 in twips */
+    PAGE_WIDTH = 11906, PAGE_HEIGHT = 16838, /* A4 portrait in twips */
     MARGIN = 1134,                           /* 2 cm */
     TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN,    /* 9638 twips = 17.0 cm */
+    LANDSCAPE_TEXT_WIDTH = PAGE_HEIGHT - 2 * MARGIN, /* 14570 twips = 25.7 cm */
     EMU_PER_TWIP = 635,
     CHART_SCALE = 2,                         /* PNG pixels per SVG pixel */
     MAX_CHART_PIXELS = 4000000
@@ -299,32 +300,54 @@ static void headline(FILE *f, const sipas_report_block *b)
     fputs("</w:p>\n", f);
 }
 
-/* Characters (not bytes) of UTF-8 text, and of its longest word. */
-static size_t text_chars(const char *s, size_t *longest_word)
+/* The width of UTF-8 text at 10 pt, and of its longest word, in twips, estimated from the
+ * glyphs of DejaVu Serif (LibreOffice's stand-in for Times New Roman, and wider than it): a
+ * digit 0.64 em (127 twips at 10 pt), most small letters about as wide, capitals, m, w and %
+ * about 1.4 times as wide, spaces and punctuation half; letters beyond ASCII (Vietnamese) a
+ * tenth wider than a digit, Đ as a capital. Bold (the header row, strong rows) is a tenth wider. */
+static size_t text_twips(const char *s, bool bold, size_t *longest_word)
 {
-    size_t chars = 0, word = 0;
-    *longest_word = 0;
+    enum { DIGIT_TWIPS = 130 };
+    size_t tenths = 0, word = 0, longest = 0;
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         if ((*p & 0xC0) == 0x80)
             continue;
-        chars++;
-        word = *p == ' ' ? 0 : word + 1;
-        if (word > *longest_word)
-            *longest_word = word;
+        size_t glyph;
+        if (*p == ' ') {
+            tenths += 5;
+            word = 0;
+            continue;
+        } else if ((*p >= 'A' && *p <= 'Z') || *p == 'm' || *p == 'w' || *p == '%' ||
+                   (p[0] == 0xC4 && p[1] == 0x90) /* Đ */) {
+            glyph = 14;
+        } else if (*p == ',' || *p == '.' || *p == ':' || *p == ';' || *p == '\'' ||
+                   *p == '(' || *p == ')' || *p == 'i' || *p == 'l' || *p == 'j') {
+            glyph = 5;
+        } else {
+            glyph = *p >= 0x80 ? 11 : 10;
+        }
+        tenths += glyph;
+        word += glyph;
+        if (word > longest)
+            longest = word;
     }
-    return chars;
+    size_t scale = bold ? 11 : 10; /* tenths of a digit, times a tenth more when bold */
+    *longest_word = longest * DIGIT_TWIPS * scale / 100;
+    return tenths * DIGIT_TWIPS * scale / 100;
 }
 
-/* Column widths in twips. Numbers must show on one line ("90,19\n%" is not a number), with
- * their marks and their header's longest word. Texts of at most SHORT_CHARS are given their
- * whole length when that fits, else their longest word; longer texts (sentences) share what
- * is left in proportion to their length up to MAX_TEXT_CHARS, and wrap. Only when the numbers
- * alone overflow the text width do all columns share it in proportion to what they show. */
-static void column_widths(const sipas_report_table *t, sipas_report_lang lang, int *width)
+/* Column widths in twips within text_width. Numbers must show on one line ("90,19\n%" is not
+ * a number), with their marks and their header's longest word. Texts of at most SHORT_TWIPS are
+ * given their whole width when that fits, else their longest word's; longer texts (sentences)
+ * share what is left in proportion to their width up to MAX_TEXT_TWIPS, and wrap. Only when
+ * the numbers alone overflow the text width do all columns share it in proportion to what they
+ * show. Returns whether every word fits whole in its column (false: words break mid-word). */
+static bool column_widths(const sipas_report_table *t, sipas_report_lang lang, int text_width,
+                          int *width)
 {
-    enum { MIN_CHARS = 3, SHORT_CHARS = 12, MAX_TEXT_CHARS = 30, MARK_CHARS = 4 /* " † ‡" */,
-           /* a digit at 10 pt: 100 in Times New Roman, 127 in DejaVu Serif (LibreOffice's stand-in) */
-           CHAR_TWIPS = 130,
+    enum { CHAR_TWIPS = 130, /* a digit at 10 pt, as in text_twips */
+           MIN_TWIPS = 3 * CHAR_TWIPS, SHORT_TWIPS = 12 * CHAR_TWIPS,
+           MAX_TEXT_TWIPS = 30 * CHAR_TWIPS, MARK_TWIPS = 4 * CHAR_TWIPS /* " † ‡" */,
            CELL_MARGINS = 2 * 57 + 20, MIN_WRAP_TWIPS = 4 * CHAR_TWIPS + CELL_MARGINS };
     size_t ncol = sipas_report_table_columns(t), nrow = sipas_report_table_rows(t);
     size_t want[32], word_min[32], all = 0;
@@ -332,31 +355,32 @@ static void column_widths(const sipas_report_table *t, sipas_report_lang lang, i
     for (size_t c = 0; c < ncol && c < 32; c++) {
         const sipas_report_column *col = sipas_report_table_column(t, c);
         size_t word;
-        text_chars(col->header, &word);
-        want[c] = word_min[c] = word > MIN_CHARS ? word : MIN_CHARS;
+        text_twips(col->header, true, &word);
+        want[c] = word_min[c] = word > MIN_TWIPS ? word : MIN_TWIPS;
         number[c] = col->kind != SIPAS_REPORT_TEXT;
         for (size_t r = 0; r < nrow; r++) {
-            size_t chars;
+            bool strong = sipas_report_table_row_marks(t, r) & SIPAS_REPORT_STRONG;
+            size_t twips;
             if (!number[c]) {
-                chars = text_chars(sipas_report_cell_text(t, r, c), &word);
+                twips = text_twips(sipas_report_cell_text(t, r, c), strong, &word);
                 if (word > word_min[c])
                     word_min[c] = word;
-                if (chars > MAX_TEXT_CHARS)
-                    chars = word > MAX_TEXT_CHARS ? word : MAX_TEXT_CHARS;
+                if (twips > MAX_TEXT_TWIPS)
+                    twips = word > MAX_TEXT_TWIPS ? word : MAX_TEXT_TWIPS;
             } else {
                 char value[64];
                 sipas_report_format(col->kind, sipas_report_cell_value(t, r, c), lang, value,
                                     sizeof value);
-                chars = text_chars(value, &word) +
+                twips = text_twips(value, strong, &word) +
                         (sipas_report_cell_marks(t, r, c) &
-                         (SIPAS_REPORT_SUPPRESSED | SIPAS_REPORT_REVIEW) ? MARK_CHARS : 0);
+                         (SIPAS_REPORT_SUPPRESSED | SIPAS_REPORT_REVIEW) ? MARK_TWIPS : 0);
             }
-            if (chars > want[c])
-                want[c] = chars;
+            if (twips > want[c])
+                want[c] = twips;
         }
         if (number[c])
             word_min[c] = want[c];
-        sentence[c] = !number[c] && want[c] > SHORT_CHARS;
+        sentence[c] = !number[c] && want[c] > SHORT_TWIPS;
         all += want[c];
     }
     /* Pass 0: short texts whole, sentences at least their longest word wide; pass 1: short
@@ -365,7 +389,7 @@ static void column_widths(const sipas_report_table *t, sipas_report_lang lang, i
     size_t sentence_words = 0;
     for (size_t c = 0; c < ncol && c < 32; c++)
         if (sentence[c])
-            sentence_words += word_min[c] * CHAR_TWIPS + CELL_MARGINS;
+            sentence_words += word_min[c] + CELL_MARGINS;
     for (int pass = 0; pass < 3; pass++) {
         size_t fixed_twips = 0, shared = 0, nshared = 0;
         for (size_t c = 0; c < ncol && c < 32; c++) {
@@ -374,27 +398,31 @@ static void column_widths(const sipas_report_table *t, sipas_report_lang lang, i
                 shared += want[c];
                 nshared++;
             } else {
-                fixed_twips += (pass == 0 ? want[c] : word_min[c]) * CHAR_TWIPS + CELL_MARGINS;
+                fixed_twips += (pass == 0 ? want[c] : word_min[c]) + CELL_MARGINS;
             }
         }
         size_t needed = pass == 0 ? sentence_words
                       : nshared * (pass == 1 ? MIN_WRAP_TWIPS : 3 * CHAR_TWIPS + CELL_MARGINS);
-        if (fixed_twips + needed > TEXT_WIDTH)
+        if (fixed_twips + needed > (size_t)text_width)
             continue;
-        size_t spare = TEXT_WIDTH - fixed_twips;
+        size_t spare = (size_t)text_width - fixed_twips;
+        bool whole_words = true;
         for (size_t c = 0; c < ncol && c < 32; c++) {
-            size_t fixed = (pass == 0 ? want[c] : word_min[c]) * CHAR_TWIPS + CELL_MARGINS;
+            size_t fixed = (pass == 0 ? want[c] : word_min[c]) + CELL_MARGINS;
             if (pass == 2 ? !number[c] : sentence[c])
                 width[c] = (int)(spare * want[c] / shared);
             else if (nshared == 0) /* nothing wraps: the columns share the spare width too */
-                width[c] = (int)((size_t)TEXT_WIDTH * fixed / fixed_twips);
+                width[c] = (int)((size_t)text_width * fixed / fixed_twips);
             else
                 width[c] = (int)fixed;
+            if ((size_t)width[c] < word_min[c] + CELL_MARGINS)
+                whole_words = false;
         }
-        return;
+        return whole_words;
     }
     for (size_t c = 0; c < ncol && c < 32; c++)
-        width[c] = (int)((size_t)TEXT_WIDTH * want[c] / all);
+        width[c] = (int)((size_t)text_width * want[c] / all);
+    return false;
 }
 
 static void table_cell(FILE *f, int width, const char *shading, const char *jc, const char *rpr,
@@ -418,11 +446,11 @@ static void table_cell(FILE *f, int width, const char *shading, const char *jc, 
     fputs("</w:p></w:tc>", f);
 }
 
-static void table(FILE *f, const sipas_report_table *t, sipas_report_lang lang)
+static void table(FILE *f, const sipas_report_table *t, sipas_report_lang lang, int text_width)
 {
     size_t ncol = sipas_report_table_columns(t), nrow = sipas_report_table_rows(t);
     int width[32];
-    column_widths(t, lang, width);
+    column_widths(t, lang, text_width, width);
     /* The caption stays with the table: keepNext. */
     paragraph(f, "Caption", "<w:keepNext/>", sipas_report_table_caption(t));
     fputs("<w:tbl><w:tblPr><w:tblStyle w:val=\"SipasTable\"/><w:tblW w:w=\"5000\" "
@@ -580,7 +608,67 @@ static void contents(FILE *f, const sipas_report *r)
           "w:fldCharType=\"end\"/></w:r></w:p>\n", f);
 }
 
-static void document_xml(FILE *f, const sipas_report *r, const png_image *images)
+/* ---------------------------------------------------------------------------------------------
+ * Sections. A table whose words do not all fit whole in the portrait text width (the ranking's
+ * and the targets' eleven columns) is set on landscape A4 pages, and the pages after it return
+ * to portrait. The landscape section also takes the text just before the table, back to and
+ * including its heading, so a heading is never left alone at the foot of a portrait page; charts
+ * stay portrait (they are sized for it). Consecutive such tables share one landscape section. */
+
+static bool text_block(sipas_report_block_kind kind)
+{
+    return kind == SIPAS_REPORT_BLOCK_HEADING || kind == SIPAS_REPORT_BLOCK_PARAGRAPH ||
+           kind == SIPAS_REPORT_BLOCK_NOTE;
+}
+
+/* landscape[i]: whether block i is set on a landscape page (nblocks entries). */
+static void block_orientations(const sipas_report *r, bool *landscape)
+{
+    size_t nblocks = sipas_report_block_count(r);
+    for (size_t i = 0; i < nblocks; i++) {
+        sipas_report_block b = sipas_report_block_at(r, i);
+        int width[32];
+        landscape[i] = b.kind == SIPAS_REPORT_BLOCK_TABLE &&
+                       !column_widths(b.table, sipas_report_language(r), TEXT_WIDTH, width);
+        if (!landscape[i])
+            continue;
+        /* back over the text introducing the table; past its heading only to headings above it */
+        for (size_t j = i; j > 0; j--) {
+            sipas_report_block_kind before = sipas_report_block_at(r, j - 1).kind;
+            if (!text_block(before) || (sipas_report_block_at(r, j).kind ==
+                                        SIPAS_REPORT_BLOCK_HEADING &&
+                                        before != SIPAS_REPORT_BLOCK_HEADING))
+                break;
+            landscape[j - 1] = true;
+        }
+    }
+}
+
+/* A section's properties: A4 in the orientation given (w:pgSz swapped for landscape), the
+ * margins, and the footer with the page numbers, which numbers on across sections. Children in
+ * the schema's order (ECMA-376 part 1, CT_SectPr): footerReference, pgSz, pgMar. */
+static void section_properties(FILE *f, bool landscape)
+{
+    fprintf(f, "<w:sectPr><w:footerReference w:type=\"default\" r:id=\"rIdFooter\"/>"
+            "<w:pgSz w:w=\"%d\" w:h=\"%d\"%s/><w:pgMar w:top=\"%d\" w:right=\"%d\" "
+            "w:bottom=\"%d\" w:left=\"%d\" w:header=\"567\" w:footer=\"567\" "
+            "w:gutter=\"0\"/></w:sectPr>",
+            landscape ? PAGE_HEIGHT : PAGE_WIDTH, landscape ? PAGE_WIDTH : PAGE_HEIGHT,
+            landscape ? " w:orient=\"landscape\"" : "", MARGIN, MARGIN, MARGIN, MARGIN);
+}
+
+/* Ends the section before it (the next one starts on a new page): a paragraph carrying that
+ * section's properties, one point high so that it adds no visible line. */
+static void section_break(FILE *f, bool landscape)
+{
+    fputs("<w:p><w:pPr><w:spacing w:before=\"0\" w:after=\"0\" w:line=\"20\" "
+          "w:lineRule=\"exact\"/><w:rPr><w:sz w:val=\"2\"/></w:rPr>", f);
+    section_properties(f, landscape);
+    fputs("</w:pPr></w:p>\n", f);
+}
+
+static void document_xml(FILE *f, const sipas_report *r, const png_image *images,
+                         const bool *landscape)
 {
     sipas_report_lang lang = sipas_report_language(r);
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
@@ -591,8 +679,13 @@ static void document_xml(FILE *f, const sipas_report *r, const png_image *images
     paragraph(f, "Title", "", sipas_report_title(r));
     contents(f, r);
     size_t charts = 0;
+    bool landscape_section = false;
     for (size_t i = 0; i < sipas_report_block_count(r); i++) {
         sipas_report_block b = sipas_report_block_at(r, i);
+        if (landscape[i] != landscape_section) {
+            section_break(f, landscape_section);
+            landscape_section = landscape[i];
+        }
         switch (b.kind) {
         case SIPAS_REPORT_BLOCK_HEADING:
             heading(f, i, &b);
@@ -611,14 +704,13 @@ static void document_xml(FILE *f, const sipas_report *r, const png_image *images
             charts++;
             break;
         case SIPAS_REPORT_BLOCK_TABLE:
-            table(f, b.table, lang);
+            table(f, b.table, lang, landscape[i] ? LANDSCAPE_TEXT_WIDTH : TEXT_WIDTH);
             break;
         }
     }
-    fprintf(f, "<w:sectPr><w:footerReference w:type=\"default\" r:id=\"rIdFooter\"/>"
-            "<w:pgSz w:w=\"%d\" w:h=\"%d\"/><w:pgMar w:top=\"%d\" w:right=\"%d\" w:bottom=\"%d\" "
-            "w:left=\"%d\" w:header=\"567\" w:footer=\"567\" w:gutter=\"0\"/></w:sectPr>\n"
-            "</w:body></w:document>\n", PAGE_WIDTH, PAGE_HEIGHT, MARGIN, MARGIN, MARGIN, MARGIN);
+    /* the last section's properties close the body */
+    section_properties(f, landscape_section);
+    fputs("\n</w:body></w:document>\n", f);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -819,8 +911,9 @@ sipas_status sipas_report_write_docx(const sipas_report *report, const char *pat
     png_image *images = calloc(ncharts ? ncharts : 1, sizeof *images);
     zip_archive_part *zparts = calloc(NPARTS + ncharts, sizeof *zparts);
     char (*image_names)[48] = calloc(ncharts ? ncharts : 1, sizeof *image_names);
+    bool *landscape = calloc(nblocks ? nblocks : 1, sizeof *landscape);
     part parts[NPARTS] = {{0}};
-    if (images == NULL || zparts == NULL || image_names == NULL) {
+    if (images == NULL || zparts == NULL || image_names == NULL || landscape == NULL) {
         st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory while writing '%s'", path);
         goto done;
     }
@@ -840,7 +933,8 @@ sipas_status sipas_report_write_docx(const sipas_report *report, const char *pat
         package_rels_xml(parts[PART_RELS].f);
         core_xml(parts[PART_CORE].f, report);
         app_xml(parts[PART_APP].f);
-        document_xml(parts[PART_DOCUMENT].f, report, images);
+        block_orientations(report, landscape);
+        document_xml(parts[PART_DOCUMENT].f, report, images, landscape);
         document_rels_xml(parts[PART_DOCUMENT_RELS].f, ncharts);
         styles_xml(parts[PART_STYLES].f, lang);
         settings_xml(parts[PART_SETTINGS].f, lang);
@@ -886,5 +980,6 @@ done:
     free(images);
     free(zparts);
     free(image_names);
+    free(landscape);
     return st;
 }

@@ -18,7 +18,8 @@
  *              (about 290 dpi at the text width of 16.9 cm), captioned. PNG because every Word
  *              version and LibreOffice show it alike: SVG in OOXML is a Word 2016 extension that
  *              requires a PNG fallback anyway, and LibreOffice 7 shows that fallback;
- *   pages      A4 portrait, 2 cm margins, "Trang N / M" ("Page N / M") in the footer.
+ *   pages      A4 portrait, 2 cm margins, "Trang N / M" ("Page N / M") in the footer; a table
+ *              too wide for portrait with whole words in a landscape A4 section, then portrait.
  * Body text is Times New Roman 13 pt, the font and size Decree 30/2020/ND-CP sets for
  * Vietnamese administrative documents; tables 10 pt. Text is UTF-8 XML, escaped, with
  * xml:space="preserve" on every run; bytes that are not UTF-8 become U+FFFD and control

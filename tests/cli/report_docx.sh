@@ -146,6 +146,36 @@ expect_in_file_docx "$WORK/vi/docx/word/styles.xml" '<w:lang w:val="vi-VN"/>' "v
 expect_in_file_docx "$vi_doc" 'Chỉ số hài lòng chung' "Vietnamese text intact"
 expect_in_file_docx "$vi_doc" 'xml:space="preserve"' "runs keep their spaces"
 expect_in_file_docx "$WORK/vi/docx/word/footer1.xml" 'w:instr=" PAGE "' "page numbers"
+# Sections: the ranking's and the targets' eleven columns do not fit a portrait page with whole
+# words, so each sits in a landscape section (the sectPr closing it, the first after its
+# caption: w:orient="landscape", A4 swapped) that began on a portrait one; the last section (the
+# body's sectPr) is portrait again; every section has the footer with the page numbers.
+# section_after DOC TEXT: the w:pgSz of the first section ending after TEXT ("" when none);
+# section_before: of the last section ending before it.
+section_after() {
+  FIND="$2" perl -0777 -ne 'my $i = index($_, $ENV{FIND}); exit if $i < 0;
+    print $1 if substr($_, $i) =~ /<w:sectPr>.*?(<w:pgSz [^>]*>)/s' "$1"
+}
+section_before() {
+  FIND="$2" perl -0777 -ne 'my $i = index($_, $ENV{FIND}); exit if $i < 0;
+    my $before = substr($_, 0, $i); my $p = "";
+    $p = $1 while $before =~ /<w:sectPr>.*?(<w:pgSz [^>]*>)/sg; print $p' "$1"
+}
+landscape='<w:pgSz w:w="16838" w:h="11906" w:orient="landscape"/>'
+portrait='<w:pgSz w:w="11906" w:h="16838"/>'
+for caption in "Xếp hạng đơn vị và so sánh với toàn tỉnh" "Đánh giá mục tiêu"; do
+  expect_equal "$(section_after "$vi_doc" ">$caption<")" "$landscape" "the section of '$caption'"
+  expect_equal "$(section_before "$vi_doc" ">$caption<")" "$portrait" "the section before '$caption'"
+done
+expect_equal "$(section_after "$vi_doc" "Phụ lục: phương pháp")" "$portrait" "the last section"
+checks=$((checks + 1))
+perl -0777 -ne 'exit 1 unless /<w:sectPr>.*?<\/w:sectPr>\s*<\/w:body>/s' "$vi_doc" ||
+  fail "the body does not end with the last section's properties"
+expect_equal "$(grep -o '<w:sectPr><w:footerReference w:type="default" r:id="rIdFooter"/>' "$vi_doc" | wc -l)" \
+             "$(grep -o '<w:sectPr>' "$vi_doc" | wc -l)" "sections with the footer"
+checks=$((checks + 1))
+[ "$(grep -o "$landscape" "$vi_doc" | wc -l)" -ge 2 ] || fail "fewer than two landscape sections"
+
 checks=$((checks + 1))
 grep -qE '[0-9],[0-9]{2}%' "$WORK/vi/cells_docx" || fail "no decimal comma in the vi docx"
 checks=$((checks + 1))
@@ -164,6 +194,30 @@ if command -v soffice >/dev/null && command -v pdftotext >/dev/null; then
     for words in "Chỉ số hài lòng chung" "Thành phố Lạng Sơn" "Trang 1 / " "$vi_figure"; do
       expect_in_file_docx "$WORK/lo/review.txt" "$words" "LibreOffice's rendering"
     done
+    # No word of the ranking and targets tables is broken across lines: every word the PDF
+    # shows from the table's caption to the next block is a word of document.xml's text (a
+    # broken "Hạng" shows as "Hạn" and "g"); the ranking's page is landscape A4.
+    for range in "Xếp hạng đơn vị và so sánh với toàn tỉnh|Chỉ số của từng đơn vị qua các năm" \
+                 "Đánh giá mục tiêu|Thay đổi so với năm trước"; do
+      checks=$((checks + 1))
+      broken=$(perl -CSDA -Mutf8 -0777 -e 'my ($doc, $txt, $from, $until) = @ARGV; my %word;
+        open my $d, "<:utf8", $doc or die "$doc\n"; my $x = <$d>;
+        while ($x =~ /<w:t(?: [^>]*)?>([^<]*)<\/w:t>/g) { my $t = $1; $t =~ s/&quot;/"/g;
+          $t =~ s/&lt;/</g; $t =~ s/&gt;/>/g; $t =~ s/&amp;/&/g; $word{$_} = 1 for split /\s+/, $t }
+        open my $p, "<:utf8", $txt or die "$txt\n"; my $y = <$p>;
+        my $a = index($y, $from); my $b = index($y, $until, $a + 1);
+        die "no \"$from\" .. \"$until\"\n" if $a < 0 || $b < 0;
+        print join(" ", grep { $_ ne "" && !$word{$_} && !/^(\d+|\/|Trang)$/ }
+                        split /\s+/, substr($y, $a, $b - $a))' \
+        "$vi_doc" "$WORK/lo/review.txt" "${range%%|*}" "${range#*|}" 2>&1)
+      [ -z "$broken" ] || fail "LibreOffice breaks words in '${range%%|*}': $broken"
+    done
+    ranking_page=$(pdftotext -layout "$WORK/lo/review.pdf" - | awk -v RS='\f' \
+      '/Xếp hạng đơn vị và so sánh với toàn tỉnh/ { print NR; exit }')
+    checks=$((checks + 1))
+    pdfinfo -f "${ranking_page:-1}" -l "${ranking_page:-1}" "$WORK/lo/review.pdf" |
+      grep -q "^Page *${ranking_page:-x} size: *841\.[0-9]* x 595\.[0-9]* pts" ||
+      fail "LibreOffice: the ranking's page ${ranking_page:-?} is not landscape A4"
   else
     fail "LibreOffice did not convert the docx: $(tail -2 "$WORK/err")"
   fi
