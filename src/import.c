@@ -54,6 +54,8 @@ typedef struct import_ctx {
     size_t problems_len;
     int64_t rows_read;             /* by the reading thread, read once it has finished */
     int64_t rows_rejected;         /* by the storing thread */
+    int64_t run_rows[IMPORT_ROWS_PER_BLOCK]; /* the storing thread's: rows of a run (store_run) */
+    bool run_stored[IMPORT_ROWS_PER_BLOCK];
     bool header_failed;
     char sha256[SIPAS_SHA256_HEX_LEN + 1]; /* of the bytes read */
     const sipas_choice ***by_code; /* per item: choice of each small integer code, for speed */
@@ -658,54 +660,76 @@ static void relay_progress(void *ctx, uint64_t done, uint64_t total)
     import_pipeline_progress(c->reading, done, total);
 }
 
-/* Storing thread: a valid row into the batch; a duplicate id rejects it. */
-static sipas_status store_row(import_ctx *c, const import_row *e, const sipas_value *values,
-                              char *const *fields, const size_t *lengths, sipas_error *err)
+/* Storing thread: a valid row whose id is stored already: reported and rejected. */
+static sipas_status reject_duplicate(import_ctx *c, const import_block *b, size_t i,
+                                     sipas_error *err)
 {
+    const import_row *e = &b->rows[i];
     sipas_error dup;
-    sipas_status st = sipas_store_batch_insert(c->batch, values, (int64_t)e->source_row, &dup);
-    if (st == SIPAS_OK)
-        return SIPAS_OK;
+    sipas_status st = sipas_store_batch_duplicate(c->batch, b->values + i * c->inst->nitems, &dup);
     if (st != SIPAS_ERR_VALIDATION) {
         if (err)
             *err = dup;
         return st;
     }
     char reason[PROBLEM_MAX], message[PROBLEM_MAX * 3], reasons[PROBLEM_MAX * 4];
-    size_t reasons_len = 0;
     size_t reason_len = strnlen(dup.message, sizeof reason - 1); /* cut as row_problem cuts */
     memcpy(reason, dup.message, reason_len);
     reason[reason_len] = '\0';
     problem_message(c, e->source_row, c->id_name, reason, message, sizeof message);
     if (c->opt->on_problem)
         c->opt->on_problem(c->opt->problem_ctx, message);
+    size_t reasons_len = 0;
     add_reason(reasons, &reasons_len, sizeof reasons, c->id_name, reason);
-    return write_reject(c, e->source_row, e->nfields, fields, lengths, reasons, reasons_len, err);
+    return write_reject(c, e->source_row, e->nfields, b->fields + e->first_field,
+                        b->lengths + e->first_field, reasons, reasons_len, err);
 }
 
-/* Storing thread: one block's rows in order: their messages, then the row stored or rejected. */
+/* Storing thread: the valid rows first..end-1 of a block, none with a message, stored together;
+ * those with an id stored already are then reported in order, as nothing is shown between. */
+static sipas_status store_run(import_ctx *c, const import_block *b, size_t first, size_t end,
+                              sipas_error *err)
+{
+    if (first == end)
+        return SIPAS_OK;
+    for (size_t i = first; i < end; i++)
+        c->run_rows[i - first] = (int64_t)b->rows[i].source_row;
+    sipas_status st = sipas_store_batch_insert_rows(c->batch, b->values + first * c->inst->nitems,
+                                                    end - first, c->run_rows, c->run_stored, err);
+    for (size_t i = first; st == SIPAS_OK && i < end; i++)
+        if (!c->run_stored[i - first])
+            st = reject_duplicate(c, b, i, err);
+    return st;
+}
+
+/* Storing thread: one block's rows in file order: each row's messages, then the row stored or
+ * written to the rejects file. */
 static sipas_status store_block(import_ctx *c, const import_block *b, sipas_error *err)
 {
+    size_t run = 0; /* the first valid row not stored yet */
     for (size_t i = 0; i < b->nrows; i++) {
         const import_row *e = &b->rows[i];
+        if (e->kind == IMPORT_ROW_STORE && e->nmessages == 0)
+            continue;
+        sipas_status st = store_run(c, b, run, i, err);
         const char *message = b->text + e->messages_at;
-        for (size_t n = 0; n < e->nmessages; n++, message += strlen(message) + 1)
+        for (size_t n = 0; st == SIPAS_OK && n < e->nmessages; n++, message += strlen(message) + 1)
             if (c->opt->on_problem)
                 c->opt->on_problem(c->opt->problem_ctx, message);
-        char *const *fields = b->fields + e->first_field;
-        const size_t *lengths = b->lengths + e->first_field;
-        sipas_status st = SIPAS_OK;
-        if (e->kind == IMPORT_ROW_REJECT)
-            st = write_reject(c, e->source_row, e->nfields, fields, lengths,
-                              b->text + e->reasons_at, e->reasons_len, err);
-        else if (e->kind == IMPORT_ROW_STORE)
-            st = store_row(c, e, b->values + i * c->inst->nitems, fields, lengths, err);
+        if (st == SIPAS_OK && e->kind == IMPORT_ROW_REJECT)
+            st = write_reject(c, e->source_row, e->nfields, b->fields + e->first_field,
+                              b->lengths + e->first_field, b->text + e->reasons_at,
+                              e->reasons_len, err);
+        else if (st == SIPAS_OK && e->kind == IMPORT_ROW_STORE)
+            st = store_run(c, b, i, i + 1, err);
         if (st != SIPAS_OK)
             return st;
+        run = i + 1;
     }
-    if (b->has_progress && c->opt->progress)
+    sipas_status st = store_run(c, b, run, b->nrows, err);
+    if (st == SIPAS_OK && b->has_progress && c->opt->progress)
         c->opt->progress(c->opt->progress_ctx, b->progress_done, b->progress_total);
-    return SIPAS_OK;
+    return st;
 }
 
 /* Reads the file on a second thread while this one stores its rows (src/import_pipeline.c).

@@ -11,7 +11,7 @@
  *     reader), the rejects file, and every callback of the caller (problems, progress), in the
  *     file's order exactly as a one-thread import calls them. A duplicate id, which only the
  *     insert finds, is therefore reported between the same rows as before.
- *   - Rows travel in blocks of ROWS_PER_BLOCK rows, at most MAX_BLOCKS of which exist at once:
+ *   - Rows travel in blocks of IMPORT_ROWS_PER_BLOCK rows, at most MAX_BLOCKS of which exist at once:
  *     the reader waits for a block to come back when it is that far ahead, so memory is bounded
  *     (a few MiB) whatever the size of the file.
  *   - Either side can stop the other: the storing side cancels (an SQLite error, Ctrl-C seen
@@ -29,7 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ROWS_PER_BLOCK 512
 #define MAX_BLOCKS 8
 #define ARENA_BYTES ((size_t)128 * 1024)
 
@@ -74,8 +73,8 @@ static import_block *block_new(size_t nitems)
     import_block *b = calloc(1, sizeof *b);
     if (b == NULL)
         return NULL;
-    b->rows = malloc(ROWS_PER_BLOCK * sizeof *b->rows);
-    b->values = malloc(ROWS_PER_BLOCK * (nitems ? nitems : 1) * sizeof *b->values);
+    b->rows = malloc(IMPORT_ROWS_PER_BLOCK * sizeof *b->rows);
+    b->values = malloc(IMPORT_ROWS_PER_BLOCK * (nitems ? nitems : 1) * sizeof *b->values);
     b->arena = malloc(ARENA_BYTES);
     b->arena_cap = ARENA_BYTES;
     if (b->rows == NULL || b->values == NULL || b->arena == NULL) {
@@ -150,7 +149,7 @@ sipas_status import_pipeline_begin_row(import_pipeline *p, size_t arena_bytes, s
     if (atomic_load_explicit(&p->cancelled, memory_order_relaxed))
         return sipas_error_set(err, SIPAS_ERR_INTERRUPTED, "the import was stopped");
     import_block *b = p->filling;
-    if (b && (b->nrows == ROWS_PER_BLOCK ||
+    if (b && (b->nrows == IMPORT_ROWS_PER_BLOCK ||
               (b->nrows > 0 && arena_bytes > b->arena_cap - b->arena_len))) {
         hand_over(p);
         b = NULL;

@@ -16,6 +16,9 @@
 #include "sipas/error.h"
 #include "sipas/store.h"
 
+/* Rows in a block at most. */
+#define IMPORT_ROWS_PER_BLOCK 512
+
 typedef enum {
     IMPORT_ROW_MESSAGES, /* only messages to show (the header's problems) */
     IMPORT_ROW_STORE,    /* a valid row: its values are to be stored */
