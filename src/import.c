@@ -38,6 +38,8 @@ typedef struct import_ctx {
     bool have_header;
     size_t nfields;                /* header width */
     int *item_of_field;            /* header field -> item index, -1 unknown */
+    size_t *unread_items;          /* items no field of the header gives (cleared each row) */
+    size_t nunread;
     int wave_item;                 /* index of the wave item, -1 none */
     const char *id_name;           /* the id item's name, for a duplicate id's message */
     size_t npersonal;              /* personal items: a hash of each in the row's arena */
@@ -274,7 +276,13 @@ static sipas_status read_header(import_ctx *c, size_t row, size_t nfields, char 
             row_problem(c, row, it->name, "missing from the header");
         problems++;
     }
+    c->unread_items = malloc((inst->nitems ? inst->nitems : 1) * sizeof *c->unread_items);
+    for (size_t k = 0; k < inst->nitems && c->unread_items; k++)
+        if (!seen[k])
+            c->unread_items[c->nunread++] = k;
     free(seen);
+    if (c->unread_items == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     c->have_header = true;
     if (problems > 0) {
         c->header_failed = true;
@@ -287,9 +295,46 @@ static sipas_status read_header(import_ctx *c, size_t row, size_t nfields, char 
     return SIPAS_OK;
 }
 
+/* Powers of ten that a double holds exactly. */
+static const double exact_powers_of_ten[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+                                             1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+
+/* Most cells of a batch are short plain decimals ("5.16"): with at most 15 digits the digits
+ * are an exact integer m and the value m / 10^k one correctly rounded division, the double
+ * strtod gives (Clinger's fast path), without strtod's copying and locale. false: anything
+ * else, for the general path. */
+static bool parse_plain_decimal(const char *s, size_t len, double *out)
+{
+    size_t i = 0;
+    bool negative = false;
+    if (i < len && (s[i] == '-' || s[i] == '+'))
+        negative = s[i++] == '-';
+    int64_t mantissa = 0;
+    size_t digits = 0, fraction = 0;
+    bool point = false;
+    for (; i < len; i++) {
+        if (s[i] >= '0' && s[i] <= '9') {
+            mantissa = mantissa * 10 + (s[i] - '0');
+            digits++;
+            fraction += point;
+        } else if (s[i] == '.' && !point) {
+            point = true;
+        } else {
+            return false;
+        }
+    }
+    if (digits == 0 || digits > 15)
+        return false;
+    double v = (double)mantissa / exact_powers_of_ten[fraction];
+    *out = negative ? -v : v;
+    return true;
+}
+
 /* A finite decimal; "1,5" only when commas are not the delimiter. */
 static bool parse_decimal(const char *s, size_t len, bool decimal_comma, double *out)
 {
+    if (parse_plain_decimal(s, len, out))
+        return true;
     char buf[64];
     if (len == 0 || len >= sizeof buf)
         return false;
@@ -316,6 +361,18 @@ static bool parse_decimal(const char *s, size_t len, bool decimal_comma, double 
 
 static bool parse_integer(const char *s, size_t len, int64_t *out)
 {
+    /* the common case first: up to 18 digits, an optional sign, nothing else */
+    size_t i = len > 0 && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    if (len > i && len - i <= 18) {
+        int64_t v = 0;
+        size_t j = i;
+        while (j < len && s[j] >= '0' && s[j] <= '9')
+            v = v * 10 + (s[j++] - '0');
+        if (j == len) {
+            *out = s[0] == '-' ? -v : v;
+            return true;
+        }
+    }
     char buf[32];
     /* spreadsheets and pandas write whole numbers as "2024.0": the zero fraction is dropped */
     const char *point = memchr(s, '.', len);
@@ -624,7 +681,9 @@ static sipas_status on_row(void *ctx, size_t row, size_t nfields, char *const *r
                     nfields == 1 ? "" : "s", c->nfields);
         ok = false;
     } else {
-        memset(c->values, 0, c->inst->nitems * sizeof *c->values);
+        /* read_cell clears the value of each item the row gives */
+        for (size_t u = 0; u < c->nunread; u++)
+            memset(&c->values[c->unread_items[u]], 0, sizeof *c->values);
         if (c->wave_item >= 0 && c->opt->wave > 0) {
             c->values[c->wave_item].kind = SIPAS_VALUE_INT;
             c->values[c->wave_item].i = c->opt->wave;
@@ -770,6 +829,7 @@ static void import_ctx_release(import_ctx *c)
             free(c->header[j]);
     free(c->header);
     free(c->item_of_field);
+    free(c->unread_items);
     if (c->by_code)
         for (size_t k = 0; k < c->inst->nitems; k++)
             free((void *)c->by_code[k]);
