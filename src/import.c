@@ -792,25 +792,27 @@ static sipas_status store_block(import_ctx *c, const import_block *b, sipas_erro
 }
 
 /* Reads the file on a second thread while this one stores its rows (src/import_pipeline.c).
- * A Ctrl-C seen between blocks stops the import as one seen by the reader does. */
+ * The stop flag (Ctrl-C) is looked at here, while waiting for rows and between blocks, and
+ * stops the reader: "interrupted; nothing was stored", as the reader said before. */
 static sipas_status read_and_store(import_ctx *c, sipas_error *err)
 {
     sipas_status st = import_pipeline_start(c->inst->nitems, read_rows, c, &c->pipeline, err);
     if (st != SIPAS_OK)
         return st;
+    volatile const int *stop_flag = c->opt->stop_flag;
     import_block *b;
-    while ((b = import_pipeline_receive(c->pipeline)) != NULL) {
-        if (c->opt->stop_flag && *c->opt->stop_flag)
-            st = sipas_error_set(err, SIPAS_ERR_INTERRUPTED, "%s: interrupted; nothing was stored",
-                                 c->name);
-        else
+    while ((b = import_pipeline_receive(c->pipeline, stop_flag)) != NULL) {
+        if (!(stop_flag && *stop_flag))
             st = store_block(c, b, err);
         import_pipeline_recycle(c->pipeline, b);
-        if (st != SIPAS_OK) {
-            import_pipeline_cancel(c->pipeline);
+        if (st != SIPAS_OK || (stop_flag && *stop_flag))
             break;
-        }
     }
+    if (st == SIPAS_OK && stop_flag && *stop_flag)
+        st = sipas_error_set(err, SIPAS_ERR_INTERRUPTED, "%s: interrupted; nothing was stored",
+                             c->name);
+    if (st != SIPAS_OK)
+        import_pipeline_cancel(c->pipeline);
     sipas_error read_err = {0};
     sipas_status read_st = import_pipeline_finish(c->pipeline, &read_err);
     c->pipeline = NULL;
@@ -905,7 +907,8 @@ sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst
     sipas_table_options source_options = {.sheet = opt->sheet,
                                           .progress = opt->progress ? relay_progress : NULL,
                                           .progress_ctx = &c,
-                                          .stop_flag = opt->stop_flag,
+                                          /* read by this thread only (read_and_store) */
+                                          .stop_flag = NULL,
                                           .encoding = opt->encoding};
     if ((st = sipas_table_source_open(path, c.name, &source_options, &c.source, err)) != SIPAS_OK)
         goto done;

@@ -18,7 +18,9 @@
  *     between blocks), and the reader then gets no more row slots and stops; the reader's end,
  *     with its status, is seen by the storing side once it has received every block before it.
  *   - The reading thread blocks every signal, so Ctrl-C and SIGTERM still reach the caller's
- *     thread, whose handler sets the stop flag both sides look at.
+ *     thread, whose handler sets the caller's stop flag; only that thread reads the flag (the
+ *     reader reading it would race with the handler's write), while it waits for a block and
+ *     between blocks, and cancels the reader, which looks at the cancel flag at every row.
  * All hand-overs go through one mutex and condition variable (once per block, not per row);
  * the cancel flag is also an atomic, read by the reader at each row without the lock. */
 #include "import_pipeline.h"
@@ -28,9 +30,11 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_BLOCKS 8
 #define ARENA_BYTES ((size_t)128 * 1024)
+#define STOP_CHECK_MS 20
 
 struct import_pipeline {
     pthread_mutex_t lock;
@@ -280,11 +284,21 @@ sipas_status import_pipeline_start(size_t nitems, import_produce_fn produce, voi
     return SIPAS_OK;
 }
 
-import_block *import_pipeline_receive(import_pipeline *p)
+import_block *import_pipeline_receive(import_pipeline *p, volatile const int *stop_flag)
 {
     pthread_mutex_lock(&p->lock);
-    while (p->queue_head == NULL && !p->reader_done && !atomic_load(&p->cancelled))
-        pthread_cond_wait(&p->changed, &p->lock);
+    while (p->queue_head == NULL && !p->reader_done && !atomic_load(&p->cancelled) &&
+           !(stop_flag && *stop_flag)) {
+        /* a signal handler cannot wake the wait: look at the flag every STOP_CHECK_MS */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += STOP_CHECK_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&p->changed, &p->lock, &until);
+    }
     import_block *b = NULL;
     if (!atomic_load(&p->cancelled) && p->queue_head) {
         b = p->queue_head;

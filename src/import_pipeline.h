@@ -74,8 +74,8 @@ bool import_pipeline_add_text(import_block *block, const char *s, size_t len, si
 void import_pipeline_progress(import_pipeline *p, uint64_t done, uint64_t total);
 
 /* Storing thread: the next block in file order, or NULL once the reader has finished and every
- * block was received. */
-import_block *import_pipeline_receive(import_pipeline *p);
+ * block was received, or as soon as *stop_flag (may be NULL) is set: the caller then cancels. */
+import_block *import_pipeline_receive(import_pipeline *p, volatile const int *stop_flag);
 void import_pipeline_recycle(import_pipeline *p, import_block *block);
 /* Storing thread: stop the reader (an error, an interrupt); blocks are not received anymore. */
 void import_pipeline_cancel(import_pipeline *p);
