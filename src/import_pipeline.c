@@ -22,9 +22,12 @@
  *     reader reading it would race with the handler's write), while it waits for a block and
  *     between blocks, and cancels the reader, which looks at the cancel flag at every row.
  * All hand-overs go through one mutex and condition variable (once per block, not per row);
- * the cancel flag is also an atomic, read by the reader at each row without the lock. */
+ * the cancel flag is also an atomic, read by the reader at each row without the lock. A lock,
+ * wait or wake-up that fails (POSIX allows it only for a broken mutex or condition variable)
+ * cancels both sides and fails the import, so a batch is never committed half read. */
 #include "import_pipeline.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -47,6 +50,7 @@ struct import_pipeline {
     size_t nblocks;                        /* allocated, wherever they are */
     bool reader_done;
     atomic_bool cancelled;
+    atomic_int sync_error;                 /* the first failed lock, wait or wake-up, or 0 */
     /* the reader's own */
     size_t nitems;
     import_produce_fn produce;
@@ -88,6 +92,44 @@ static import_block *block_new(size_t nitems)
     return b;
 }
 
+static void sync_failed(import_pipeline *p, int rc)
+{
+    int none = 0;
+    atomic_compare_exchange_strong(&p->sync_error, &none, rc);
+    atomic_store(&p->cancelled, true);
+}
+
+static bool lock(import_pipeline *p)
+{
+    int rc = pthread_mutex_lock(&p->lock);
+    if (rc != 0)
+        sync_failed(p, rc);
+    return rc == 0;
+}
+
+static void unlock(import_pipeline *p)
+{
+    int rc = pthread_mutex_unlock(&p->lock);
+    if (rc != 0)
+        sync_failed(p, rc);
+}
+
+static void wake(import_pipeline *p)
+{
+    int rc = pthread_cond_broadcast(&p->changed);
+    if (rc != 0)
+        sync_failed(p, rc);
+}
+
+/* Waits for a change, until the time given (NULL: no limit). */
+static void wait_for_change(import_pipeline *p, const struct timespec *until)
+{
+    int rc = until ? pthread_cond_timedwait(&p->changed, &p->lock, until)
+                   : pthread_cond_wait(&p->changed, &p->lock);
+    if (rc != 0 && rc != ETIMEDOUT)
+        sync_failed(p, rc);
+}
+
 /* Under the lock. */
 static void enqueue(import_pipeline *p, import_block *b)
 {
@@ -108,10 +150,13 @@ static void hand_over(import_pipeline *p)
     b->progress_done = p->progress_done;
     b->progress_total = p->progress_total;
     p->has_progress = false;
-    pthread_mutex_lock(&p->lock);
+    if (!lock(p)) {
+        p->filling = b; /* freed by import_pipeline_finish */
+        return;
+    }
     enqueue(p, b);
-    pthread_cond_broadcast(&p->changed);
-    pthread_mutex_unlock(&p->lock);
+    wake(p);
+    unlock(p);
 }
 
 /* Reader: an empty block, waiting while MAX_BLOCKS are in use; NULL when cancelled or out of
@@ -119,9 +164,10 @@ static void hand_over(import_pipeline *p)
 static import_block *take_block(import_pipeline *p, sipas_error *err)
 {
     import_block *b = NULL;
-    pthread_mutex_lock(&p->lock);
+    if (!lock(p))
+        return NULL;
     while (!atomic_load(&p->cancelled) && p->free_blocks == NULL && p->nblocks >= MAX_BLOCKS)
-        pthread_cond_wait(&p->changed, &p->lock);
+        wait_for_change(p, NULL);
     bool allocate = false;
     if (!atomic_load(&p->cancelled)) {
         if (p->free_blocks) {
@@ -132,12 +178,13 @@ static import_block *take_block(import_pipeline *p, sipas_error *err)
             p->nblocks++;
         }
     }
-    pthread_mutex_unlock(&p->lock);
+    unlock(p);
     if (allocate && (b = block_new(p->nitems)) == NULL) {
         sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-        pthread_mutex_lock(&p->lock);
-        p->nblocks--;
-        pthread_mutex_unlock(&p->lock);
+        if (lock(p)) {
+            p->nblocks--;
+            unlock(p);
+        }
     }
     if (b) {
         b->nrows = b->arena_len = b->nfields = b->text_len = 0;
@@ -234,10 +281,11 @@ static void *run_reader(void *arg)
         p->filling = take_block(p, NULL);
     if (p->filling)
         hand_over(p);
-    pthread_mutex_lock(&p->lock);
-    p->reader_done = true;
-    pthread_cond_broadcast(&p->changed);
-    pthread_mutex_unlock(&p->lock);
+    if (lock(p)) { /* else the storing side sees the cancel flag at its next look */
+        p->reader_done = true;
+        wake(p);
+        unlock(p);
+    }
     return NULL;
 }
 
@@ -252,6 +300,7 @@ sipas_status import_pipeline_start(size_t nitems, import_produce_fn produce, voi
     p->produce = produce;
     p->ctx = ctx;
     atomic_init(&p->cancelled, false);
+    atomic_init(&p->sync_error, 0);
     int rc = pthread_mutex_init(&p->lock, NULL);
     p->lock_ready = rc == 0;
     if (rc == 0) {
@@ -286,18 +335,22 @@ sipas_status import_pipeline_start(size_t nitems, import_produce_fn produce, voi
 
 import_block *import_pipeline_receive(import_pipeline *p, volatile const int *stop_flag)
 {
-    pthread_mutex_lock(&p->lock);
+    if (!lock(p))
+        return NULL;
     while (p->queue_head == NULL && !p->reader_done && !atomic_load(&p->cancelled) &&
            !(stop_flag && *stop_flag)) {
         /* a signal handler cannot wake the wait: look at the flag every STOP_CHECK_MS */
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
+        if (clock_gettime(CLOCK_REALTIME, &until) != 0) {
+            sync_failed(p, errno);
+            break;
+        }
         until.tv_nsec += STOP_CHECK_MS * 1000000L;
         if (until.tv_nsec >= 1000000000L) {
             until.tv_sec++;
             until.tv_nsec -= 1000000000L;
         }
-        pthread_cond_timedwait(&p->changed, &p->lock, &until);
+        wait_for_change(p, &until);
     }
     import_block *b = NULL;
     if (!atomic_load(&p->cancelled) && p->queue_head) {
@@ -306,25 +359,29 @@ import_block *import_pipeline_receive(import_pipeline *p, volatile const int *st
         if (p->queue_head == NULL)
             p->queue_tail = NULL;
     }
-    pthread_mutex_unlock(&p->lock);
+    unlock(p);
     return b;
 }
 
 void import_pipeline_recycle(import_pipeline *p, import_block *block)
 {
-    pthread_mutex_lock(&p->lock);
+    if (!lock(p)) {
+        block_free(block); /* the reader is cancelled and wants no more blocks */
+        return;
+    }
     block->next = p->free_blocks;
     p->free_blocks = block;
-    pthread_cond_broadcast(&p->changed);
-    pthread_mutex_unlock(&p->lock);
+    wake(p);
+    unlock(p);
 }
 
 void import_pipeline_cancel(import_pipeline *p)
 {
-    pthread_mutex_lock(&p->lock);
+    bool locked = lock(p);
     atomic_store(&p->cancelled, true);
-    pthread_cond_broadcast(&p->changed);
-    pthread_mutex_unlock(&p->lock);
+    wake(p); /* allowed without the lock too */
+    if (locked)
+        unlock(p);
 }
 
 static void free_list(import_block *b)
@@ -351,13 +408,20 @@ sipas_status import_pipeline_finish(import_pipeline *p, sipas_error *err)
         if (st != SIPAS_OK && err)
             *err = p->error;
     }
+    int sync_error = atomic_load(&p->sync_error);
+    if (sync_error != 0)
+        st = sipas_error_set(err, SIPAS_ERR_IO, "the two threads of the import could not work "
+                             "together (%s); nothing was stored", strerror(sync_error));
     free_list(p->queue_head);
     free_list(p->free_blocks);
     block_free(p->filling);
-    if (p->cond_ready)
-        pthread_cond_destroy(&p->changed);
-    if (p->lock_ready)
-        pthread_mutex_destroy(&p->lock);
+    /* destroying fails only for an object in use, and none is once the reader has ended */
+    if (p->cond_ready && pthread_cond_destroy(&p->changed) != 0)
+        st = st != SIPAS_OK ? st : sipas_error_set(err, SIPAS_ERR_IO, "cannot release the "
+                                                   "import's condition variable");
+    if (p->lock_ready && pthread_mutex_destroy(&p->lock) != 0)
+        st = st != SIPAS_OK ? st : sipas_error_set(err, SIPAS_ERR_IO, "cannot release the "
+                                                   "import's lock");
     free(p);
     return st;
 }
