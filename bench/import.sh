@@ -18,7 +18,9 @@
 # seconds, peak RSS):
 #   sipas   sipas-collect import: parse, check every value against the instrument (choice lists
 #           and labels, types, required cells, duplicate ids), store typed columns with a unique
-#           index on the respondent id, record the batch with the file's SHA-256, one transaction
+#           index on the respondent id, record the batch with the file's SHA-256, one transaction;
+#           two threads (one reads and checks, the other stores: src/import_pipeline.c), so its
+#           wall time can be below its CPU time (user + sys, both threads) on an idle machine
 #   sqlite  sqlite3 -cmd '.mode csv' DB '.import FILE t': every field stored as text into a
 #           table it creates, no index, no checks
 # Results go to BENCH_DIR (import_rounds.csv, import_memory.csv) and a summary to standard output.
@@ -51,7 +53,10 @@ cat "$batch" >/dev/null # page cache warm for both
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 timings=$work/import_rounds.csv
 echo "command,wall_s,user_s,sys_s,peak_kib" >"$timings"
+loads=$work/import_loads.txt
+: >"$loads"
 for ((r = 1; r <= rounds; r++)); do
+    echo "round $r: load average $(cut -d' ' -f1-3 /proc/loadavg)" >>"$loads"
     clean
     bench_timed sipas bash -c 'sipas_import "$0"' "$batch"
     clean
@@ -70,9 +75,19 @@ clean
 
 echo
 echo "== alternating rounds, $rows respondents =="
+cat "$loads"
 bench_summary "$work/import_rounds.csv"
-awk -F, '$1 == "sipas" { s[++ns] = $2; su[ns] = $3 + $4 } $1 == "sqlite" { q[++nq] = $2; qu[nq] = $3 + $4 }
-    END { for (i = 1; i <= ns && i <= nq; i++) printf "round %d: wall ratio %.2f, CPU (user+sys) ratio %.2f\n", i, s[i] / q[i], su[i] / qu[i] }' \
-    "$work/import_rounds.csv"
+awk -F, 'function median(a, n,    i, j, t) {
+        for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    $1 == "sipas" { s[++ns] = $2; su[ns] = $3 + $4 } $1 == "sqlite" { q[++nq] = $2; qu[nq] = $3 + $4 }
+    END {
+        for (i = 1; i <= ns && i <= nq; i++) {
+            printf "round %d: wall ratio %.2f, CPU (user+sys) ratio %.2f\n", i, s[i] / q[i], su[i] / qu[i]
+            w[i] = s[i] / q[i]; c[i] = su[i] / qu[i]; n = i
+        }
+        printf "median of the rounds: wall ratio %.2f, CPU ratio %.2f\n", median(w, n), median(c, n)
+    }' "$work/import_rounds.csv"
 echo "== peak memory of sipas-collect import (one run each) =="
 bench_summary "$work/import_memory.csv"

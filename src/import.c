@@ -25,6 +25,8 @@
 #include "table_source.h"
 #include "text.h"
 
+#include "import_pipeline.h"
+
 #define READ_CHUNK (64 * 1024)
 #define WAVE_MIN 1990
 #define WAVE_MAX 2100
@@ -43,13 +45,26 @@ typedef struct import_ctx {
     bool have_header;
     size_t nfields;                /* header width */
     int *item_of_field;            /* header field -> item index, -1 unknown */
+    size_t *unread_items;          /* items no field of the header gives (cleared each row) */
+    size_t nunread;
     int wave_item;                 /* index of the wave item, -1 none */
-    sipas_value *values;           /* one per item */
-    char (*hashes)[SIPAS_SHA256_HEX_LEN + 1]; /* personal item hashes, one per item */
+    const char *id_name;           /* the id item's name, for a duplicate id's message */
+    size_t npersonal;              /* personal items: a hash of each in the row's arena */
     char **header;                 /* header fields, for the rejects file */
+    import_pipeline *pipeline;     /* rows from the reading thread to this one */
+    /* the reading thread's: the pipeline, the row being read, its block, values and reasons */
+    import_pipeline *reading;
+    import_block *block;
+    import_row *entry;
+    sipas_value *values;           /* one per item, in the block */
+    char *next_hash;               /* free arena of the row for its personal items' hashes */
+    bool text_failed;              /* a message could not be kept: out of memory */
     char problems[PROBLEM_MAX * 4];/* reasons of the current row, "; "-joined */
     size_t problems_len;
-    int64_t rows_read, rows_rejected;
+    int64_t rows_read;             /* by the reading thread, read once it has finished */
+    int64_t rows_rejected;         /* by the storing thread */
+    int64_t run_rows[IMPORT_ROWS_PER_BLOCK]; /* the storing thread's: rows of a run (store_run) */
+    bool run_stored[IMPORT_ROWS_PER_BLOCK];
     bool header_failed;
     char sha256[SIPAS_SHA256_HEX_LEN + 1]; /* of the bytes read */
     const sipas_choice ***by_code; /* per item: choice of each small integer code, for speed */
@@ -82,7 +97,36 @@ sipas_status sipas_import_hash_file(const char *path, char sha256[65], sipas_err
     return st;
 }
 
-/* Reports one problem of the current row and remembers its reason for the rejects file. */
+/* A problem as the user reads it: "WHERE: column 'NAME' (cell D12): REASON". */
+static void problem_message(const import_ctx *c, size_t row, const char *column,
+                            const char *reason, char *message, size_t size)
+{
+    char where[PROBLEM_MAX], cell[24] = "";
+    sipas_table_source_where(c->source, row, where, sizeof where);
+    /* the cell as a spreadsheet shows it: the column's field under this header */
+    for (size_t j = 0; column && c->item_of_field && j < c->nfields && c->header[j]; j++)
+        if (column == c->header[j] ||
+            (c->item_of_field[j] >= 0 && column == c->inst->items[c->item_of_field[j]].name))
+            sipas_table_source_cell(c->source, row, j, cell, sizeof cell);
+    if (column)
+        snprintf(message, size, "%s: column '%s'%s%s%s: %s", where, column,
+                 cell[0] ? " (cell " : "", cell, cell[0] ? ")" : "", reason);
+    else
+        snprintf(message, size, "%s: %s", where, reason);
+}
+
+/* Adds a reason to a row's "; "-joined reasons (the rejects file's problems column). */
+static void add_reason(char *reasons, size_t *len, size_t size, const char *column,
+                       const char *reason)
+{
+    int n = snprintf(reasons + *len, size - *len, "%s%s%s%s%s", *len ? "; " : "",
+                     column ? "column '" : "", column ? column : "", column ? "': " : "", reason);
+    if (n > 0)
+        *len = *len + (size_t)n < size ? *len + (size_t)n : size - 1;
+}
+
+/* Reading thread: one problem of the current row, its message kept in the row's block (shown
+ * by the storing thread in the file's order) and its reason for the rejects file. */
 static void row_problem(import_ctx *c, size_t row, const char *column, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void row_problem(import_ctx *c, size_t row, const char *column, const char *fmt, ...)
@@ -92,26 +136,14 @@ static void row_problem(import_ctx *c, size_t row, const char *column, const cha
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
-    char message[PROBLEM_MAX * 3], where[PROBLEM_MAX], cell[24] = "";
-    sipas_table_source_where(c->source, row, where, sizeof where);
-    /* the cell as a spreadsheet shows it: the column's field under this header */
-    for (size_t j = 0; column && c->item_of_field && j < c->nfields && c->header[j]; j++)
-        if (column == c->header[j] ||
-            (c->item_of_field[j] >= 0 && column == c->inst->items[c->item_of_field[j]].name))
-            sipas_table_source_cell(c->source, row, j, cell, sizeof cell);
-    if (column)
-        snprintf(message, sizeof message, "%s: column '%s'%s%s%s: %s", where, column,
-                 cell[0] ? " (cell " : "", cell, cell[0] ? ")" : "", reason);
-    else
-        snprintf(message, sizeof message, "%s: %s", where, reason);
-    if (c->opt->on_problem)
-        c->opt->on_problem(c->opt->problem_ctx, message);
-    int n = snprintf(c->problems + c->problems_len, sizeof c->problems - c->problems_len,
-                     "%s%s%s%s%s", c->problems_len ? "; " : "", column ? "column '" : "",
-                     column ? column : "", column ? "': " : "", reason);
-    if (n > 0)
-        c->problems_len = c->problems_len + (size_t)n < sizeof c->problems
-                        ? c->problems_len + (size_t)n : sizeof c->problems - 1;
+    char message[PROBLEM_MAX * 3];
+    problem_message(c, row, column, reason, message, sizeof message);
+    size_t at;
+    if (!import_pipeline_add_text(c->block, message, strlen(message), &at))
+        c->text_failed = true;
+    else if (c->entry->nmessages++ == 0)
+        c->entry->messages_at = at;
+    add_reason(c->problems, &c->problems_len, sizeof c->problems, column, reason);
 }
 
 /* Puts the rejects file in place. Called before the batch is committed, so that a rejects file
@@ -137,7 +169,8 @@ static sipas_status finish_rejects(import_ctx *c, sipas_status st, sipas_error *
 }
 
 static sipas_status write_reject(import_ctx *c, size_t row, size_t nfields, char *const *fields,
-                                 const size_t *lengths, sipas_error *err)
+                                 const size_t *lengths, const char *reasons, size_t reasons_len,
+                                 sipas_error *err)
 {
     c->rows_rejected++;
     if (c->opt->rejects_path == NULL)
@@ -159,7 +192,7 @@ static sipas_status write_reject(import_ctx *c, size_t row, size_t nfields, char
         fputc('\n', c->rejects);
     }
     fprintf(c->rejects, "%zu%c", row, sep);
-    sipas_csv_write_field(c->rejects, c->problems, c->problems_len, sep);
+    sipas_csv_write_field(c->rejects, reasons, reasons_len, sep);
     for (size_t j = 0; j < nfields; j++) {
         fputc(sep, c->rejects);
         sipas_csv_write_field(c->rejects, fields[j], lengths[j], sep);
@@ -250,7 +283,13 @@ static sipas_status read_header(import_ctx *c, size_t row, size_t nfields, char 
             row_problem(c, row, it->name, "missing from the header");
         problems++;
     }
+    c->unread_items = malloc((inst->nitems ? inst->nitems : 1) * sizeof *c->unread_items);
+    for (size_t k = 0; k < inst->nitems && c->unread_items; k++)
+        if (!seen[k])
+            c->unread_items[c->nunread++] = k;
     free(seen);
+    if (c->unread_items == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     c->have_header = true;
     if (problems > 0) {
         c->header_failed = true;
@@ -263,9 +302,46 @@ static sipas_status read_header(import_ctx *c, size_t row, size_t nfields, char 
     return SIPAS_OK;
 }
 
+/* Powers of ten that a double holds exactly. */
+static const double exact_powers_of_ten[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+                                             1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+
+/* Most cells of a batch are short plain decimals ("5.16"): with at most 15 digits the digits
+ * are an exact integer m and the value m / 10^k one correctly rounded division, the double
+ * strtod gives (Clinger's fast path), without strtod's copying and locale. false: anything
+ * else, for the general path. */
+static bool parse_plain_decimal(const char *s, size_t len, double *out)
+{
+    size_t i = 0;
+    bool negative = false;
+    if (i < len && (s[i] == '-' || s[i] == '+'))
+        negative = s[i++] == '-';
+    int64_t mantissa = 0;
+    size_t digits = 0, fraction = 0;
+    bool point = false;
+    for (; i < len; i++) {
+        if (s[i] >= '0' && s[i] <= '9') {
+            mantissa = mantissa * 10 + (s[i] - '0');
+            digits++;
+            fraction += point;
+        } else if (s[i] == '.' && !point) {
+            point = true;
+        } else {
+            return false;
+        }
+    }
+    if (digits == 0 || digits > 15)
+        return false;
+    double v = (double)mantissa / exact_powers_of_ten[fraction];
+    *out = negative ? -v : v;
+    return true;
+}
+
 /* A finite decimal; "1,5" only when commas are not the delimiter. */
 static bool parse_decimal(const char *s, size_t len, bool decimal_comma, double *out)
 {
+    if (parse_plain_decimal(s, len, out))
+        return true;
     char buf[64];
     if (len == 0 || len >= sizeof buf)
         return false;
@@ -292,6 +368,18 @@ static bool parse_decimal(const char *s, size_t len, bool decimal_comma, double 
 
 static bool parse_integer(const char *s, size_t len, int64_t *out)
 {
+    /* the common case first: up to 18 digits, an optional sign, nothing else */
+    size_t i = len > 0 && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    if (len > i && len - i <= 18) {
+        int64_t v = 0;
+        size_t j = i;
+        while (j < len && s[j] >= '0' && s[j] <= '9')
+            v = v * 10 + (s[j++] - '0');
+        if (j == len) {
+            *out = s[0] == '-' ? -v : v;
+            return true;
+        }
+    }
     char buf[32];
     /* spreadsheets and pandas write whole numbers as "2024.0": the zero fraction is dropped */
     const char *point = memchr(s, '.', len);
@@ -431,12 +519,16 @@ static bool read_cell(import_ctx *c, size_t row, size_t field, size_t k, const c
     if (it->personal_dropped)
         return true; /* read (an empty required cell was refused above), never stored */
     if (it->personal) {
-        if (is_personal_hash(s, len)) /* an export of sipas: hashed already, not twice */
-            memcpy(c->hashes[k], s, len);
-        else
-            sipas_hmac_sha256_hex(c->personal_key, sizeof c->personal_key, s, len, c->hashes[k]);
+        char *hash = c->next_hash; /* the row's arena, reserved for its personal items */
+        c->next_hash += SIPAS_SHA256_HEX_LEN + 1;
+        if (is_personal_hash(s, len)) { /* an export of sipas: hashed already, not twice */
+            memcpy(hash, s, len);
+            hash[len] = '\0';
+        } else {
+            sipas_hmac_sha256_hex(c->personal_key, sizeof c->personal_key, s, len, hash);
+        }
         v->kind = SIPAS_VALUE_TEXT;
-        v->text = c->hashes[k];
+        v->text = hash;
         v->len = SIPAS_SHA256_HEX_LEN;
         return true;
     }
@@ -540,23 +632,65 @@ static bool fill_design_cells(import_ctx *c, size_t row)
     return sipas_design_fill_row(c->design_fill, c->values, (int64_t)row, design_problem, &d) == 0;
 }
 
-static sipas_status on_row(void *ctx, size_t row, size_t nfields, char *const *fields,
-                           const size_t *lengths, sipas_error *err)
+/* Reading thread: copies the row's fields into its block (they are valid only during the call,
+ * and text values are stored from them) and reserves the arena of its personal-item hashes. */
+static void copy_fields(import_ctx *c, size_t nfields, char *const *fields, const size_t *lengths)
+{
+    import_block *b = c->block;
+    char *to = b->arena + b->arena_len;
+    c->entry->first_field = b->nfields;
+    c->entry->nfields = nfields;
+    for (size_t j = 0; j < nfields; j++) {
+        memcpy(to, fields[j], lengths[j]);
+        to[lengths[j]] = '\0';
+        b->fields[b->nfields + j] = to;
+        b->lengths[b->nfields + j] = lengths[j];
+        to += lengths[j] + 1;
+    }
+    b->nfields += nfields;
+    c->next_hash = to;
+    b->arena_len = (size_t)(to - b->arena) + c->npersonal * (SIPAS_SHA256_HEX_LEN + 1);
+}
+
+/* Reading thread: checks one row into the block being filled, for the storing thread. */
+static sipas_status on_row(void *ctx, size_t row, size_t nfields, char *const *raw_fields,
+                           const size_t *raw_lengths, sipas_error *err)
 {
     import_ctx *c = ctx;
-    if (!c->have_header)
-        return read_header(c, row, nfields, fields, lengths, err);
-    c->rows_read++;
+    size_t bytes = nfields + c->npersonal * (SIPAS_SHA256_HEX_LEN + 1);
+    for (size_t j = 0; j < nfields; j++)
+        bytes += raw_lengths[j];
+    sipas_status st = import_pipeline_begin_row(c->reading, bytes, nfields, &c->block,
+                                                &c->entry, err);
+    if (st != SIPAS_OK)
+        return st;
+    import_row *e = c->entry;
+    e->source_row = row;
+    copy_fields(c, nfields, raw_fields, raw_lengths);
+    char *const *fields = c->block->fields + e->first_field;
+    const size_t *lengths = c->block->lengths + e->first_field;
     c->problems_len = 0;
     c->problems[0] = '\0';
+    if (!c->have_header) {
+        e->kind = IMPORT_ROW_MESSAGES;
+        st = read_header(c, row, nfields, fields, lengths, err);
+        if (e->nmessages == 0)
+            import_pipeline_drop_row(c->reading);
+        if (st == SIPAS_OK && c->text_failed)
+            st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+        return st;
+    }
+    c->rows_read++;
+    c->values = c->block->values + (c->block->nrows - 1) * c->inst->nitems;
     bool ok = true;
     if (nfields != c->nfields) {
         row_problem(c, row, NULL, "the row has %zu field%s but the header has %zu", nfields,
                     nfields == 1 ? "" : "s", c->nfields);
         ok = false;
     } else {
-        for (size_t k = 0; k < c->inst->nitems; k++)
-            memset(&c->values[k], 0, sizeof c->values[k]);
+        /* read_cell clears the value of each item the row gives */
+        for (size_t u = 0; u < c->nunread; u++)
+            memset(&c->values[c->unread_items[u]], 0, sizeof *c->values);
         if (c->wave_item >= 0 && c->opt->wave > 0) {
             c->values[c->wave_item].kind = SIPAS_VALUE_INT;
             c->values[c->wave_item].i = c->opt->wave;
@@ -568,24 +702,133 @@ static sipas_status on_row(void *ctx, size_t row, size_t nfields, char *const *f
         if (ok && !fill_design_cells(c, row))
             ok = false;
     }
-    if (ok) {
-        sipas_error dup;
-        sipas_status st = sipas_store_batch_insert(c->batch, c->values, (int64_t)row, &dup);
-        if (st == SIPAS_ERR_VALIDATION) {
-            const sipas_item *id = NULL;
-            for (size_t k = 0; k < c->inst->nitems && id == NULL; k++)
-                if (c->inst->items[k].role == SIPAS_ROLE_ID)
-                    id = &c->inst->items[k];
-            row_problem(c, row, id ? id->name : NULL, "%s", dup.message);
-            ok = false;
-        } else if (st != SIPAS_OK) {
-            *err = dup;
-            return st;
-        }
-    }
-    if (!ok)
-        return write_reject(c, row, nfields, fields, lengths, err);
+    e->kind = ok ? IMPORT_ROW_STORE : IMPORT_ROW_REJECT;
+    if (!ok && !import_pipeline_add_text(c->block, c->problems, c->problems_len, &e->reasons_at))
+        c->text_failed = true;
+    e->reasons_len = c->problems_len;
+    if (c->text_failed)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     return SIPAS_OK;
+}
+
+static sipas_status read_rows(void *ctx, import_pipeline *p, sipas_error *err)
+{
+    import_ctx *c = ctx;
+    c->reading = p;
+    return sipas_table_source_read(c->source, on_row, c, err);
+}
+
+/* Reading thread: the source's progress, shown by the storing thread when the rows before it
+ * are stored. */
+static void relay_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    import_ctx *c = ctx;
+    import_pipeline_progress(c->reading, done, total);
+}
+
+/* Storing thread: a valid row whose id is stored already: reported and rejected. */
+static sipas_status reject_duplicate(import_ctx *c, const import_block *b, size_t i,
+                                     sipas_error *err)
+{
+    const import_row *e = &b->rows[i];
+    sipas_error dup;
+    sipas_status st = sipas_store_batch_duplicate(c->batch, b->values + i * c->inst->nitems, &dup);
+    if (st != SIPAS_ERR_VALIDATION) {
+        if (err)
+            *err = dup;
+        return st;
+    }
+    char reason[PROBLEM_MAX], message[PROBLEM_MAX * 3], reasons[PROBLEM_MAX * 4];
+    size_t reason_len = strnlen(dup.message, sizeof reason - 1); /* cut as row_problem cuts */
+    memcpy(reason, dup.message, reason_len);
+    reason[reason_len] = '\0';
+    problem_message(c, e->source_row, c->id_name, reason, message, sizeof message);
+    if (c->opt->on_problem)
+        c->opt->on_problem(c->opt->problem_ctx, message);
+    size_t reasons_len = 0;
+    add_reason(reasons, &reasons_len, sizeof reasons, c->id_name, reason);
+    return write_reject(c, e->source_row, e->nfields, b->fields + e->first_field,
+                        b->lengths + e->first_field, reasons, reasons_len, err);
+}
+
+/* Storing thread: the valid rows first..end-1 of a block, none with a message, stored together;
+ * those with an id stored already are then reported in order, as nothing is shown between. */
+static sipas_status store_run(import_ctx *c, const import_block *b, size_t first, size_t end,
+                              sipas_error *err)
+{
+    if (first == end)
+        return SIPAS_OK;
+    for (size_t i = first; i < end; i++)
+        c->run_rows[i - first] = (int64_t)b->rows[i].source_row;
+    sipas_status st = sipas_store_batch_insert_rows(c->batch, b->values + first * c->inst->nitems,
+                                                    end - first, c->run_rows, c->run_stored, err);
+    for (size_t i = first; st == SIPAS_OK && i < end; i++)
+        if (!c->run_stored[i - first])
+            st = reject_duplicate(c, b, i, err);
+    return st;
+}
+
+/* Storing thread: one block's rows in file order: each row's messages, then the row stored or
+ * written to the rejects file. */
+static sipas_status store_block(import_ctx *c, const import_block *b, sipas_error *err)
+{
+    size_t run = 0; /* the first valid row not stored yet */
+    for (size_t i = 0; i < b->nrows; i++) {
+        const import_row *e = &b->rows[i];
+        if (e->kind == IMPORT_ROW_STORE && e->nmessages == 0)
+            continue;
+        sipas_status st = store_run(c, b, run, i, err);
+        const char *message = b->text + e->messages_at;
+        for (size_t n = 0; st == SIPAS_OK && n < e->nmessages; n++, message += strlen(message) + 1)
+            if (c->opt->on_problem)
+                c->opt->on_problem(c->opt->problem_ctx, message);
+        if (st == SIPAS_OK && e->kind == IMPORT_ROW_REJECT)
+            st = write_reject(c, e->source_row, e->nfields, b->fields + e->first_field,
+                              b->lengths + e->first_field, b->text + e->reasons_at,
+                              e->reasons_len, err);
+        else if (st == SIPAS_OK && e->kind == IMPORT_ROW_STORE)
+            st = store_run(c, b, i, i + 1, err);
+        if (st != SIPAS_OK)
+            return st;
+        run = i + 1;
+    }
+    sipas_status st = store_run(c, b, run, b->nrows, err);
+    if (st == SIPAS_OK && b->has_progress && c->opt->progress)
+        c->opt->progress(c->opt->progress_ctx, b->progress_done, b->progress_total);
+    return st;
+}
+
+/* Reads the file on a second thread while this one stores its rows (src/import_pipeline.c).
+ * The stop flag (Ctrl-C) is looked at here, while waiting for rows and between blocks, and
+ * stops the reader: "interrupted; nothing was stored", as the reader said before. */
+static sipas_status read_and_store(import_ctx *c, sipas_error *err)
+{
+    sipas_status st = import_pipeline_start(c->inst->nitems, read_rows, c, &c->pipeline, err);
+    if (st != SIPAS_OK)
+        return st;
+    volatile const int *stop_flag = c->opt->stop_flag;
+    import_block *b;
+    while ((b = import_pipeline_receive(c->pipeline, stop_flag)) != NULL) {
+        if (!(stop_flag && *stop_flag))
+            st = store_block(c, b, err);
+        import_pipeline_recycle(c->pipeline, b);
+        if (st != SIPAS_OK || (stop_flag && *stop_flag))
+            break;
+    }
+    if (st == SIPAS_OK && stop_flag && *stop_flag)
+        st = sipas_error_set(err, SIPAS_ERR_INTERRUPTED, "%s: interrupted; nothing was stored",
+                             c->name);
+    if (st != SIPAS_OK)
+        import_pipeline_cancel(c->pipeline);
+    sipas_error read_err = {0};
+    sipas_status read_st = import_pipeline_finish(c->pipeline, &read_err);
+    c->pipeline = NULL;
+    if (st == SIPAS_OK && read_st != SIPAS_OK) {
+        st = read_st;
+        if (err)
+            *err = read_err;
+    }
+    return st;
 }
 
 static void import_ctx_release(import_ctx *c)
@@ -595,8 +838,7 @@ static void import_ctx_release(import_ctx *c)
             free(c->header[j]);
     free(c->header);
     free(c->item_of_field);
-    free(c->values);
-    free(c->hashes);
+    free(c->unread_items);
     if (c->by_code)
         for (size_t k = 0; k < c->inst->nitems; k++)
             free((void *)c->by_code[k]);
@@ -634,15 +876,14 @@ sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst
         return st;
     if (opt->rejects_path)
         remove(opt->rejects_path); /* a rejects file from an earlier run would mislead */
-    c.values = calloc(inst->nitems, sizeof *c.values);
-    c.hashes = calloc(inst->nitems, sizeof *c.hashes);
-    if (c.values == NULL || c.hashes == NULL) {
-        st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t k = 0; k < inst->nitems; k++)
+    for (size_t k = 0; k < inst->nitems; k++) {
         if (inst->items[k].role == SIPAS_ROLE_WAVE)
             c.wave_item = (int)k;
+        if (inst->items[k].role == SIPAS_ROLE_ID && c.id_name == NULL)
+            c.id_name = inst->items[k].name;
+        if (inst->items[k].personal)
+            c.npersonal++;
+    }
     if (opt->wave > 0 && c.wave_item < 0) {
         st = sipas_error_set(err, SIPAS_ERR_USAGE, "--wave %lld was given, but instrument '%s' "
                              "version '%s' has no wave column (role 'wave' in survey.csv)",
@@ -670,13 +911,15 @@ sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst
          (same_size && ((st = sipas_import_hash_file(path, result->sha256, err)) != SIPAS_OK ||
                         (st = sipas_store_batch_check_hash(c.batch, result->sha256, err)) != SIPAS_OK))))
         goto done;
-    sipas_table_options source_options = {.sheet = opt->sheet, .progress = opt->progress,
-                                          .progress_ctx = opt->progress_ctx,
-                                          .stop_flag = opt->stop_flag,
+    sipas_table_options source_options = {.sheet = opt->sheet,
+                                          .progress = opt->progress ? relay_progress : NULL,
+                                          .progress_ctx = &c,
+                                          /* read by this thread only (read_and_store) */
+                                          .stop_flag = NULL,
                                           .encoding = opt->encoding};
     if ((st = sipas_table_source_open(path, c.name, &source_options, &c.source, err)) != SIPAS_OK)
         goto done;
-    st = sipas_table_source_read(c.source, on_row, &c, err);
+    st = read_and_store(&c, err);
     snprintf(c.sha256, sizeof c.sha256, "%s", sipas_table_source_sha256(c.source));
     memcpy(result->sha256, c.sha256, sizeof c.sha256);
     result->delimiter = sipas_table_source_delimiter(c.source);

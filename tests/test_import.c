@@ -395,6 +395,92 @@ static void test_dry_run_and_interrupt_store_nothing(void **state)
     sipas_batch_list_free(list, n);
 }
 
+/* A batch larger than the blocks the reading thread hands over (src/import_pipeline.c) and the
+ * 16-row statements that store them: every problem is reported once, in the file's order, the
+ * rejects file keeps that order, and duplicates inside a 16-row statement are found. */
+static void test_order_across_blocks_and_statements(void **state)
+{
+    fixture *f = *state;
+    sipas_import_result res;
+    sipas_error err = {0};
+    assert_int_equal(import_text(f, HEADER "r601,2021,cao_loc,c,1,citizen,,4,4\n", NULL, &res, &err),
+                     SIPAS_OK);
+    int64_t first = res.batch_id;
+    size_t rows = 1300, cap = 64 * rows, len = strlen(HEADER);
+    char *text = malloc(cap);
+    assert_non_null(text);
+    memcpy(text, HEADER, len);
+    for (size_t i = 1; i <= rows; i++) {
+        char id[16], weight[8] = "1", *fields = "";
+        snprintf(id, sizeof id, "r%zu", i == 6 ? 3 : i == 1290 ? 1281 : i);
+        if (i == 600)
+            strcpy(weight, "0");
+        if (i == 530)
+            fields = ",5";
+        len += (size_t)snprintf(text + len, cap - len, "%s,2021,cao_loc,c,%s,citizen,,4,4%s\n", id,
+                                weight, fields);
+    }
+    sipas_import_options opt = {.keep_valid = true};
+    assert_int_equal(import_text(f, text, &opt, &res, &err), SIPAS_OK);
+    free(text);
+    char expected[1024];
+    snprintf(expected, sizeof expected,
+             "batch.csv:7: column 'respondent_id': respondent id 'r3' is already at row 4 of this file\n"
+             "batch.csv:531: the row has 10 fields but the header has 9\n"
+             "batch.csv:601: column 'weight': '0' is not a positive number\n"
+             "batch.csv:602: column 'respondent_id': respondent id 'r601' is already stored from batch %lld ('batch.csv' row 2)\n"
+             "batch.csv:1291: column 'respondent_id': respondent id 'r1281' is already at row 1282 of this file\n",
+             (long long)first);
+    assert_string_equal(f->problems, expected);
+    assert_int_equal(res.rows_read, 1300);
+    assert_int_equal(res.rows_rejected, 5);
+    assert_int_equal(res.rows_stored, 1295);
+    assert_int_equal(stored(f), 1296);
+    FILE *rejects = fopen(f->rejects, "r");
+    assert_non_null(rejects);
+    char line[512];
+    const char *rows_rejected[] = {"7,", "531,", "601,", "602,", "1291,"};
+    assert_non_null(fgets(line, sizeof line, rejects)); /* the header */
+    for (size_t i = 0; i < 5; i++) {
+        assert_non_null(fgets(line, sizeof line, rejects));
+        assert_true(strncmp(line, rows_rejected[i], strlen(rows_rejected[i])) == 0);
+    }
+    assert_null(fgets(line, sizeof line, rejects));
+    fclose(rejects);
+}
+
+/* The stop flag set while rows are being stored (a Ctrl-C seen by the storing thread): the
+ * import stops, says so, and stores nothing. */
+static void stop_at_problem(void *ctx, const char *message)
+{
+    (void)message;
+    *(volatile int *)ctx = 1;
+}
+
+static void test_stop_while_storing(void **state)
+{
+    fixture *f = *state;
+    size_t rows = 3000, cap = 64 * rows, len = strlen(HEADER);
+    char *text = malloc(cap);
+    assert_non_null(text);
+    memcpy(text, HEADER, len);
+    for (size_t i = 1; i <= rows; i++)
+        len += (size_t)snprintf(text + len, cap - len, "s%zu,2021,cao_loc,c,%s,citizen,,4,4\n", i,
+                                i == 2 ? "0" : "1");
+    write_file(f->csv, text, len);
+    free(text);
+    volatile int stop = 0;
+    sipas_import_options opt = {.display_name = "batch.csv", .keep_valid = true,
+                                .on_problem = stop_at_problem, .problem_ctx = (void *)&stop,
+                                .stop_flag = &stop};
+    sipas_import_result res;
+    sipas_error err = {0};
+    assert_int_equal(sipas_import_batch(f->store, f->inst, f->csv, &opt, &res, &err),
+                     SIPAS_ERR_INTERRUPTED);
+    assert_string_equal(err.message, "batch.csv: interrupted; nothing was stored");
+    assert_int_equal(stored(f), 0);
+}
+
 static void test_instrument_versions(void **state)
 {
     fixture *f = *state;
@@ -528,6 +614,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_keep_valid_stores_the_rest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repeated_batch_and_replace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dry_run_and_interrupt_store_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_order_across_blocks_and_statements, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_while_storing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instrument_versions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dataset_byte_codes_and_columns, setup, teardown),

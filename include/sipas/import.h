@@ -23,7 +23,12 @@
  * goes to the rejects file with its reasons. A batch with rejected rows is stored without them
  * when keep_valid is set, otherwise not at all. Personal items are stored as a keyed hash
  * (HMAC-SHA-256 with the store's key), never in clear; a value that already is such a hash (64
- * lowercase hex digits, as export writes it) is stored as it is, so exports import again. */
+ * lowercase hex digits, as export writes it) is stored as it is, so exports import again.
+ *
+ * Threads: the file is read and checked on a second thread while the caller's thread stores the
+ * rows (src/import_pipeline.c). Every callback (on_problem, progress) and every use of the store
+ * stay on the caller's thread, in the file's order; the second thread blocks all signals, and
+ * stop_flag is read by the caller's thread only, so a signal handler may set it. */
 #ifndef SIPAS_IMPORT_H
 #define SIPAS_IMPORT_H
 

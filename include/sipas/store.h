@@ -108,6 +108,19 @@ sipas_status sipas_store_batch_check_hash(sipas_store_batch *batch, const char *
 sipas_status sipas_store_batch_insert(sipas_store_batch *batch, const sipas_value *values,
                                       int64_t source_row, sipas_error *err);
 
+/* Inserts n respondents in order, in statements of several rows (faster than one at a time):
+ * row i's values at values + i * inst->nitems, its row of the file source_rows[i]. A row whose
+ * respondent id is already stored (by an earlier row or batch) is skipped with stored[i] false,
+ * the others stored[i] true; sipas_store_batch_duplicate then says where the id is. Other
+ * failures are errors. Text values must stay valid until the call returns. */
+sipas_status sipas_store_batch_insert_rows(sipas_store_batch *batch, const sipas_value *values,
+                                           size_t n, const int64_t *source_rows, bool *stored,
+                                           sipas_error *err);
+
+/* SIPAS_ERR_VALIDATION with the message sipas_store_batch_insert gives for a stored id. */
+sipas_status sipas_store_batch_duplicate(sipas_store_batch *batch, const sipas_value *values,
+                                         sipas_error *err);
+
 /* Records the counts and the content hash (NULL: the one given to begin), refuses a hash that
  * another batch of the form has, and commits. Frees batch whatever the outcome. *batch_id may
  * be NULL. */
