@@ -29,6 +29,7 @@ enum {
     TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN,    /* 9638 twips = 17.0 cm */
     LANDSCAPE_TEXT_WIDTH = PAGE_HEIGHT - 2 * MARGIN, /* 14570 twips = 25.7 cm */
     EMU_PER_TWIP = 635,
+    DIGIT_TWIPS = 130, /* a digit at 10 pt: 100 in Times New Roman, 127 in DejaVu Serif */
     SECTION_PROPERTIES_SIZE = 400,           /* bytes of a w:sectPr element, with room */
     CHART_SCALE = 2,                         /* PNG pixels per SVG pixel */
     MAX_CHART_PIXELS = 4000000
@@ -308,7 +309,6 @@ static void headline(FILE *f, const sipas_report_block *b, const char *section_e
  * tenth wider than a digit, Đ as a capital. Bold (the header row, strong rows) is a tenth wider. */
 static size_t text_twips(const char *s, bool bold, size_t *longest_word)
 {
-    enum { DIGIT_TWIPS = 130 };
     size_t tenths = 0, word = 0, longest = 0;
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         if ((*p & 0xC0) == 0x80)
@@ -346,10 +346,9 @@ static size_t text_twips(const char *s, bool bold, size_t *longest_word)
 static bool column_widths(const sipas_report_table *t, sipas_report_lang lang, int text_width,
                           int *width)
 {
-    enum { CHAR_TWIPS = 130, /* a digit at 10 pt, as in text_twips */
-           MIN_TWIPS = 3 * CHAR_TWIPS, SHORT_TWIPS = 12 * CHAR_TWIPS,
-           MAX_TEXT_TWIPS = 30 * CHAR_TWIPS, MARK_TWIPS = 4 * CHAR_TWIPS /* " † ‡" */,
-           CELL_MARGINS = 2 * 57 + 20, MIN_WRAP_TWIPS = 4 * CHAR_TWIPS + CELL_MARGINS };
+    enum { MIN_TWIPS = 3 * DIGIT_TWIPS, SHORT_TWIPS = 12 * DIGIT_TWIPS,
+           MAX_TEXT_TWIPS = 30 * DIGIT_TWIPS, MARK_TWIPS = 4 * DIGIT_TWIPS /* " † ‡" */,
+           CELL_MARGINS = 2 * 57 + 20, MIN_WRAP_TWIPS = 4 * DIGIT_TWIPS + CELL_MARGINS };
     size_t ncol = sipas_report_table_columns(t), nrow = sipas_report_table_rows(t);
     size_t want[32], word_min[32], all = 0;
     bool number[32], sentence[32];
@@ -394,7 +393,7 @@ static bool column_widths(const sipas_report_table *t, sipas_report_lang lang, i
             bool shares = pass == 2 ? !number[c] : sentence[c];
             if (shares) {
                 size_t word = word_min[c] + CELL_MARGINS;
-                floor_twips[c] = pass == 2 ? 3 * CHAR_TWIPS + CELL_MARGINS
+                floor_twips[c] = pass == 2 ? 3 * DIGIT_TWIPS + CELL_MARGINS
                                : word > MIN_WRAP_TWIPS ? word : MIN_WRAP_TWIPS;
                 shared += want[c];
                 needed += floor_twips[c];
