@@ -29,6 +29,8 @@ enum {
     TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN,    /* 9638 twips = 17.0 cm */
     LANDSCAPE_TEXT_WIDTH = PAGE_HEIGHT - 2 * MARGIN, /* 14570 twips = 25.7 cm */
     EMU_PER_TWIP = 635,
+    DIGIT_TWIPS = 130, /* a digit at 10 pt: 100 in Times New Roman, 127 in DejaVu Serif */
+    SECTION_PROPERTIES_SIZE = 400,           /* bytes of a w:sectPr element, with room */
     CHART_SCALE = 2,                         /* PNG pixels per SVG pixel */
     MAX_CHART_PIXELS = 4000000
 };
@@ -287,9 +289,9 @@ static sipas_status chart_png(const char *svg_element, const char *caption, png_
 
 /* The figure in the hanging first line, the label and detail beside it at the indent, where a
  * tab and a line break both lead. */
-static void headline(FILE *f, const sipas_report_block *b)
+static void headline(FILE *f, const sipas_report_block *b, const char *section_end)
 {
-    fputs("<w:p><w:pPr><w:pStyle w:val=\"SipasHeadline\"/></w:pPr>", f);
+    fprintf(f, "<w:p><w:pPr><w:pStyle w:val=\"SipasHeadline\"/>%s</w:pPr>", section_end);
     run(f, "<w:b/><w:color w:val=\"1B5E20\"/><w:sz w:val=\"56\"/>", b->text);
     fputs("<w:r><w:tab/></w:r>", f);
     run(f, "<w:b/><w:sz w:val=\"30\"/>", b->label);
@@ -307,7 +309,6 @@ static void headline(FILE *f, const sipas_report_block *b)
  * tenth wider than a digit, Đ as a capital. Bold (the header row, strong rows) is a tenth wider. */
 static size_t text_twips(const char *s, bool bold, size_t *longest_word)
 {
-    enum { DIGIT_TWIPS = 130 };
     size_t tenths = 0, word = 0, longest = 0;
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         if ((*p & 0xC0) == 0x80)
@@ -345,10 +346,9 @@ static size_t text_twips(const char *s, bool bold, size_t *longest_word)
 static bool column_widths(const sipas_report_table *t, sipas_report_lang lang, int text_width,
                           int *width)
 {
-    enum { CHAR_TWIPS = 130, /* a digit at 10 pt, as in text_twips */
-           MIN_TWIPS = 3 * CHAR_TWIPS, SHORT_TWIPS = 12 * CHAR_TWIPS,
-           MAX_TEXT_TWIPS = 30 * CHAR_TWIPS, MARK_TWIPS = 4 * CHAR_TWIPS /* " † ‡" */,
-           CELL_MARGINS = 2 * 57 + 20, MIN_WRAP_TWIPS = 4 * CHAR_TWIPS + CELL_MARGINS };
+    enum { MIN_TWIPS = 3 * DIGIT_TWIPS, SHORT_TWIPS = 12 * DIGIT_TWIPS,
+           MAX_TEXT_TWIPS = 30 * DIGIT_TWIPS, MARK_TWIPS = 4 * DIGIT_TWIPS /* " † ‡" */,
+           CELL_MARGINS = 2 * 57 + 20, MIN_WRAP_TWIPS = 4 * DIGIT_TWIPS + CELL_MARGINS };
     size_t ncol = sipas_report_table_columns(t), nrow = sipas_report_table_rows(t);
     size_t want[32], word_min[32], all = 0;
     bool number[32], sentence[32];
@@ -383,35 +383,33 @@ static bool column_widths(const sipas_report_table *t, sipas_report_lang lang, i
         sentence[c] = !number[c] && want[c] > SHORT_TWIPS;
         all += want[c];
     }
-    /* Pass 0: short texts whole, sentences at least their longest word wide; pass 1: short
-     * texts at their longest word, sentences at least MIN_WRAP_TWIPS; pass 2: numbers whole and
-     * every text column sharing the rest (long words break). */
-    size_t sentence_words = 0;
-    for (size_t c = 0; c < ncol && c < 32; c++)
-        if (sentence[c])
-            sentence_words += word_min[c] + CELL_MARGINS;
+    /* Pass 0: short texts whole; pass 1: short texts at their longest word; in both, sentences
+     * at least their longest word and MIN_WRAP_TWIPS wide, sharing what is left in proportion
+     * to their width. Pass 2: numbers whole and every text column sharing the rest (long words
+     * break). */
     for (int pass = 0; pass < 3; pass++) {
-        size_t fixed_twips = 0, shared = 0, nshared = 0;
+        size_t fixed_twips = 0, shared = 0, needed = 0, floor_twips[32];
         for (size_t c = 0; c < ncol && c < 32; c++) {
             bool shares = pass == 2 ? !number[c] : sentence[c];
             if (shares) {
+                size_t word = word_min[c] + CELL_MARGINS;
+                floor_twips[c] = pass == 2 ? 3 * DIGIT_TWIPS + CELL_MARGINS
+                               : word > MIN_WRAP_TWIPS ? word : MIN_WRAP_TWIPS;
                 shared += want[c];
-                nshared++;
+                needed += floor_twips[c];
             } else {
                 fixed_twips += (pass == 0 ? want[c] : word_min[c]) + CELL_MARGINS;
             }
         }
-        size_t needed = pass == 0 ? sentence_words
-                      : nshared * (pass == 1 ? MIN_WRAP_TWIPS : 3 * CHAR_TWIPS + CELL_MARGINS);
         if (fixed_twips + needed > (size_t)text_width)
             continue;
-        size_t spare = (size_t)text_width - fixed_twips;
+        size_t spare = (size_t)text_width - fixed_twips - needed;
         bool whole_words = true;
         for (size_t c = 0; c < ncol && c < 32; c++) {
             size_t fixed = (pass == 0 ? want[c] : word_min[c]) + CELL_MARGINS;
             if (pass == 2 ? !number[c] : sentence[c])
-                width[c] = (int)(spare * want[c] / shared);
-            else if (nshared == 0) /* nothing wraps: the columns share the spare width too */
+                width[c] = (int)(floor_twips[c] + spare * want[c] / shared);
+            else if (shared == 0) /* nothing wraps: the columns share the spare width too */
                 width[c] = (int)((size_t)text_width * fixed / fixed_twips);
             else
                 width[c] = (int)fixed;
@@ -446,7 +444,8 @@ static void table_cell(FILE *f, int width, const char *shading, const char *jc, 
     fputs("</w:p></w:tc>", f);
 }
 
-static void table(FILE *f, const sipas_report_table *t, sipas_report_lang lang, int text_width)
+static void table(FILE *f, const sipas_report_table *t, sipas_report_lang lang, int text_width,
+                  const char *section_end)
 {
     size_t ncol = sipas_report_table_columns(t), nrow = sipas_report_table_rows(t);
     int width[32];
@@ -509,7 +508,7 @@ static void table(FILE *f, const sipas_report_table *t, sipas_report_lang lang, 
     fputs("</w:tbl>\n", f);
     const char *footnote = sipas_report_table_footnote(t);
     if (any_suppressed || any_review || footnote) {
-        fputs("<w:p><w:pPr><w:pStyle w:val=\"SipasFootnote\"/></w:pPr>", f);
+        fprintf(f, "<w:p><w:pPr><w:pStyle w:val=\"SipasFootnote\"/>%s</w:pPr>", section_end);
         if (any_suppressed)
             run(f, "", sipas_report_mark_note(SIPAS_REPORT_SUPPRESSED, lang));
         if (any_review)
@@ -519,11 +518,13 @@ static void table(FILE *f, const sipas_report_table *t, sipas_report_lang lang, 
         fputs("</w:p>\n", f);
     } else {
         /* Word joins two tables that touch into one: an empty paragraph keeps them apart. */
-        fputs("<w:p><w:pPr><w:pStyle w:val=\"SipasFootnote\"/></w:pPr></w:p>\n", f);
+        fprintf(f, "<w:p><w:pPr><w:pStyle w:val=\"SipasFootnote\"/>%s</w:pPr></w:p>\n",
+                section_end);
     }
 }
 
-static void chart(FILE *f, size_t number, const png_image *img, const char *caption)
+static void chart(FILE *f, size_t number, const png_image *img, const char *caption,
+                  const char *section_end)
 {
     /* The text width, unless the chart would then be taller than 85% of the text height (its
      * caption goes below it on the same page). */
@@ -533,7 +534,8 @@ static void chart(FILE *f, size_t number, const png_image *img, const char *capt
     if (width * aspect > max_height)
         width = max_height / aspect;
     long long cx = llround(width), cy = llround(width * aspect);
-    fputs("<w:p><w:pPr><w:keepNext/><w:jc w:val=\"center\"/></w:pPr><w:r><w:drawing>", f);
+    fprintf(f, "<w:p><w:pPr><w:keepNext/><w:jc w:val=\"center\"/>%s</w:pPr><w:r><w:drawing>",
+            caption ? "" : section_end);
     fprintf(f, "<wp:inline distT=\"0\" distB=\"0\" distL=\"0\" distR=\"0\"><wp:extent cx=\"%lld\" "
             "cy=\"%lld\"/><wp:effectExtent l=\"0\" t=\"0\" r=\"0\" b=\"0\"/><wp:docPr id=\"%zu\" "
             "name=\"chart%zu\" descr=\"", cx, cy, number, number);
@@ -548,8 +550,11 @@ static void chart(FILE *f, size_t number, const png_image *img, const char *capt
             "</a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline>",
             number, number, number, cx, cy);
     fputs("</w:drawing></w:r></w:p>\n", f);
-    if (caption)
-        paragraph(f, "Caption", "<w:jc w:val=\"center\"/>", caption);
+    if (caption) {
+        char ppr[SECTION_PROPERTIES_SIZE + 32];
+        snprintf(ppr, sizeof ppr, "<w:jc w:val=\"center\"/>%s", section_end);
+        paragraph(f, "Caption", ppr, caption);
+    }
 }
 
 /* A heading, with a bookmark named after its id for the contents list to link to. Word's
@@ -563,12 +568,12 @@ static void bookmark_name(const char *id, char name[41])
             *c = '_';
 }
 
-static void heading(FILE *f, size_t index, const sipas_report_block *b)
+static void heading(FILE *f, size_t index, const sipas_report_block *b, const char *section_end)
 {
     char name[41];
     bookmark_name(b->id, name);
-    fprintf(f, "<w:p><w:pPr><w:pStyle w:val=\"%s\"/></w:pPr><w:bookmarkStart w:id=\"%zu\" "
-            "w:name=\"%s\"/>", b->level == 1 ? "Heading1" : "Heading2", index, name);
+    fprintf(f, "<w:p><w:pPr><w:pStyle w:val=\"%s\"/>%s</w:pPr><w:bookmarkStart w:id=\"%zu\" "
+            "w:name=\"%s\"/>", b->level == 1 ? "Heading1" : "Heading2", section_end, index, name);
     run(f, "", b->text);
     fprintf(f, "<w:bookmarkEnd w:id=\"%zu\"/></w:p>\n", index);
 }
@@ -644,27 +649,19 @@ static void block_orientations(const sipas_report *r, bool *landscape)
     }
 }
 
-/* A section's properties: A4 in the orientation given (w:pgSz swapped for landscape), the
- * margins, and the footer with the page numbers, which numbers on across sections. Children in
- * the schema's order (ECMA-376 part 1, CT_SectPr): footerReference, pgSz, pgMar. */
-static void section_properties(FILE *f, bool landscape)
+/* A section's properties, which end it when they close the pPr of its last paragraph (or the
+ * body): A4 in the orientation given (w:pgSz swapped for landscape), the margins, and the
+ * footer with the page numbers, which number on across sections. Children in the schema's
+ * order (ECMA-376 part 1, CT_SectPr): footerReference, pgSz, pgMar. */
+static void section_properties(char buf[SECTION_PROPERTIES_SIZE], bool landscape)
 {
-    fprintf(f, "<w:sectPr><w:footerReference w:type=\"default\" r:id=\"rIdFooter\"/>"
-            "<w:pgSz w:w=\"%d\" w:h=\"%d\"%s/><w:pgMar w:top=\"%d\" w:right=\"%d\" "
-            "w:bottom=\"%d\" w:left=\"%d\" w:header=\"567\" w:footer=\"567\" "
-            "w:gutter=\"0\"/></w:sectPr>",
-            landscape ? PAGE_HEIGHT : PAGE_WIDTH, landscape ? PAGE_WIDTH : PAGE_HEIGHT,
-            landscape ? " w:orient=\"landscape\"" : "", MARGIN, MARGIN, MARGIN, MARGIN);
-}
-
-/* Ends the section before it (the next one starts on a new page): a paragraph carrying that
- * section's properties, one point high so that it adds no visible line. */
-static void section_break(FILE *f, bool landscape)
-{
-    fputs("<w:p><w:pPr><w:spacing w:before=\"0\" w:after=\"0\" w:line=\"20\" "
-          "w:lineRule=\"exact\"/><w:rPr><w:sz w:val=\"2\"/></w:rPr>", f);
-    section_properties(f, landscape);
-    fputs("</w:pPr></w:p>\n", f);
+    snprintf(buf, SECTION_PROPERTIES_SIZE,
+             "<w:sectPr><w:footerReference w:type=\"default\" r:id=\"rIdFooter\"/>"
+             "<w:pgSz w:w=\"%d\" w:h=\"%d\"%s/><w:pgMar w:top=\"%d\" w:right=\"%d\" "
+             "w:bottom=\"%d\" w:left=\"%d\" w:header=\"567\" w:footer=\"567\" "
+             "w:gutter=\"0\"/></w:sectPr>",
+             landscape ? PAGE_HEIGHT : PAGE_WIDTH, landscape ? PAGE_WIDTH : PAGE_HEIGHT,
+             landscape ? " w:orient=\"landscape\"" : "", MARGIN, MARGIN, MARGIN, MARGIN);
 }
 
 static void document_xml(FILE *f, const sipas_report *r, const png_image *images,
@@ -678,39 +675,50 @@ static void document_xml(FILE *f, const sipas_report *r, const png_image *images
           "xmlns:pic=\"http://schemas.openxmlformats.org/drawingml/2006/picture\"><w:body>\n", f);
     paragraph(f, "Title", "", sipas_report_title(r));
     contents(f, r);
-    size_t charts = 0;
-    bool landscape_section = false;
-    for (size_t i = 0; i < sipas_report_block_count(r); i++) {
+    size_t charts = 0, nblocks = sipas_report_block_count(r);
+    char end[SECTION_PROPERTIES_SIZE];
+    if (nblocks > 0 && landscape[0]) {
+        /* the title and contents end a portrait section of their own: a paragraph one point
+         * high carries its properties */
+        section_properties(end, false);
+        fprintf(f, "<w:p><w:pPr><w:spacing w:before=\"0\" w:after=\"0\" w:line=\"20\" "
+                "w:lineRule=\"exact\"/><w:rPr><w:sz w:val=\"2\"/></w:rPr>%s</w:pPr></w:p>\n",
+                end);
+    }
+    for (size_t i = 0; i < nblocks; i++) {
         sipas_report_block b = sipas_report_block_at(r, i);
-        if (landscape[i] != landscape_section) {
-            section_break(f, landscape_section);
-            landscape_section = landscape[i];
+        /* the block's last paragraph ends its section when the next block turns the page */
+        const char *section_end = "";
+        if (i + 1 < nblocks && landscape[i + 1] != landscape[i]) {
+            section_properties(end, landscape[i]);
+            section_end = end;
         }
         switch (b.kind) {
         case SIPAS_REPORT_BLOCK_HEADING:
-            heading(f, i, &b);
+            heading(f, i, &b, section_end);
             break;
         case SIPAS_REPORT_BLOCK_PARAGRAPH:
-            paragraph(f, "Normal", "", b.text);
+            paragraph(f, "Normal", section_end, b.text);
             break;
         case SIPAS_REPORT_BLOCK_NOTE:
-            paragraph(f, "SipasNote", "", b.text);
+            paragraph(f, "SipasNote", section_end, b.text);
             break;
         case SIPAS_REPORT_BLOCK_HEADLINE:
-            headline(f, &b);
+            headline(f, &b, section_end);
             break;
         case SIPAS_REPORT_BLOCK_CHART:
-            chart(f, charts + 1, &images[charts], b.text);
+            chart(f, charts + 1, &images[charts], b.text, section_end);
             charts++;
             break;
         case SIPAS_REPORT_BLOCK_TABLE:
-            table(f, b.table, lang, landscape[i] ? LANDSCAPE_TEXT_WIDTH : TEXT_WIDTH);
+            table(f, b.table, lang, landscape[i] ? LANDSCAPE_TEXT_WIDTH : TEXT_WIDTH,
+                  section_end);
             break;
         }
     }
     /* the last section's properties close the body */
-    section_properties(f, landscape_section);
-    fputs("\n</w:body></w:document>\n", f);
+    section_properties(end, nblocks > 0 && landscape[nblocks - 1]);
+    fprintf(f, "%s\n</w:body></w:document>\n", end);
 }
 
 /* ---------------------------------------------------------------------------------------------

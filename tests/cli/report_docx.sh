@@ -212,6 +212,13 @@ if command -v soffice >/dev/null && command -v pdftotext >/dev/null; then
         "$vi_doc" "$WORK/lo/review.txt" "${range%%|*}" "${range#*|}" 2>&1)
       [ -z "$broken" ] || fail "LibreOffice breaks words in '${range%%|*}': $broken"
     done
+    # a section break never leaves a page with only its footer
+    pages=$(pdfinfo "$WORK/lo/review.pdf" | sed -n 's/^Pages: *//p')
+    for page in $(seq 1 "${pages:-0}"); do
+      checks=$((checks + 1))
+      pdftotext -f "$page" -l "$page" "$WORK/lo/review.pdf" - | grep -v '^Trang [0-9]* / [0-9]*$' |
+        grep -q '[[:alnum:]]' || fail "LibreOffice: page $page of $pages is blank"
+    done
     ranking_page=$(pdftotext -layout "$WORK/lo/review.pdf" - | awk -v RS='\f' \
       '/Xếp hạng đơn vị và so sánh với toàn tỉnh/ { print NR; exit }')
     checks=$((checks + 1))
