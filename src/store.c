@@ -235,12 +235,17 @@ static sipas_status pragma_int(sipas_store *store, const char *sql, int *value, 
  * written to the file. */
 static sipas_status check_identity(sipas_store *store, sipas_error *err)
 {
-    int app_id = 0, tables = 0;
-    sipas_status st;
-    if ((st = pragma_int(store, "PRAGMA application_id", &app_id, err)) != SIPAS_OK ||
-        (st = pragma_int(store, "SELECT count(*) FROM sqlite_master", &tables, err)) != SIPAS_OK)
+    /* One statement, so one read snapshot: read apart, a store another import creates in
+     * between looks like a foreign database (no application id yet, then tables). */
+    int is_foreign = 0;
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT a.application_id != %d AND (a.application_id != 0 OR "
+             "(SELECT count(*) FROM sqlite_master) > 0) FROM pragma_application_id AS a",
+             SIPAS_APPLICATION_ID);
+    sipas_status st = pragma_int(store, sql, &is_foreign, err);
+    if (st != SIPAS_OK)
         return st;
-    if (app_id != SIPAS_APPLICATION_ID && (app_id != 0 || tables > 0))
+    if (is_foreign)
         return sipas_error_set(err, SIPAS_ERR_STORE, "'%s' is an SQLite database but not a sipas "
                                "store", store->path);
     return SIPAS_OK;
