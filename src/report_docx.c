@@ -436,9 +436,14 @@ static void table_cell(FILE *f, int width, const char *shading, const char *jc, 
     if (text && *text) {
         run(f, rpr, text);
         if (mark && *mark) {
-            char with_space[32];
-            snprintf(with_space, sizeof with_space, " %s", mark);
-            run(f, rpr, with_space);
+            char with_space[32]; /* marks are one or two symbols (sipas_report_mark_symbol) */
+            int n = snprintf(with_space, sizeof with_space, " %s", mark);
+            if (n > 0 && (size_t)n < sizeof with_space) {
+                run(f, rpr, with_space);
+            } else {
+                run(f, rpr, " ");
+                run(f, rpr, mark);
+            }
         }
     }
     fputs("</w:p></w:tc>", f);
