@@ -1039,6 +1039,17 @@ static void free_columns(char **names, char **types, size_t count)
     free(types);
 }
 
+/* The name of responses_<form_id> (table[80]) and its columns, as table_columns. */
+static sipas_status response_table_columns(sipas_store *store, const char *form_id, char *table,
+                                           char ***names, char ***types, size_t *count,
+                                           sipas_error *err)
+{
+    *names = *types = NULL;
+    *count = 0;
+    sipas_status st = table_name(form_id, table, err);
+    return st != SIPAS_OK ? st : table_columns(store, table, names, types, count, err);
+}
+
 /* Creates responses_<form> or adds the columns a new version brings. */
 static sipas_status ensure_response_table(sipas_store *store, const sipas_instrument *inst,
                                           sipas_error *err)
@@ -1116,13 +1127,10 @@ done:
  * the version each row was imported under. */
 static sipas_status rebuild_label_views(sipas_store *store, const char *form_id, sipas_error *err)
 {
-    char table[80];
-    sipas_status st = table_name(form_id, table, err);
-    if (st != SIPAS_OK)
-        return st;
-    char **names = NULL, **types = NULL;
+    char table[80], **names = NULL, **types = NULL;
     size_t count = 0;
-    if ((st = table_columns(store, table, &names, &types, &count, err)) != SIPAS_OK)
+    sipas_status st = response_table_columns(store, form_id, table, &names, &types, &count, err);
+    if (st != SIPAS_OK)
         return st;
     /* list name of each column, from any version that has it */
     sqlite3_stmt *list_of = NULL;
@@ -1749,13 +1757,10 @@ sipas_status sipas_store_count_responses(sipas_store *store, const char *form_id
                                          int64_t *count, sipas_error *err)
 {
     *count = 0;
-    char table[80];
-    sipas_status st = table_name(form_id, table, err);
-    if (st != SIPAS_OK)
-        return st;
-    char **names = NULL, **types = NULL;
+    char table[80], **names = NULL, **types = NULL;
     size_t ncols = 0;
-    if ((st = table_columns(store, table, &names, &types, &ncols, err)) != SIPAS_OK)
+    sipas_status st = response_table_columns(store, form_id, table, &names, &types, &ncols, err);
+    if (st != SIPAS_OK)
         return st;
     free_columns(names, types, ncols);
     if (ncols == 0)
@@ -1778,13 +1783,10 @@ sipas_status sipas_store_response_columns_present(sipas_store *store, const char
                                                  const char *const *columns, size_t ncolumns,
                                                  bool *present, sipas_error *err)
 {
-    char table[80];
-    sipas_status st = table_name(form_id, table, err);
-    if (st != SIPAS_OK)
-        return st;
-    char **names = NULL, **types = NULL;
+    char table[80], **names = NULL, **types = NULL;
     size_t ncols = 0;
-    if ((st = table_columns(store, table, &names, &types, &ncols, err)) != SIPAS_OK)
+    sipas_status st = response_table_columns(store, form_id, table, &names, &types, &ncols, err);
+    if (st != SIPAS_OK)
         return st;
     for (size_t i = 0; i < ncolumns; i++) {
         present[i] = false;
@@ -1801,13 +1803,10 @@ sipas_status sipas_store_query_responses(sipas_store *store, const char *form_id
                                          int64_t batch_id, sipas_store_row_fn row_fn, void *ctx,
                                          sipas_error *err)
 {
-    char table[80];
-    sipas_status st = table_name(form_id, table, err);
-    if (st != SIPAS_OK)
-        return st;
-    char **names = NULL, **types = NULL;
+    char table[80], **names = NULL, **types = NULL;
     size_t ncols = 0;
-    if ((st = table_columns(store, table, &names, &types, &ncols, err)) != SIPAS_OK)
+    sipas_status st = response_table_columns(store, form_id, table, &names, &types, &ncols, err);
+    if (st != SIPAS_OK)
         return st;
     sqlbuf sql = {0};
     sqlite3_stmt *stmt = NULL;
