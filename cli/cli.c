@@ -221,6 +221,16 @@ FILE *cli_output_open(const char *path)
     return f;
 }
 
+/* The reason of the first failed cli_output_flush: stdio keeps only that a write failed. */
+static int stdout_flush_errno;
+
+void cli_output_flush(void)
+{
+    errno = 0;
+    if (fflush(stdout) != 0 && stdout_flush_errno == 0)
+        stdout_flush_errno = errno ? errno : EIO;
+}
+
 int cli_output_finish(int code)
 {
     if (output_file) {
@@ -240,11 +250,12 @@ int cli_output_finish(int code)
     /* stdio forgets why an earlier write failed (ferror only says that one did); the final
      * flush, which is where a short output first meets a full disk, still sets errno. */
     bool failed = ferror(stdout) != 0;
-    int reason = 0;
+    int reason = stdout_flush_errno;
     errno = 0;
     if (fflush(stdout) != 0) {
         failed = true;
-        reason = errno;
+        if (reason == 0)
+            reason = errno;
     }
     errno = 0;
     if (fclose(stdout) != 0 && !failed) {

@@ -128,6 +128,9 @@ int cli_dispatch(const char *program, const command *commands, size_t ncommands,
  * sipas_atomic_file (a temporary renamed onto path when the command succeeds). NULL after
  * printing why the file cannot be written. One per command run; cli_dispatch finishes it. */
 FILE *cli_output_open(const char *path);
+/* Flushes standard output now (a line the user should see at once, not at exit); a failure is
+ * kept and reported, with its reason, by cli_output_finish. */
+void cli_output_flush(void);
 /* Ends the command's output: commits the --out file when code is CLI_EXIT_OK (else removes its
  * temporary), then flushes and closes standard output. A failed write is printed and turns
  * code into CLI_EXIT_FAILURE. Returns the exit code. cli_dispatch calls it after every command,

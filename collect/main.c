@@ -264,8 +264,8 @@ static int run_import(int argc, char **argv, bool dry_run)
         }
         /* Each batch's line is out as soon as it is stored, not at exit: the user of a long
          * list of files sees how far it got, and one who presses Ctrl-C later knows the batch
-         * had already been written (the write errors are still caught at exit: ferror). */
-        fflush(stdout);
+         * had already been written (a failed write is reported at exit, with its reason). */
+        cli_output_flush();
         if (st == SIPAS_OK && result.design_filled[0])
             fprintf(stderr, "%s: %s\n", path, result.design_filled);
         if (st == SIPAS_OK && result.design_disagreed[0])
