@@ -257,7 +257,8 @@ char *sipas_open_answer_mask(const char *text, size_t len, sipas_report_lang lan
         free(l.spans);
         return NULL;
     }
-    qsort(l.spans, l.n, sizeof *l.spans, compare_span);
+    if (l.n > 1) /* qsort's base must not be NULL, even for no element */
+        qsort(l.spans, l.n, sizeof *l.spans, compare_span);
     size_t size = len + 1;
     for (size_t k = 0; k < l.n; k++)
         size += strlen(mask_words(l.spans[k].kind, lang));
