@@ -276,6 +276,16 @@ static ALWAYS_INLINE double residual_at(const deff_residual *r, bool composite, 
     return (r->y[i] - r->ratio * xi) / r->wx;
 }
 
+/* The estimate from the first pass's sums (ratio's numerator and denominator). */
+static sipas_status ratio_from_sums(sipas_ratio *ratio, sipas_error *err)
+{
+    if (ratio->denominator == 0)
+        return sipas_error_set(err, SIPAS_ERR_MATH,
+                               "no valid answer of positive weight in the domain");
+    ratio->estimate = ratio->numerator / ratio->denominator;
+    return SIPAS_OK;
+}
+
 /* The first pass of a ratio: its sums, counts and estimate (sipas_ratio_estimate). */
 static sipas_status ratio_sums(const sipas_prepared_design *pd, const double *y, const double *x,
                                const bool *domain, sipas_ratio *out, sipas_error *err)
@@ -299,15 +309,11 @@ static sipas_status ratio_sums(const sipas_prepared_design *pd, const double *y,
         num += w * y[i];
         den += w * xi;
     }
-    if (den == 0)
-        return sipas_error_set(err, SIPAS_ERR_MATH,
-                               "no valid answer of positive weight in the domain");
-    out->estimate = num / den;
     out->numerator = num;
     out->denominator = den;
     out->n_valid = n_valid;
     out->n_domain = n_domain;
-    return SIPAS_OK;
+    return ratio_from_sums(out, err);
 }
 
 sipas_status sipas_ratio_estimate(const sipas_prepared_design *pd, const double *y,
@@ -954,6 +960,23 @@ sipas_status sipas_ratio_estimate_summary(const sipas_prepared_design *pd, const
         return sipas_error_set(err, SIPAS_ERR_USAGE, "ratio, scores and out must not be NULL");
     ratio->denominator = 0; /* tells "no valid answer" from a failed variance */
     sipas_status status = ratio_sums(pd, y, x, domain, ratio, err);
+    if (status != SIPAS_OK)
+        return status;
+    deff_residual res = {y, x, ratio->estimate, ratio->denominator, NULL};
+    return summarise(pd, NULL, scores, domain, summary_domain, &res, NULL, with_replacement, out,
+                     err);
+}
+
+sipas_status sipas_ratio_summary_of_sums(const sipas_prepared_design *pd, const double *y,
+                                         const double *x, const bool *domain,
+                                         const bool *summary_domain, bool with_replacement,
+                                         sipas_ratio *ratio, double *scores,
+                                         sipas_estimate_summary *out, sipas_error *err)
+{
+    if (!pd || !y || !scores || !out || !ratio)
+        return sipas_error_set(err, SIPAS_ERR_USAGE,
+                               "design, y, ratio, scores and out must not be NULL");
+    sipas_status status = ratio_from_sums(ratio, err);
     if (status != SIPAS_OK)
         return status;
     deff_residual res = {y, x, ratio->estimate, ratio->denominator, NULL};
