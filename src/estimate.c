@@ -808,16 +808,20 @@ static ALWAYS_INLINE sipas_status summary_pass(const sipas_prepared_design *pd,
     domain_sums sums = {0};
     /* local copies: the byte stores below could otherwise alias every pointer read per row */
     const double *weight = pd->weight;
-    const size_t *row_psus = pd->row_psu, *row_strata = pd->row_stratum;
+    const size_t *row_psus = pd->row_psu, *psu_strata = pd->psu_stratum;
     double *psu_total = out->totals.total, *psu_abs_total = out->totals.abs_total;
     unsigned char *taking_part = out->taking_part, *psu_seen = out->psu_seen,
                   *stratum_seen = out->stratum_seen;
     deff_residual r = *res;
     /* The running PSU's totals stay in registers while its rows follow one another (files
      * usually list a cluster's respondents together): the same additions in the same order as
-     * psu_totals_add, without a store and reload per row. */
+     * psu_totals_add, without a store and reload per row. What the rows of the run tell about
+     * its PSU and stratum (PSUs are nested in strata) is kept in flags and written when the run
+     * ends: whether a row of the domain is in it (its stratum takes part) and whether one of
+     * nonzero weight is (the PSU and its stratum count for df). */
     size_t run_psu = SIZE_MAX;
     double run_total = 0, run_abs_total = 0;
+    bool run_in_domain = false, run_counted = false;
     for (size_t i = 0, n = pd->n; i < n; i++) {
         size_t k = row_psus[i];
         double w = weight[i], residual = 0, score = 0;
@@ -831,35 +835,42 @@ static ALWAYS_INLINE sipas_status summary_pass(const sipas_prepared_design *pd,
             made_scores[i] = score;
         else if (want_variance)
             score = scores[i];
-        if (want_variance) {
-            if (!isfinite(score))
-                return sipas_error_set(err, SIPAS_ERR_USAGE, "row %zu: score is not finite", i);
-            if (k != run_psu) {
-                if (run_psu != SIZE_MAX) {
-                    psu_total[run_psu] = run_total;
-                    psu_abs_total[run_psu] = run_abs_total;
-                }
-                run_psu = k;
+        if (want_variance && !isfinite(score))
+            return sipas_error_set(err, SIPAS_ERR_USAGE, "row %zu: score is not finite", i);
+        if (k != run_psu) {
+            if (run_psu != SIZE_MAX && want_variance) {
+                psu_total[run_psu] = run_total;
+                psu_abs_total[run_psu] = run_abs_total;
+                if (run_in_domain)
+                    taking_part[psu_strata[run_psu]] = 1; /* whatever the row's weight, as R */
+            }
+            run_psu = k;
+            run_in_domain = run_counted = false;
+            if (want_variance) {
                 run_total = psu_total[k];
                 run_abs_total = psu_abs_total[k];
             }
+        }
+        if (want_variance) {
             run_total += score;
             run_abs_total += fabs(score);
         }
         if (domain && !domain[i])
             continue;
-        size_t h = row_strata[i];
-        if (want_variance)
-            taking_part[h] = 1; /* whatever the row's weight, as R */
+        run_in_domain = true;
         if (w == 0)
             continue;
-        if (!psu_seen[k]) {
-            psu_seen[k] = 1;
-            sums.psus++;
-        }
-        if (!stratum_seen[h]) {
-            stratum_seen[h] = 1;
-            sums.strata++;
+        if (!run_counted) {
+            run_counted = true;
+            if (!psu_seen[k]) {
+                psu_seen[k] = 1;
+                sums.psus++;
+                size_t h = psu_strata[k];
+                if (!stratum_seen[h]) {
+                    stratum_seen[h] = 1;
+                    sums.strata++;
+                }
+            }
         }
         sums.m++;
         sums.weight_sum += w;
@@ -868,9 +879,11 @@ static ALWAYS_INLINE sipas_status summary_pass(const sipas_prepared_design *pd,
             residual = residual_at(&r, composite, w, i);
         sums.weighted_residual += w * residual;
     }
-    if (run_psu != SIZE_MAX) {
+    if (run_psu != SIZE_MAX && want_variance) {
         psu_total[run_psu] = run_total;
         psu_abs_total[run_psu] = run_abs_total;
+        if (run_in_domain)
+            taking_part[psu_strata[run_psu]] = 1;
     }
     out->sums = sums;
     return SIPAS_OK;
