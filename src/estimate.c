@@ -835,8 +835,6 @@ static ALWAYS_INLINE sipas_status summary_pass(const sipas_prepared_design *pd,
             made_scores[i] = score;
         else if (want_variance)
             score = scores[i];
-        if (want_variance && !isfinite(score))
-            return sipas_error_set(err, SIPAS_ERR_USAGE, "row %zu: score is not finite", i);
         if (k != run_psu) {
             if (run_psu != SIZE_MAX && want_variance) {
                 psu_total[run_psu] = run_total;
@@ -884,6 +882,17 @@ static ALWAYS_INLINE sipas_status summary_pass(const sipas_prepared_design *pd,
         psu_abs_total[run_psu] = run_abs_total;
         if (run_in_domain)
             taking_part[psu_strata[run_psu]] = 1;
+    }
+    /* A score that is not finite makes its PSU's sum of |score| not finite: test the PSUs, not
+     * every row, and only then look for the first such row to name it. */
+    for (size_t k = 0; want_variance && k < pd->npsu; k++) {
+        if (isfinite(psu_abs_total[k]))
+            continue;
+        const double *read = make_scores ? made_scores : scores;
+        for (size_t i = 0, n = pd->n; i < n; i++)
+            if (!isfinite(read[i]))
+                return sipas_error_set(err, SIPAS_ERR_USAGE, "row %zu: score is not finite", i);
+        break; /* finite scores whose sum overflowed */
     }
     out->sums = sums;
     return SIPAS_OK;

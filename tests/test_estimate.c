@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <float.h>
 #include <string.h>
 #include <time.h>
 
@@ -575,6 +576,22 @@ static void test_bad_designs(void **state)
     assert_int_equal(sipas_ratio_estimate(pd, y, x, dom, &r, NULL, &err), SIPAS_ERR_MATH);
     y[1] = NAN;
     assert_int_equal(sipas_ratio_estimate(pd, y, x, NULL, &r, NULL, &err), SIPAS_ERR_USAGE);
+    /* the summary names the first row whose score is not finite (it tests the PSU sums) */
+    double bad[4] = {0.5, 0.25, INFINITY, NAN};
+    sipas_estimate_summary sum;
+    assert_int_equal(sipas_composite_summary(pd, bad, NULL, NULL, false, &sum, &err),
+                     SIPAS_ERR_USAGE);
+    assert_non_null(strstr(err.message, "row 2: score is not finite"));
+    sipas_prepared_design_free(pd);
+    /* finite scores whose PSU sums overflow are not taken for one */
+    size_t two_psus[4] = {0, 0, 1, 1}, one_stratum[4] = {0, 0, 0, 0};
+    sipas_design clusters = {.n = 4, .weight = weight, .nstrata = 1, .stratum = one_stratum,
+                             .npsu = 2, .psu = two_psus};
+    assert_int_equal(sipas_design_prepare(&clusters, &pd, &err), SIPAS_OK);
+    double huge[4] = {DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX};
+    sipas_error overflow_err = {0};
+    (void)sipas_composite_summary(pd, huge, NULL, NULL, false, &sum, &overflow_err);
+    assert_null(strstr(overflow_err.message, "not finite"));
     sipas_prepared_design_free(pd);
 }
 
