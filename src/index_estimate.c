@@ -430,14 +430,15 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
                     double yi = code_y[v], xi = code_x[v], wi = weight[i];
                     y[i] = yi;
                     x[i] = xi;
-                    valid[i] = in_domain[i] && xi != 0 && wi > 0;
+                    /* & rather than &&: three tests without a branch each */
+                    bool valid_i = in_domain[i] & (xi != 0) & (wi > 0);
+                    valid[i] = valid_i;
                     if (!in_domain[i])
                         continue;
                     if (xi == 0)
                         crow->n_missing[code_kind[v]]++;
                     n_domain++;
-                    if (xi != 0 && wi != 0)
-                        n_valid++;
+                    n_valid += valid_i; /* x != 0 and w != 0: the prepared design has w >= 0 */
                     numerator += wi * yi;
                     denominator += wi * xi;
                 }
