@@ -276,6 +276,16 @@ static ALWAYS_INLINE double residual_at(const deff_residual *r, bool composite, 
     return (r->y[i] - r->ratio * xi) / r->wx;
 }
 
+/* The estimate from the first pass's sums (ratio's numerator and denominator). */
+static sipas_status ratio_from_sums(sipas_ratio *ratio, sipas_error *err)
+{
+    if (ratio->denominator == 0)
+        return sipas_error_set(err, SIPAS_ERR_MATH,
+                               "no valid answer of positive weight in the domain");
+    ratio->estimate = ratio->numerator / ratio->denominator;
+    return SIPAS_OK;
+}
+
 /* The first pass of a ratio: its sums, counts and estimate (sipas_ratio_estimate). */
 static sipas_status ratio_sums(const sipas_prepared_design *pd, const double *y, const double *x,
                                const bool *domain, sipas_ratio *out, sipas_error *err)
@@ -299,15 +309,11 @@ static sipas_status ratio_sums(const sipas_prepared_design *pd, const double *y,
         num += w * y[i];
         den += w * xi;
     }
-    if (den == 0)
-        return sipas_error_set(err, SIPAS_ERR_MATH,
-                               "no valid answer of positive weight in the domain");
-    out->estimate = num / den;
     out->numerator = num;
     out->denominator = den;
     out->n_valid = n_valid;
     out->n_domain = n_domain;
-    return SIPAS_OK;
+    return ratio_from_sums(out, err);
 }
 
 sipas_status sipas_ratio_estimate(const sipas_prepared_design *pd, const double *y,
@@ -802,16 +808,20 @@ static ALWAYS_INLINE sipas_status summary_pass(const sipas_prepared_design *pd,
     domain_sums sums = {0};
     /* local copies: the byte stores below could otherwise alias every pointer read per row */
     const double *weight = pd->weight;
-    const size_t *row_psus = pd->row_psu, *row_strata = pd->row_stratum;
+    const size_t *row_psus = pd->row_psu, *psu_strata = pd->psu_stratum;
     double *psu_total = out->totals.total, *psu_abs_total = out->totals.abs_total;
     unsigned char *taking_part = out->taking_part, *psu_seen = out->psu_seen,
                   *stratum_seen = out->stratum_seen;
     deff_residual r = *res;
     /* The running PSU's totals stay in registers while its rows follow one another (files
      * usually list a cluster's respondents together): the same additions in the same order as
-     * psu_totals_add, without a store and reload per row. */
+     * psu_totals_add, without a store and reload per row. What the rows of the run tell about
+     * its PSU and stratum (PSUs are nested in strata) is kept in flags and written when the run
+     * ends: whether a row of the domain is in it (its stratum takes part) and whether one of
+     * nonzero weight is (the PSU and its stratum count for df). */
     size_t run_psu = SIZE_MAX;
     double run_total = 0, run_abs_total = 0;
+    bool run_in_domain = false, run_counted = false;
     for (size_t i = 0, n = pd->n; i < n; i++) {
         size_t k = row_psus[i];
         double w = weight[i], residual = 0, score = 0;
@@ -825,35 +835,40 @@ static ALWAYS_INLINE sipas_status summary_pass(const sipas_prepared_design *pd,
             made_scores[i] = score;
         else if (want_variance)
             score = scores[i];
-        if (want_variance) {
-            if (!isfinite(score))
-                return sipas_error_set(err, SIPAS_ERR_USAGE, "row %zu: score is not finite", i);
-            if (k != run_psu) {
-                if (run_psu != SIZE_MAX) {
-                    psu_total[run_psu] = run_total;
-                    psu_abs_total[run_psu] = run_abs_total;
-                }
-                run_psu = k;
+        if (k != run_psu) {
+            if (run_psu != SIZE_MAX && want_variance) {
+                psu_total[run_psu] = run_total;
+                psu_abs_total[run_psu] = run_abs_total;
+                if (run_in_domain)
+                    taking_part[psu_strata[run_psu]] = 1; /* whatever the row's weight, as R */
+            }
+            run_psu = k;
+            run_in_domain = run_counted = false;
+            if (want_variance) {
                 run_total = psu_total[k];
                 run_abs_total = psu_abs_total[k];
             }
+        }
+        if (want_variance) {
             run_total += score;
             run_abs_total += fabs(score);
         }
         if (domain && !domain[i])
             continue;
-        size_t h = row_strata[i];
-        if (want_variance)
-            taking_part[h] = 1; /* whatever the row's weight, as R */
+        run_in_domain = true;
         if (w == 0)
             continue;
-        if (!psu_seen[k]) {
-            psu_seen[k] = 1;
-            sums.psus++;
-        }
-        if (!stratum_seen[h]) {
-            stratum_seen[h] = 1;
-            sums.strata++;
+        if (!run_counted) {
+            run_counted = true;
+            if (!psu_seen[k]) {
+                psu_seen[k] = 1;
+                sums.psus++;
+                size_t h = psu_strata[k];
+                if (!stratum_seen[h]) {
+                    stratum_seen[h] = 1;
+                    sums.strata++;
+                }
+            }
         }
         sums.m++;
         sums.weight_sum += w;
@@ -862,9 +877,22 @@ static ALWAYS_INLINE sipas_status summary_pass(const sipas_prepared_design *pd,
             residual = residual_at(&r, composite, w, i);
         sums.weighted_residual += w * residual;
     }
-    if (run_psu != SIZE_MAX) {
+    if (run_psu != SIZE_MAX && want_variance) {
         psu_total[run_psu] = run_total;
         psu_abs_total[run_psu] = run_abs_total;
+        if (run_in_domain)
+            taking_part[psu_strata[run_psu]] = 1;
+    }
+    /* A score that is not finite makes its PSU's sum of |score| not finite: test the PSUs, not
+     * every row, and only then look for the first such row to name it. */
+    for (size_t k = 0; want_variance && k < pd->npsu; k++) {
+        if (isfinite(psu_abs_total[k]))
+            continue;
+        const double *read = make_scores ? made_scores : scores;
+        for (size_t i = 0, n = pd->n; i < n; i++)
+            if (!isfinite(read[i]))
+                return sipas_error_set(err, SIPAS_ERR_USAGE, "row %zu: score is not finite", i);
+        break; /* finite scores whose sum overflowed */
     }
     out->sums = sums;
     return SIPAS_OK;
@@ -954,6 +982,23 @@ sipas_status sipas_ratio_estimate_summary(const sipas_prepared_design *pd, const
         return sipas_error_set(err, SIPAS_ERR_USAGE, "ratio, scores and out must not be NULL");
     ratio->denominator = 0; /* tells "no valid answer" from a failed variance */
     sipas_status status = ratio_sums(pd, y, x, domain, ratio, err);
+    if (status != SIPAS_OK)
+        return status;
+    deff_residual res = {y, x, ratio->estimate, ratio->denominator, NULL};
+    return summarise(pd, NULL, scores, domain, summary_domain, &res, NULL, with_replacement, out,
+                     err);
+}
+
+sipas_status sipas_ratio_summary_of_sums(const sipas_prepared_design *pd, const double *y,
+                                         const double *x, const bool *domain,
+                                         const bool *summary_domain, bool with_replacement,
+                                         sipas_ratio *ratio, double *scores,
+                                         sipas_estimate_summary *out, sipas_error *err)
+{
+    if (!pd || !y || !scores || !out || !ratio)
+        return sipas_error_set(err, SIPAS_ERR_USAGE,
+                               "design, y, ratio, scores and out must not be NULL");
+    sipas_status status = ratio_from_sums(ratio, err);
     if (status != SIPAS_OK)
         return status;
     deff_residual res = {y, x, ratio->estimate, ratio->denominator, NULL};

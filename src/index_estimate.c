@@ -405,6 +405,8 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
             crow->scoring = sc->scoring;
             erow->scoring = sc->scoring; /* an element shares its criteria's scoring */
             memset(crow->n_missing, 0, sizeof crow->n_missing);
+            sipas_ratio ratio = {0};
+            bool ratio_sums_made = false;
             if (col->code && sc->by_version == NULL) {
                 /* byte codes: score each of the 256 values once, then look rows up */
                 double code_y[256], code_x[256];
@@ -413,14 +415,36 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
                     code_kind[v] = score_row(sc, v == SIPAS_CODE_EMPTY ? NAN : v, &code_y[v],
                                              &code_x[v]);
                 code_kind[SIPAS_CODE_EMPTY] = 0; /* empty cells are counted apart */
+                /* The ratio's first pass comes with the scoring: the sums of sipas_ratio_estimate
+                 * over the domain, in its order (sipas_ratio_summary_of_sums). The arrays are
+                 * read through locals: the byte stores to valid could alias any pointer. */
+                const uint8_t *codes = col->code;
+                const size_t *rows_of = s->rows;
+                const bool *in_domain = s->in_domain;
+                const double *weight = s->weight;
+                bool *valid = b->valid;
+                double numerator = 0, denominator = 0;
+                size_t n_valid = 0, n_domain = 0;
                 for (size_t i = 0; i < m; i++) {
-                    uint8_t v = col->code[s->rows[i]];
-                    y[i] = code_y[v];
-                    x[i] = code_x[v];
-                    if (s->in_domain[i] && x[i] == 0)
+                    uint8_t v = codes[rows_of[i]];
+                    double yi = code_y[v], xi = code_x[v], wi = weight[i];
+                    y[i] = yi;
+                    x[i] = xi;
+                    /* & rather than &&: three tests without a branch each */
+                    bool valid_i = in_domain[i] & (xi != 0) & (wi > 0);
+                    valid[i] = valid_i;
+                    if (!in_domain[i])
+                        continue;
+                    if (xi == 0)
                         crow->n_missing[code_kind[v]]++;
-                    b->valid[i] = s->in_domain[i] && x[i] != 0 && s->weight[i] > 0;
+                    n_domain++;
+                    n_valid += valid_i; /* x != 0 and w != 0: the prepared design has w >= 0 */
+                    numerator += wi * yi;
+                    denominator += wi * xi;
                 }
+                ratio = (sipas_ratio){.numerator = numerator, .denominator = denominator,
+                                      .n_valid = n_valid, .n_domain = n_domain};
+                ratio_sums_made = true;
             } else {
                 for (size_t i = 0; i < m; i++) {
                     double code = sipas_column_number(col, s->rows[i]);
@@ -432,14 +456,16 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
                     b->valid[i] = s->in_domain[i] && x[i] != 0 && s->weight[i] > 0;
                 }
             }
-            sipas_ratio ratio;
             sipas_error ratio_err;
             /* uncalibrated: the variance, df, deff and Kish deff come with the scores */
             sipas_estimate_summary summary;
             w->measure = crow->name;
             st = w->cal ? sipas_ratio_estimate(s->prepared, y, x, s->in_domain, &ratio, z, &ratio_err)
-                        : sipas_ratio_estimate_summary(s->prepared, y, x, s->in_domain, b->valid,
-                                                       false, &ratio, z, &summary, &ratio_err);
+                 : ratio_sums_made
+                     ? sipas_ratio_summary_of_sums(s->prepared, y, x, s->in_domain, b->valid,
+                                                   false, &ratio, z, &summary, &ratio_err)
+                     : sipas_ratio_estimate_summary(s->prepared, y, x, s->in_domain, b->valid,
+                                                    false, &ratio, z, &summary, &ratio_err);
             bool no_answer = st == SIPAS_ERR_MATH && (w->cal || ratio.denominator == 0);
             crow->n = st == SIPAS_OK ? ratio.n_valid : 0;
             if (no_answer) {

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <float.h>
 #include <string.h>
 #include <time.h>
 
@@ -575,6 +576,22 @@ static void test_bad_designs(void **state)
     assert_int_equal(sipas_ratio_estimate(pd, y, x, dom, &r, NULL, &err), SIPAS_ERR_MATH);
     y[1] = NAN;
     assert_int_equal(sipas_ratio_estimate(pd, y, x, NULL, &r, NULL, &err), SIPAS_ERR_USAGE);
+    /* the summary names the first row whose score is not finite (it tests the PSU sums) */
+    double bad[4] = {0.5, 0.25, INFINITY, NAN};
+    sipas_estimate_summary sum;
+    assert_int_equal(sipas_composite_summary(pd, bad, NULL, NULL, false, &sum, &err),
+                     SIPAS_ERR_USAGE);
+    assert_non_null(strstr(err.message, "row 2: score is not finite"));
+    sipas_prepared_design_free(pd);
+    /* finite scores whose PSU sums overflow are not taken for one */
+    size_t two_psus[4] = {0, 0, 1, 1}, one_stratum[4] = {0, 0, 0, 0};
+    sipas_design clusters = {.n = 4, .weight = weight, .nstrata = 1, .stratum = one_stratum,
+                             .npsu = 2, .psu = two_psus};
+    assert_int_equal(sipas_design_prepare(&clusters, &pd, &err), SIPAS_OK);
+    double huge[4] = {DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX};
+    sipas_error overflow_err = {0};
+    (void)sipas_composite_summary(pd, huge, NULL, NULL, false, &sum, &overflow_err);
+    assert_null(strstr(overflow_err.message, "not finite"));
     sipas_prepared_design_free(pd);
 }
 
@@ -904,6 +921,19 @@ static double reference_deff(size_t n, const double *w, const bool *domain, cons
     return vsrs > 0 ? variance / vsrs : NAN;
 }
 
+/* A fused call's scores, ratio and summary are those of the separate calls, bit for bit. */
+static void assert_same_fused(const double *fused_z, const sipas_ratio *fused_ratio,
+                              const sipas_estimate_summary *fused, const double *z,
+                              const sipas_ratio *ratio, size_t n, double v, double deff,
+                              double kish, size_t psus, size_t strata)
+{
+    assert_memory_equal(fused_z, z, n * sizeof *z);
+    assert_memory_equal(fused_ratio, ratio, sizeof *ratio);
+    assert_true(same_double(fused->variance, v) && same_double(fused->deff, deff) &&
+                same_double(fused->kish_deff, kish));
+    assert_true(fused->psus == psus && fused->strata == strata);
+}
+
 /* sipas_ratio_summary and sipas_composite_summary against the one-figure functions on random
  * designs: lonely strata under every rule, censuses, zero weights, missing answers, domains
  * down to one row. Every figure must be the same double, since the index now takes them from
@@ -977,11 +1007,28 @@ static void test_summary_same_bits(void **state)
         assert_int_equal(sipas_ratio_estimate_summary(pd, y, x, domain, valid, false, &fused_ratio,
                                                       fused_z, &fused, &err),
                          SIPAS_OK);
-        assert_memory_equal(fused_z, z, n * sizeof *z);
-        assert_memory_equal(&fused_ratio, &ratio, sizeof ratio);
-        assert_true(same_double(fused.variance, v) && same_double(fused.deff, deff) &&
-                    same_double(fused.kish_deff, kish));
-        assert_true(fused.psus == psus && fused.strata == strata);
+        assert_same_fused(fused_z, &fused_ratio, &fused, z, &ratio, n, v, deff, kish, psus,
+                          strata);
+        /* the same with the ratio's first pass made by the caller in row order, as the index
+         * makes it while it scores the rows */
+        sipas_ratio caller_ratio = {0};
+        for (size_t i = 0; i < n; i++)
+            if (domain[i]) {
+                caller_ratio.n_domain++;
+                caller_ratio.n_valid += x[i] != 0 && weight[i] != 0;
+                caller_ratio.numerator += weight[i] * y[i];
+                caller_ratio.denominator += weight[i] * x[i];
+            }
+        memset(fused_z, 0xff, sizeof fused_z);
+        assert_int_equal(sipas_ratio_summary_of_sums(pd, y, x, domain, valid, false, &caller_ratio,
+                                                     fused_z, &fused, &err),
+                         SIPAS_OK);
+        assert_same_fused(fused_z, &caller_ratio, &fused, z, &ratio, n, v, deff, kish, psus,
+                          strata);
+        sipas_ratio no_answer = {0}; /* sums of a domain without a valid answer */
+        assert_int_equal(sipas_ratio_summary_of_sums(pd, y, x, domain, valid, false, &no_answer,
+                                                     fused_z, &fused, &err),
+                         SIPAS_ERR_MATH);
         /* a variance given (calibration) replaces the computed one, in the deff too */
         double given = 2 * v + 1e-6;
         assert_int_equal(sipas_ratio_summary(pd, y, x, &ratio, NULL, valid, &given, false, &sum,

@@ -267,6 +267,18 @@ sipas_status sipas_ratio_estimate_summary(const sipas_prepared_design *prepared,
                                           sipas_ratio *ratio, double *scores,
                                           sipas_estimate_summary *out, sipas_error *err);
 
+/* sipas_ratio_estimate_summary for a caller that makes the ratio's first pass itself while it
+ * scores the rows (one pass over them fewer, the same doubles): on entry ratio holds the sums
+ * sipas_ratio_estimate makes, over `domain` in row order and with the prepared design's weights:
+ * numerator sum(w y), denominator sum(w x), n_valid (rows with x != 0 and w != 0) and n_domain;
+ * y and x must all be finite (this does not check them). Sets ratio->estimate; fails as
+ * sipas_ratio_estimate_summary. */
+sipas_status sipas_ratio_summary_of_sums(const sipas_prepared_design *prepared, const double *y,
+                                         const double *x, const bool *domain,
+                                         const bool *summary_domain, bool with_replacement,
+                                         sipas_ratio *ratio, double *scores,
+                                         sipas_estimate_summary *out, sipas_error *err);
+
 /* The summary of a composite given its scores (sipas_composite), as sipas_ratio_summary. */
 sipas_status sipas_composite_summary(const sipas_prepared_design *prepared, const double *scores,
                                      const bool *domain, const double *variance,
