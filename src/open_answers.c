@@ -543,7 +543,8 @@ sipas_status sipas_open_answers_compute(const sipas_dataset *data, const char *q
         r->empty += u->empty;
         if (u->respondents == 0)
             continue;
-        qsort(u->answers, u->nanswers, sizeof *u->answers, compare_answer);
+        if (u->nanswers > 1) /* a unit without answers has no array: qsort wants one */
+            qsort(u->answers, u->nanswers, sizeof *u->answers, compare_answer);
         r->units[kept++] = *u;
     }
     r->nunits = kept;
