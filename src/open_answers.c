@@ -63,8 +63,16 @@ static bool email_at(const char *text, size_t len, size_t at, size_t *start, siz
         dot--;
     if (dot <= at + 2) /* no dot, or a dot right after '@' */
         return false;
+    /* a top-level domain has no digits: "ab@gmail.com0912345678" is an address run into a
+     * number, and the number is masked on its own (so masking the result again finds the
+     * same address) */
     for (size_t k = dot; k < r; k++)
-        if (is_digit(text[k]) || text[k] == '-')
+        if (is_digit(text[k])) {
+            r = k;
+            break;
+        }
+    for (size_t k = dot; k < r; k++)
+        if (text[k] == '-')
             return false;
     if (r - dot < 2)
         return false;
