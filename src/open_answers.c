@@ -54,23 +54,28 @@ static bool email_at(const char *text, size_t len, size_t at, size_t *start, siz
         l--;
     while (r < len && is_email_domain(text[r]))
         r++;
-    while (r > at + 1 && (text[r - 1] == '.' || text[r - 1] == '-')) /* the sentence's full stop */
-        r--;
     if (l == at || r == at + 1)
         return false;
-    size_t dot = r;
-    while (dot > at + 1 && text[dot - 1] != '.')
-        dot--;
-    if (dot <= at + 2) /* no dot, or a dot right after '@' */
-        return false;
-    /* a top-level domain has no digits: "ab@gmail.com0912345678" is an address run into a
-     * number, and the number is masked on its own (so masking the result again finds the
-     * same address) */
-    for (size_t k = dot; k < r; k++)
-        if (is_digit(text[k])) {
-            r = k;
+    /* A top-level domain has letters only: "ab@gmail.com0912345678" or "ab@gmail.com.2500000"
+     * is an address run into a number, which is masked on its own; the address ends before it
+     * (so masking the result again finds the same address). A full stop or hyphen at the end
+     * is the sentence's. */
+    size_t dot;
+    for (;;) {
+        while (r > at + 1 && (text[r - 1] == '.' || text[r - 1] == '-'))
+            r--;
+        dot = r;
+        while (dot > at + 1 && text[dot - 1] != '.')
+            dot--;
+        if (dot <= at + 2) /* no dot, or a dot right after '@' */
+            return false;
+        size_t k = dot;
+        while (k < r && !is_digit(text[k]))
+            k++;
+        if (k == r)
             break;
-        }
+        r = k;
+    }
     for (size_t k = dot; k < r; k++)
         if (text[k] == '-')
             return false;
@@ -246,8 +251,10 @@ static const char *mask_words(unsigned kind, sipas_report_lang lang)
     }
 }
 
-char *sipas_open_answer_mask(const char *text, size_t len, sipas_report_lang lang,
-                             unsigned *masked)
+/* One pass of sipas_open_answer_mask; *out_len gets the result's length (it may hold a NUL
+ * the input had). */
+static char *mask_once(const char *text, size_t len, sipas_report_lang lang, unsigned *masked,
+                       size_t *out_len)
 {
     span_list l = {0};
     for (size_t i = 0; i < len; i++) {
@@ -288,7 +295,30 @@ char *sipas_open_answer_mask(const char *text, size_t len, sipas_report_lang lan
     }
     memcpy(out + o, text + from, len - from);
     out[o + len - from] = '\0';
+    *out_len = o + len - from;
     free(l.spans);
+    *masked = kinds;
+    return out;
+}
+
+char *sipas_open_answer_mask(const char *text, size_t len, sipas_report_lang lang,
+                             unsigned *masked)
+{
+    /* A mask can complete what its neighbour hid: "x@mail.co0912345678m.2" shows the address
+     * "x@mail.co" only once the number after it is replaced. So the passes repeat until one
+     * changes nothing, and masking a masked text changes nothing. Each pass that changes
+     * something removes an '@' or a digit, and masks hold neither: it ends. */
+    unsigned kinds = 0, pass_kinds = 0;
+    size_t out_len = 0;
+    char *out = mask_once(text, len, lang, &pass_kinds, &out_len);
+    while (out != NULL && pass_kinds != 0) {
+        kinds |= pass_kinds;
+        size_t again_len = 0;
+        char *again = mask_once(out, out_len, lang, &pass_kinds, &again_len);
+        free(out);
+        out = again;
+        out_len = again_len;
+    }
     if (masked)
         *masked = kinds;
     return out;

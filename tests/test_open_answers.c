@@ -109,6 +109,8 @@ static void test_mask_ids_and_emails(void **state)
     /* an address run into a number (found by the fuzzer: masking twice differed) */
     expect_mask("ab@gmail.cb020123452, xong", "[email][số định danh], xong",
                 SIPAS_MASKED_EMAIL | SIPAS_MASKED_ID);
+    expect_mask("mail ketoan.abc@gmail.com.2500000000 đồng", "mail [email].[số định danh] đồng",
+                SIPAS_MASKED_EMAIL | SIPAS_MASKED_ID);
     expect_mask("a@b.c và @gmail.com và x@localhost", "a@b.c và @gmail.com và x@localhost", 0);
     expect_mask("gọi 0912345678 hoặc mail lan@yahoo.com.vn, CCCD 020123456789",
                 "gọi [số điện thoại] hoặc mail [email], CCCD [số định danh]",
