@@ -17,6 +17,7 @@
 #include "sipas/import.h"
 #include "sipas/instrument.h"
 #include "sipas/store.h"
+#include "scratch_dir.h"
 
 #define HEADER "respondent_id,wave,district,commune,weight,respondent_type,phone,q1,q2\n"
 
@@ -59,9 +60,7 @@ static int teardown(void **state)
     fixture *f = *state;
     sipas_store_close(f->store);
     sipas_instrument_free(f->inst);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(scratch_dir_remove(f->dir), 0);
     free(f);
     return 0;
 }

@@ -24,6 +24,7 @@
 #include "sipas/init.h"
 #include "sipas/instrument.h"
 #include "sipas/store.h"
+#include "scratch_dir.h"
 
 typedef struct loaded {
     char dir[64];
@@ -57,9 +58,7 @@ static void unload(loaded *l)
     sipas_dataset_free(l->data);
     sipas_store_close(l->store);
     sipas_instrument_free(l->inst);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", l->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(scratch_dir_remove(l->dir), 0);
 }
 
 /* The row of a measure in the domain whose by values are `values` (NULL-terminated). */

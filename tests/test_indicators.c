@@ -16,6 +16,7 @@
 #include "sipas/init.h"
 #include "sipas/scorecard.h"
 #include "sipas/store.h"
+#include "scratch_dir.h"
 
 #define TOL 1e-9
 /* qt(0.975, 2): with 2 df the t quantile has the closed form (2p - 1) / sqrt(2 p (1 - p)) */
@@ -552,9 +553,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return scratch_dir_remove(scratch_dir);
 }
 
 int main(void)

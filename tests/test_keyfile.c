@@ -24,6 +24,7 @@
 #include "sipas/instrument.h"
 #include "sipas/keyfile.h"
 #include "sipas/store.h"
+#include "scratch_dir.h"
 
 #define OLD_STORE SIPAS_TEST_FIXTURES "/stores/old_personal.db"
 #define OLD_KEY_HEX "08aa70c37fe0428884e4ec991c1e406fd677881f7abe4e3ab24e1ef3c44b2afe"
@@ -52,9 +53,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(scratch_dir_remove(f->dir), 0);
     free(f);
     return 0;
 }

@@ -24,6 +24,7 @@
 #include "sipas/review.h"
 #include "sipas/review_report.h"
 #include "sipas/store.h"
+#include "scratch_dir.h"
 
 static char *masked(const char *text, sipas_report_lang lang, unsigned *kinds)
 {
@@ -201,9 +202,7 @@ static int store_teardown(void **state)
     sipas_dataset_free(f->data);
     sipas_store_close(f->store);
     sipas_instrument_free(f->inst);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(scratch_dir_remove(f->dir), 0);
     free(f);
     return 0;
 }

@@ -22,6 +22,7 @@
 #include "sipas/init.h"
 #include "sipas/plot.h"
 #include "sipas/trend.h"
+#include "scratch_dir.h"
 
 static char work_dir[256];
 
@@ -771,9 +772,7 @@ static int remove_work_dir(void **state)
         fprintf(stderr, "charts kept in %s\n", work_dir);
         return 0;
     }
-    char command[400];
-    snprintf(command, sizeof command, "rm -rf '%s'", work_dir);
-    return system(command) == 0 ? 0 : -1;
+    return scratch_dir_remove(work_dir);
 }
 
 int main(void)

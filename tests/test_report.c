@@ -24,6 +24,7 @@
 #include "sipas/report_docx.h"
 #include "sipas/report_pdf.h"
 #include "sipas/xlsx.h"
+#include "scratch_dir.h"
 
 static char work_dir[256];
 
@@ -531,9 +532,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", work_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return scratch_dir_remove(work_dir);
 }
 
 int main(void)

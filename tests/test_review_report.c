@@ -23,6 +23,7 @@
 #include "sipas/review_report.h"
 #include "sipas/store.h"
 #include "sipas/targets.h"
+#include "scratch_dir.h"
 
 #define SAMPLE SIPAS_TEST_SURVEYS "/sample/sipas2017_2019-2024.csv"
 
@@ -124,9 +125,7 @@ static int group_teardown(void **state)
     sipas_dataset_free(f->data);
     sipas_store_close(f->store);
     sipas_instrument_free(f->inst);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(scratch_dir_remove(f->dir), 0);
     free(f);
     return 0;
 }

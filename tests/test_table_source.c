@@ -20,6 +20,7 @@
 #include "sipas/store.h"
 #include "table_source.h"
 #include "table_readers.h"
+#include "scratch_dir.h"
 
 static char scratch[64];
 
@@ -33,9 +34,7 @@ static int make_scratch(void **state)
 static int remove_scratch(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
-    return system(cmd) == 0 ? 0 : -1;
+    return scratch_dir_remove(scratch);
 }
 
 static void write_bytes_file(const char *path, const void *bytes, size_t n)
