@@ -245,11 +245,10 @@ static int open_analysis(analysis *a, int argc, char **argv, const cli_option *o
     }
     const char *v = cli_value(&a->args, "wave");
     if (v) {
-        int64_t year;
-        if (!cli_int("--wave", v, 1990, 2100, &year))
+        if (!cli_int("--wave", v, 1990, 2100, &a->wave))
             return CLI_EXIT_USAGE;
         char cond[64];
-        snprintf(cond, sizeof cond, "wave=%lld", (long long)year);
+        snprintf(cond, sizeof cond, "wave=%lld", (long long)a->wave);
         if (sipas_condition_parse(cond, &a->conditions[a->nconditions], &err) != SIPAS_OK)
             return cli_fail(&err);
         a->filters[a->nconditions] = a->conditions[a->nconditions].filter;

@@ -89,6 +89,7 @@ typedef struct analysis {
     size_t by_set_start[CLI_MAX_VALUES + 1];
     size_t nby_sets;
     sipas_index_options index;
+    int64_t wave;            /* --wave YEAR (checked, and the last where condition); 0: none */
     analysis_weighting weighting;
     const char *lang;
     output_format format;

@@ -126,7 +126,7 @@ int analyze_answers(int argc, char **argv)
         analysis_close(&a);
         return code;
     }
-    if (a.index.nby > 0 || cli_value(&a.args, "wave") == NULL) {
+    if (a.index.nby > 0 || a.wave == 0) {
         cli_error("answers needs --wave YEAR (one wave) and takes no --by; narrow it further "
                   "with --where");
         analysis_close(&a);

@@ -200,11 +200,9 @@ int analyze_comments(int argc, char **argv)
         analysis_close(&a);
         return code;
     }
-    const char *v = cli_value(&a.args, "wave");
-    int64_t wave = 0;
-    if (v == NULL || !cli_int("--wave", v, 1990, 2100, &wave) || a.nby > 1) {
-        if (v == NULL || a.nby > 1)
-            cli_error("comments needs --wave YEAR and takes at most one --by column");
+    int64_t wave = a.wave;
+    if (wave == 0 || a.nby > 1) {
+        cli_error("comments needs --wave YEAR and takes at most one --by column");
         analysis_close(&a);
         return CLI_EXIT_USAGE;
     }

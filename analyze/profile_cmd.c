@@ -128,11 +128,9 @@ int analyze_profile(int argc, char **argv)
         analysis_close(&a);
         return code;
     }
-    const char *v = cli_value(&a.args, "wave");
-    int64_t wave = 0;
-    if (v == NULL || !cli_int("--wave", v, 1990, 2100, &wave)) {
-        if (v == NULL)
-            cli_error("profile needs --wave YEAR");
+    int64_t wave = a.wave;
+    if (wave == 0) {
+        cli_error("profile needs --wave YEAR");
         analysis_close(&a);
         return CLI_EXIT_USAGE;
     }

@@ -145,18 +145,11 @@ static bool year_option(const analysis *a, const char *name, double *out)
 
 /* analysis_open turns --wave into the last where condition; the review picks its wave itself,
  * so take it back out and hand the year over. */
-static bool take_wave(analysis *a, double *wave)
+static void take_wave(analysis *a, double *wave)
 {
-    *wave = 0;
-    const char *v = cli_value(&a->args, "wave");
-    if (v == NULL)
-        return true;
-    int64_t y;
-    if (!cli_int("--wave", v, 1990, 2100, &y))
-        return false;
-    *wave = (double)y;
-    a->index.nwhere--;
-    return true;
+    *wave = (double)a->wave;
+    if (a->wave != 0)
+        a->index.nwhere--;
 }
 
 static bool parse_adjust(const char *v, sipas_p_adjust_method *out)
@@ -756,8 +749,7 @@ int analyze_trend(int argc, char **argv)
         cli_error("trend --by takes one column, the units (e.g. district)");
         return finish(&a, CLI_EXIT_USAGE);
     }
-    if (!take_wave(&a, &o.wave))
-        return finish(&a, CLI_EXIT_USAGE);
+    take_wave(&a, &o.wave);
     const char *m = cli_value(&a.args, "method");
     if (m && strcmp(m, "lm") == 0)
         o.trend_method = SIPAS_TREND_LM;
@@ -1010,7 +1002,8 @@ int analyze_rank(int argc, char **argv)
         cli_error("rank takes --unit COL, not --by");
         return finish(&a, CLI_EXIT_USAGE);
     }
-    if (!take_wave(&a, &o.wave) || !parse_adjust(cli_value(&a.args, "adjust"), &o.rank_adjust))
+    take_wave(&a, &o.wave);
+    if (!parse_adjust(cli_value(&a.args, "adjust"), &o.rank_adjust))
         return finish(&a, CLI_EXIT_USAGE);
     const char *ca = cli_value(&a.args, "change-adjust");
     if (!parse_adjust(ca ? ca : "none", &o.change_adjust))
