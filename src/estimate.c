@@ -984,9 +984,8 @@ sipas_status sipas_ratio_estimate_summary(const sipas_prepared_design *pd, const
     sipas_status status = ratio_sums(pd, y, x, domain, ratio, err);
     if (status != SIPAS_OK)
         return status;
-    deff_residual res = {y, x, ratio->estimate, ratio->denominator, NULL};
-    return summarise(pd, NULL, scores, domain, summary_domain, &res, NULL, with_replacement, out,
-                     err);
+    return sipas_ratio_summary_of_sums(pd, y, x, domain, summary_domain, with_replacement, ratio,
+                                       scores, out, err);
 }
 
 sipas_status sipas_ratio_summary_of_sums(const sipas_prepared_design *pd, const double *y,
