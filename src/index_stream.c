@@ -144,6 +144,9 @@ typedef struct stream {
     stream_criterion *crit;
     size_t dom_stride, cell_stride, pair_stride;
     size_t *pair_base;            /* ncriteria^2: offset of pair (c, d), c < d, in a pair record */
+    size_t *nstates;              /* ncriteria: crit[c].nstates, compact for the row loop */
+    uint32_t *pair_off;           /* the current row's pair cells (row_pairs) */
+    size_t npair_off;
     /* design */
     size_t n;
     hash_map strata, psus;
@@ -266,7 +269,10 @@ static sipas_status stream_start(stream *S, const sipas_dataset *d, sipas_error 
     S->valid_s = malloc((S->ncriteria ? S->ncriteria : 1) * sizeof *S->valid_s);
     S->state_of = malloc((S->ncriteria ? S->ncriteria : 1) * sizeof *S->state_of);
     S->pair_base = calloc(S->ncriteria * S->ncriteria + 1, sizeof *S->pair_base);
-    if (!S->crit || !S->valid_c || !S->valid_s || !S->state_of || !S->pair_base)
+    S->nstates = calloc(S->ncriteria + 1, sizeof *S->nstates);
+    S->pair_off = malloc((S->ncriteria * S->ncriteria / 2 + 1) * sizeof *S->pair_off);
+    if (!S->crit || !S->valid_c || !S->valid_s || !S->state_of || !S->pair_base || !S->nstates ||
+        !S->pair_off)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     S->dom_stride = DOM_HEADER;
     S->cell_stride = CELL_HEADER;
@@ -287,12 +293,17 @@ static sipas_status stream_start(stream *S, const sipas_dataset *d, sipas_error 
         S->cell_stride += 1 + sc->nstates;
     }
     for (size_t c = 0; c < S->ncriteria; c++)
+        S->nstates[c] = S->crit[c].nstates;
+    for (size_t c = 0; c < S->ncriteria; c++)
         for (size_t e = c + 1; e < S->ncriteria; e++) {
             S->pair_base[c * S->ncriteria + e] = S->pair_stride;
             S->pair_stride += S->crit[c].nstates * S->crit[e].nstates;
         }
     if (S->pair_stride == 0)
         S->pair_stride = 1;
+    if (S->pair_stride > UINT32_MAX)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "form '%s' has too many criteria and answer "
+                               "scores for the one-pass index; use --in-memory", inst->form_id);
     for (size_t s = 0; s < S->nsets; s++) {
         S->sets[s].opt = &S->sets_opt[s];
         if ((st = set_columns(S, d, &S->sets[s], err)) != SIPAS_OK)
@@ -529,9 +540,10 @@ static size_t row_states(stream *S, const sipas_dataset *d, size_t i, const int8
     return nvalid;
 }
 
-/* Adds row i (weight w, PSU psu, valid answers listed by row_states) to domain dom of set. */
+/* Adds the current row (weight w, PSU psu, answers' states from row_states, pair cells from
+ * row_pairs) to domain dom of set. */
 static sipas_status accumulate(stream *S, stream_set *set, size_t dom, size_t psu, double w,
-                               size_t nvalid, sipas_error *err)
+                               sipas_error *err)
 {
     size_t cell = 0;
     sipas_status st = domain_cell(S, set, dom, psu, &cell, err);
@@ -566,18 +578,27 @@ static sipas_status accumulate(stream *S, stream_set *set, size_t dom, size_t ps
     }
     if (positive) {
         double *P = set->pairs.v + dom * S->pair_stride;
-        const size_t *vc = S->valid_c, *vs = S->valid_s;
-        size_t nc = S->ncriteria;
-        for (size_t a = 0; a < nvalid; a++) {
-            size_t c = vc[a], base_row = c * nc;
-            size_t offset_a = vs[a];
-            for (size_t b = a + 1; b < nvalid; b++) {
-                size_t e = vc[b];
-                P[S->pair_base[base_row + e] + offset_a * S->crit[e].nstates + vs[b]] += w;
-            }
-        }
+        const uint32_t *off = S->pair_off;
+        for (size_t j = 0, np = S->npair_off; j < np; j++)
+            P[off[j]] += w;
     }
     return SIPAS_OK;
+}
+
+/* The pair cells row i adds its weight to (the same in every set), from row_states' list. */
+static void row_pairs(stream *S, size_t nvalid)
+{
+    const size_t *vc = S->valid_c, *vs = S->valid_s, nc = S->ncriteria;
+    uint32_t *off = S->pair_off;
+    size_t np = 0;
+    for (size_t a = 0; a < nvalid; a++) {
+        const size_t *base = S->pair_base + vc[a] * nc;
+        for (size_t b = a + 1; b < nvalid; b++) {
+            size_t e = vc[b];
+            off[np++] = (uint32_t)(base[e] + vs[a] * S->nstates[e] + vs[b]);
+        }
+    }
+    S->npair_off = np;
 }
 
 static sipas_status stream_chunk(void *ctx, const sipas_dataset *d, sipas_error *err)
@@ -638,10 +659,13 @@ static sipas_status stream_chunk(void *ctx, const sipas_dataset *d, sipas_error 
         if (!keep)
             continue;
         size_t nvalid = row_states(S, d, i, byte_state);
+        S->npair_off = 0;
+        if (w > 0)
+            row_pairs(S, nvalid);
         for (size_t s = 0; s < S->nsets && st == SIPAS_OK; s++) {
             size_t dom;
             if ((st = row_domain(S, d, &S->sets[s], i, &dom, err)) == SIPAS_OK && dom != SIZE_MAX)
-                st = accumulate(S, &S->sets[s], dom, psu, w, nvalid, err);
+                st = accumulate(S, &S->sets[s], dom, psu, w, err);
         }
     }
     free(byte_state);
@@ -1144,6 +1168,8 @@ static void stream_release(stream *S)
         index_release_scorer(&S->crit[c].scorer);
     free(S->crit);
     free(S->pair_base);
+    free(S->nstates);
+    free(S->pair_off);
     free(S->valid_c);
     free(S->valid_s);
     free(S->state_of);
