@@ -28,7 +28,7 @@
  * respondent is a PSU; sipas_index_compute on a loaded dataset does those.
  *
  * Ownership: everything here is freed before return, except the results handed to the caller. */
-#include "sipas/index.h"
+#include "index_stream.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -1210,6 +1210,14 @@ sipas_status sipas_index_compute_stream(sipas_store *store, const sipas_instrume
                                         const sipas_index_options *sets, size_t nsets,
                                         sipas_index_result **results, sipas_error *err)
 {
+    return index_compute_stream_chunked(store, inst, sets, nsets, CHUNK_ROWS, results, err);
+}
+
+sipas_status index_compute_stream_chunked(sipas_store *store, const sipas_instrument *inst,
+                                          const sipas_index_options *sets, size_t nsets,
+                                          size_t chunk_rows, sipas_index_result **results,
+                                          sipas_error *err)
+{
     for (size_t s = 0; s < nsets; s++)
         results[s] = NULL;
     if (nsets == 0)
@@ -1254,7 +1262,7 @@ sipas_status sipas_index_compute_stream(sipas_store *store, const sipas_instrume
             (opt->where[f].op == SIPAS_OP_EQ || opt->where[f].op == SIPAS_OP_IN))
             pushed[npushed++] = opt->where[f];
     }
-    if ((st = sipas_dataset_stream_columns(store, inst, names, nnames, pushed, npushed, CHUNK_ROWS,
+    if ((st = sipas_dataset_stream_columns(store, inst, names, nnames, pushed, npushed, chunk_rows,
                                            stream_chunk, &S, err)) != SIPAS_OK)
         goto done;
     if (S.fpc_item != SIZE_MAX &&
