@@ -331,7 +331,8 @@ static sipas_status row_design(stream *S, const sipas_dataset *d, size_t i, size
         return sipas_error_set(err, SIPAS_ERR_VALIDATION, "a stored response has no value in "
                                "cluster column '%s'", clus->item->name);
     if (S->last_valid && wk == S->last_wave_key && sk == S->last_stratum_key &&
-        ck == S->last_cluster_key && !fcol) {
+        ck == S->last_cluster_key &&
+        (!fcol || sipas_column_number(fcol, i) == S->stratum_fpc[S->last_stratum])) {
         *stratum = S->last_stratum;
         *psu = S->last_psu;
         return SIPAS_OK;
@@ -478,8 +479,11 @@ static sipas_status domain_cell(stream *S, stream_set *set, size_t dom, size_t p
     }
     size_t cell;
     bool added;
-    if (!hash_map_find_or_add(&set->cells, hash_mix64(((uint64_t)dom << 32) ^ psu) ^ psu, NULL,
-                              NULL, &cell, &added))
+    /* the key is the pair itself (both below 2^32), mixed by a bijection: no two cells share it */
+    if (dom > UINT32_MAX || psu > UINT32_MAX)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "more than 2^32 domains or PSUs");
+    if (!hash_map_find_or_add(&set->cells, hash_mix64(((uint64_t)dom << 32) | psu), NULL, NULL,
+                              &cell, &added))
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     if (added) {
         if (cell == set->cells_cap) {
