@@ -39,6 +39,7 @@
 #include "compiled_condition.h"
 #include "hash_map.h"
 #include "index_design.h"
+#include "index_domains.h"
 #include "index_estimate.h"
 
 /* Valid answers of a criterion take at most this many distinct scores. */
@@ -103,11 +104,10 @@ enum { DOM_RESPONDENTS, DOM_POSITIVE, DOM_WEIGHT, DOM_WEIGHT_SQ, DOM_HEADER };
 enum { CELL_ROWS, CELL_POSITIVE, CELL_HEADER };
 enum { CRIT_MISSING = 0, CRIT_VALID = SIPAS_MISSING_KINDS, CRIT_WEIGHT_SQ, CRIT_HEADER };
 
-/* What a domain shows of itself: per by column, the code and what orders it. */
+/* What a domain shows of itself: per by column, its code, and its value when numeric. */
 typedef struct domain_key_value {
     char *code;
-    double number;   /* numeric column */
-    long position;   /* text column: place in the choice list, -1 when not listed */
+    double number;
 } domain_key_value;
 
 /* One --by set being accumulated. */
@@ -208,47 +208,25 @@ static sipas_status add_state(stream_criterion *c, const criterion_scorer *s, si
     return SIPAS_OK;
 }
 
-/* The by columns of a set, checked as src/index_domains.c checks them. */
+/* The key columns of a set: its by columns, after the wave when it may join them. */
 static sipas_status set_columns(stream *S, const sipas_dataset *d, stream_set *set,
                                 sipas_error *err)
 {
-    const sipas_index_options *opt = set->opt;
     const sipas_instrument *inst = S->inst;
-    bool wave_candidate = false;
-    if (S->wave_item != SIZE_MAX && !opt->keep_wave_pooled) {
-        const char *wave = inst->items[S->wave_item].name;
-        bool in_by = false, in_where = false;
-        for (size_t b = 0; b < opt->nby; b++)
-            in_by |= strcmp(opt->by[b], wave) == 0;
-        for (size_t f = 0; f < opt->nwhere; f++)
-            in_where |= strcmp(opt->where[f].column, wave) == 0 &&
-                        (opt->where[f].op == SIPAS_OP_EQ ||
-                         (opt->where[f].op == SIPAS_OP_IN && opt->where[f].nvalues == 1));
-        wave_candidate = !in_by && !in_where;
-    }
-    set->wave_candidate = wave_candidate;
-    set->ncols = opt->nby + wave_candidate;
+    const char *wave = S->wave_item != SIZE_MAX ? inst->items[S->wave_item].name : NULL;
+    set->wave_candidate = wave && index_wave_may_join(set->opt, wave);
+    set->ncols = set->opt->nby + set->wave_candidate;
     set->col_item = calloc(set->ncols ? set->ncols : 1, sizeof *set->col_item);
     set->col_text = calloc(set->ncols ? set->ncols : 1, sizeof *set->col_text);
     if (set->col_item == NULL || set->col_text == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     for (size_t b = 0; b < set->ncols; b++) {
-        const char *name = wave_candidate ? (b == 0 ? inst->items[S->wave_item].name : opt->by[b - 1])
-                                          : opt->by[b];
-        const sipas_column *col = sipas_dataset_column(d, name);
-        const sipas_item *it = sipas_instrument_item(inst, name);
-        if (it && it->role == SIPAS_ROLE_ID)
-            return sipas_error_set(err, SIPAS_ERR_USAGE, "--by: column '%s' is a %s column, not a "
-                                   "domain", name, sipas_role_name(it->role));
-        if (col == NULL)
-            return it && it->personal
-                 ? sipas_error_set(err, SIPAS_ERR_USAGE, "--by: column '%s' is personal data, "
-                                   "stored only as a keyed hash; it cannot define domains", name)
-                 : sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "--by: form '%s' has no column '%s'",
-                                   inst->form_id, name);
-        if (col->item->role == SIPAS_ROLE_CRITERION || col->item->role == SIPAS_ROLE_WEIGHT)
-            return sipas_error_set(err, SIPAS_ERR_USAGE, "--by: column '%s' is a %s column, not a "
-                                   "domain", name, sipas_role_name(col->item->role));
+        const char *name = set->wave_candidate ? (b == 0 ? wave : set->opt->by[b - 1])
+                                               : set->opt->by[b];
+        const sipas_column *col;
+        sipas_status st = index_by_column(d, name, &col, err);
+        if (st != SIPAS_OK)
+            return st;
         set->col_item[b] = (size_t)(col - d->columns);
         set->col_text[b] = col->is_text;
     }
@@ -365,14 +343,7 @@ static sipas_status row_design(stream *S, const sipas_dataset *d, size_t i, size
         }
         S->stratum_psus[h] = NULL;
         S->stratum_npsus[h] = S->stratum_psus_cap[h] = 0;
-        char sbuf[128] = "", wbuf[32] = "", label[200];
-        if (strat)
-            column_code(strat, i, sbuf, sizeof sbuf);
-        if (wave)
-            column_code(wave, i, wbuf, sizeof wbuf);
-        snprintf(label, sizeof label, "%s%s%s%s", strat ? sbuf : "all", wave ? " (wave " : "",
-                 wbuf, wave ? ")" : "");
-        S->stratum_label[h] = strdup(label);
+        S->stratum_label[h] = index_stratum_label(strat, wave, i);
         S->nstrata = h + 1;
         if (S->stratum_label[h] == NULL)
             return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
@@ -450,11 +421,6 @@ static sipas_status row_domain(stream *S, const sipas_dataset *d, stream_set *se
             column_code(col, i, code, sizeof code);
             kv->code = strdup(code);
             kv->number = col->is_text ? 0 : sipas_column_number(col, i);
-            kv->position = -1;
-            if (col->is_text && col->item->list)
-                for (size_t c = 0; c < col->item->list->nchoices; c++)
-                    if (strcmp(col->item->list->choices[c].name, code) == 0)
-                        kv->position = (long)c;
             if (kv->code == NULL)
                 return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
         }
@@ -641,7 +607,7 @@ static sipas_status stream_chunk(void *ctx, const sipas_dataset *d, sipas_error 
     const sipas_column *wcol = chunk_column(d, S->weight_item);
     st = SIPAS_OK;
     for (size_t i = 0; i < d->n && st == SIPAS_OK; i++) {
-        size_t h, psu;
+        size_t h = 0, psu = 0;
         if ((st = row_design(S, d, i, &h, &psu, err)) != SIPAS_OK)
             break;
         double w = wcol ? sipas_column_number(wcol, i) : 1.0;
@@ -1029,19 +995,16 @@ fail:
     return locate(e, st, err);
 }
 
-/* Domains in the order of src/index_domains.c: by their codes from key column `first` on,
- * choice order for listed text columns, numbers ascending. */
-static int compare_domains(const stream_set *set, size_t first, size_t x, size_t y)
+/* Domains in the order of src/index_domains.c, by their codes from key column `first` on. */
+static int compare_domains(const stream *S, const stream_set *set, size_t first, size_t x,
+                           size_t y)
 {
     for (size_t b = first; b < set->ncols; b++) {
         const domain_key_value *kx = &set->keys[x * set->ncols + b];
         const domain_key_value *ky = &set->keys[y * set->ncols + b];
-        int cmp;
-        if (!set->col_text[b])
-            cmp = kx->number < ky->number ? -1 : kx->number > ky->number ? 1 : 0;
-        else
-            cmp = kx->position != ky->position ? (kx->position < ky->position ? -1 : 1)
-                                               : strcmp(kx->code, ky->code);
+        int cmp = set->col_text[b]
+                ? index_compare_codes(S->inst->items[set->col_item[b]].list, kx->code, ky->code)
+                : index_compare_numbers(kx->number, ky->number);
         if (cmp)
             return cmp;
     }
@@ -1092,7 +1055,7 @@ static sipas_status finish_set(stream *S, stream_set *set, sipas_index_result *r
     /* insertion sort: domains are few (hundreds at most) */
     for (size_t a = 0; a < nd; a++) {
         size_t cur = a, j = a;
-        while (j > 0 && compare_domains(set, first, cur, order[j - 1]) < 0) {
+        while (j > 0 && compare_domains(S, set, first, cur, order[j - 1]) < 0) {
             order[j] = order[j - 1];
             j--;
         }

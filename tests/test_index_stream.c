@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "index_stream.h"
-#include "scratch_dir.h"
+#include "loaded_store.h"
 #include "sipas/dataset.h"
 #include "sipas/import.h"
 #include "sipas/index.h"
@@ -33,39 +33,6 @@
 #include "sipas/instrument.h"
 #include "sipas/store.h"
 
-typedef struct loaded {
-    char dir[64];
-    sipas_instrument *inst;
-    sipas_store *store;
-    sipas_dataset *data;
-} loaded;
-
-static void load(loaded *l, const char *form, const char *batch_path)
-{
-    strcpy(l->dir, "/tmp/sipas-index-stream-XXXXXX");
-    assert_non_null(mkdtemp(l->dir));
-    char db[128], path[512];
-    snprintf(db, sizeof db, "%s/t.db", l->dir);
-    snprintf(path, sizeof path, "%s/%s", SIPAS_TEST_SURVEYS, form);
-    sipas_error err = {0};
-    if (sipas_instrument_load(path, &l->inst, &err) != SIPAS_OK)
-        fail_msg("instrument: %s", err.message);
-    assert_int_equal(sipas_store_open(db, SIPAS_STORE_READ_WRITE, &l->store, &err), SIPAS_OK);
-    sipas_import_options opt = {0};
-    sipas_import_result res;
-    if (sipas_import_batch(l->store, l->inst, batch_path, &opt, &res, &err) != SIPAS_OK)
-        fail_msg("import: %s", err.message);
-    if (sipas_dataset_load(l->store, l->inst, &l->data, &err) != SIPAS_OK)
-        fail_msg("load: %s", err.message);
-}
-
-static void unload(loaded *l)
-{
-    sipas_dataset_free(l->data);
-    sipas_store_close(l->store);
-    sipas_instrument_free(l->inst);
-    assert_int_equal(scratch_dir_remove(l->dir), 0);
-}
 
 static void expect_close(double a, double b, const char *what, const sipas_index_row *row)
 {
@@ -124,7 +91,7 @@ static void expect_same_result(const sipas_index_result *a, const sipas_index_re
 /* The one-pass index of the option sets, at each chunk size, against sipas_index_compute of
  * each set on the loaded dataset (as sipas-analyze loads it: the wave's conditions in the query,
  * like the one pass); both fail alike or succeed alike. */
-static void expect_paths_agree(const loaded *l, const sipas_index_options *sets, size_t nsets)
+static void expect_paths_agree(const loaded_store *l, const sipas_index_options *sets, size_t nsets)
 {
     sipas_filter wave_filters[4];
     size_t nwave = 0;
@@ -167,8 +134,8 @@ static void expect_paths_agree(const loaded *l, const sipas_index_options *sets,
 static void sample_paths_agree(void **state)
 {
     (void)state;
-    loaded l;
-    load(&l, "sipas2017", SIPAS_TEST_SURVEYS "/sample/sipas2017_2019-2024.csv");
+    loaded_store l;
+    loaded_store_open(&l, "sipas2017", SIPAS_TEST_SURVEYS "/sample/sipas2017_2019-2024.csv");
     const char *wave[] = {"wave"}, *wave_district[] = {"wave", "district"}, *district[] = {"district"};
     sipas_index_options review[] = {{.by = wave, .nby = 1}, {.by = wave_district, .nby = 2}};
     expect_paths_agree(&l, review, 2);
@@ -197,14 +164,14 @@ static void sample_paths_agree(void **state)
     const char *nowhere[] = {"nowhere"};
     sipas_index_options bad = {.by = nowhere, .nby = 1};
     expect_paths_agree(&l, &bad, 1);
-    unload(&l);
+    loaded_store_close(&l);
 }
 
 static void degenerate_paths_agree(void **state)
 {
     (void)state;
-    loaded l;
-    load(&l, "health2021", SIPAS_TEST_FIXTURES "/review/degenerate_health2021.csv");
+    loaded_store l;
+    loaded_store_open(&l, "health2021", SIPAS_TEST_FIXTURES "/review/degenerate_health2021.csv");
     const char *district[] = {"district"};
     for (int m = SIPAS_CI_LOGIT; m <= SIPAS_CI_ASIN; m++) {
         sipas_index_options o = {.by = district, .nby = 1, .ci = (sipas_ci_method)m};
@@ -225,24 +192,24 @@ static void degenerate_paths_agree(void **state)
         }
     assert_true(found);
     sipas_index_result_free(r);
-    unload(&l);
+    loaded_store_close(&l);
 
-    load(&l, "sipas2017", SIPAS_TEST_FIXTURES "/review/degenerate_sipas2017.csv");
+    loaded_store_open(&l, "sipas2017", SIPAS_TEST_FIXTURES "/review/degenerate_sipas2017.csv");
     const char *wave_district[] = {"wave", "district"};
     for (int rule = SIPAS_LONELY_FAIL; rule <= SIPAS_LONELY_AVERAGE; rule++) {
         sipas_index_options lonely = {.by = wave_district, .nby = 2,
                                       .lonely_psu = (sipas_lonely_psu)rule, .min_cell = 1};
         expect_paths_agree(&l, &lonely, 1);
     }
-    unload(&l);
+    loaded_store_close(&l);
 }
 
 /* Calibrated weights need every respondent: the one pass says so instead of computing. */
 static void calibrated_weights_refused(void **state)
 {
     (void)state;
-    loaded l;
-    load(&l, "health2021", SIPAS_TEST_FIXTURES "/review/degenerate_health2021.csv");
+    loaded_store l;
+    loaded_store_open(&l, "health2021", SIPAS_TEST_FIXTURES "/review/degenerate_health2021.csv");
     sipas_index_options o = {.weighting = SIPAS_WEIGHTING_POSTSTRATIFY};
     assert_false(sipas_index_stream_applies(l.inst, &o));
     sipas_index_result *r = NULL;
@@ -252,7 +219,7 @@ static void calibrated_weights_refused(void **state)
     assert_null(r);
     o.weighting = SIPAS_WEIGHTING_DESIGN;
     assert_true(sipas_index_stream_applies(l.inst, &o));
-    unload(&l);
+    loaded_store_close(&l);
 }
 
 /* The chunks of sipas_dataset_stream_columns: every row once, in the order of the load, text
@@ -284,8 +251,8 @@ static sipas_status check_chunk(void *ctx, const sipas_dataset *chunk, sipas_err
 static void chunks_cover_the_load(void **state)
 {
     (void)state;
-    loaded l;
-    load(&l, "sipas2017", SIPAS_TEST_SURVEYS "/sample/sipas2017_2019-2024.csv");
+    loaded_store l;
+    loaded_store_open(&l, "sipas2017", SIPAS_TEST_SURVEYS "/sample/sipas2017_2019-2024.csv");
     chunk_check c = {.whole = l.data};
     for (size_t k = 0; k < l.inst->nitems; k++) {
         if (strcmp(l.inst->items[k].name, "district") == 0)
@@ -299,7 +266,7 @@ static void chunks_cover_the_load(void **state)
                                                   check_chunk, &c, &err), SIPAS_OK);
     assert_int_equal(c.rows, l.data->n);
     assert_int_equal(c.calls, (l.data->n + 6) / 7 + (l.data->n % 7 == 0)); /* + a last of 0 */
-    unload(&l);
+    loaded_store_close(&l);
 }
 
 int main(void)
