@@ -915,11 +915,7 @@ static sipas_status estimate_domain(estimate_ctx *e, sipas_index_row *rows, sipa
     if (overall_coef == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     sipas_index_row *overall = &rows[0];
-    *overall = (sipas_index_row){
-        .domain = e->out_dom, .level = SIPAS_LEVEL_OVERALL, .measure = -1, .name = "overall",
-        .label_vi = "Chỉ số hài lòng chung", .label_en = "Overall satisfaction index",
-        .scoring = SIPAS_SCORING_SATISFIED_SHARE, .estimable = weight_sum > 0, .n = respondents,
-    };
+    *overall = index_overall_row(e->out_dom, respondents, weight_sum > 0);
     bool overall_nps = false;
     size_t r = 1;
     for (size_t el = 0; el < ne; el++) {
@@ -927,12 +923,7 @@ static sipas_status estimate_domain(estimate_ctx *e, sipas_index_row *rows, sipa
         size_t k = 0;
         for (size_t c = 0; c < nc; c++)
             k += inst->items[S->crit[c].column].element == (int)el;
-        *erow = (sipas_index_row){
-            .domain = e->out_dom, .level = SIPAS_LEVEL_ELEMENT, .measure = (int)el,
-            .name = inst->elements[el].name, .label_vi = inst->elements[el].label_vi,
-            .label_en = inst->elements[el].label_en, .estimable = k > 0, .n = respondents,
-            .scoring = SIPAS_SCORING_SATISFIED_SHARE,
-        };
+        *erow = index_element_row(inst, el, e->out_dom, respondents, k);
         memset(e->coef, 0, nc * sizeof *e->coef);
         for (size_t c = 0; c < nc; c++) {
             const stream_criterion *sc = &S->crit[c];
@@ -940,11 +931,7 @@ static sipas_status estimate_domain(estimate_ctx *e, sipas_index_row *rows, sipa
             if (it->element != (int)el)
                 continue;
             sipas_index_row *crow = &rows[r++];
-            *crow = (sipas_index_row){
-                .domain = e->out_dom, .level = SIPAS_LEVEL_CRITERION, .measure = (int)sc->column,
-                .name = it->name, .label_vi = it->label_vi, .label_en = it->label_en,
-                .scoring = sc->scorer.scoring,
-            };
+            *crow = index_criterion_row(&sc->scorer, e->out_dom);
             erow->scoring = sc->scorer.scoring;
             e->measure = crow->name;
             bool answered;
