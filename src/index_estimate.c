@@ -299,7 +299,7 @@ void index_not_estimable(sipas_index_row *row)
     row->estimable = false;
     row->variance_status = SIPAS_VARIANCE_NO_ANSWER;
     row->estimate = row->variance = row->se = row->ci_low = row->ci_high = NAN;
-    row->df = row->deff = row->n_eff = NAN;
+    row->df = row->deff = row->kish_deff = row->n_eff = NAN;
     row->flags = SIPAS_NCHS_NO_CI;
 }
 
