@@ -40,6 +40,18 @@ sipas_status index_fpc_as_fractions(const char *column, size_t nstrata, double *
     return SIPAS_OK;
 }
 
+char *index_stratum_label(const sipas_column *stratum, const sipas_column *wave, size_t i)
+{
+    char sbuf[128] = "", wbuf[32] = "", label[200];
+    if (stratum)
+        column_code(stratum, i, sbuf, sizeof sbuf);
+    if (wave)
+        column_code(wave, i, wbuf, sizeof wbuf);
+    snprintf(label, sizeof label, "%s%s%s%s", stratum ? sbuf : "all", wave ? " (wave " : "", wbuf,
+             wave ? ")" : "");
+    return strdup(label);
+}
+
 /* The PSUs sampled in each stratum (rows without a cluster column), for the fpc. */
 static sipas_status fpc_of_design(index_work *w, const sipas_column *fcol, sipas_error *err)
 {
@@ -142,14 +154,11 @@ sipas_status index_build_design(index_work *w, sipas_error *err)
         size_t h = w->stratum[i];
         w->stratum_rows[w->stratum_start[h] + fill[h]++] = i;
         if (w->stratum_label[h] == NULL) {
-            char sbuf[128] = "", wbuf[32] = "", label[200];
-            if (strat)
-                column_code(strat, i, sbuf, sizeof sbuf);
-            if (wave)
-                column_code(wave, i, wbuf, sizeof wbuf);
-            snprintf(label, sizeof label, "%s%s%s%s", strat ? sbuf : "all", wave ? " (wave " : "",
-                     wbuf, wave ? ")" : "");
-            w->stratum_label[h] = strdup(label);
+            if ((w->stratum_label[h] = index_stratum_label(strat, wave, i)) == NULL) {
+                free(fill);
+                st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+                goto done;
+            }
             if (fcol)
                 w->fpc[h] = sipas_column_number(fcol, i);
         } else if (fcol && !(sipas_column_number(fcol, i) == w->fpc[h])) {

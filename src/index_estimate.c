@@ -359,6 +359,35 @@ sipas_status index_locate_failure(const index_work *w, size_t dom, sipas_status 
     return sipas_error_prefix(err, st, "%s", where);
 }
 
+sipas_index_row index_overall_row(size_t dom, size_t respondents, bool estimable)
+{
+    return (sipas_index_row){
+        .domain = dom, .level = SIPAS_LEVEL_OVERALL, .measure = -1, .name = "overall",
+        .label_vi = "Chỉ số hài lòng chung", .label_en = "Overall satisfaction index",
+        .scoring = SIPAS_SCORING_SATISFIED_SHARE, .estimable = estimable, .n = respondents,
+    };
+}
+
+sipas_index_row index_element_row(const sipas_instrument *inst, size_t e, size_t dom,
+                                  size_t respondents, size_t ncriteria)
+{
+    return (sipas_index_row){
+        .domain = dom, .level = SIPAS_LEVEL_ELEMENT, .measure = (int)e,
+        .name = inst->elements[e].name, .label_vi = inst->elements[e].label_vi,
+        .label_en = inst->elements[e].label_en, .estimable = ncriteria > 0, .n = respondents,
+        .scoring = SIPAS_SCORING_SATISFIED_SHARE,
+    };
+}
+
+sipas_index_row index_criterion_row(const criterion_scorer *sc, size_t dom)
+{
+    return (sipas_index_row){
+        .domain = dom, .level = SIPAS_LEVEL_CRITERION, .measure = (int)sc->column,
+        .name = sc->item->name, .label_vi = sc->item->label_vi, .label_en = sc->item->label_en,
+        .scoring = sc->scoring,
+    };
+}
+
 sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s, sipas_index_row *rows,
                                     domain_buffers *b, sipas_error *err)
 {
@@ -376,16 +405,7 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
     double weight_sum = 0;
     for (size_t e = 0; e < ne; e++)
         weight_sum += inst->elements[e].weight;
-    overall->domain = dom;
-    overall->level = SIPAS_LEVEL_OVERALL;
-    overall->measure = -1;
-    overall->name = "overall";
-    overall->label_vi = "Chỉ số hài lòng chung";
-    overall->label_en = "Overall satisfaction index";
-    overall->scoring = SIPAS_SCORING_SATISFIED_SHARE;
-    overall->estimable = weight_sum > 0;
-    overall->estimate = 0;
-    overall->n = respondents;
+    *overall = index_overall_row(dom, respondents, weight_sum > 0);
     bool overall_nps = false;
     for (size_t e = 0; e < ne; e++) {
         sipas_index_row *erow = &rows[r++];
@@ -393,31 +413,15 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
         size_t k = 0;
         for (size_t c = 0; c < w->ncriteria; c++)
             k += w->scorers[c].item->element == (int)e;
-        erow->domain = dom;
-        erow->level = SIPAS_LEVEL_ELEMENT;
-        erow->measure = (int)e;
-        erow->name = inst->elements[e].name;
-        erow->label_vi = inst->elements[e].label_vi;
-        erow->label_en = inst->elements[e].label_en;
-        erow->estimable = k > 0;
-        erow->estimate = 0;
-        erow->n = respondents;
-        erow->scoring = SIPAS_SCORING_SATISFIED_SHARE;
+        *erow = index_element_row(inst, e, dom, respondents, k);
         for (size_t c = 0; c < w->ncriteria; c++) {
             const criterion_scorer *sc = &w->scorers[c];
             if (sc->item->element != (int)e)
                 continue;
             sipas_index_row *crow = &rows[r++];
             const sipas_column *col = &w->data->columns[sc->column];
-            crow->domain = dom;
-            crow->level = SIPAS_LEVEL_CRITERION;
-            crow->measure = (int)sc->column;
-            crow->name = sc->item->name;
-            crow->label_vi = sc->item->label_vi;
-            crow->label_en = sc->item->label_en;
-            crow->scoring = sc->scoring;
+            *crow = index_criterion_row(sc, dom);
             erow->scoring = sc->scoring; /* an element shares its criteria's scoring */
-            memset(crow->n_missing, 0, sizeof crow->n_missing);
             sipas_ratio ratio = {0};
             bool ratio_sums_made = false;
             if (col->code && sc->by_version == NULL) {

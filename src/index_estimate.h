@@ -59,6 +59,13 @@ sipas_status index_domain_buffers_alloc(domain_buffers *b, size_t m, size_t nele
                                         sipas_error *err);
 void index_domain_buffers_release(domain_buffers *b);
 
+/* The names, labels and level of a domain's rows before their figures: the overall index
+ * (estimable when some element weighs), element e (of ncriteria criteria; its scoring is set
+ * from them), a criterion. Every figure is 0 until estimated. */
+sipas_index_row index_overall_row(size_t dom, size_t respondents, bool estimable);
+sipas_index_row index_element_row(const sipas_instrument *inst, size_t e, size_t dom,
+                                  size_t respondents, size_t ncriteria);
+sipas_index_row index_criterion_row(const criterion_scorer *scorer, size_t dom);
 /* Fills rows (1 + elements + criteria of them, in the order of sipas_index_result.rows) for
  * domain dom of sub-design s; copies the scores of b->want into b->want_scores when set. */
 sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s,

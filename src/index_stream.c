@@ -28,7 +28,7 @@
  * respondent is a PSU; sipas_index_compute on a loaded dataset does those.
  *
  * Ownership: everything here is freed before return, except the results handed to the caller. */
-#include "sipas/index.h"
+#include "index_stream.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -39,6 +39,7 @@
 #include "compiled_condition.h"
 #include "hash_map.h"
 #include "index_design.h"
+#include "index_domains.h"
 #include "index_estimate.h"
 
 /* Valid answers of a criterion take at most this many distinct scores. */
@@ -103,11 +104,10 @@ enum { DOM_RESPONDENTS, DOM_POSITIVE, DOM_WEIGHT, DOM_WEIGHT_SQ, DOM_HEADER };
 enum { CELL_ROWS, CELL_POSITIVE, CELL_HEADER };
 enum { CRIT_MISSING = 0, CRIT_VALID = SIPAS_MISSING_KINDS, CRIT_WEIGHT_SQ, CRIT_HEADER };
 
-/* What a domain shows of itself: per by column, the code and what orders it. */
+/* What a domain shows of itself: per by column, its code, and its value when numeric. */
 typedef struct domain_key_value {
     char *code;
-    double number;   /* numeric column */
-    long position;   /* text column: place in the choice list, -1 when not listed */
+    double number;
 } domain_key_value;
 
 /* One --by set being accumulated. */
@@ -208,47 +208,25 @@ static sipas_status add_state(stream_criterion *c, const criterion_scorer *s, si
     return SIPAS_OK;
 }
 
-/* The by columns of a set, checked as src/index_domains.c checks them. */
+/* The key columns of a set: its by columns, after the wave when it may join them. */
 static sipas_status set_columns(stream *S, const sipas_dataset *d, stream_set *set,
                                 sipas_error *err)
 {
-    const sipas_index_options *opt = set->opt;
     const sipas_instrument *inst = S->inst;
-    bool wave_candidate = false;
-    if (S->wave_item != SIZE_MAX && !opt->keep_wave_pooled) {
-        const char *wave = inst->items[S->wave_item].name;
-        bool in_by = false, in_where = false;
-        for (size_t b = 0; b < opt->nby; b++)
-            in_by |= strcmp(opt->by[b], wave) == 0;
-        for (size_t f = 0; f < opt->nwhere; f++)
-            in_where |= strcmp(opt->where[f].column, wave) == 0 &&
-                        (opt->where[f].op == SIPAS_OP_EQ ||
-                         (opt->where[f].op == SIPAS_OP_IN && opt->where[f].nvalues == 1));
-        wave_candidate = !in_by && !in_where;
-    }
-    set->wave_candidate = wave_candidate;
-    set->ncols = opt->nby + wave_candidate;
+    const char *wave = S->wave_item != SIZE_MAX ? inst->items[S->wave_item].name : NULL;
+    set->wave_candidate = wave && index_wave_may_join(set->opt, wave);
+    set->ncols = set->opt->nby + set->wave_candidate;
     set->col_item = calloc(set->ncols ? set->ncols : 1, sizeof *set->col_item);
     set->col_text = calloc(set->ncols ? set->ncols : 1, sizeof *set->col_text);
     if (set->col_item == NULL || set->col_text == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     for (size_t b = 0; b < set->ncols; b++) {
-        const char *name = wave_candidate ? (b == 0 ? inst->items[S->wave_item].name : opt->by[b - 1])
-                                          : opt->by[b];
-        const sipas_column *col = sipas_dataset_column(d, name);
-        const sipas_item *it = sipas_instrument_item(inst, name);
-        if (it && it->role == SIPAS_ROLE_ID)
-            return sipas_error_set(err, SIPAS_ERR_USAGE, "--by: column '%s' is a %s column, not a "
-                                   "domain", name, sipas_role_name(it->role));
-        if (col == NULL)
-            return it && it->personal
-                 ? sipas_error_set(err, SIPAS_ERR_USAGE, "--by: column '%s' is personal data, "
-                                   "stored only as a keyed hash; it cannot define domains", name)
-                 : sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "--by: form '%s' has no column '%s'",
-                                   inst->form_id, name);
-        if (col->item->role == SIPAS_ROLE_CRITERION || col->item->role == SIPAS_ROLE_WEIGHT)
-            return sipas_error_set(err, SIPAS_ERR_USAGE, "--by: column '%s' is a %s column, not a "
-                                   "domain", name, sipas_role_name(col->item->role));
+        const char *name = set->wave_candidate ? (b == 0 ? wave : set->opt->by[b - 1])
+                                               : set->opt->by[b];
+        const sipas_column *col;
+        sipas_status st = index_by_column(d, name, &col, err);
+        if (st != SIPAS_OK)
+            return st;
         set->col_item[b] = (size_t)(col - d->columns);
         set->col_text[b] = col->is_text;
     }
@@ -331,7 +309,8 @@ static sipas_status row_design(stream *S, const sipas_dataset *d, size_t i, size
         return sipas_error_set(err, SIPAS_ERR_VALIDATION, "a stored response has no value in "
                                "cluster column '%s'", clus->item->name);
     if (S->last_valid && wk == S->last_wave_key && sk == S->last_stratum_key &&
-        ck == S->last_cluster_key && !fcol) {
+        ck == S->last_cluster_key &&
+        (!fcol || sipas_column_number(fcol, i) == S->stratum_fpc[S->last_stratum])) {
         *stratum = S->last_stratum;
         *psu = S->last_psu;
         return SIPAS_OK;
@@ -364,14 +343,7 @@ static sipas_status row_design(stream *S, const sipas_dataset *d, size_t i, size
         }
         S->stratum_psus[h] = NULL;
         S->stratum_npsus[h] = S->stratum_psus_cap[h] = 0;
-        char sbuf[128] = "", wbuf[32] = "", label[200];
-        if (strat)
-            column_code(strat, i, sbuf, sizeof sbuf);
-        if (wave)
-            column_code(wave, i, wbuf, sizeof wbuf);
-        snprintf(label, sizeof label, "%s%s%s%s", strat ? sbuf : "all", wave ? " (wave " : "",
-                 wbuf, wave ? ")" : "");
-        S->stratum_label[h] = strdup(label);
+        S->stratum_label[h] = index_stratum_label(strat, wave, i);
         S->nstrata = h + 1;
         if (S->stratum_label[h] == NULL)
             return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
@@ -449,11 +421,6 @@ static sipas_status row_domain(stream *S, const sipas_dataset *d, stream_set *se
             column_code(col, i, code, sizeof code);
             kv->code = strdup(code);
             kv->number = col->is_text ? 0 : sipas_column_number(col, i);
-            kv->position = -1;
-            if (col->is_text && col->item->list)
-                for (size_t c = 0; c < col->item->list->nchoices; c++)
-                    if (strcmp(col->item->list->choices[c].name, code) == 0)
-                        kv->position = (long)c;
             if (kv->code == NULL)
                 return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
         }
@@ -478,8 +445,11 @@ static sipas_status domain_cell(stream *S, stream_set *set, size_t dom, size_t p
     }
     size_t cell;
     bool added;
-    if (!hash_map_find_or_add(&set->cells, hash_mix64(((uint64_t)dom << 32) ^ psu) ^ psu, NULL,
-                              NULL, &cell, &added))
+    /* the key is the pair itself (both below 2^32), mixed by a bijection: no two cells share it */
+    if (dom > UINT32_MAX || psu > UINT32_MAX)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "more than 2^32 domains or PSUs");
+    if (!hash_map_find_or_add(&set->cells, hash_mix64(((uint64_t)dom << 32) | psu), NULL, NULL,
+                              &cell, &added))
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     if (added) {
         if (cell == set->cells_cap) {
@@ -637,7 +607,7 @@ static sipas_status stream_chunk(void *ctx, const sipas_dataset *d, sipas_error 
     const sipas_column *wcol = chunk_column(d, S->weight_item);
     st = SIPAS_OK;
     for (size_t i = 0; i < d->n && st == SIPAS_OK; i++) {
-        size_t h, psu;
+        size_t h = 0, psu = 0;
         if ((st = row_design(S, d, i, &h, &psu, err)) != SIPAS_OK)
             break;
         double w = wcol ? sipas_column_number(wcol, i) : 1.0;
@@ -945,11 +915,7 @@ static sipas_status estimate_domain(estimate_ctx *e, sipas_index_row *rows, sipa
     if (overall_coef == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     sipas_index_row *overall = &rows[0];
-    *overall = (sipas_index_row){
-        .domain = e->out_dom, .level = SIPAS_LEVEL_OVERALL, .measure = -1, .name = "overall",
-        .label_vi = "Chỉ số hài lòng chung", .label_en = "Overall satisfaction index",
-        .scoring = SIPAS_SCORING_SATISFIED_SHARE, .estimable = weight_sum > 0, .n = respondents,
-    };
+    *overall = index_overall_row(e->out_dom, respondents, weight_sum > 0);
     bool overall_nps = false;
     size_t r = 1;
     for (size_t el = 0; el < ne; el++) {
@@ -957,12 +923,7 @@ static sipas_status estimate_domain(estimate_ctx *e, sipas_index_row *rows, sipa
         size_t k = 0;
         for (size_t c = 0; c < nc; c++)
             k += inst->items[S->crit[c].column].element == (int)el;
-        *erow = (sipas_index_row){
-            .domain = e->out_dom, .level = SIPAS_LEVEL_ELEMENT, .measure = (int)el,
-            .name = inst->elements[el].name, .label_vi = inst->elements[el].label_vi,
-            .label_en = inst->elements[el].label_en, .estimable = k > 0, .n = respondents,
-            .scoring = SIPAS_SCORING_SATISFIED_SHARE,
-        };
+        *erow = index_element_row(inst, el, e->out_dom, respondents, k);
         memset(e->coef, 0, nc * sizeof *e->coef);
         for (size_t c = 0; c < nc; c++) {
             const stream_criterion *sc = &S->crit[c];
@@ -970,11 +931,7 @@ static sipas_status estimate_domain(estimate_ctx *e, sipas_index_row *rows, sipa
             if (it->element != (int)el)
                 continue;
             sipas_index_row *crow = &rows[r++];
-            *crow = (sipas_index_row){
-                .domain = e->out_dom, .level = SIPAS_LEVEL_CRITERION, .measure = (int)sc->column,
-                .name = it->name, .label_vi = it->label_vi, .label_en = it->label_en,
-                .scoring = sc->scorer.scoring,
-            };
+            *crow = index_criterion_row(&sc->scorer, e->out_dom);
             erow->scoring = sc->scorer.scoring;
             e->measure = crow->name;
             bool answered;
@@ -1025,19 +982,16 @@ fail:
     return locate(e, st, err);
 }
 
-/* Domains in the order of src/index_domains.c: by their codes from key column `first` on,
- * choice order for listed text columns, numbers ascending. */
-static int compare_domains(const stream_set *set, size_t first, size_t x, size_t y)
+/* Domains in the order of src/index_domains.c, by their codes from key column `first` on. */
+static int compare_domains(const stream *S, const stream_set *set, size_t first, size_t x,
+                           size_t y)
 {
     for (size_t b = first; b < set->ncols; b++) {
         const domain_key_value *kx = &set->keys[x * set->ncols + b];
         const domain_key_value *ky = &set->keys[y * set->ncols + b];
-        int cmp;
-        if (!set->col_text[b])
-            cmp = kx->number < ky->number ? -1 : kx->number > ky->number ? 1 : 0;
-        else
-            cmp = kx->position != ky->position ? (kx->position < ky->position ? -1 : 1)
-                                               : strcmp(kx->code, ky->code);
+        int cmp = set->col_text[b]
+                ? index_compare_codes(S->inst->items[set->col_item[b]].list, kx->code, ky->code)
+                : index_compare_numbers(kx->number, ky->number);
         if (cmp)
             return cmp;
     }
@@ -1088,7 +1042,7 @@ static sipas_status finish_set(stream *S, stream_set *set, sipas_index_result *r
     /* insertion sort: domains are few (hundreds at most) */
     for (size_t a = 0; a < nd; a++) {
         size_t cur = a, j = a;
-        while (j > 0 && compare_domains(set, first, cur, order[j - 1]) < 0) {
+        while (j > 0 && compare_domains(S, set, first, cur, order[j - 1]) < 0) {
             order[j] = order[j - 1];
             j--;
         }
@@ -1210,6 +1164,14 @@ sipas_status sipas_index_compute_stream(sipas_store *store, const sipas_instrume
                                         const sipas_index_options *sets, size_t nsets,
                                         sipas_index_result **results, sipas_error *err)
 {
+    return index_compute_stream_chunked(store, inst, sets, nsets, CHUNK_ROWS, results, err);
+}
+
+sipas_status index_compute_stream_chunked(sipas_store *store, const sipas_instrument *inst,
+                                          const sipas_index_options *sets, size_t nsets,
+                                          size_t chunk_rows, sipas_index_result **results,
+                                          sipas_error *err)
+{
     for (size_t s = 0; s < nsets; s++)
         results[s] = NULL;
     if (nsets == 0)
@@ -1254,7 +1216,7 @@ sipas_status sipas_index_compute_stream(sipas_store *store, const sipas_instrume
             (opt->where[f].op == SIPAS_OP_EQ || opt->where[f].op == SIPAS_OP_IN))
             pushed[npushed++] = opt->where[f];
     }
-    if ((st = sipas_dataset_stream_columns(store, inst, names, nnames, pushed, npushed, CHUNK_ROWS,
+    if ((st = sipas_dataset_stream_columns(store, inst, names, nnames, pushed, npushed, chunk_rows,
                                            stream_chunk, &S, err)) != SIPAS_OK)
         goto done;
     if (S.fpc_item != SIZE_MAX &&
