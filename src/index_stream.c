@@ -133,7 +133,6 @@ typedef struct stream_set {
 } stream_set;
 
 typedef struct stream {
-    sipas_store *store;
     const sipas_instrument *inst;
     const sipas_index_options *sets_opt;
     size_t nsets;
@@ -156,7 +155,7 @@ typedef struct stream {
     size_t **stratum_psus, *stratum_npsus, *stratum_psus_cap;
     size_t *psu_stratum, psu_cap;
     size_t strata_cap;
-    bool have_wave, several_waves;
+    bool several_waves;
     double first_wave;
     uint64_t last_wave_key, last_stratum_key, last_cluster_key;
     bool last_valid;
@@ -647,19 +646,17 @@ static sipas_status stream_chunk(void *ctx, const sipas_dataset *d, sipas_error 
 /* One domain's PSU-level design: the PSUs of every stratum holding one of its rows. */
 typedef struct domain_design {
     size_t npsu, nstrata;
-    size_t *psu;              /* global PSU of each design row */
     size_t *stratum;          /* sub stratum of each row */
     size_t *global_stratum;   /* sub stratum -> global */
     double *fpc;              /* per sub stratum, or NULL */
     const double **cell;      /* the domain's cell of each PSU, or NULL */
     sipas_prepared_design *prepared;
-    /* per criterion: PSU score totals and |score| totals (ncriteria x npsu), residual per state */
+    /* per criterion, per PSU: the total of the scores and of their |score| (ncriteria x npsu) */
     double *totals, *abs_totals;
 } domain_design;
 
 static void domain_design_release(domain_design *dd)
 {
-    free(dd->psu);
     free(dd->stratum);
     free(dd->global_stratum);
     free(dd->fpc);
@@ -670,19 +667,19 @@ static void domain_design_release(domain_design *dd)
     memset(dd, 0, sizeof *dd);
 }
 
+/* The estimation of one domain of a set from its sums. */
 typedef struct estimate_ctx {
     stream *S;
     stream_set *set;
     sipas_index_result *res;
-    size_t dom;                /* internal domain index */
-    size_t out_dom;            /* its index in the result */
-    const double *D, *P;
+    size_t out_dom;            /* the domain's index in res */
+    const double *D, *P;       /* its record and pair cells */
     domain_design dd;
-    double *residual;          /* ncriteria x MAX_STATES: (y_s - R_c)/X_c */
-    double *coef;              /* ncriteria */
-    double *composite_totals, *composite_abs;
-    bool *taking;
-    const char *measure;
+    double *residual;          /* ncriteria x MAX_STATES: (y_s - R_c)/X_c of each state */
+    double *coef;              /* ncriteria: an element's coefficients (1/k on its criteria) */
+    double *composite_totals, *composite_abs; /* npsu: a composite's PSU totals */
+    bool *taking;              /* npsu: the PSUs taking part in the estimate at hand */
+    const char *measure;       /* what a failure names */
 } estimate_ctx;
 
 /* "form 'F', district 'x', wave 2024, measure 'q1'" before a failure, as
@@ -707,7 +704,6 @@ static sipas_status build_domain_design(estimate_ctx *e, const size_t *cells, si
             dd->npsu += S->stratum_npsus[h];
             dd->nstrata++;
         }
-    dd->psu = malloc(dd->npsu * sizeof *dd->psu);
     dd->stratum = malloc(dd->npsu * sizeof *dd->stratum);
     dd->global_stratum = malloc(dd->nstrata * sizeof *dd->global_stratum);
     dd->cell = calloc(dd->npsu, sizeof *dd->cell);
@@ -715,7 +711,7 @@ static sipas_status build_domain_design(estimate_ctx *e, const size_t *cells, si
     dd->abs_totals = malloc((S->ncriteria ? S->ncriteria : 1) * dd->npsu * sizeof *dd->abs_totals);
     if (S->fpc_item != SIZE_MAX)
         dd->fpc = malloc(dd->nstrata * sizeof *dd->fpc);
-    if (!dd->psu || !dd->stratum || !dd->global_stratum || !dd->cell || !dd->totals ||
+    if (!dd->stratum || !dd->global_stratum || !dd->cell || !dd->totals ||
         !dd->abs_totals || (S->fpc_item != SIZE_MAX && !dd->fpc))
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     size_t r = 0, hs = 0;
@@ -727,7 +723,6 @@ static sipas_status build_domain_design(estimate_ctx *e, const size_t *cells, si
             dd->fpc[hs] = S->stratum_fpc[h];
         for (size_t j = 0; j < S->stratum_npsus[h]; j++) {
             size_t p = S->stratum_psus[h][j];
-            dd->psu[r] = p;
             dd->stratum[r] = hs;
             psu_map[p] = r;
             r++;
@@ -748,8 +743,8 @@ static sipas_status build_domain_design(estimate_ctx *e, const size_t *cells, si
                                                st, err);
 }
 
-/* PSUs and strata among the design's PSUs with taking[k] and a row of nonzero weight
- * (counted[k]), as sipas_design_count. */
+/* The PSUs with counted[k] (a row of the estimate's domain of nonzero weight) and the strata
+ * they lie in, as sipas_design_count counts them: df = psus - strata. */
 static void count_design(const domain_design *dd, const bool *counted, size_t *psus,
                          size_t *strata)
 {
@@ -766,6 +761,7 @@ static void count_design(const domain_design *dd, const bool *counted, size_t *p
     }
 }
 
+/* The variance of an estimate from its PSU totals, naming the stratum the core complains of. */
 static sipas_status variance_of(estimate_ctx *e, const double *totals, const double *abs_totals,
                                 const bool *taking, double *variance, sipas_error *err)
 {
@@ -1073,7 +1069,6 @@ static sipas_status finish_set(stream *S, stream_set *set, sipas_index_result *r
     cell_start[0] = 0;
     for (size_t a = 0; a < nd && st == SIPAS_OK; a++) {
         size_t dom = order[a];
-        e.dom = dom;
         e.out_dom = a;
         e.measure = NULL;
         e.D = set->dom.v + dom * S->dom_stride;
@@ -1185,7 +1180,7 @@ sipas_status index_compute_stream_chunked(sipas_store *store, const sipas_instru
         return sipas_error_set(err, SIPAS_ERR_USAGE, "the one-pass index needs design weights and "
                                "a cluster column; load the dataset (sipas_index_compute)");
     stream S = {
-        .store = store, .inst = inst, .sets_opt = sets, .nsets = nsets,
+        .inst = inst, .sets_opt = sets, .nsets = nsets,
         .wave_item = role_item(inst, SIPAS_ROLE_WAVE),
         .stratum_item = role_item(inst, SIPAS_ROLE_STRATUM),
         .cluster_item = role_item(inst, SIPAS_ROLE_CLUSTER),
