@@ -64,6 +64,15 @@ int analysis_parse_estimation(const cli_args *args, sipas_index_options *ix, con
     return CLI_EXIT_OK;
 }
 
+/* The weighting the options ask for (the margins are loaded by analysis_weighting_load). */
+static sipas_weighting weighting_asked(const cli_args *args)
+{
+    const char *const *values;
+    return cli_value(args, "base-weights") ? SIPAS_WEIGHTING_BASE
+         : cli_value(args, "poststratify") ? SIPAS_WEIGHTING_POSTSTRATIFY
+         : cli_values(args, "rake", &values) ? SIPAS_WEIGHTING_RAKE : SIPAS_WEIGHTING_DESIGN;
+}
+
 int analysis_weighting_load(analysis_weighting *w, const cli_args *args, sipas_store *store,
                             const char *form_id, sipas_index_options *ix)
 {
@@ -80,8 +89,7 @@ int analysis_weighting_load(analysis_weighting *w, const cli_args *args, sipas_s
     }
     const char *one = base ? base : post;
     size_t n = one ? 1 : nrake;
-    ix->weighting = base ? SIPAS_WEIGHTING_BASE : post ? SIPAS_WEIGHTING_POSTSTRATIFY
-                  : nrake ? SIPAS_WEIGHTING_RAKE : SIPAS_WEIGHTING_DESIGN;
+    ix->weighting = weighting_asked(args);
     for (size_t m = 0; m < n; m++) {
         const char *name = one ? one : values[m];
         sipas_error err = {0};
@@ -277,13 +285,18 @@ static int open_analysis(analysis *a, int argc, char **argv, const cli_option *o
             (a->filters[f].op == SIPAS_OP_EQ || a->filters[f].op == SIPAS_OP_IN))
             wave_filters[nwave_filters++] = a->filters[f];
     }
+    /* the index reads the store in one pass itself where it can (sipas_index_compute_stream):
+     * nothing to load here then */
+    sipas_index_options asked = {.weighting = weighting_asked(&a->args)};
+    a->stream_index = only_named_columns && !cli_flag(&a->args, "in-memory") &&
+                      sipas_index_stream_applies(a->inst, &asked);
     if ((st = sipas_store_open(cli_db_path(&a->args), SIPAS_STORE_READ_ONLY, &a->store, &err)) ==
-        SIPAS_OK)
+        SIPAS_OK && !a->stream_index)
         st = only_named_columns
            ? sipas_dataset_load_columns(a->store, a->inst, names, nnames, wave_filters,
                                         nwave_filters, &a->data, &err)
            : sipas_dataset_load(a->store, a->inst, &a->data, &err);
-    if (st == SIPAS_OK && a->data->n == 0) {
+    if (st == SIPAS_OK && !a->stream_index && a->data->n == 0) {
         /* no row of that wave: load them all, so that the index says why in its own words */
         sipas_dataset_free(a->data);
         a->data = NULL;
@@ -344,7 +357,7 @@ const char *analysis_label(const analysis *a, const char *label_vi, const char *
 
 const char *analysis_domain_label(const analysis *a, const char *column, const char *code)
 {
-    return sipas_index_domain_label(a->data, column, code, a->lang);
+    return sipas_index_domain_label(a->inst, column, code, a->lang);
 }
 
 const char *analysis_percent(const analysis *a, double p, char *buf, size_t size)

@@ -76,7 +76,8 @@ typedef struct analysis {
     cli_args args;
     sipas_store *store;
     sipas_instrument *inst;
-    sipas_dataset *data;
+    sipas_dataset *data;         /* NULL when stream_index */
+    bool stream_index;           /* index: one pass over the store, no dataset loaded */
     sipas_condition conditions[CLI_MAX_VALUES + 1];
     size_t nconditions;
     sipas_filter filters[CLI_MAX_VALUES + 1];

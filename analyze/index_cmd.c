@@ -9,6 +9,9 @@
 
 static const cli_option index_options[] = {
     {"level-of", "LEVELS", "rows to show: overall,element,criterion (default: all)", false},
+    {"in-memory", NULL, "load every respondent and compute from arrays instead of summing in one "
+     "pass over the store (the same numbers to rounding; calibrated weights and designs without "
+     "clusters always do)", false},
     ANALYSIS_OPTIONS,
 };
 const cli_options analyze_index_options = CLI_OPTION_TABLE(index_options);
@@ -233,16 +236,23 @@ int analyze_index(int argc, char **argv)
         return code;
     }
     const char *levels = cli_value(&a.args, "level-of");
-    /* Every --by set from the one loaded dataset; nothing is written unless all succeed. */
+    /* Every --by set from one reading of the store; nothing is written unless all succeed. */
     size_t nsets = a.nby_sets ? a.nby_sets : 1;
     sipas_index_result *results[CLI_MAX_VALUES] = {0};
+    sipas_index_options sets[CLI_MAX_VALUES];
     sipas_error err = {0};
-    for (size_t s = 0; s < nsets && code == CLI_EXIT_OK; s++) {
-        sipas_index_options o = a.index;
-        o.by = a.by + a.by_set_start[s];
-        o.nby = a.nby_sets ? a.by_set_start[s + 1] - a.by_set_start[s] : 0;
-        if (sipas_index_compute(a.data, &o, &results[s], &err) != SIPAS_OK)
+    for (size_t s = 0; s < nsets; s++) {
+        sets[s] = a.index;
+        sets[s].by = a.by + a.by_set_start[s];
+        sets[s].nby = a.nby_sets ? a.by_set_start[s + 1] - a.by_set_start[s] : 0;
+    }
+    if (a.stream_index) {
+        if (sipas_index_compute_stream(a.store, a.inst, sets, nsets, results, &err) != SIPAS_OK)
             code = cli_fail(&err);
+    } else {
+        for (size_t s = 0; s < nsets && code == CLI_EXIT_OK; s++)
+            if (sipas_index_compute(a.data, &sets[s], &results[s], &err) != SIPAS_OK)
+                code = cli_fail(&err);
     }
     if (code == CLI_EXIT_OK) {
         switch (a.format) {

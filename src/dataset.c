@@ -35,6 +35,11 @@ typedef struct load_ctx {
     const sipas_batch_version *batches; /* by batch_id, when rows need their version */
     size_t nbatches;
     const int64_t *version_ids;         /* instrument_id of each version index */
+    /* streaming (sipas_dataset_stream_columns): the rows go to chunk_fn in chunks of chunk_rows
+     * instead of accumulating; NULL when loading */
+    sipas_dataset_chunk_fn chunk_fn;
+    void *chunk_ctx;
+    size_t chunk_rows;
 } load_ctx;
 
 #define BATCH_COLUMN SIZE_MAX
@@ -225,6 +230,11 @@ static sipas_status load_row(void *ctx, const sipas_value *values, sipas_error *
     load_ctx *c = ctx;
     sipas_dataset *d = c->data;
     sipas_status st;
+    if (c->chunk_fn && d->n == c->chunk_rows) { /* a full chunk: hand it over, then reuse it */
+        if ((st = c->chunk_fn(c->chunk_ctx, d, err)) != SIPAS_OK)
+            return st;
+        d->n = 0;
+    }
     if (d->n == c->cap_rows && (st = reserve(c, c->cap_rows ? c->cap_rows * 2 : INITIAL_ROWS, err)))
         return st;
     for (size_t q = 0; q < c->nquery; q++) {
@@ -322,12 +332,14 @@ static bool design_or_criterion(const sipas_item *it)
 /* wanted == NULL: every column but the personal ones and the id. */
 static sipas_status load(sipas_store *store, const sipas_instrument *inst,
                          const char *const *wanted, size_t nwanted, const sipas_filter *filters,
-                         size_t nfilters, sipas_dataset **out, sipas_error *err)
+                         size_t nfilters, size_t chunk_rows, sipas_dataset_chunk_fn chunk_fn,
+                         void *chunk_ctx, sipas_dataset **out, sipas_error *err)
 {
     *out = NULL;
     sipas_status st = SIPAS_OK;
     sipas_dataset *d = calloc(1, sizeof *d);
-    load_ctx c = {.data = d};
+    load_ctx c = {.data = d, .chunk_fn = chunk_fn, .chunk_ctx = chunk_ctx,
+                  .chunk_rows = chunk_rows ? chunk_rows : INITIAL_ROWS};
     bool *present = NULL;
     const char **item_names = NULL;
     const char **names = calloc(inst->nitems + 1, sizeof *names); /* + batch_id */
@@ -394,13 +406,18 @@ static sipas_status load(sipas_store *store, const sipas_instrument *inst,
         names[c.nquery] = "batch_id";
         c.column_of[c.nquery++] = BATCH_COLUMN;
     }
-    /* every row: exactly the count; filtered rows: grown geometrically from a small start */
+    /* every row: exactly the count; filtered rows: grown geometrically from a small start;
+     * streamed rows: one chunk */
+    size_t first_cap = chunk_fn ? c.chunk_rows
+                     : nfilters ? ((size_t)count < INITIAL_ROWS ? (size_t)count : INITIAL_ROWS)
+                                : (size_t)count;
     if (st == SIPAS_OK)
-        st = reserve(&c, nfilters ? ((size_t)count < INITIAL_ROWS ? (size_t)count : INITIAL_ROWS)
-                                  : (size_t)count, err);
+        st = reserve(&c, first_cap, err);
     if (st == SIPAS_OK)
         st = sipas_store_query_responses(store, inst->form_id, names, c.nquery, filters, nfilters,
                                          0, load_row, &c, err);
+    if (st == SIPAS_OK && chunk_fn) /* the last chunk, maybe of no row */
+        st = chunk_fn(chunk_ctx, d, err);
     free(batches);
     free(version_ids);
 done:
@@ -425,7 +442,7 @@ done:
 sipas_status sipas_dataset_load(sipas_store *store, const sipas_instrument *inst,
                                 sipas_dataset **out, sipas_error *err)
 {
-    return load(store, inst, NULL, 0, NULL, 0, out, err);
+    return load(store, inst, NULL, 0, NULL, 0, 0, NULL, NULL, out, err);
 }
 
 sipas_status sipas_dataset_load_columns(sipas_store *store, const sipas_instrument *inst,
@@ -434,8 +451,22 @@ sipas_status sipas_dataset_load_columns(sipas_store *store, const sipas_instrume
                                         sipas_dataset **out, sipas_error *err)
 {
     static const char *const none[] = {""};
-    return load(store, inst, names ? names : none, names ? nnames : 0, filters, nfilters, out,
-                err);
+    return load(store, inst, names ? names : none, names ? nnames : 0, filters, nfilters, 0, NULL,
+                NULL, out, err);
+}
+
+sipas_status sipas_dataset_stream_columns(sipas_store *store, const sipas_instrument *inst,
+                                          const char *const *names, size_t nnames,
+                                          const sipas_filter *filters, size_t nfilters,
+                                          size_t chunk_rows, sipas_dataset_chunk_fn fn, void *ctx,
+                                          sipas_error *err)
+{
+    static const char *const none[] = {""};
+    sipas_dataset *chunk = NULL;
+    sipas_status st = load(store, inst, names ? names : none, names ? nnames : 0, filters,
+                           nfilters, chunk_rows, fn, ctx, &chunk, err);
+    sipas_dataset_free(chunk);
+    return st;
 }
 
 void sipas_dataset_free(sipas_dataset *data)

@@ -523,6 +523,32 @@ cleanup:
     return status;
 }
 
+sipas_status sipas_variance_of_psu_totals(const sipas_prepared_design *pd, const double *totals,
+                                          const double *abs_totals, const bool *taking_part,
+                                          double *variance, sipas_error *err)
+{
+    if (!pd || !totals || !abs_totals || !taking_part || !variance)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "design, totals and variance must not be NULL");
+    if (pd->npsu != pd->n)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "the design's rows must be its PSUs");
+    unsigned char *stratum_taking = alloc_array(pd->nstrata, 1);
+    if (!stratum_taking)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory computing a variance");
+    for (size_t k = 0; k < pd->n; k++) {
+        if (!isfinite(abs_totals[k])) {
+            free(stratum_taking);
+            return sipas_error_set(err, SIPAS_ERR_USAGE, "PSU %zu: score total is not finite", k);
+        }
+        if (taking_part[k])
+            stratum_taking[row_stratum(pd, k)] = 1;
+    }
+    /* the totals of the design's rows are the PSUs' totals: row k is PSU k */
+    psu_totals t = {(double *)totals, (double *)abs_totals};
+    sipas_status status = covariance_from_totals(pd, &t, &t, stratum_taking, variance, err);
+    free(stratum_taking);
+    return status;
+}
+
 sipas_status sipas_variance(const sipas_prepared_design *pd, const double *scores,
                             const bool *domain, double *variance, sipas_error *err)
 {
@@ -775,7 +801,15 @@ static ALWAYS_INLINE double srs_deff(const sipas_prepared_design *pd, const bool
         double d = residual_at(&r, composite, w, i) - rbar;
         ss += w * d * d;
     }
-    double md = (double)sums->m;
+    return sipas_deff_from_sums(variance, ss, wsum, sums->m, with_replacement);
+}
+
+double sipas_deff_from_sums(double variance, double ss, double weight_sum, size_t m,
+                            bool with_replacement)
+{
+    if (m < 2 || !isfinite(variance))
+        return NAN;
+    double wsum = weight_sum, md = (double)m;
     double s2 = ss / wsum * md / (md - 1);
     double vsrs;
     if (with_replacement) {

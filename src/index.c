@@ -28,13 +28,13 @@ const char *sipas_index_level_name(sipas_index_level level)
 }
 
 /* The label of a by column's code (include/sipas/index.h). */
-const char *sipas_index_domain_label(const sipas_dataset *data, const char *column,
+const char *sipas_index_domain_label(const sipas_instrument *inst, const char *column,
                                      const char *code, const char *lang)
 {
-    const sipas_column *col = sipas_dataset_column(data, column);
-    if (col == NULL || col->item->list == NULL || lang == NULL)
+    const sipas_item *item = sipas_instrument_item(inst, column);
+    if (item == NULL || item->list == NULL || lang == NULL)
         return code;
-    const sipas_choice_list *list = col->item->list;
+    const sipas_choice_list *list = item->list;
     for (size_t c = 0; c < list->nchoices; c++) {
         if (strcmp(list->choices[c].name, code) == 0) {
             const char *label = strcmp(lang, "en") == 0 ? list->choices[c].label_en : list->choices[c].label_vi;

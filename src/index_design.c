@@ -9,11 +9,51 @@
 
 #include "hash_map.h"
 
-/* Reads the fpc column over the whole design, as R's as.fpc does (all population counts N_h or
- * all sampling fractions), and keeps it as the sampling fraction n_h/N_h of each stratum. Each
- * domain's sub-design holds only some strata: given counts, one whose strata all have N_h = 1
- * would be read as fractions (a census) there, so the reading is settled here once. */
-static sipas_status fpc_as_fractions(index_work *w, const sipas_column *fcol, sipas_error *err)
+sipas_status index_fpc_as_fractions(const char *column, size_t nstrata, double *fpc,
+                                    const size_t *sampled, char *const *stratum_label,
+                                    sipas_error *err)
+{
+    bool counts = false, fractions = false;
+    for (size_t h = 0; h < nstrata; h++) {
+        double v = fpc[h];
+        if (isnan(v) || v == INFINITY)
+            continue;
+        if (!(v > 0))
+            return sipas_error_set(err, SIPAS_ERR_VALIDATION, "column '%s': stratum '%s' has "
+                                   "fpc %g, not a positive number", column, stratum_label[h], v);
+        counts |= v > 1;
+        fractions |= v < 1;
+    }
+    if (counts && fractions)
+        return sipas_error_set(err, SIPAS_ERR_VALIDATION, "column '%s' mixes population counts "
+                               "(> 1) and sampling fractions (< 1)", column);
+    for (size_t h = 0; h < nstrata; h++) {
+        double v = fpc[h];
+        if (isnan(v) || v == INFINITY || !counts)
+            continue;
+        if (v < (double)sampled[h])
+            return sipas_error_set(err, SIPAS_ERR_VALIDATION, "column '%s': stratum '%s' has %g "
+                                   "PSUs in the population but %zu in the sample", column,
+                                   stratum_label[h], v, sampled[h]);
+        fpc[h] = (double)sampled[h] / v;
+    }
+    return SIPAS_OK;
+}
+
+char *index_stratum_label(const sipas_column *stratum, const sipas_column *wave, size_t i)
+{
+    char sbuf[128] = "", wbuf[32] = "", label[200];
+    if (stratum)
+        column_code(stratum, i, sbuf, sizeof sbuf);
+    if (wave)
+        column_code(wave, i, wbuf, sizeof wbuf);
+    snprintf(label, sizeof label, "%s%s%s%s", stratum ? sbuf : "all", wave ? " (wave " : "", wbuf,
+             wave ? ")" : "");
+    return strdup(label);
+}
+
+/* The PSUs sampled in each stratum (rows without a cluster column), for the fpc. */
+static sipas_status fpc_of_design(index_work *w, const sipas_column *fcol, sipas_error *err)
 {
     size_t *sampled = calloc(w->nstrata ? w->nstrata : 1, sizeof *sampled);
     unsigned char *seen = calloc(w->psu ? w->npsu : 1, 1);
@@ -31,41 +71,10 @@ static sipas_status fpc_as_fractions(index_work *w, const sipas_column *fcol, si
         }
     }
     free(seen);
-    bool counts = false, fractions = false;
-    for (size_t h = 0; h < w->nstrata; h++) {
-        double v = w->fpc[h];
-        if (isnan(v) || v == INFINITY)
-            continue;
-        if (!(v > 0)) {
-            free(sampled);
-            return sipas_error_set(err, SIPAS_ERR_VALIDATION, "column '%s': stratum '%s' has "
-                                   "fpc %g, not a positive number", fcol->item->name,
-                                   w->stratum_label[h], v);
-        }
-        counts |= v > 1;
-        fractions |= v < 1;
-    }
-    if (counts && fractions) {
-        free(sampled);
-        return sipas_error_set(err, SIPAS_ERR_VALIDATION, "column '%s' mixes population counts "
-                               "(> 1) and sampling fractions (< 1)", fcol->item->name);
-    }
-    for (size_t h = 0; h < w->nstrata; h++) {
-        double v = w->fpc[h];
-        if (isnan(v) || v == INFINITY || !counts)
-            continue;
-        if (v < (double)sampled[h]) {
-            sipas_status st = sipas_error_set(err, SIPAS_ERR_VALIDATION, "column '%s': stratum "
-                                              "'%s' has %g PSUs in the population but %zu in "
-                                              "the sample", fcol->item->name,
-                                              w->stratum_label[h], v, sampled[h]);
-            free(sampled);
-            return st;
-        }
-        w->fpc[h] = (double)sampled[h] / v;
-    }
+    sipas_status st = index_fpc_as_fractions(fcol->item->name, w->nstrata, w->fpc, sampled,
+                                             w->stratum_label, err);
     free(sampled);
-    return SIPAS_OK;
+    return st;
 }
 
 sipas_status index_build_design(index_work *w, sipas_error *err)
@@ -145,14 +154,11 @@ sipas_status index_build_design(index_work *w, sipas_error *err)
         size_t h = w->stratum[i];
         w->stratum_rows[w->stratum_start[h] + fill[h]++] = i;
         if (w->stratum_label[h] == NULL) {
-            char sbuf[128] = "", wbuf[32] = "", label[200];
-            if (strat)
-                column_code(strat, i, sbuf, sizeof sbuf);
-            if (wave)
-                column_code(wave, i, wbuf, sizeof wbuf);
-            snprintf(label, sizeof label, "%s%s%s%s", strat ? sbuf : "all", wave ? " (wave " : "",
-                     wbuf, wave ? ")" : "");
-            w->stratum_label[h] = strdup(label);
+            if ((w->stratum_label[h] = index_stratum_label(strat, wave, i)) == NULL) {
+                free(fill);
+                st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+                goto done;
+            }
             if (fcol)
                 w->fpc[h] = sipas_column_number(fcol, i);
         } else if (fcol && !(sipas_column_number(fcol, i) == w->fpc[h])) {
@@ -164,7 +170,7 @@ sipas_status index_build_design(index_work *w, sipas_error *err)
         }
     }
     free(fill);
-    if (fcol && (st = fpc_as_fractions(w, fcol, err)) != SIPAS_OK)
+    if (fcol && (st = fpc_of_design(w, fcol, err)) != SIPAS_OK)
         goto done;
     w->res->design_rows = n;
     w->res->nstrata = w->nstrata;

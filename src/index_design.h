@@ -14,6 +14,17 @@
  * stratum_rows, and the design counts of w->res. A row without a cluster, a negative or
  * infinite weight, or an fpc that is not constant within its stratum is SIPAS_ERR_VALIDATION. */
 sipas_status index_build_design(index_work *w, sipas_error *err);
+/* The label of row i's stratum in messages, "cao_loc (wave 2024)" ("all" without a stratum
+ * column; either column may be NULL); malloc'd, NULL when memory is short. */
+char *index_stratum_label(const sipas_column *stratum, const sipas_column *wave, size_t i);
+/* Reads the fpc column over the whole design, as R's as.fpc does (all population counts N_h or
+ * all sampling fractions), and keeps it as the sampling fraction n_h/N_h of each stratum
+ * (sampled[h] = n_h, the PSUs sampled). Each domain's sub-design holds only some strata: given
+ * counts, one whose strata all have N_h = 1 would be read as fractions (a census) there, so the
+ * reading is settled once, over every stratum. Errors name the column and the stratum. */
+sipas_status index_fpc_as_fractions(const char *column, size_t nstrata, double *fpc,
+                                    const size_t *sampled, char *const *stratum_label,
+                                    sipas_error *err);
 /* Applies w->opt->weighting to w->weight; calibrations keep w->cal (for the variances) and
  * allocate w->cal_scores. After index_build_design. */
 sipas_status index_apply_weighting(index_work *w, sipas_error *err);

@@ -9,6 +9,58 @@
 #include "compiled_condition.h"
 #include "hash_map.h"
 
+bool index_wave_may_join(const sipas_index_options *opt, const char *wave)
+{
+    if (opt->keep_wave_pooled)
+        return false;
+    for (size_t b = 0; b < opt->nby; b++)
+        if (strcmp(opt->by[b], wave) == 0)
+            return false;
+    for (size_t f = 0; f < opt->nwhere; f++)
+        if (strcmp(opt->where[f].column, wave) == 0 &&
+            (opt->where[f].op == SIPAS_OP_EQ ||
+             (opt->where[f].op == SIPAS_OP_IN && opt->where[f].nvalues == 1)))
+            return false;
+    return true;
+}
+
+sipas_status index_by_column(const sipas_dataset *d, const char *name, const sipas_column **out,
+                             sipas_error *err)
+{
+    const sipas_column *col = *out = sipas_dataset_column(d, name);
+    const sipas_item *it = sipas_instrument_item(d->inst, name);
+    if (it && it->role == SIPAS_ROLE_ID) /* the dataset does not load the id column */
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "--by: column '%s' is a %s column, not a "
+                               "domain", name, sipas_role_name(it->role));
+    if (col == NULL)
+        return it && it->personal
+             ? sipas_error_set(err, SIPAS_ERR_USAGE, "--by: column '%s' is personal data, stored "
+                               "only as a keyed hash; it cannot define domains", name)
+             : sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "--by: form '%s' has no column '%s'",
+                               d->inst->form_id, name);
+    if (col->item->role == SIPAS_ROLE_CRITERION || col->item->role == SIPAS_ROLE_WEIGHT)
+        return sipas_error_set(err, SIPAS_ERR_USAGE, "--by: column '%s' is a %s column, not a "
+                               "domain", name, sipas_role_name(col->item->role));
+    return SIPAS_OK;
+}
+
+int index_compare_codes(const sipas_choice_list *list, const char *x, const char *y)
+{
+    long px = -1, py = -1;
+    for (size_t c = 0; list && c < list->nchoices; c++) {
+        if (strcmp(list->choices[c].name, x) == 0)
+            px = (long)c;
+        if (strcmp(list->choices[c].name, y) == 0)
+            py = (long)c;
+    }
+    return px != py ? (px < py ? -1 : 1) : strcmp(x, y);
+}
+
+int index_compare_numbers(double x, double y)
+{
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
 /* Assigns each row to its domain (by columns and where conditions) and fills result domains. */
 sipas_status index_build_domains(index_work *w, sipas_error *err)
 {
@@ -20,18 +72,11 @@ sipas_status index_build_domains(index_work *w, sipas_error *err)
     /* by columns, with wave first when several waves would otherwise be pooled */
     size_t nby = opt->nby;
     bool add_wave = false;
-    if (wave && !opt->keep_wave_pooled) {
-        bool in_by = false, in_where = false;
-        for (size_t b = 0; b < opt->nby; b++)
-            in_by |= strcmp(opt->by[b], wave->item->name) == 0;
-        for (size_t f = 0; f < opt->nwhere; f++)
-            in_where |= strcmp(opt->where[f].column, wave->item->name) == 0 &&
-                        (opt->where[f].op == SIPAS_OP_EQ ||
-                         (opt->where[f].op == SIPAS_OP_IN && opt->where[f].nvalues == 1));
+    if (wave && index_wave_may_join(opt, wave->item->name)) {
         bool several = false;
         for (size_t i = 1; i < d->n && !several; i++)
             several = sipas_column_number(wave, i) != sipas_column_number(wave, 0);
-        add_wave = several && !in_by && !in_where;
+        add_wave = several;
     }
     res->wave_added = add_wave;
     res->nby = nby + add_wave;
@@ -48,27 +93,8 @@ sipas_status index_build_domains(index_work *w, sipas_error *err)
     }
     for (size_t b = 0; b < res->nby; b++) {
         const char *name = add_wave ? (b == 0 ? wave->item->name : opt->by[b - 1]) : opt->by[b];
-        cols[b] = sipas_dataset_column(d, name);
-        const sipas_item *it = sipas_instrument_item(d->inst, name);
-        if (it && it->role == SIPAS_ROLE_ID) { /* the dataset does not load the id column */
-            st = sipas_error_set(err, SIPAS_ERR_USAGE, "--by: column '%s' is a %s column, not a "
-                                 "domain", name, sipas_role_name(it->role));
+        if ((st = index_by_column(d, name, &cols[b], err)) != SIPAS_OK)
             goto done;
-        }
-        if (cols[b] == NULL) {
-            st = it && it->personal
-               ? sipas_error_set(err, SIPAS_ERR_USAGE, "--by: column '%s' is personal data, stored "
-                                 "only as a keyed hash; it cannot define domains", name)
-               : sipas_error_set(err, SIPAS_ERR_NOT_FOUND, "--by: form '%s' has no column '%s'",
-                                 d->inst->form_id, name);
-            goto done;
-        }
-        if (cols[b]->item->role == SIPAS_ROLE_CRITERION ||
-            cols[b]->item->role == SIPAS_ROLE_WEIGHT) {
-            st = sipas_error_set(err, SIPAS_ERR_USAGE, "--by: column '%s' is a %s column, not a "
-                                 "domain", name, sipas_role_name(cols[b]->item->role));
-            goto done;
-        }
         if ((res->by[b] = strdup(name)) == NULL) {
             st = sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
             goto done;
@@ -137,19 +163,11 @@ sipas_status index_build_domains(index_work *w, sipas_error *err)
             for (size_t b = 0; b < res->nby && cmp == 0; b++) {
                 const sipas_column *col = cols[b];
                 size_t ri = first_row[cur], rj = first_row[prev];
-                if (!col->is_text) {
-                    double x = sipas_column_number(col, ri), y = sipas_column_number(col, rj);
-                    cmp = x < y ? -1 : x > y ? 1 : 0;
-                } else {
-                    const char *x = col->levels[col->level[ri]], *y = col->levels[col->level[rj]];
-                    long px = -1, py = -1;
-                    if (col->item->list)
-                        for (size_t c = 0; c < col->item->list->nchoices; c++) {
-                            if (strcmp(col->item->list->choices[c].name, x) == 0) px = (long)c;
-                            if (strcmp(col->item->list->choices[c].name, y) == 0) py = (long)c;
-                        }
-                    cmp = px != py ? (px < py ? -1 : 1) : strcmp(x, y);
-                }
+                cmp = col->is_text
+                    ? index_compare_codes(col->item->list, col->levels[col->level[ri]],
+                                          col->levels[col->level[rj]])
+                    : index_compare_numbers(sipas_column_number(col, ri),
+                                            sipas_column_number(col, rj));
             }
             if (cmp >= 0)
                 break;

@@ -77,8 +77,7 @@ void index_release_scorer(criterion_scorer *s)
     free(s->missing);
 }
 
-/* y, x of one row; returns the missing kind (NONE when valid). */
-static sipas_missing_kind score_row(const criterion_scorer *s, double code, double *y, double *x)
+sipas_missing_kind index_score_code(const criterion_scorer *s, double code, double *y, double *x)
 {
     *y = 0;
     *x = 0;
@@ -111,21 +110,27 @@ void index_subdesign_release(subdesign *s)
 
 /* The estimation core names strata by index ("stratum 3 has only one PSU", "stratum 3: fpc
  * gives..."): put the stratum's label in, and for a lonely stratum say what to do. */
-static sipas_status name_stratum(const index_work *w, const subdesign *s, sipas_status st,
-                                 sipas_error *err)
+sipas_status index_name_stratum(char *const *stratum_label, const size_t *global_stratum,
+                                size_t nstrata, sipas_status st, sipas_error *err)
 {
     size_t h;
     int used = 0;
-    if (err == NULL || sscanf(err->message, "stratum %zu%n", &h, &used) != 1 || h >= s->nstrata)
+    if (err == NULL || sscanf(err->message, "stratum %zu%n", &h, &used) != 1 || h >= nstrata)
         return st;
     char rest[SIPAS_ERROR_MESSAGE_MAX];
     snprintf(rest, sizeof rest, "%s", err->message + used);
     bool lonely = strcmp(rest, " has only one PSU") == 0;
-    sipas_error_set(err, st, "stratum '%s'%s%s", w->stratum_label[s->global_stratum[h]], rest,
+    sipas_error_set(err, st, "stratum '%s'%s%s", stratum_label[global_stratum[h]], rest,
                     lonely ? "; choose how to treat it with --lonely-psu "
                              "remove|certainty|adjust|average"
                            : "");
     return st;
+}
+
+static sipas_status name_stratum(const index_work *w, const subdesign *s, sipas_status st,
+                                 sipas_error *err)
+{
+    return index_name_stratum(w->stratum_label, s->global_stratum, s->nstrata, st, err);
 }
 
 sipas_status index_build_subdesign(index_work *w, size_t dom, const bool *stratum_used, size_t *psu_map,
@@ -222,13 +227,21 @@ static sipas_status finish_row(index_work *w, const subdesign *s, const double *
                          : sipas_composite_summary(s->prepared, scores, mask, given, false, &sum,
                                                    err)) != SIPAS_OK)
         return name_stratum(w, s, st, err);
+    return index_finish_row(w->res, &sum, n_for_beta, row, err);
+}
+
+sipas_status index_finish_row(const sipas_index_result *res, const sipas_estimate_summary *summary,
+                              double n_for_beta, sipas_index_row *row, sipas_error *err)
+{
+    sipas_status st;
+    const sipas_estimate_summary sum = *summary;
     row->variance = sum.variance;
     row->deff = sum.deff;
     row->kish_deff = sum.kish_deff;
     size_t psus = sum.psus, strata = sum.strata;
     row->df = (double)psus - (double)strata;
     bool nps = row->scoring == SIPAS_SCORING_NPS;
-    row->ci_method = nps ? SIPAS_CI_MEAN : w->res->ci;
+    row->ci_method = nps ? SIPAS_CI_MEAN : res->ci;
     row->variance_status = psus <= 1              ? SIPAS_VARIANCE_ONE_PSU
                            : isnan(row->variance) ? SIPAS_VARIANCE_LONELY
                            : row->df <= 0         ? SIPAS_VARIANCE_NO_DF
@@ -246,7 +259,7 @@ static sipas_status finish_row(index_work *w, const subdesign *s, const double *
         p = 0; /* rounding of a composite of zeros */
     if (!nps && p > 1)
         p = 1;
-    if ((st = sipas_ci_proportion(row->ci_method, p, row->variance, row->df, w->res->level,
+    if ((st = sipas_ci_proportion(row->ci_method, p, row->variance, row->df, res->level,
                                   n_for_beta, &row->ci_low, &row->ci_high, err)) != SIPAS_OK)
         return st;
     /* the Wald (mean) interval is not bounded: keep it within the scale of the measure */
@@ -281,12 +294,12 @@ void index_withhold_small_cell(sipas_index_row *row, size_t min_cell)
     row->flags = SIPAS_FLAG_SMALL_CELL | SIPAS_NCHS_NO_CI;
 }
 
-static void not_estimable(sipas_index_row *row)
+void index_not_estimable(sipas_index_row *row)
 {
     row->estimable = false;
     row->variance_status = SIPAS_VARIANCE_NO_ANSWER;
     row->estimate = row->variance = row->se = row->ci_low = row->ci_high = NAN;
-    row->df = row->deff = row->n_eff = NAN;
+    row->df = row->deff = row->kish_deff = row->n_eff = NAN;
     row->flags = SIPAS_NCHS_NO_CI;
 }
 
@@ -346,6 +359,35 @@ sipas_status index_locate_failure(const index_work *w, size_t dom, sipas_status 
     return sipas_error_prefix(err, st, "%s", where);
 }
 
+sipas_index_row index_overall_row(size_t dom, size_t respondents, bool estimable)
+{
+    return (sipas_index_row){
+        .domain = dom, .level = SIPAS_LEVEL_OVERALL, .measure = -1, .name = "overall",
+        .label_vi = "Chỉ số hài lòng chung", .label_en = "Overall satisfaction index",
+        .scoring = SIPAS_SCORING_SATISFIED_SHARE, .estimable = estimable, .n = respondents,
+    };
+}
+
+sipas_index_row index_element_row(const sipas_instrument *inst, size_t e, size_t dom,
+                                  size_t respondents, size_t ncriteria)
+{
+    return (sipas_index_row){
+        .domain = dom, .level = SIPAS_LEVEL_ELEMENT, .measure = (int)e,
+        .name = inst->elements[e].name, .label_vi = inst->elements[e].label_vi,
+        .label_en = inst->elements[e].label_en, .estimable = ncriteria > 0, .n = respondents,
+        .scoring = SIPAS_SCORING_SATISFIED_SHARE,
+    };
+}
+
+sipas_index_row index_criterion_row(const criterion_scorer *sc, size_t dom)
+{
+    return (sipas_index_row){
+        .domain = dom, .level = SIPAS_LEVEL_CRITERION, .measure = (int)sc->column,
+        .name = sc->item->name, .label_vi = sc->item->label_vi, .label_en = sc->item->label_en,
+        .scoring = sc->scoring,
+    };
+}
+
 sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s, sipas_index_row *rows,
                                     domain_buffers *b, sipas_error *err)
 {
@@ -363,16 +405,7 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
     double weight_sum = 0;
     for (size_t e = 0; e < ne; e++)
         weight_sum += inst->elements[e].weight;
-    overall->domain = dom;
-    overall->level = SIPAS_LEVEL_OVERALL;
-    overall->measure = -1;
-    overall->name = "overall";
-    overall->label_vi = "Chỉ số hài lòng chung";
-    overall->label_en = "Overall satisfaction index";
-    overall->scoring = SIPAS_SCORING_SATISFIED_SHARE;
-    overall->estimable = weight_sum > 0;
-    overall->estimate = 0;
-    overall->n = respondents;
+    *overall = index_overall_row(dom, respondents, weight_sum > 0);
     bool overall_nps = false;
     for (size_t e = 0; e < ne; e++) {
         sipas_index_row *erow = &rows[r++];
@@ -380,31 +413,15 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
         size_t k = 0;
         for (size_t c = 0; c < w->ncriteria; c++)
             k += w->scorers[c].item->element == (int)e;
-        erow->domain = dom;
-        erow->level = SIPAS_LEVEL_ELEMENT;
-        erow->measure = (int)e;
-        erow->name = inst->elements[e].name;
-        erow->label_vi = inst->elements[e].label_vi;
-        erow->label_en = inst->elements[e].label_en;
-        erow->estimable = k > 0;
-        erow->estimate = 0;
-        erow->n = respondents;
-        erow->scoring = SIPAS_SCORING_SATISFIED_SHARE;
+        *erow = index_element_row(inst, e, dom, respondents, k);
         for (size_t c = 0; c < w->ncriteria; c++) {
             const criterion_scorer *sc = &w->scorers[c];
             if (sc->item->element != (int)e)
                 continue;
             sipas_index_row *crow = &rows[r++];
             const sipas_column *col = &w->data->columns[sc->column];
-            crow->domain = dom;
-            crow->level = SIPAS_LEVEL_CRITERION;
-            crow->measure = (int)sc->column;
-            crow->name = sc->item->name;
-            crow->label_vi = sc->item->label_vi;
-            crow->label_en = sc->item->label_en;
-            crow->scoring = sc->scoring;
+            *crow = index_criterion_row(sc, dom);
             erow->scoring = sc->scoring; /* an element shares its criteria's scoring */
-            memset(crow->n_missing, 0, sizeof crow->n_missing);
             sipas_ratio ratio = {0};
             bool ratio_sums_made = false;
             if (col->code && sc->by_version == NULL) {
@@ -412,7 +429,7 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
                 double code_y[256], code_x[256];
                 sipas_missing_kind code_kind[256];
                 for (int v = 0; v < 256; v++)
-                    code_kind[v] = score_row(sc, v == SIPAS_CODE_EMPTY ? NAN : v, &code_y[v],
+                    code_kind[v] = index_score_code(sc, v == SIPAS_CODE_EMPTY ? NAN : v, &code_y[v],
                                              &code_x[v]);
                 code_kind[SIPAS_CODE_EMPTY] = 0; /* empty cells are counted apart */
                 /* The ratio's first pass comes with the scoring: the sums of sipas_ratio_estimate
@@ -450,7 +467,7 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
                     double code = sipas_column_number(col, s->rows[i]);
                     const criterion_scorer *row_sc = sc->by_version
                                                    ? &sc->by_version[w->data->row_version[s->rows[i]]] : sc;
-                    sipas_missing_kind kind = score_row(row_sc, code, &y[i], &x[i]);
+                    sipas_missing_kind kind = index_score_code(row_sc, code, &y[i], &x[i]);
                     if (s->in_domain[i] && x[i] == 0)
                         crow->n_missing[isnan(code) ? 0 : kind]++;
                     b->valid[i] = s->in_domain[i] && x[i] != 0 && s->weight[i] > 0;
@@ -469,7 +486,7 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
             bool no_answer = st == SIPAS_ERR_MATH && (w->cal || ratio.denominator == 0);
             crow->n = st == SIPAS_OK ? ratio.n_valid : 0;
             if (no_answer) {
-                not_estimable(crow);
+                index_not_estimable(crow);
                 erow->estimable = false;
                 st = SIPAS_OK;
                 continue;
@@ -493,7 +510,7 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
         if (erow->scoring == SIPAS_SCORING_NPS && inst->elements[e].weight > 0)
             overall_nps = true;
         if (!erow->estimable) {
-            not_estimable(erow);
+            index_not_estimable(erow);
         } else {
             keep_scores(b, erow->name, es, m);
             w->measure = erow->name;
@@ -515,7 +532,7 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
     if (overall_nps)
         overall->scoring = SIPAS_SCORING_NPS; /* mixing NPS into the overall makes it not a proportion */
     if (!overall->estimable) {
-        not_estimable(overall);
+        index_not_estimable(overall);
         return SIPAS_OK;
     }
     keep_scores(b, overall->name, overall_scores, m);

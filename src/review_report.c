@@ -77,7 +77,7 @@ static const char *measure_label(const session *s)
 
 static const char *unit_label(const session *s, const char *code)
 {
-    return sipas_index_domain_label(s->data, s->unit_column, code, s->vi ? "vi" : "en");
+    return sipas_index_domain_label(s->data->inst, s->unit_column, code, s->vi ? "vi" : "en");
 }
 
 static const char *element_label(const session *s, const sipas_review_element *e)
@@ -1407,7 +1407,7 @@ static const char *stratum_label(const session *s, double key, char *buf, size_t
         snprintf(buf, size, "%s", c->levels[(size_t)key]);
     else
         snprintf(buf, size, "%.15g", key);
-    return sipas_index_domain_label(s->data, c->item->name, buf, s->vi ? "vi" : "en");
+    return sipas_index_domain_label(s->data->inst, c->item->name, buf, s->vi ? "vi" : "en");
 }
 
 static const char *lonely_rule_words(const session *s, sipas_lonely_psu rule)

@@ -24,42 +24,8 @@
 #include "sipas/init.h"
 #include "sipas/instrument.h"
 #include "sipas/store.h"
-#include "scratch_dir.h"
+#include "loaded_store.h"
 
-typedef struct loaded {
-    char dir[64];
-    sipas_instrument *inst;
-    sipas_store *store;
-    sipas_dataset *data;
-} loaded;
-
-static void load(loaded *l, const char *form, const char *batch)
-{
-    strcpy(l->dir, "/tmp/sipas-index-degenerate-XXXXXX");
-    assert_non_null(mkdtemp(l->dir));
-    char db[128], path[512];
-    snprintf(db, sizeof db, "%s/t.db", l->dir);
-    snprintf(path, sizeof path, "%s/%s", SIPAS_TEST_SURVEYS, form);
-    sipas_error err = {0};
-    if (sipas_instrument_load(path, &l->inst, &err) != SIPAS_OK)
-        fail_msg("instrument: %s", err.message);
-    assert_int_equal(sipas_store_open(db, SIPAS_STORE_READ_WRITE, &l->store, &err), SIPAS_OK);
-    sipas_import_options opt = {0};
-    sipas_import_result res;
-    snprintf(path, sizeof path, "%s/review/%s", SIPAS_TEST_FIXTURES, batch);
-    if (sipas_import_batch(l->store, l->inst, path, &opt, &res, &err) != SIPAS_OK)
-        fail_msg("import: %s", err.message);
-    if (sipas_dataset_load(l->store, l->inst, &l->data, &err) != SIPAS_OK)
-        fail_msg("load: %s", err.message);
-}
-
-static void unload(loaded *l)
-{
-    sipas_dataset_free(l->data);
-    sipas_store_close(l->store);
-    sipas_instrument_free(l->inst);
-    assert_int_equal(scratch_dir_remove(l->dir), 0);
-}
 
 /* The row of a measure in the domain whose by values are `values` (NULL-terminated). */
 static const sipas_index_row *find_row(const sipas_index_result *r, const char *const *values,
@@ -95,8 +61,8 @@ static void check_intervals(const sipas_index_result *r)
 static void alike_clusters_have_zero_variance(void **state)
 {
     (void)state;
-    loaded l;
-    load(&l, "health2021", "degenerate_health2021.csv");
+    loaded_store l;
+    loaded_store_open(&l, "health2021", SIPAS_TEST_FIXTURES "/review/degenerate_health2021.csv");
     const char *by[] = {"district"};
     for (int m = SIPAS_CI_LOGIT; m <= SIPAS_CI_ASIN; m++) {
         sipas_index_options opt = {.by = by, .nby = 1, .ci = (sipas_ci_method)m};
@@ -114,15 +80,15 @@ static void alike_clusters_have_zero_variance(void **state)
             assert_true(row->ci_high - row->ci_low > 0.05); /* n = 60, not [p, p] */
         sipas_index_result_free(r);
     }
-    unload(&l);
+    loaded_store_close(&l);
 }
 
 /* A facility is the cluster: ranking facilities is refused, naming a column above it. */
 static void units_on_the_cluster_column_refused(void **state)
 {
     (void)state;
-    loaded l;
-    load(&l, "health2021", "degenerate_health2021.csv");
+    loaded_store l;
+    loaded_store_open(&l, "health2021", SIPAS_TEST_FIXTURES "/review/degenerate_health2021.csv");
     sipas_index_options opt = {0};
     sipas_units_result *u = NULL;
     sipas_error err = {0};
@@ -135,7 +101,7 @@ static void units_on_the_cluster_column_refused(void **state)
     assert_int_equal(sipas_index_units(l.data, &opt, "district", "overall", &u, &err), SIPAS_OK);
     assert_true(u->nunits >= 3);
     sipas_units_result_free(u);
-    unload(&l);
+    loaded_store_close(&l);
 }
 
 /* dinh_lap has one commune in 2022: under fail, the error names form, domain and measure; under
@@ -143,8 +109,8 @@ static void units_on_the_cluster_column_refused(void **state)
 static void one_psu_domain(void **state)
 {
     (void)state;
-    loaded l;
-    load(&l, "sipas2017", "degenerate_sipas2017.csv");
+    loaded_store l;
+    loaded_store_open(&l, "sipas2017", SIPAS_TEST_FIXTURES "/review/degenerate_sipas2017.csv");
     sipas_condition cond;
     sipas_error err = {0};
     assert_int_equal(sipas_condition_parse("wave=2022", &cond, &err), SIPAS_OK);
@@ -186,7 +152,7 @@ static void one_psu_domain(void **state)
         sipas_units_result_free(u);
     }
     sipas_condition_release(&cond);
-    unload(&l);
+    loaded_store_close(&l);
 }
 
 static void status_texts(void **state)

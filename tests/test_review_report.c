@@ -197,7 +197,7 @@ static void test_numbers_are_the_reviews(void **state)
             const char *label = sipas_report_cell_text(t, row, 1);
             const sipas_review_unit *u = NULL;
             for (size_t k = 0; k < r->nunits && u == NULL; k++)
-                if (strcmp(sipas_index_domain_label(f->data, r->unit_column, r->units[k].code,
+                if (strcmp(sipas_index_domain_label(f->data->inst, r->unit_column, r->units[k].code,
                                                     lang ? "en" : "vi"), label) == 0)
                     u = &r->units[k];
             if (u == NULL)

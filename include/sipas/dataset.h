@@ -79,6 +79,19 @@ sipas_status sipas_dataset_load_columns(sipas_store *store, const sipas_instrume
                                         const char *const *names, size_t nnames,
                                         const sipas_filter *filters, size_t nfilters,
                                         sipas_dataset **out, sipas_error *err);
+/* The same rows as sipas_dataset_load_columns, handed to fn a chunk at a time instead of kept:
+ * fn gets a dataset of up to chunk_rows rows (0: 4096), then the next chunk in the same memory,
+ * and a last call with the remaining rows, possibly none. Level indices of text columns are
+ * stable from chunk to chunk (the levels only grow), and so are the columns' version lists, so a
+ * caller may keep them as keys. The chunk is valid only during the call. Memory: one chunk and
+ * the distinct text values. An error fn returns stops the query and is returned. */
+typedef sipas_status (*sipas_dataset_chunk_fn)(void *ctx, const sipas_dataset *chunk,
+                                               sipas_error *err);
+sipas_status sipas_dataset_stream_columns(sipas_store *store, const sipas_instrument *inst,
+                                          const char *const *names, size_t nnames,
+                                          const sipas_filter *filters, size_t nfilters,
+                                          size_t chunk_rows, sipas_dataset_chunk_fn fn, void *ctx,
+                                          sipas_error *err);
 void sipas_dataset_free(sipas_dataset *data); /* NULL is a no-op */
 
 /* The column of that item name, or NULL. */

@@ -224,6 +224,24 @@ sipas_status sipas_composite_deff(const sipas_prepared_design *prepared, const d
                                   const bool *domain, double variance, bool with_replacement,
                                   double *deff, sipas_error *err);
 
+/* The end of sipas_ratio_deff and sipas_composite_deff from sums over the m rows of nonzero
+ * weight of the domain: ss = sum w (r - rbar_w)^2, weight_sum = N = sum w. NaN in the same
+ * cases. For a caller that summed them itself (src/index_stream.c). */
+double sipas_deff_from_sums(double variance, double ss, double weight_sum, size_t m,
+                            bool with_replacement);
+
+/* The variance from PSU totals summed elsewhere (the one-pass index, src/index_stream.c): the
+ * design's rows are its PSUs (prepared with psu NULL: row k is PSU k, in its stratum, with every
+ * PSU of the strata the estimate involves), totals[k] the sum of the scores of PSU k's
+ * respondents, abs_totals[k] the sum of their |score| or an upper bound of it (the rounding scale
+ * of SIPAS_VARIANCE_ZERO_TOLERANCE), taking_part[k] whether PSU k holds a respondent of the
+ * estimate's domain (its stratum then takes part for the lonely-PSU rules). The same figure as
+ * sipas_variance over the respondents, up to the order of the sums. */
+sipas_status sipas_variance_of_psu_totals(const sipas_prepared_design *prepared,
+                                          const double *totals, const double *abs_totals,
+                                          const bool *taking_part, double *variance,
+                                          sipas_error *err);
+
 /* Kish's design effect due to weighting, 1 + CV(w)^2 = m sum(w^2) / (sum w)^2 over the rows with
  * d, x != 0 (x NULL = all) and w != 0 (Kish 1965; not in R's survey). NaN when m = 0. */
 sipas_status sipas_kish_deff(const sipas_prepared_design *prepared, const double *x,

@@ -149,6 +149,19 @@ sipas_status sipas_index_compute(const sipas_dataset *data, const sipas_index_op
                                  sipas_index_result **out, sipas_error *err);
 void sipas_index_result_free(sipas_index_result *result); /* NULL is a no-op */
 
+/* The one-pass index (src/index_stream.c): the result of sipas_index_compute for each of nsets
+ * option sets (which differ only in by/nby: --by wave --by wave,district) from one read of the
+ * store, without loading the respondents. Per set it keeps sums per domain and per (domain,
+ * PSU), so memory is bounded by domains x PSUs x criteria x answer scores, not by respondents.
+ * The numbers equal sipas_index_compute's up to the order of the additions. The where
+ * conditions on the wave column go into the query. It applies (sipas_index_stream_applies) to
+ * design weights with a cluster column; otherwise SIPAS_ERR_USAGE. results[0..nsets) are set
+ * on success (free each with sipas_index_result_free), all NULL on failure. */
+bool sipas_index_stream_applies(const sipas_instrument *inst, const sipas_index_options *options);
+sipas_status sipas_index_compute_stream(sipas_store *store, const sipas_instrument *inst,
+                                        const sipas_index_options *sets, size_t nsets,
+                                        sipas_index_result **results, sipas_error *err);
+
 /* One measure in each unit of a parent domain (a district within the province in one wave),
  * with Cov(unit, parent) from the linearised scores of the same design, for ranking units
  * against the province (sipas_rank_units). */
@@ -179,7 +192,7 @@ sipas_status sipas_index_units(const sipas_dataset *data, const sipas_index_opti
 void sipas_units_result_free(sipas_units_result *result); /* NULL is a no-op */
 
 /* The label of a by column's code in a language ("vi"/"en"), or the code itself. */
-const char *sipas_index_domain_label(const sipas_dataset *data, const char *column,
+const char *sipas_index_domain_label(const sipas_instrument *inst, const char *column,
                                      const char *code, const char *lang);
 
 #endif

@@ -5,7 +5,7 @@
 # command under every lonely-PSU rule; index under every interval method, the review commands
 # under one method per case and rule, in turn (so 10 cases cover each pair twice). Each run must
 #   - exit 0, or 1 with a located message (never 2, the usage code, for a data problem);
-#   - write no nan or inf into CSV or JSON;
+#   - write no nan or inf into CSV or JSON, and no Kish deff below 1;
 #   - give every interval of an estimate within [0, 1] containing it, and every interval of a
 #     difference or slope containing it;
 #   - label a unit trend rising/falling only with a slope of that sign.
@@ -53,6 +53,9 @@ check_csv() {
         triple("estimate", "ci_low", "ci_high", 0, 1)
       }
       triple("difference", "diff_ci_low", "diff_ci_high", -1e9, 1e9)
+      # Kish: m sum(w^2) / (sum w)^2 >= 1, or empty when there is no estimate
+      if ("kish_deff" in col && $col["kish_deff"] != "" && $col["kish_deff"] + 0 < 1 - 1e-12)
+        print NR ": kish_deff " $col["kish_deff"] " below 1: " $0
     }' "$1" | head -3)
   [ -z "$bad" ] || fail "$2: $(basename "$1"): $bad"
 }
