@@ -142,8 +142,12 @@ typedef struct stream {
     size_t ncriteria;
     stream_criterion *crit;
     size_t dom_stride, cell_stride, pair_stride;
-    size_t *pair_base;            /* ncriteria^2: offset of pair (c, d), c < d, in a pair record */
-    size_t *nstates;              /* ncriteria: crit[c].nstates, compact for the row loop */
+    /* Pair cells: state s of criterion c is the global state g = first_state[c] + s (nstates_all
+     * of them); the cell of states g < h of two criteria is pair_row[g] + h in a domain's packed
+     * upper triangle (pair_stride cells), so that a row finds each of its pairs by one addition */
+    size_t *first_state;          /* ncriteria */
+    size_t nstates_all;
+    size_t *pair_row;             /* nstates_all */
     uint32_t *pair_off;           /* the current row's pair cells (row_pairs) */
     size_t npair_off;
     /* design */
@@ -162,7 +166,7 @@ typedef struct stream {
     size_t last_stratum, last_psu;
     stream_set *sets;
     /* per row scratch */
-    size_t *valid_c, *valid_s;
+    size_t *valid_g;              /* global state of each valid answer of the row */
     int *state_of;                /* ncriteria: state, or -1 - missing kind */
     compiled_condition *conds;
     size_t nconds;
@@ -242,14 +246,11 @@ static sipas_status stream_start(stream *S, const sipas_dataset *d, sipas_error 
     for (size_t k = 0; k < inst->nitems; k++)
         S->ncriteria += inst->items[k].role == SIPAS_ROLE_CRITERION && !inst->items[k].personal;
     S->crit = calloc(S->ncriteria ? S->ncriteria : 1, sizeof *S->crit);
-    S->valid_c = malloc((S->ncriteria ? S->ncriteria : 1) * sizeof *S->valid_c);
-    S->valid_s = malloc((S->ncriteria ? S->ncriteria : 1) * sizeof *S->valid_s);
+    S->valid_g = malloc((S->ncriteria ? S->ncriteria : 1) * sizeof *S->valid_g);
     S->state_of = malloc((S->ncriteria ? S->ncriteria : 1) * sizeof *S->state_of);
-    S->pair_base = calloc(S->ncriteria * S->ncriteria + 1, sizeof *S->pair_base);
-    S->nstates = calloc(S->ncriteria + 1, sizeof *S->nstates);
+    S->first_state = calloc(S->ncriteria + 1, sizeof *S->first_state);
     S->pair_off = malloc((S->ncriteria * S->ncriteria / 2 + 1) * sizeof *S->pair_off);
-    if (!S->crit || !S->valid_c || !S->valid_s || !S->state_of || !S->pair_base || !S->nstates ||
-        !S->pair_off)
+    if (!S->crit || !S->valid_g || !S->state_of || !S->first_state || !S->pair_off)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     S->dom_stride = DOM_HEADER;
     S->cell_stride = CELL_HEADER;
@@ -269,13 +270,17 @@ static sipas_status stream_start(stream *S, const sipas_dataset *d, sipas_error 
         sc->cell_offset = S->cell_stride;
         S->cell_stride += 1 + sc->nstates;
     }
-    for (size_t c = 0; c < S->ncriteria; c++)
-        S->nstates[c] = S->crit[c].nstates;
-    for (size_t c = 0; c < S->ncriteria; c++)
-        for (size_t e = c + 1; e < S->ncriteria; e++) {
-            S->pair_base[c * S->ncriteria + e] = S->pair_stride;
-            S->pair_stride += S->crit[c].nstates * S->crit[e].nstates;
-        }
+    for (size_t c = 0; c < S->ncriteria; c++) {
+        S->first_state[c] = S->nstates_all;
+        S->nstates_all += S->crit[c].nstates;
+    }
+    size_t G = S->nstates_all;
+    if ((S->pair_row = malloc((G ? G : 1) * sizeof *S->pair_row)) == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    for (size_t g = 0; g < G; g++) { /* row g holds the cells (g, h) for h = g+1 .. G-1 */
+        S->pair_row[g] = S->pair_stride - (g + 1);
+        S->pair_stride += G - 1 - g;
+    }
     if (S->pair_stride == 0)
         S->pair_stride = 1;
     if (S->pair_stride > UINT32_MAX)
@@ -501,8 +506,7 @@ static size_t row_states(stream *S, const sipas_dataset *d, size_t i, const int8
         }
         S->state_of[c] = state;
         if (state >= 0) {
-            S->valid_c[nvalid] = c;
-            S->valid_s[nvalid] = (size_t)state;
+            S->valid_g[nvalid] = S->first_state[c] + (size_t)state;
             nvalid++;
         }
     }
@@ -557,15 +561,13 @@ static sipas_status accumulate(stream *S, stream_set *set, size_t dom, size_t ps
 /* The pair cells row i adds its weight to (the same in every set), from row_states' list. */
 static void row_pairs(stream *S, size_t nvalid)
 {
-    const size_t *vc = S->valid_c, *vs = S->valid_s, nc = S->ncriteria;
+    const size_t *g = S->valid_g; /* ascending: criteria in order, states within one */
     uint32_t *off = S->pair_off;
     size_t np = 0;
     for (size_t a = 0; a < nvalid; a++) {
-        const size_t *base = S->pair_base + vc[a] * nc;
-        for (size_t b = a + 1; b < nvalid; b++) {
-            size_t e = vc[b];
-            off[np++] = (uint32_t)(base[e] + vs[a] * S->nstates[e] + vs[b]);
-        }
+        size_t row = S->pair_row[g[a]];
+        for (size_t b = a + 1; b < nvalid; b++)
+            off[np++] = (uint32_t)(row + g[b]);
     }
     S->npair_off = np;
 }
@@ -878,12 +880,13 @@ static sipas_status composite_row(estimate_ctx *e, const double *coef, sipas_ind
             if (coef[d] == 0)
                 continue;
             const stream_criterion *sd = &S->crit[d];
-            const double *Pcd = e->P + S->pair_base[c * nc + d];
             const double *res_d = e->residual + d * MAX_STATES;
             for (size_t s = 0; s < sc->nstates; s++) {
+                /* the index first (it wraps as size_t for g = 0), then the pointer */
+                const double *Pcd = e->P + (S->pair_row[S->first_state[c] + s] + S->first_state[d]);
                 double inner = 0;
                 for (size_t u = 0; u < sd->nstates; u++)
-                    inner += Pcd[s * sd->nstates + u] * (coef[d] * res_d[u]);
+                    inner += Pcd[u] * (coef[d] * res_d[u]);
                 cross += inner * (coef[c] * res[s]);
             }
         }
@@ -1116,11 +1119,10 @@ static void stream_release(stream *S)
     for (size_t c = 0; S->crit && c < S->ncriteria; c++)
         index_release_scorer(&S->crit[c].scorer);
     free(S->crit);
-    free(S->pair_base);
-    free(S->nstates);
+    free(S->first_state);
+    free(S->pair_row);
     free(S->pair_off);
-    free(S->valid_c);
-    free(S->valid_s);
+    free(S->valid_g);
     free(S->state_of);
     hash_map_release(&S->strata);
     hash_map_release(&S->psus);
