@@ -1,5 +1,6 @@
 /* Loading a form's responses from the store into column arrays (include/sipas/dataset.h), so
- * that the statistics work on arrays and never on SQL. One streaming query
+ * that the statistics work on arrays and never on SQL, or handing the same arrays over a chunk
+ * at a time (sipas_dataset_stream_columns, for the one-pass index). One streaming query
  * (sipas_store_query_responses) fills every loaded column row by row: numbers as doubles, small
  * integer codes as bytes (widened to doubles when a code does not fit), text as indices into
  * the column's levels, interned through the one hash map of src/hash_map.h. Rows imported under
