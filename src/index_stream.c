@@ -16,10 +16,13 @@
  * So the pass keeps, per set of domains: per domain its counts and state weights (with the pair
  * cells), per (domain, PSU) the state weights and counts of its respondents; and per stratum the
  * list of its PSUs. Memory is bounded by domains x PSUs x criteria x states (plus domains x
- * pairs of criteria x states^2), not by respondents: docs/performance.md has the figures.
+ * S^2 / 2 pair cells, S the states of all criteria), not by respondents: docs/performance.md has
+ * the figures.
  *
  * The numbers are those of sipas_index_compute up to the order of the additions (checked by
- * tests/cli/index_stream.sh on random degenerate designs), with one difference in kind: the
+ * tests/test_index_stream.c, and by tests/cli/index_stream.sh on random degenerate designs), and
+ * a --by set's table is the same to the bit whichever other sets share the pass (each set sums
+ * its own rows). One difference is of kind: the
  * rounding scale of a composite's PSU total is the bound sum_c |a_c| sum |z_ic| instead of
  * sum |sum_c a_c z_ic|, which only zeroes rounding noise sooner.
  *
