@@ -265,6 +265,7 @@ typedef struct deff_residual {
     const double *y, *x;  /* ratio: x NULL means 1 */
     double ratio, wx;
     const double *scores; /* combination: non-NULL */
+    const double *abs_scores; /* combination: each row's sum of |component score|, or NULL */
 } deff_residual;
 
 static ALWAYS_INLINE double residual_at(const deff_residual *r, bool composite, double weight,
@@ -323,7 +324,7 @@ sipas_status sipas_ratio_estimate(const sipas_prepared_design *pd, const double 
     sipas_status status = ratio_sums(pd, y, x, domain, out, err);
     if (status != SIPAS_OK || !scores)
         return status;
-    deff_residual res = {y, x, out->estimate, out->denominator, NULL};
+    deff_residual res = {y, x, out->estimate, out->denominator, NULL, NULL};
     const double *weight = pd->weight;
     for (size_t i = 0, n = pd->n; i < n; i++)
         scores[i] = domain && !domain[i] ? 0 : residual_at(&res, false, weight[i], i) * weight[i];
@@ -791,7 +792,7 @@ static ALWAYS_INLINE double srs_deff(const sipas_prepared_design *pd, const bool
 {
     if (sums->m < 2 || !isfinite(variance))
         return NAN;
-    double wsum = sums->weight_sum, rbar = sums->weighted_residual / wsum, ss = 0;
+    double wsum = sums->weight_sum, rbar = sums->weighted_residual / wsum, ss = 0, scale = 0;
     const double *weight = pd->weight;
     deff_residual r = *res; /* a local copy the compiler knows no store changes */
     for (size_t i = 0, n = pd->n; i < n; i++) {
@@ -800,15 +801,21 @@ static ALWAYS_INLINE double srs_deff(const sipas_prepared_design *pd, const bool
             continue;
         double d = residual_at(&r, composite, w, i) - rbar;
         ss += w * d * d;
+        if (composite && r.abs_scores) {
+            double a = r.abs_scores[i] / w;
+            scale += w * a * a;
+        }
     }
-    return sipas_deff_from_sums(variance, ss, wsum, sums->m, with_replacement);
+    return sipas_deff_from_sums(variance, ss, scale, wsum, sums->m, with_replacement);
 }
 
-double sipas_deff_from_sums(double variance, double ss, double weight_sum, size_t m,
-                            bool with_replacement)
+double sipas_deff_from_sums(double variance, double ss, double ss_scale, double weight_sum,
+                            size_t m, bool with_replacement)
 {
     if (m < 2 || !isfinite(variance))
         return NAN;
+    if (ss <= SIPAS_DEFF_ZERO_TOLERANCE * ss_scale)
+        ss = 0; /* the residuals are equal but for rounding: no SRS variance to compare with */
     double wsum = weight_sum, md = (double)m;
     double s2 = ss / wsum * md / (md - 1);
     double vsrs;
@@ -1001,7 +1008,7 @@ sipas_status sipas_ratio_summary(const sipas_prepared_design *pd, const double *
     if (!pd || !y || !ratio || !out || (!scores && !variance))
         return sipas_error_set(err, SIPAS_ERR_USAGE,
                                "design, y, ratio, out and scores or variance must not be NULL");
-    deff_residual res = {y, x, ratio->estimate, ratio->denominator, NULL};
+    deff_residual res = {y, x, ratio->estimate, ratio->denominator, NULL, NULL};
     return summarise(pd, scores, NULL, NULL, domain, &res, variance,
                      with_replacement, out, err);
 }
@@ -1034,20 +1041,20 @@ sipas_status sipas_ratio_summary_of_sums(const sipas_prepared_design *pd, const 
     sipas_status status = ratio_from_sums(ratio, err);
     if (status != SIPAS_OK)
         return status;
-    deff_residual res = {y, x, ratio->estimate, ratio->denominator, NULL};
+    deff_residual res = {y, x, ratio->estimate, ratio->denominator, NULL, NULL};
     return summarise(pd, NULL, scores, domain, summary_domain, &res, NULL, with_replacement, out,
                      err);
 }
 
 sipas_status sipas_composite_summary(const sipas_prepared_design *pd, const double *scores,
-                                     const bool *domain, const double *variance,
-                                     bool with_replacement, sipas_estimate_summary *out,
-                                     sipas_error *err)
+                                     const double *abs_scores, const bool *domain,
+                                     const double *variance, bool with_replacement,
+                                     sipas_estimate_summary *out, sipas_error *err)
 {
     if (!pd || !scores || !out)
         return sipas_error_set(err, SIPAS_ERR_USAGE,
                                "design, scores and out must not be NULL");
-    deff_residual res = {NULL, NULL, 0, 0, scores};
+    deff_residual res = {NULL, NULL, 0, 0, scores, abs_scores};
     return summarise(pd, scores, NULL, NULL, domain, &res, variance,
                      with_replacement, out, err);
 }
@@ -1082,7 +1089,7 @@ sipas_status sipas_composite_deff(const sipas_prepared_design *pd, const double 
     if (!pd || !scores || !deff)
         return sipas_error_set(err, SIPAS_ERR_USAGE, "design, scores and deff must not be NULL");
     sipas_estimate_summary summary;
-    sipas_status status = sipas_composite_summary(pd, scores, domain, &variance,
+    sipas_status status = sipas_composite_summary(pd, scores, NULL, domain, &variance,
                                                   with_replacement, &summary, err);
     *deff = status == SIPAS_OK ? summary.deff : NAN;
     return status;

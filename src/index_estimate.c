@@ -192,9 +192,11 @@ sipas_status index_build_subdesign(index_work *w, size_t dom, const bool *stratu
  * sub-design. ratio (with y and x) for a criterion, NULL for a composite (deff from the scores).
  * mask is the domain the estimate is over: for a criterion its valid answers, so that df, the
  * strata taking part and n match R's svyciprop on subset(design, valid & domain).
- * summary: the figures already made with the scores (sipas_ratio_estimate_summary), or NULL. */
+ * summary: the figures already made with the scores (sipas_ratio_estimate_summary), or NULL.
+ * abs_scores: a composite's rows' sums of |component score| (sipas_composite_summary). */
 static sipas_status finish_row(index_work *w, const subdesign *s, const double *y, const double *x,
-                               const sipas_ratio *ratio, const double *scores, const bool *mask,
+                               const sipas_ratio *ratio, const double *scores,
+                               const double *abs_scores, const bool *mask,
                                const sipas_estimate_summary *summary, double n_for_beta,
                                sipas_index_row *row, sipas_error *err)
 {
@@ -224,8 +226,8 @@ static sipas_status finish_row(index_work *w, const subdesign *s, const double *
         sum = *summary;
     else if ((st = ratio ? sipas_ratio_summary(s->prepared, y, x, ratio, scores, mask, given,
                                                false, &sum, err)
-                         : sipas_composite_summary(s->prepared, scores, mask, given, false, &sum,
-                                                   err)) != SIPAS_OK)
+                         : sipas_composite_summary(s->prepared, scores, abs_scores, mask, given,
+                                                   false, &sum, err)) != SIPAS_OK)
         return name_stratum(w, s, st, err);
     return index_finish_row(w->res, &sum, n_for_beta, row, err);
 }
@@ -311,8 +313,11 @@ void index_domain_buffers_release(domain_buffers *b)
     free(b->valid);
     free(b->elem_scores);
     free(b->overall_scores);
+    free(b->elem_abs);
+    free(b->overall_abs);
     free(b->want_scores);
     b->y = b->x = b->z = b->elem_scores = b->overall_scores = b->want_scores = NULL;
+    b->elem_abs = b->overall_abs = NULL;
     b->valid = NULL;
 }
 
@@ -327,8 +332,11 @@ sipas_status index_domain_buffers_alloc(domain_buffers *b, size_t m, size_t nele
     b->valid = malloc(n * sizeof *b->valid);
     b->elem_scores = malloc((nelements ? nelements : 1) * n * sizeof *b->elem_scores);
     b->overall_scores = malloc(n * sizeof *b->overall_scores);
+    b->elem_abs = malloc((nelements ? nelements : 1) * n * sizeof *b->elem_abs);
+    b->overall_abs = malloc(n * sizeof *b->overall_abs);
     b->want_scores = calloc(n, sizeof *b->want_scores);
-    if (!b->y || !b->x || !b->z || !b->valid || !b->elem_scores || !b->overall_scores || !b->want_scores)
+    if (!b->y || !b->x || !b->z || !b->valid || !b->elem_scores || !b->overall_scores ||
+        !b->elem_abs || !b->overall_abs || !b->want_scores)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     return SIPAS_OK;
 }
@@ -392,7 +400,8 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
                                     domain_buffers *b, sipas_error *err)
 {
     double *y = b->y, *x = b->x, *z = b->z, *elem_scores = b->elem_scores,
-           *overall_scores = b->overall_scores;
+           *overall_scores = b->overall_scores, *elem_abs = b->elem_abs,
+           *overall_abs = b->overall_abs;
     const sipas_instrument *inst = w->data->inst;
     size_t m = s->m, ne = inst->nelements;
     sipas_status st = SIPAS_OK;
@@ -401,6 +410,8 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
     size_t respondents = w->res->domains[dom].respondents;
     memset(elem_scores, 0, ne * m * sizeof *elem_scores);
     memset(overall_scores, 0, m * sizeof *overall_scores);
+    memset(elem_abs, 0, ne * m * sizeof *elem_abs);
+    memset(overall_abs, 0, m * sizeof *overall_abs);
     size_t r = 1;
     double weight_sum = 0;
     for (size_t e = 0; e < ne; e++)
@@ -409,7 +420,7 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
     bool overall_nps = false;
     for (size_t e = 0; e < ne; e++) {
         sipas_index_row *erow = &rows[r++];
-        double *es = elem_scores + e * m;
+        double *es = elem_scores + e * m, *ea = elem_abs + e * m;
         size_t k = 0;
         for (size_t c = 0; c < w->ncriteria; c++)
             k += w->scorers[c].item->element == (int)e;
@@ -498,14 +509,16 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
             }
             crow->estimable = true;
             crow->estimate = ratio.estimate;
-            if ((st = finish_row(w, s, y, x, &ratio, z, b->valid, w->cal ? NULL : &summary,
+            if ((st = finish_row(w, s, y, x, &ratio, z, NULL, b->valid, w->cal ? NULL : &summary,
                                  (double)ratio.n_valid, crow, err)) != SIPAS_OK)
                 return st;
             keep_scores(b, crow->name, z, m);
             /* element = mean of its criteria: accumulate estimate and scores (svycontrast) */
             erow->estimate += ratio.estimate / (double)k;
-            for (size_t i = 0; i < m; i++)
+            for (size_t i = 0; i < m; i++) {
                 es[i] += z[i] / (double)k;
+                ea[i] += fabs(z[i]) / (double)k;
+            }
         }
         if (erow->scoring == SIPAS_SCORING_NPS && inst->elements[e].weight > 0)
             overall_nps = true;
@@ -514,7 +527,7 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
         } else {
             keep_scores(b, erow->name, es, m);
             w->measure = erow->name;
-            if ((st = finish_row(w, s, NULL, NULL, NULL, es, s->in_domain, NULL,
+            if ((st = finish_row(w, s, NULL, NULL, NULL, es, ea, s->in_domain, NULL,
                                  (double)respondents, erow, err)) != SIPAS_OK)
                 return st;
         }
@@ -524,8 +537,10 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
                 overall->estimable = false;
             else {
                 overall->estimate += c * erow->estimate;
-                for (size_t i = 0; i < m; i++)
+                for (size_t i = 0; i < m; i++) {
                     overall_scores[i] += c * es[i];
+                    overall_abs[i] += c * ea[i];
+                }
             }
         }
     }
@@ -537,6 +552,6 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
     }
     keep_scores(b, overall->name, overall_scores, m);
     w->measure = overall->name;
-    return finish_row(w, s, NULL, NULL, NULL, overall_scores, s->in_domain, NULL,
+    return finish_row(w, s, NULL, NULL, NULL, overall_scores, overall_abs, s->in_domain, NULL,
                       (double)respondents, overall, err);
 }

@@ -33,6 +33,8 @@ typedef struct domain_buffers {
     bool *valid;           /* m: in the domain with a valid answer */
     double *elem_scores;   /* nelements x m */
     double *overall_scores;/* m */
+    double *elem_abs, *overall_abs; /* the same with each criterion's |score|: the rounding scale
+                                       of a composite's deff (SIPAS_DEFF_ZERO_TOLERANCE) */
     const char *want;      /* copy this measure's scores into want_scores (NULL: none) */
     double *want_scores;   /* m */
 } domain_buffers;

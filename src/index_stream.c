@@ -833,7 +833,7 @@ static sipas_status criterion_row(estimate_ctx *e, size_t c, sipas_index_row *ro
         double dev = res[s] - rbar;
         ss += W[s] * dev * dev;
     }
-    sum.deff = sipas_deff_from_sums(sum.variance, ss, den, m, false);
+    sum.deff = sipas_deff_from_sums(sum.variance, ss, 0, den, m, false);
     sum.kish_deff = m ? (double)m * Dc[CRIT_WEIGHT_SQ] / (den * den) : NAN;
     return index_finish_row(e->res, &sum, (double)m, row, err);
 }
@@ -867,7 +867,7 @@ static sipas_status composite_row(estimate_ctx *e, const double *coef, sipas_ind
     count_design(dd, e->taking, &sum.psus, &sum.strata);
     /* deff: r_i = sum_c b_c(s_ic), b_c(s) = coef_c (y_s - R_c)/X_c, over the respondents of
      * nonzero weight: sum w r^2 from the state weights (squares) and the pair cells */
-    double N = e->D[DOM_WEIGHT], rsum = 0, q = 0, cross = 0;
+    double N = e->D[DOM_WEIGHT], rsum = 0, q = 0, cross = 0, cross_abs = 0;
     size_t m = (size_t)e->D[DOM_POSITIVE];
     for (size_t c = 0; c < nc; c++) {
         if (coef[c] == 0)
@@ -887,17 +887,21 @@ static sipas_status composite_row(estimate_ctx *e, const double *coef, sipas_ind
             for (size_t s = 0; s < sc->nstates; s++) {
                 /* the index first (it wraps as size_t for g = 0), then the pointer */
                 const double *Pcd = e->P + (S->pair_row[S->first_state[c] + s] + S->first_state[d]);
-                double inner = 0;
-                for (size_t u = 0; u < sd->nstates; u++)
+                double inner = 0, inner_abs = 0;
+                for (size_t u = 0; u < sd->nstates; u++) {
                     inner += Pcd[u] * (coef[d] * res_d[u]);
+                    inner_abs += Pcd[u] * fabs(coef[d] * res_d[u]);
+                }
                 cross += inner * (coef[c] * res[s]);
+                cross_abs += inner_abs * fabs(coef[c] * res[s]);
             }
         }
     }
-    double rbar = rsum / N, ss = q + 2 * cross - rbar * rbar * N;
+    /* the same sum from |b|: sum_i w_i (sum_c |b_c(s_ic)|)^2, the rounding scale of ss */
+    double rbar = rsum / N, ss = q + 2 * cross - rbar * rbar * N, scale = q + 2 * cross_abs;
     if (ss < 0)
         ss = 0;
-    sum.deff = sipas_deff_from_sums(sum.variance, ss, N, m, false);
+    sum.deff = sipas_deff_from_sums(sum.variance, ss, scale, N, m, false);
     sum.kish_deff = m ? (double)m * e->D[DOM_WEIGHT_SQ] / (N * N) : NAN;
     return index_finish_row(e->res, &sum, (double)row->n, row, err);
 }

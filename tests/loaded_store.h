@@ -22,16 +22,16 @@ typedef struct loaded_store {
     sipas_dataset *data;
 } loaded_store;
 
-/* Instrument SIPAS_TEST_SURVEYS/form; batch_path the CSV file to import. */
-static inline void loaded_store_open(loaded_store *l, const char *form, const char *batch_path)
+/* The instrument in folder instrument_dir; batch_path the CSV file to import. */
+static inline void loaded_store_open_dir(loaded_store *l, const char *instrument_dir,
+                                         const char *batch_path)
 {
     strcpy(l->dir, "/tmp/sipas-loaded-store-XXXXXX");
     assert_non_null(mkdtemp(l->dir));
-    char db[128], path[512];
+    char db[128];
     snprintf(db, sizeof db, "%s/t.db", l->dir);
-    snprintf(path, sizeof path, "%s/%s", SIPAS_TEST_SURVEYS, form);
     sipas_error err = {0};
-    if (sipas_instrument_load(path, &l->inst, &err) != SIPAS_OK)
+    if (sipas_instrument_load(instrument_dir, &l->inst, &err) != SIPAS_OK)
         fail_msg("instrument: %s", err.message);
     assert_int_equal(sipas_store_open(db, SIPAS_STORE_READ_WRITE, &l->store, &err), SIPAS_OK);
     sipas_import_options opt = {0};
@@ -40,6 +40,14 @@ static inline void loaded_store_open(loaded_store *l, const char *form, const ch
         fail_msg("import of %s: %s", batch_path, err.message);
     if (sipas_dataset_load(l->store, l->inst, &l->data, &err) != SIPAS_OK)
         fail_msg("load: %s", err.message);
+}
+
+/* Instrument SIPAS_TEST_SURVEYS/form. */
+static inline void loaded_store_open(loaded_store *l, const char *form, const char *batch_path)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", SIPAS_TEST_SURVEYS, form);
+    loaded_store_open_dir(l, path, batch_path);
 }
 
 static inline void loaded_store_close(loaded_store *l)

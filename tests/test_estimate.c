@@ -579,7 +579,7 @@ static void test_bad_designs(void **state)
     /* the summary names the first row whose score is not finite (it tests the PSU sums) */
     double bad[4] = {0.5, 0.25, INFINITY, NAN};
     sipas_estimate_summary sum;
-    assert_int_equal(sipas_composite_summary(pd, bad, NULL, NULL, false, &sum, &err),
+    assert_int_equal(sipas_composite_summary(pd, bad, NULL, NULL, NULL, false, &sum, &err),
                      SIPAS_ERR_USAGE);
     assert_non_null(strstr(err.message, "row 2: score is not finite"));
     sipas_prepared_design_free(pd);
@@ -590,7 +590,7 @@ static void test_bad_designs(void **state)
     assert_int_equal(sipas_design_prepare(&clusters, &pd, &err), SIPAS_OK);
     double huge[4] = {DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX};
     sipas_error overflow_err = {0};
-    (void)sipas_composite_summary(pd, huge, NULL, NULL, false, &sum, &overflow_err);
+    (void)sipas_composite_summary(pd, huge, NULL, NULL, NULL, false, &sum, &overflow_err);
     assert_null(strstr(overflow_err.message, "not finite"));
     sipas_prepared_design_free(pd);
 }
@@ -1037,7 +1037,7 @@ static void test_summary_same_bits(void **state)
         assert_true(same_double(sum.variance, given));
         assert_true(same_double(sum.deff, reference_deff(n, weight, valid, resid, given)));
         /* a composite: the same scores read as z / w, over the whole domain */
-        assert_int_equal(sipas_composite_summary(pd, z, domain, NULL, false, &sum, &err),
+        assert_int_equal(sipas_composite_summary(pd, z, NULL, domain, NULL, false, &sum, &err),
                          SIPAS_OK);
         assert_int_equal(sipas_variance(pd, z, domain, &v, &err), SIPAS_OK);
         assert_int_equal(sipas_design_count(pd, domain, &psus, &strata, &err), SIPAS_OK);
@@ -1068,11 +1068,11 @@ static void test_summary_lonely_fails(void **state)
     sipas_ratio ratio;
     assert_int_equal(sipas_ratio_estimate(pd, y, NULL, NULL, &ratio, z, &err), SIPAS_OK);
     sipas_estimate_summary sum;
-    assert_int_equal(sipas_composite_summary(pd, z, NULL, NULL, false, &sum, &err),
+    assert_int_equal(sipas_composite_summary(pd, z, NULL, NULL, NULL, false, &sum, &err),
                      SIPAS_ERR_MATH);
     assert_string_equal(err.message, "stratum 1 has only one PSU");
     bool first_stratum[] = {true, true, true, false, false};
-    assert_int_equal(sipas_composite_summary(pd, z, first_stratum, NULL, false, &sum, &err),
+    assert_int_equal(sipas_composite_summary(pd, z, NULL, first_stratum, NULL, false, &sum, &err),
                      SIPAS_OK);
     assert_true(sum.psus == 2 && sum.strata == 1);
     sipas_prepared_design_free(pd);

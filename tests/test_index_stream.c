@@ -204,6 +204,50 @@ static void degenerate_paths_agree(void **state)
     loaded_store_close(&l);
 }
 
+/* A composite whose criteria's residuals cancel within every respondent (half the respondents
+ * satisfied with q1 only, half with q2 only, in pairs of equal weight: both shares 0.5, so the
+ * overall index's residual is 0 for everyone) has no SRS variance to compare with: its deff is
+ * NaN on both paths, not 0 from the rounding left in its sum of squares. */
+static void cancelling_composite_has_no_deff(void **state)
+{
+    (void)state;
+    char dir[64] = "/tmp/sipas-cancel-XXXXXX", path[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/batch.csv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "respondent_id,wave,district,commune,weight,respondent_type,phone,q1,q2\n");
+    int id = 0;
+    static const char *const districts[] = {"cao_loc", "loc_binh"};
+    for (int d = 0; d < 2; d++)
+        for (int c = 0; c < 2; c++)
+            for (int j = 0; j < 10; j++)
+                for (int pattern = 0; pattern < 2; pattern++)
+                    fprintf(f, "r%d,2024,%s,%s-c%d,%.2f,citizen,,%d,%d\n", ++id, districts[d],
+                            districts[d], c, 1.1 + 0.37 * j, pattern ? 1 : 5, pattern ? 5 : 1);
+    assert_int_equal(fclose(f), 0);
+    loaded_store l;
+    loaded_store_open_dir(&l, SIPAS_TEST_FIXTURES "/import/mini", path);
+    assert_int_equal(scratch_dir_remove(dir), 0);
+    sipas_index_options o = {0};
+    expect_paths_agree(&l, &o, 1);
+    sipas_index_result *pass = NULL, *memory = NULL;
+    sipas_error err = {0};
+    assert_int_equal(sipas_index_compute_stream(l.store, l.inst, &o, 1, &pass, &err), SIPAS_OK);
+    assert_int_equal(sipas_index_compute(l.data, &o, &memory, &err), SIPAS_OK);
+    for (size_t i = 0; i < pass->nrows; i++) {
+        const sipas_index_row *a = &pass->rows[i], *b = &memory->rows[i];
+        if (a->level == SIPAS_LEVEL_OVERALL) {
+            assert_true(isnan(a->deff) && isnan(b->deff));
+        } else { /* one criterion each: a real SRS variance, and PSUs alike (V = 0) */
+            assert_true(a->deff == 0 && b->deff == 0);
+        }
+    }
+    sipas_index_result_free(pass);
+    sipas_index_result_free(memory);
+    loaded_store_close(&l);
+}
+
 /* Calibrated weights need every respondent: the one pass says so instead of computing. */
 static void calibrated_weights_refused(void **state)
 {
@@ -275,6 +319,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sample_paths_agree),
         cmocka_unit_test(degenerate_paths_agree),
+        cmocka_unit_test(cancelling_composite_has_no_deff),
         cmocka_unit_test(calibrated_weights_refused),
         cmocka_unit_test(chunks_cover_the_load),
     };

@@ -224,11 +224,20 @@ sipas_status sipas_composite_deff(const sipas_prepared_design *prepared, const d
                                   const bool *domain, double variance, bool with_replacement,
                                   double *deff, sipas_error *err);
 
+/* Relative rounding threshold below which a composite's sum of squared residuals is 0 (every
+ * respondent's residual the same, as when its criteria's residuals cancel within each
+ * respondent): its scale is the same sum formed from each respondent's sum of |component
+ * residual|, and rounding leaves at most about 1e-14 of it in a sum of 20 components' cross
+ * products (src/index_stream.c), far less when summed per row. The design effect is then NaN
+ * (0/0), not 0 or a noise ratio. */
+#define SIPAS_DEFF_ZERO_TOLERANCE 1e-12
+
 /* The end of sipas_ratio_deff and sipas_composite_deff from sums over the m rows of nonzero
- * weight of the domain: ss = sum w (r - rbar_w)^2, weight_sum = N = sum w. NaN in the same
- * cases. For a caller that summed them itself (src/index_stream.c). */
-double sipas_deff_from_sums(double variance, double ss, double weight_sum, size_t m,
-                            bool with_replacement);
+ * weight of the domain: ss = sum w (r - rbar_w)^2, weight_sum = N = sum w; ss_scale the rounding
+ * scale of ss (SIPAS_DEFF_ZERO_TOLERANCE; 0 for none). NaN in the same cases. For a caller that
+ * summed them itself (src/index_stream.c). */
+double sipas_deff_from_sums(double variance, double ss, double ss_scale, double weight_sum,
+                            size_t m, bool with_replacement);
 
 /* The variance from PSU totals summed elsewhere (the one-pass index, src/index_stream.c): the
  * design's rows are its PSUs (prepared with psu NULL: row k is PSU k, in its stratum, with every
@@ -297,11 +306,13 @@ sipas_status sipas_ratio_summary_of_sums(const sipas_prepared_design *prepared, 
                                          sipas_ratio *ratio, double *scores,
                                          sipas_estimate_summary *out, sipas_error *err);
 
-/* The summary of a composite given its scores (sipas_composite), as sipas_ratio_summary. */
+/* The summary of a composite given its scores (sipas_composite), as sipas_ratio_summary.
+ * abs_scores (may be NULL): each row's sum of the |scores| of the composite's components, the
+ * rounding scale under which its deff's sum of squares counts as 0 (SIPAS_DEFF_ZERO_TOLERANCE). */
 sipas_status sipas_composite_summary(const sipas_prepared_design *prepared, const double *scores,
-                                     const bool *domain, const double *variance,
-                                     bool with_replacement, sipas_estimate_summary *out,
-                                     sipas_error *err);
+                                     const double *abs_scores, const bool *domain,
+                                     const double *variance, bool with_replacement,
+                                     sipas_estimate_summary *out, sipas_error *err);
 
 /* Effective sample size p (1 - p) / V (NCHS 2017); NaN when V <= 0 or not finite. */
 double sipas_effective_n(double p, double variance);
