@@ -311,12 +311,15 @@ static size_t parse_plain_lines(sipas_csv_reader *r, const char *data, size_t le
             }
             /* past max_fields only the line's end is looked for: take_plain_line refuses it */
             if (nfields < r->max_fields) {
-                r->nfields = nfields; /* grow_fields makes room for this one */
-                bool grown = grow_fields(r);
-                r->nfields = 0;
-                if (!grown) {
-                    reader_fail(r, SIPAS_ERR_NOMEM, "%s:%zu: out of memory", r->source, r->line);
-                    return done;
+                if (nfields == r->fields_cap) {
+                    r->nfields = nfields; /* grow_fields makes room for this one */
+                    bool grown = grow_fields(r);
+                    r->nfields = 0;
+                    if (!grown) {
+                        reader_fail(r, SIPAS_ERR_NOMEM, "%s:%zu: out of memory", r->source,
+                                    r->line);
+                        return done;
+                    }
                 }
                 r->offsets[nfields] = start - done;
                 r->lengths[nfields] = end - start;
