@@ -245,9 +245,12 @@ static void set_byte_classes(sipas_csv_reader *r)
  * on_field checks and copies them (the same messages for too many or too long fields), in one
  * copy of the line whose delimiters become the fields' NULs; then the record ends. */
 static void take_plain_line(sipas_csv_reader *r, const char *line, size_t line_len, size_t nfields,
-                            int line_break)
+                            size_t longest, int line_break)
 {
-    for (size_t j = 0; j < nfields; j++) {
+    /* longest: of the fields recorded; the fields are looked at one by one only when one is
+     * refused, for the message of the first */
+    for (size_t j = 0; (nfields > r->max_fields || longest > r->max_field_bytes) && j < nfields;
+         j++) {
         r->nfields = j; /* the field the messages name */
         if (j == r->max_fields) {
             reader_fail(r, SIPAS_ERR_FORMAT, "%s:%zu: more than %zu fields", r->source, r->line,
@@ -290,7 +293,7 @@ static size_t parse_plain_lines(sipas_csv_reader *r, const char *data, size_t le
     const unsigned char *cls = r->byte_class;
     size_t done = 0; /* bytes of the lines taken */
     while (done < limit && r->status == SIPAS_OK) {
-        size_t i = done, nfields = 0;
+        size_t i = done, nfields = 0, longest = 0;
         for (;;) { /* one field */
             while (i < limit && cls[s[i]] == BYTE_SPACE)
                 i++;
@@ -323,13 +326,15 @@ static size_t parse_plain_lines(sipas_csv_reader *r, const char *data, size_t le
                 }
                 r->offsets[nfields] = start - done;
                 r->lengths[nfields] = end - start;
+                if (end - start > longest)
+                    longest = end - start;
             }
             nfields++;
             if (k != BYTE_DELIMITER)
                 break;
             i++;
         }
-        take_plain_line(r, data + done, i - done, nfields, s[i]);
+        take_plain_line(r, data + done, i - done, nfields, longest, s[i]);
         done = i + 1;
     }
     return done;
