@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -684,28 +685,29 @@ static void copy_fields(import_ctx *c, size_t nfields, char *const *fields, cons
 {
     import_block *b = c->block;
     char *to = b->arena + b->arena_len;
+    char **copies = b->fields + b->nfields;
+    size_t *copy_lengths = b->lengths + b->nfields;
     c->entry->first_field = b->nfields;
     c->entry->nfields = nfields;
-    /* the CSV reader gives the fields back to back, each followed by its NUL: one copy */
+    /* each field at the arena offset it has among the row's fields, NUL-terminated; the CSV
+     * reader gives them back to back, each followed by its NUL, so they come in one copy */
     size_t span = 0;
     bool back_to_back = true;
-    for (size_t j = 0; j < nfields && back_to_back; j++) {
-        back_to_back = fields[j] == fields[0] + span;
+    for (size_t j = 0; j < nfields; j++) {
+        back_to_back = back_to_back && (uintptr_t)fields[j] == (uintptr_t)fields[0] + span;
+        copies[j] = to + span;
+        copy_lengths[j] = lengths[j];
         span += lengths[j] + 1;
     }
     if (back_to_back && nfields > 0)
         memcpy(to, fields[0], span);
-    for (size_t j = 0; j < nfields; j++) {
-        if (!back_to_back)
-            memcpy(to, fields[j], lengths[j]);
-        to[lengths[j]] = '\0';
-        b->fields[b->nfields + j] = to;
-        b->lengths[b->nfields + j] = lengths[j];
-        to += lengths[j] + 1;
+    for (size_t j = 0; !back_to_back && j < nfields; j++) {
+        memcpy(copies[j], fields[j], lengths[j]);
+        copies[j][lengths[j]] = '\0';
     }
     b->nfields += nfields;
-    c->next_hash = to;
-    b->arena_len = (size_t)(to - b->arena) + c->npersonal * (SIPAS_SHA256_HEX_LEN + 1);
+    c->next_hash = to + span;
+    b->arena_len = (size_t)(to + span - b->arena) + c->npersonal * (SIPAS_SHA256_HEX_LEN + 1);
 }
 
 /* Reading thread: checks one row into the block being filled, for the storing thread. */
