@@ -506,30 +506,12 @@ static bool is_plain_ascii(const char *s, size_t len)
 }
 
 /* Validates one cell into c->values[k]; reports problems. Returns false when the cell is bad. */
-static bool read_cell(import_ctx *c, size_t row, size_t field, size_t k, const char *raw,
-                      size_t raw_len)
+static bool read_any_cell(import_ctx *c, size_t row, size_t field, size_t k, const char *raw,
+                          size_t raw_len)
 {
     const sipas_item *it = &c->inst->items[k];
     sipas_value *v = &c->values[k];
     memset(v, 0, sizeof *v);
-    /* The commonest cell of a large batch, a code of one or two digits of a scored question or
-     * a domain, is answered from the code table: the path below would find the same choice and
-     * no problem, as such a cell has nothing to trim, is not empty, belongs to an item that is
-     * not personal (a personal item has no table), has no value label (a CSV file has none) and
-     * no number that its role checks (code_only). */
-    if (c->code_only[k] && c->csv_source && raw_len >= 1 && raw_len <= 2) {
-        unsigned first = (unsigned)(unsigned char)raw[0] - '0';
-        unsigned second = raw_len == 2 ? (unsigned)(unsigned char)raw[1] - '0' : 0;
-        /* "07" is no code (match_choice) */
-        bool digits = first <= 9 && second <= 9 && !(raw_len == 2 && first == 0);
-        const sipas_choice *ch =
-            digits ? c->by_code[k][raw_len == 1 ? first : first * 10 + second] : NULL;
-        if (ch != NULL) {
-            v->kind = SIPAS_VALUE_INT;
-            v->i = ch->value;
-            return true;
-        }
-    }
     size_t start = 0, len = raw_len;
     if (!is_plain_ascii(raw, raw_len)) {
         sipas_text_trim(raw, raw_len, &start, &len);
@@ -653,6 +635,30 @@ static bool read_cell(import_ctx *c, size_t row, size_t field, size_t k, const c
         }
     }
     return true;
+}
+
+/* read_any_cell, with its commonest case first, small enough to be inlined in the row's loop. */
+static bool read_cell(import_ctx *c, size_t row, size_t field, size_t k, const char *raw,
+                      size_t raw_len)
+{
+    /* The commonest cell of a large batch, a code of one or two digits of a scored question or
+     * a domain, is answered from the code table: read_any_cell would find the same choice and
+     * no problem, as such a cell has nothing to trim, is not empty, belongs to an item that is
+     * not personal (a personal item has no table), has no value label (a CSV file has none) and
+     * no number that its role checks (code_only). */
+    if (c->code_only[k] && c->csv_source && raw_len >= 1 && raw_len <= 2) {
+        unsigned first = (unsigned)(unsigned char)raw[0] - '0';
+        unsigned second = raw_len == 2 ? (unsigned)(unsigned char)raw[1] - '0' : 0;
+        /* "07" is no code (match_choice) */
+        bool digits = first <= 9 && second <= 9 && !(raw_len == 2 && first == 0);
+        const sipas_choice *ch =
+            digits ? c->by_code[k][raw_len == 1 ? first : first * 10 + second] : NULL;
+        if (ch != NULL) {
+            c->values[k] = (sipas_value){.kind = SIPAS_VALUE_INT, .i = ch->value};
+            return true;
+        }
+    }
+    return read_any_cell(c, row, field, k, raw, raw_len);
 }
 
 typedef struct design_problem_ctx {
