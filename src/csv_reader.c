@@ -28,6 +28,8 @@
 struct sipas_csv_reader {
     struct csv_parser parser;
     bool parser_ready;
+    int parser_idle; /* libcsv's state between records (a fresh parser's), for parse_run */
+    unsigned char byte_class[256]; /* parse_plain_lines's, once the delimiter is known */
     char *source;
     sipas_csv_row_fn row_fn;
     void *ctx;
@@ -226,6 +228,142 @@ static void on_record_end(int c, void *data)
     r->record_breaks = 0;
 }
 
+/* The classes of bytes in an unquoted field (parse_plain_lines). */
+enum { BYTE_DELIMITER = 1, BYTE_LINE_BREAK = 2, BYTE_SPACE = 4 };
+
+/* Sets the byte classes once the delimiter is known: a space or a tab is trimmed from both
+ * ends of an unquoted field by libcsv, unless it is the delimiter. */
+static void set_byte_classes(sipas_csv_reader *r)
+{
+    memset(r->byte_class, 0, sizeof r->byte_class);
+    r->byte_class[' '] = r->byte_class['\t'] = BYTE_SPACE;
+    r->byte_class['\r'] = r->byte_class['\n'] = BYTE_LINE_BREAK;
+    r->byte_class[(unsigned char)r->delimiter] = BYTE_DELIMITER;
+}
+
+/* One complete quote-free line, its fields found by parse_plain_lines: checked and copied as
+ * on_field checks and copies them (the same messages for too many or too long fields), in one
+ * copy of the line whose delimiters become the fields' NULs; then the record ends. */
+static void take_plain_line(sipas_csv_reader *r, const char *line, size_t line_len, size_t nfields,
+                            size_t longest, int line_break)
+{
+    /* longest: of the fields recorded; the fields are looked at one by one only when one is
+     * refused, for the message of the first */
+    for (size_t j = 0; (nfields > r->max_fields || longest > r->max_field_bytes) && j < nfields;
+         j++) {
+        r->nfields = j; /* the field the messages name */
+        if (j == r->max_fields) {
+            reader_fail(r, SIPAS_ERR_FORMAT, "%s:%zu: more than %zu fields", r->source, r->line,
+                        r->max_fields);
+            return;
+        }
+        if (r->lengths[j] > r->max_field_bytes) {
+            fail_field_too_long(r);
+            return;
+        }
+    }
+    if (!grow_bytes(&r->rec, &r->rec_cap, line_len + 1)) {
+        reader_fail(r, SIPAS_ERR_NOMEM, "%s:%zu: out of memory", r->source, r->line);
+        return;
+    }
+    if (line_len > 0)
+        memcpy(r->rec, line, line_len);
+    for (size_t j = 0; j < nfields; j++)
+        r->rec[r->offsets[j] + r->lengths[j]] = '\0';
+    r->nfields = nfields;
+    r->rec_len = line_len + 1;
+    if (nfields > 0)
+        r->prev_cr = false;
+    on_record_end(line_break, r);
+}
+
+/* The fast path for lines without a quote, which are most lines of a large export: their
+ * fields are found here, byte for byte as libcsv (CSV_STRICT | CSV_REPALL_NL, default spaces
+ * and line breaks) finds them, and the record goes to the same on_record_end, so rows, line
+ * numbers and messages are the same; libcsv copies each byte into its own buffer and hands
+ * each field over separately, and was the reader's largest cost (docs/performance.md,
+ * "Import"). Called only between records (libcsv holds nothing), it takes the complete
+ * quote-free lines at the start of data and returns how many bytes they were; the rest (a line
+ * with a quote, or one not yet ended) is libcsv's. */
+static size_t parse_plain_lines(sipas_csv_reader *r, const char *data, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)data;
+    const unsigned char *quote = memchr(s, '"', len);
+    size_t limit = quote != NULL ? (size_t)(quote - s) : len;
+    const unsigned char *cls = r->byte_class;
+    size_t done = 0; /* bytes of the lines taken */
+    while (done < limit && r->status == SIPAS_OK) {
+        size_t i = done, nfields = 0, longest = 0;
+        for (;;) { /* one field */
+            while (i < limit && cls[s[i]] == BYTE_SPACE)
+                i++;
+            if (i == limit)
+                return done; /* the line does not end here: libcsv's */
+            unsigned char k = cls[s[i]];
+            /* a line of spaces alone is no record (on_record_end counts it as a blank line);
+             * after a delimiter, a line break ends an empty last field */
+            if (k == BYTE_LINE_BREAK && nfields == 0)
+                break;
+            size_t start = i, end = i;
+            while ((k & (BYTE_DELIMITER | BYTE_LINE_BREAK)) == 0) {
+                if (++i == limit)
+                    return done;
+                if (k != BYTE_SPACE)
+                    end = i;
+                k = cls[s[i]];
+            }
+            /* past max_fields only the line's end is looked for: take_plain_line refuses it */
+            if (nfields < r->max_fields) {
+                if (nfields == r->fields_cap) {
+                    r->nfields = nfields; /* grow_fields makes room for this one */
+                    bool grown = grow_fields(r);
+                    r->nfields = 0;
+                    if (!grown) {
+                        reader_fail(r, SIPAS_ERR_NOMEM, "%s:%zu: out of memory", r->source,
+                                    r->line);
+                        return done;
+                    }
+                }
+                r->offsets[nfields] = start - done;
+                r->lengths[nfields] = end - start;
+                if (end - start > longest)
+                    longest = end - start;
+            }
+            nfields++;
+            if (k != BYTE_DELIMITER)
+                break;
+            i++;
+        }
+        take_plain_line(r, data + done, i - done, nfields, longest, s[i]);
+        done = i + 1;
+    }
+    return done;
+}
+
+/* Runs text without NUL bytes through the fast path and libcsv; returns the bytes consumed,
+ * fewer than len when libcsv stops at an error. */
+static size_t parse_run(sipas_csv_reader *r, const char *data, size_t len)
+{
+    size_t pos = 0;
+    while (pos < len && r->status == SIPAS_OK) {
+        if (r->parser.pstate == r->parser_idle && r->parser.entry_pos == 0 && r->nfields == 0)
+            pos += parse_plain_lines(r, data + pos, len - pos);
+        if (pos == len || r->status != SIPAS_OK)
+            break;
+        /* libcsv takes the next line, up to and including its line break (a quoted field
+         * may run on: the loop then gives it the next line too) */
+        size_t n = 0;
+        while (pos + n < len && data[pos + n] != '\n' && data[pos + n] != '\r')
+            n++;
+        n += pos + n < len; /* the line break too */
+        size_t done = csv_parse(&r->parser, data + pos, n, on_field, on_record_end, r);
+        pos += done;
+        if (done < n)
+            break;
+    }
+    return pos;
+}
+
 /* Runs bytes whose prelude is settled through libcsv, refusing NUL bytes and fields that grow
  * past the limit while libcsv is still collecting them. */
 static void parse_bytes(sipas_csv_reader *r, const char *data, size_t len)
@@ -235,7 +373,7 @@ static void parse_bytes(sipas_csv_reader *r, const char *data, size_t len)
         const char *nul = memchr(data, '\0', n);
         size_t upto = nul != NULL ? (size_t)(nul - data) : n;
         if (upto > 0) {
-            size_t done = csv_parse(&r->parser, data, upto, on_field, on_record_end, r);
+            size_t done = parse_run(r, data, upto);
             if (r->status != SIPAS_OK)
                 return;
             if (done < upto) {
@@ -315,6 +453,7 @@ static void try_start(sipas_csv_reader *r, bool at_end)
         r->delimiter = sniff_delimiters[best];
     }
     csv_set_delim(&r->parser, (unsigned char)r->delimiter);
+    set_byte_classes(r);
     r->started = true;
     if (r->pending != NULL) /* NULL for an empty input: NULL + 0 is undefined */
         parse_bytes(r, r->pending, r->pending_len);
@@ -382,6 +521,7 @@ sipas_status sipas_csv_reader_new(const sipas_csv_options *options, const char *
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     }
     r->parser_ready = true;
+    r->parser_idle = r->parser.pstate;
     sipas_status st = sipas_decoder_new(options != NULL ? options->encoding : SIPAS_ENCODING_DETECT,
                                         &r->decoder, err);
     if (st != SIPAS_OK) {

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,8 @@ typedef struct import_ctx {
     const sipas_import_options *opt;
     const char *name;              /* file name in messages */
     sipas_table_source *source;    /* the file's rows, whatever its format */
+    bool csv_source;               /* CSV: no cell has a value label or a declared-missing code
+                                    * (asked of the source for other formats, cell by cell) */
     sipas_store_batch *batch;
     sipas_atomic_file *rejects_file; /* written whole or not at all: finish_rejects */
     FILE *rejects;                   /* its stream */
@@ -68,6 +71,8 @@ typedef struct import_ctx {
     bool header_failed;
     char sha256[SIPAS_SHA256_HEX_LEN + 1]; /* of the bytes read */
     const sipas_choice ***by_code; /* per item: choice of each small integer code, for speed */
+    bool *code_only;               /* per item: a cell of a small code needs no other check
+                                    * than by_code (read_cell's fast path) */
     sipas_label_index **label_index; /* per list of the instrument: labels, aliases, cache */
     sipas_design_fill *design_fill; /* empty weight and fpc cells from the stored draw */
 } import_ctx;
@@ -409,7 +414,8 @@ static sipas_status build_code_tables(import_ctx *c, sipas_error *err)
 {
     const sipas_instrument *inst = c->inst;
     c->by_code = calloc(inst->nitems, sizeof *c->by_code);
-    if (c->by_code == NULL)
+    c->code_only = calloc(inst->nitems ? inst->nitems : 1, sizeof *c->code_only);
+    if (c->by_code == NULL || c->code_only == NULL)
         return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
     for (size_t k = 0; k < inst->nitems; k++) {
         const sipas_choice_list *list = inst->items[k].list;
@@ -419,6 +425,11 @@ static sipas_status build_code_tables(import_ctx *c, sipas_error *err)
         if (table == NULL)
             return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
         c->by_code[k] = table;
+        /* the roles whose numbers read_cell checks after the choice is found */
+        sipas_role role = inst->items[k].role;
+        c->code_only[k] = inst->items[k].type == SIPAS_TYPE_SELECT_ONE &&
+                          role != SIPAS_ROLE_WEIGHT && role != SIPAS_ROLE_FPC &&
+                          role != SIPAS_ROLE_WAVE;
         for (size_t i = 0; i < list->nchoices; i++) {
             const sipas_choice *ch = &list->choices[i];
             char canonical[24];
@@ -483,24 +494,37 @@ static const char *date_hint(const import_ctx *c, size_t field)
          ? " (the cell is formatted as a date: format the column as a number)" : "";
 }
 
+/* Printable ASCII without spaces: codes, numbers and ids, nearly every cell of a large batch.
+ * Such a cell has nothing to trim and is valid UTF-8, so one pass here stands for
+ * sipas_text_trim and sipas_utf8_valid. */
+static bool is_plain_ascii(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)(s[i] - 0x21) > 0x7E - 0x21)
+            return false;
+    return true;
+}
+
 /* Validates one cell into c->values[k]; reports problems. Returns false when the cell is bad. */
-static bool read_cell(import_ctx *c, size_t row, size_t field, size_t k, const char *raw,
-                      size_t raw_len)
+static bool read_any_cell(import_ctx *c, size_t row, size_t field, size_t k, const char *raw,
+                          size_t raw_len)
 {
     const sipas_item *it = &c->inst->items[k];
     sipas_value *v = &c->values[k];
     memset(v, 0, sizeof *v);
-    size_t start, len;
-    sipas_text_trim(raw, raw_len, &start, &len);
-    const char *s = raw + start;
-    size_t bad;
-    if (!sipas_utf8_valid(s, len, &bad)) {
-        const char *guess = sipas_guess_legacy_encoding(raw, raw_len);
-        row_problem(c, row, it->name, "text is not UTF-8 (byte 0x%02X at offset %zu)%s%s%s; "
-                    "save the file as UTF-8", (unsigned char)s[bad], bad,
-                    guess ? "; the file looks like " : "", guess ? guess : "", guess ? "" : "");
-        return false;
+    size_t start = 0, len = raw_len;
+    if (!is_plain_ascii(raw, raw_len)) {
+        sipas_text_trim(raw, raw_len, &start, &len);
+        size_t bad;
+        if (!sipas_utf8_valid(raw + start, len, &bad)) {
+            const char *guess = sipas_guess_legacy_encoding(raw, raw_len);
+            row_problem(c, row, it->name, "text is not UTF-8 (byte 0x%02X at offset %zu)%s%s%s; "
+                        "save the file as UTF-8", (unsigned char)raw[start + bad], bad,
+                        guess ? "; the file looks like " : "", guess ? guess : "", guess ? "" : "");
+            return false;
+        }
     }
+    const char *s = raw + start;
     if (len == 0) {
         bool required = it->required || it->role == SIPAS_ROLE_ID || it->role == SIPAS_ROLE_WAVE ||
                         it->role == SIPAS_ROLE_STRATUM || it->role == SIPAS_ROLE_CLUSTER ||
@@ -532,13 +556,16 @@ static bool read_cell(import_ctx *c, size_t row, size_t field, size_t k, const c
         v->len = SIPAS_SHA256_HEX_LEN;
         return true;
     }
-    bool decimal_comma = sipas_table_source_decimal_comma(c->source);
     switch (it->type) {
     case SIPAS_TYPE_SELECT_ONE: {
         const char *reason;
         const sipas_choice *ch = match_choice(c, k, s, len, &reason);
-        const char *label = sipas_table_source_cell_label(c->source, field);
-        bool declared_missing = sipas_table_source_cell_declared_missing(c->source, field);
+        const char *label = NULL;
+        bool declared_missing = false;
+        if (!c->csv_source) {
+            label = sipas_table_source_cell_label(c->source, field);
+            declared_missing = sipas_table_source_cell_declared_missing(c->source, field);
+        }
         if (label || declared_missing) { /* an SPSS or Stata value label */
             char why[PROBLEM_MAX];
             ch = sipas_table_match_labelled(it->list, ch, label, declared_missing, why, sizeof why);
@@ -569,7 +596,8 @@ static bool read_cell(import_ctx *c, size_t row, size_t field, size_t k, const c
             return false;
         }
         break;
-    case SIPAS_TYPE_DECIMAL:
+    case SIPAS_TYPE_DECIMAL: {
+        bool decimal_comma = sipas_table_source_decimal_comma(c->source);
         v->kind = SIPAS_VALUE_REAL;
         if (!parse_decimal(s, len, decimal_comma, &v->r)) {
             /* the decimal-comma hint only where a comma could have been meant as one */
@@ -581,6 +609,7 @@ static bool read_cell(import_ctx *c, size_t row, size_t field, size_t k, const c
             return false;
         }
         break;
+    }
     case SIPAS_TYPE_TEXT:
         v->kind = SIPAS_VALUE_TEXT;
         v->text = s;
@@ -606,6 +635,30 @@ static bool read_cell(import_ctx *c, size_t row, size_t field, size_t k, const c
         }
     }
     return true;
+}
+
+/* read_any_cell, with its commonest case first, small enough to be inlined in the row's loop. */
+static bool read_cell(import_ctx *c, size_t row, size_t field, size_t k, const char *raw,
+                      size_t raw_len)
+{
+    /* The commonest cell of a large batch, a code of one or two digits of a scored question or
+     * a domain, is answered from the code table: read_any_cell would find the same choice and
+     * no problem, as such a cell has nothing to trim, is not empty, belongs to an item that is
+     * not personal (a personal item has no table), has no value label (a CSV file has none) and
+     * no number that its role checks (code_only). */
+    if (c->code_only[k] && c->csv_source && raw_len >= 1 && raw_len <= 2) {
+        unsigned first = (unsigned)(unsigned char)raw[0] - '0';
+        unsigned second = raw_len == 2 ? (unsigned)(unsigned char)raw[1] - '0' : 0;
+        /* "07" is no code (match_choice) */
+        bool digits = first <= 9 && second <= 9 && !(raw_len == 2 && first == 0);
+        const sipas_choice *ch =
+            digits ? c->by_code[k][raw_len == 1 ? first : first * 10 + second] : NULL;
+        if (ch != NULL) {
+            c->values[k] = (sipas_value){.kind = SIPAS_VALUE_INT, .i = ch->value};
+            return true;
+        }
+    }
+    return read_any_cell(c, row, field, k, raw, raw_len);
 }
 
 typedef struct design_problem_ctx {
@@ -638,18 +691,29 @@ static void copy_fields(import_ctx *c, size_t nfields, char *const *fields, cons
 {
     import_block *b = c->block;
     char *to = b->arena + b->arena_len;
+    char **copies = b->fields + b->nfields;
+    size_t *copy_lengths = b->lengths + b->nfields;
     c->entry->first_field = b->nfields;
     c->entry->nfields = nfields;
+    /* each field at the arena offset it has among the row's fields, NUL-terminated; the CSV
+     * reader gives them back to back, each followed by its NUL, so they come in one copy */
+    size_t span = 0;
+    bool back_to_back = true;
     for (size_t j = 0; j < nfields; j++) {
-        memcpy(to, fields[j], lengths[j]);
-        to[lengths[j]] = '\0';
-        b->fields[b->nfields + j] = to;
-        b->lengths[b->nfields + j] = lengths[j];
-        to += lengths[j] + 1;
+        back_to_back = back_to_back && (uintptr_t)fields[j] == (uintptr_t)fields[0] + span;
+        copies[j] = to + span;
+        copy_lengths[j] = lengths[j];
+        span += lengths[j] + 1;
+    }
+    if (back_to_back && nfields > 0)
+        memcpy(to, fields[0], span);
+    for (size_t j = 0; !back_to_back && j < nfields; j++) {
+        memcpy(copies[j], fields[j], lengths[j]);
+        copies[j][lengths[j]] = '\0';
     }
     b->nfields += nfields;
-    c->next_hash = to;
-    b->arena_len = (size_t)(to - b->arena) + c->npersonal * (SIPAS_SHA256_HEX_LEN + 1);
+    c->next_hash = to + span;
+    b->arena_len = (size_t)(to + span - b->arena) + c->npersonal * (SIPAS_SHA256_HEX_LEN + 1);
 }
 
 /* Reading thread: checks one row into the block being filled, for the storing thread. */
@@ -843,6 +907,7 @@ static void import_ctx_release(import_ctx *c)
         for (size_t k = 0; k < c->inst->nitems; k++)
             free((void *)c->by_code[k]);
     free(c->by_code);
+    free(c->code_only);
     if (c->label_index)
         for (size_t l = 0; l < c->inst->nlists; l++)
             sipas_label_index_free(c->label_index[l]);
@@ -919,6 +984,7 @@ sipas_status sipas_import_batch(sipas_store *store, const sipas_instrument *inst
                                           .encoding = opt->encoding};
     if ((st = sipas_table_source_open(path, c.name, &source_options, &c.source, err)) != SIPAS_OK)
         goto done;
+    c.csv_source = sipas_table_source_format(c.source) == SIPAS_TABLE_CSV;
     st = read_and_store(&c, err);
     snprintf(c.sha256, sizeof c.sha256, "%s", sipas_table_source_sha256(c.source));
     memcpy(result->sha256, c.sha256, sizeof c.sha256);

@@ -1529,6 +1529,16 @@ static int bind_row(const sipas_store_batch *batch, sqlite3_stmt *stmt, int firs
     return rc;
 }
 
+/* An import's rows were written by its reading thread, on the other core: their cache lines
+ * are asked for one row ahead, while the row before is bound (CPU of a 1M import, 7
+ * alternating rounds: 1.89 s -> 1.79 s, docs/performance.md). */
+static void prefetch_row(const sipas_value *values, size_t nitems)
+{
+    const char *bytes = (const char *)values;
+    for (size_t at = 0; at < nitems * sizeof *values; at += 64)
+        __builtin_prefetch(bytes + at);
+}
+
 /* Whether the stored row of this id is this row of this batch (not an earlier one). */
 static sipas_status is_stored_here(sipas_store_batch *batch, const sipas_value *values,
                                    int64_t source_row, bool *here, sipas_error *err)
@@ -1554,9 +1564,12 @@ sipas_status sipas_store_batch_insert_rows(sipas_store_batch *batch, const sipas
         size_t k = batch->insert_group && n - i >= batch->group_rows ? batch->group_rows : 1;
         sqlite3_stmt *stmt = k > 1 ? batch->insert_group : batch->insert;
         int rc = SQLITE_OK;
-        for (size_t j = 0; j < k; j++)
+        for (size_t j = 0; j < k; j++) {
+            if (i + j + 1 < n)
+                prefetch_row(values + (i + j + 1) * nitems, nitems);
             rc |= bind_row(batch, stmt, (int)(j * (nitems + 2)) + 1, values + (i + j) * nitems,
                            source_rows[i + j]);
+        }
         if (rc == SQLITE_OK)
             rc = sqlite3_step(stmt);
         sqlite3_reset(stmt);

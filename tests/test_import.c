@@ -140,16 +140,25 @@ static void test_valid_batch_is_stored(void **state)
     sipas_error err = {0};
     assert_int_equal(import_text(f, HEADER
         "r1,2021,cao_loc,c01,1.5,citizen,0912345678,4,5\n"
-        "r2,2021,loc_binh,c02,2,business,,97,\n", NULL, &res, &err), SIPAS_OK);
-    assert_int_equal(res.rows_read, 2);
-    assert_int_equal(res.rows_stored, 2);
+        "r2,2021,loc_binh,c02,2,business,,97,\n"
+        "\" r3\t\",\" 2021\",\"\tloc_binh \",c03,\" 2.5\",citizen,,\" 5 \",\"4\"\n", NULL, &res,
+        &err), SIPAS_OK);
+    assert_int_equal(res.rows_read, 3);
+    assert_int_equal(res.rows_stored, 3);
     assert_true(res.batch_id > 0);
-    assert_int_equal(stored(f), 2);
+    assert_int_equal(stored(f), 3);
     assert_string_equal(stored_cell(f, "r1", "q1").text, "4");
     assert_string_equal(stored_cell(f, "r2", "q1").text, "97");
     assert_string_equal(stored_cell(f, "r2", "q2").text, "NULL");
     assert_string_equal(stored_cell(f, "r1", "weight").text, "1.5");
     assert_string_equal(stored_cell(f, "r1", "district").text, "cao_loc");
+    /* codes and numbers skip the trimming and UTF-8 checks they cannot fail (read_cell); padded
+     * cells (spaces kept by quotes, tabs) are still trimmed to the same values */
+    assert_string_equal(stored_cell(f, "r3", "q1").text, "5");
+    assert_string_equal(stored_cell(f, "r3", "q2").text, "4");
+    assert_string_equal(stored_cell(f, "r3", "wave").text, "2021");
+    assert_string_equal(stored_cell(f, "r3", "weight").text, "2.5");
+    assert_string_equal(stored_cell(f, "r3", "district").text, "loc_binh");
     /* personal data never in clear: a 64-digit keyed hash */
     cell phone = stored_cell(f, "r1", "phone");
     assert_int_equal(strlen(phone.text), 64);
@@ -159,7 +168,7 @@ static void test_valid_batch_is_stored(void **state)
     assert_int_equal(sipas_store_get_batch(f->store, res.batch_id, &info, &err), SIPAS_OK);
     assert_string_equal(info.file_name, "batch.csv");
     assert_string_equal(info.content_sha256, res.sha256);
-    assert_int_equal(info.rows_stored, 2);
+    assert_int_equal(info.rows_stored, 3);
     assert_string_equal(info.instrument_version, "1");
     sipas_batch_info_clear(&info);
 }
