@@ -1534,9 +1534,14 @@ static int bind_row(const sipas_store_batch *batch, sqlite3_stmt *stmt, int firs
  * alternating rounds: 1.89 s -> 1.79 s, docs/performance.md). */
 static void prefetch_row(const sipas_value *values, size_t nitems)
 {
+#if defined(__GNUC__) /* GCC and Clang; elsewhere the hint is only lost */
     const char *bytes = (const char *)values;
     for (size_t at = 0; at < nitems * sizeof *values; at += 64)
         __builtin_prefetch(bytes + at);
+#else
+    (void)values;
+    (void)nitems;
+#endif
 }
 
 /* Whether the stored row of this id is this row of this batch (not an earlier one). */
