@@ -76,7 +76,7 @@ for ((k = 0; k < NCASES; k++)); do
   dir="$WORK/designs/case_$k"
   form="gen$k"
   export SIPAS_SURVEYS="$dir/surveys" SIPAS_DB="$dir/store.db"
-  cp "$SIPAS_SOURCE/surveys/targets.csv" "$SIPAS_SOURCE/surveys/indicators.csv" "$dir/surveys/"
+  cp "$SIPAS_SOURCE/surveys/targets.csv" "$dir/surveys/" # the survey targets the review judges
   last=$(awk '$1 == "last_wave" { print $2 }' "$dir/design.txt")
   run "$COLLECT" import --form "$form" "$dir/batch.csv"
   expect_rc 0 "case $k: import"
