@@ -1,7 +1,7 @@
 /* tests/loaded_store.h - a form's batch imported into a scratch store and loaded as a dataset,
- * the way the programs see it; shared by the unit tests of the index. Needs cmocka.h (and its
- * prerequisites) included before. Ownership: loaded_store_close frees all and removes the
- * scratch folder. */
+ * the way the programs see it; shared by the unit tests of the index and of open answers.
+ * Needs cmocka.h (and its prerequisites) included before. Ownership: loaded_store_close frees
+ * all and removes the scratch folder. */
 #ifndef SIPAS_TEST_LOADED_STORE_H
 #define SIPAS_TEST_LOADED_STORE_H
 
@@ -34,6 +34,8 @@ static inline void loaded_store_open_dir(loaded_store *l, const char *instrument
     if (sipas_instrument_load(instrument_dir, &l->inst, &err) != SIPAS_OK)
         fail_msg("instrument: %s", err.message);
     assert_int_equal(sipas_store_open(db, SIPAS_STORE_READ_WRITE, &l->store, &err), SIPAS_OK);
+    /* personal cells hashed under a key of this store alone: no key file needed */
+    assert_int_equal(sipas_store_attach_ephemeral_key(l->store, &err), SIPAS_OK);
     sipas_import_options opt = {0};
     sipas_import_result res;
     if (sipas_import_batch(l->store, l->inst, batch_path, &opt, &res, &err) != SIPAS_OK)

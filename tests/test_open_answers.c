@@ -24,7 +24,7 @@
 #include "sipas/review.h"
 #include "sipas/review_report.h"
 #include "sipas/store.h"
-#include "scratch_dir.h"
+#include "loaded_store.h"
 
 static char *masked(const char *text, sipas_report_lang lang, unsigned *kinds)
 {
@@ -127,10 +127,8 @@ static void test_mask_ids_and_emails(void **state)
 /* ---- counts and order on a small store ---------------------------------------------------- */
 
 typedef struct store_fixture {
-    char dir[64];
-    sipas_instrument *inst;
-    sipas_store *store;
-    sipas_dataset *data;
+    char dir[64];  /* the instrument and the batch, written by the test */
+    loaded_store s;
 } store_fixture;
 
 static void write_file(const char *path, const char *text)
@@ -167,9 +165,6 @@ static int store_setup(void **state)
                      "text,phone,Số điện thoại,Phone,,,yes\n"
                      "select_one sat,q1,Câu 1,Question 1,criterion,e,\n"
                      "text,comments,Góp ý,Comments,,,\n");
-    sipas_error err = {0};
-    if (sipas_instrument_load(form, &f->inst, &err) != SIPAS_OK)
-        fail_msg("instrument: %s", err.message);
     snprintf(path, sizeof path, "%s/batch.csv", f->dir);
     /* district b is listed before a: the listing follows the list, not the codes' order */
     write_file(path, "id,wave,district,commune,phone,q1,comments\n"
@@ -183,15 +178,7 @@ static int store_setup(void **state)
                      "r8,2024,b,c4,,2,An ninh tốt\n"
                      "r9,2023,a,c1,,2,Năm trước\n"
                      "r10,2023,b,c3,,2,\n");
-    snprintf(form, sizeof form, "%s/t.db", f->dir);
-    assert_int_equal(sipas_store_open(form, SIPAS_STORE_READ_WRITE, &f->store, &err), SIPAS_OK);
-    assert_int_equal(sipas_store_attach_ephemeral_key(f->store, &err), SIPAS_OK);
-    sipas_import_options opt = {0};
-    sipas_import_result res;
-    if (sipas_import_batch(f->store, f->inst, path, &opt, &res, &err) != SIPAS_OK)
-        fail_msg("import: %s", err.message);
-    if (sipas_dataset_load(f->store, f->inst, &f->data, &err) != SIPAS_OK)
-        fail_msg("load: %s", err.message);
+    loaded_store_open_dir(&f->s, form, path);
     *state = f;
     return 0;
 }
@@ -199,9 +186,7 @@ static int store_setup(void **state)
 static int store_teardown(void **state)
 {
     store_fixture *f = *state;
-    sipas_dataset_free(f->data);
-    sipas_store_close(f->store);
-    sipas_instrument_free(f->inst);
+    loaded_store_close(&f->s);
     assert_int_equal(scratch_dir_remove(f->dir), 0);
     free(f);
     return 0;
@@ -213,9 +198,9 @@ static void test_counts_by_district(void **state)
     sipas_open_answers *r = NULL;
     sipas_error err = {0};
     const sipas_item *questions[16];
-    assert_int_equal(sipas_open_questions(f->inst, questions), 1);
+    assert_int_equal(sipas_open_questions(f->s.inst, questions), 1);
     assert_string_equal(questions[0]->name, "comments");
-    if (sipas_open_answers_compute(f->data, "comments", "district", 2024, SIPAS_REPORT_VI, &r,
+    if (sipas_open_answers_compute(f->s.data, "comments", "district", 2024, SIPAS_REPORT_VI, &r,
                                    &err) != SIPAS_OK)
         fail_msg("compute: %s", err.message);
     assert_int_equal(r->respondents, 8);
@@ -243,7 +228,7 @@ static void test_counts_by_district(void **state)
     sipas_open_answers_free(r);
 
     /* by a text column: its values in byte order; no unit: the wave as one */
-    assert_int_equal(sipas_open_answers_compute(f->data, "comments", "commune", 2024,
+    assert_int_equal(sipas_open_answers_compute(f->s.data, "comments", "commune", 2024,
                                                 SIPAS_REPORT_EN, &r, &err), SIPAS_OK);
     assert_int_equal(r->nunits, 4);
     assert_string_equal(r->units[0].code, "c1");
@@ -251,7 +236,7 @@ static void test_counts_by_district(void **state)
     assert_int_equal(r->units[1].no_comment, 1);
     assert_string_equal(r->units[0].answers[1].text, "Gọi [phone], cảm ơn");
     sipas_open_answers_free(r);
-    assert_int_equal(sipas_open_answers_compute(f->data, "comments", NULL, 2023, SIPAS_REPORT_VI,
+    assert_int_equal(sipas_open_answers_compute(f->s.data, "comments", NULL, 2023, SIPAS_REPORT_VI,
                                                 &r, &err), SIPAS_OK);
     assert_int_equal(r->nunits, 1);
     assert_int_equal(r->units[0].respondents, 2);
@@ -265,17 +250,17 @@ static void test_refusals(void **state)
     store_fixture *f = *state;
     sipas_open_answers *r = NULL;
     sipas_error err = {0};
-    assert_int_equal(sipas_open_answers_compute(f->data, "phone", NULL, 2024, SIPAS_REPORT_VI, &r,
+    assert_int_equal(sipas_open_answers_compute(f->s.data, "phone", NULL, 2024, SIPAS_REPORT_VI, &r,
                                                 &err), SIPAS_ERR_USAGE);
     assert_non_null(strstr(err.message, "personal"));
     assert_null(r);
-    assert_int_equal(sipas_open_answers_compute(f->data, "q1", NULL, 2024, SIPAS_REPORT_VI, &r,
+    assert_int_equal(sipas_open_answers_compute(f->s.data, "q1", NULL, 2024, SIPAS_REPORT_VI, &r,
                                                 &err), SIPAS_ERR_USAGE);
-    assert_int_equal(sipas_open_answers_compute(f->data, "nope", NULL, 2024, SIPAS_REPORT_VI, &r,
+    assert_int_equal(sipas_open_answers_compute(f->s.data, "nope", NULL, 2024, SIPAS_REPORT_VI, &r,
                                                 &err), SIPAS_ERR_NOT_FOUND);
-    assert_int_equal(sipas_open_answers_compute(f->data, "comments", "nope", 2024,
+    assert_int_equal(sipas_open_answers_compute(f->s.data, "comments", "nope", 2024,
                                                 SIPAS_REPORT_VI, &r, &err), SIPAS_ERR_NOT_FOUND);
-    assert_int_equal(sipas_open_answers_compute(f->data, "comments", "phone", 2024,
+    assert_int_equal(sipas_open_answers_compute(f->s.data, "comments", "phone", 2024,
                                                 SIPAS_REPORT_VI, &r, &err), SIPAS_ERR_USAGE);
 }
 
@@ -284,7 +269,7 @@ static void test_refusals(void **state)
 #define BUSINESS_SAMPLE SIPAS_TEST_SURVEYS "/sample/sipas2017_business_2023-2024.csv"
 
 typedef struct report_fixture {
-    store_fixture base;
+    loaded_store s;
     sipas_review *review;
     sipas_index_result *wave_index;
 } report_fixture;
@@ -293,31 +278,16 @@ static int report_setup(void **state)
 {
     report_fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    strcpy(f->base.dir, "/tmp/sipas-open-report-XXXXXX");
-    assert_non_null(mkdtemp(f->base.dir));
-    char db[128];
-    snprintf(db, sizeof db, "%s/t.db", f->base.dir);
+    loaded_store_open(&f->s, "sipas2017_business", BUSINESS_SAMPLE);
     sipas_error err = {0};
-    if (sipas_instrument_load(SIPAS_TEST_SURVEYS "/sipas2017_business", &f->base.inst, &err) !=
-        SIPAS_OK)
-        fail_msg("instrument: %s", err.message);
-    assert_int_equal(sipas_store_open(db, SIPAS_STORE_READ_WRITE, &f->base.store, &err), SIPAS_OK);
-    assert_int_equal(sipas_store_attach_ephemeral_key(f->base.store, &err), SIPAS_OK);
-    sipas_import_options opt = {0};
-    sipas_import_result res;
-    if (sipas_import_batch(f->base.store, f->base.inst, BUSINESS_SAMPLE, &opt, &res, &err) !=
-        SIPAS_OK)
-        fail_msg("import: %s", err.message);
-    if (sipas_dataset_load(f->base.store, f->base.inst, &f->base.data, &err) != SIPAS_OK)
-        fail_msg("load: %s", err.message);
     sipas_review_options ro = {0};
     ro.index.ci = SIPAS_CI_LOGIT;
     ro.index.level = 0.95;
     ro.rank_adjust = SIPAS_ADJUST_HOLM;
-    if (sipas_review_compute(f->base.data, &ro, &f->review, &err) != SIPAS_OK)
+    if (sipas_review_compute(f->s.data, &ro, &f->review, &err) != SIPAS_OK)
         fail_msg("review: %s", err.message);
-    sipas_review_report_input in = {.review = f->review, .data = f->base.data,
-                                    .inst = f->base.inst, .index = ro.index,
+    sipas_review_report_input in = {.review = f->review, .data = f->s.data,
+                                    .inst = f->s.inst, .index = ro.index,
                                     .unweighted_headline = NAN};
     if (sipas_review_report_wave_index(&in, &f->wave_index, &err) != SIPAS_OK)
         fail_msg("wave index: %s", err.message);
@@ -330,14 +300,15 @@ static int report_teardown(void **state)
     report_fixture *f = *state;
     sipas_index_result_free(f->wave_index);
     sipas_review_free(f->review);
-    void *base = &f->base;
-    return store_teardown(&base);
+    loaded_store_close(&f->s);
+    free(f);
+    return 0;
 }
 
 static sipas_report *build(const report_fixture *f, sipas_report_lang lang, size_t comments_max)
 {
-    sipas_review_report_input in = {.review = f->review, .data = f->base.data,
-                                    .inst = f->base.inst, .lang = lang,
+    sipas_review_report_input in = {.review = f->review, .data = f->s.data,
+                                    .inst = f->s.inst, .lang = lang,
                                     .unweighted_headline = NAN, .comments_max = comments_max};
     in.index.ci = SIPAS_CI_LOGIT;
     in.index.level = 0.95;
@@ -359,7 +330,7 @@ static const sipas_report_table *find_table(const sipas_report *rep, const char 
 static char *html_of(const report_fixture *f, const sipas_report *rep)
 {
     char path[128];
-    snprintf(path, sizeof path, "%s/r.html", f->base.dir);
+    snprintf(path, sizeof path, "%s/r.html", f->s.dir);
     sipas_error err = {0};
     assert_int_equal(sipas_report_write_html(rep, path, &err), SIPAS_OK);
     FILE *in = fopen(path, "rb");
@@ -378,7 +349,7 @@ static void test_report_section(void **state)
         bool vi = lang == SIPAS_REPORT_VI;
         sipas_open_answers *r = NULL;
         sipas_error err = {0};
-        assert_int_equal(sipas_open_answers_compute(f->base.data, "comments", "district",
+        assert_int_equal(sipas_open_answers_compute(f->s.data, "comments", "district",
                                                     f->review->wave, (sipas_report_lang)lang, &r,
                                                     &err), SIPAS_OK);
         assert_int_equal(r->respondents, 600); /* the sample's rows per wave */
