@@ -171,6 +171,7 @@ typedef struct stream {
     /* per row scratch */
     size_t *valid_g;              /* global state of each valid answer of the row */
     int *state_of;                /* ncriteria: state, or -1 - missing kind */
+    int8_t *byte_state;           /* ncriteria x 256: answer_state of each byte code */
     compiled_condition *conds;
     size_t nconds;
 } stream;
@@ -241,6 +242,21 @@ static sipas_status set_columns(stream *S, const sipas_dataset *d, stream_set *s
     return SIPAS_OK;
 }
 
+/* The state of one answer code (NaN: an empty cell) of criterion sc, scored by scorer (sc's or
+ * an instrument version's): its index among sc's states when valid, else -1 - its missing
+ * kind (0 for an empty cell or a code the list no longer has). */
+static int answer_state(const stream_criterion *sc, const criterion_scorer *scorer, double code)
+{
+    double y, x;
+    sipas_missing_kind kind = index_score_code(scorer, code, &y, &x);
+    if (x == 0)
+        return -1 - (isnan(code) ? 0 : (int)kind);
+    int state = 0;
+    while ((size_t)state < sc->nstates && sc->state_y[state] != y)
+        state++;
+    return state;
+}
+
 static sipas_status stream_start(stream *S, const sipas_dataset *d, sipas_error *err)
 {
     const sipas_instrument *inst = S->inst;
@@ -289,6 +305,14 @@ static sipas_status stream_start(stream *S, const sipas_dataset *d, sipas_error 
     if (S->pair_stride > UINT32_MAX)
         return sipas_error_set(err, SIPAS_ERR_USAGE, "form '%s' has too many criteria and answer "
                                "scores for the one-pass index; use --in-memory", inst->form_id);
+    /* byte codes (sipas_column.code): the state of each of the 256 values, once */
+    if ((S->byte_state = malloc((S->ncriteria ? S->ncriteria : 1) * 256)) == NULL)
+        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
+    for (size_t c = 0; c < S->ncriteria; c++)
+        for (int v = 0; v < 256; v++)
+            S->byte_state[c * 256 + (size_t)v] =
+                (int8_t)answer_state(&S->crit[c], &S->crit[c].scorer,
+                                     v == SIPAS_CODE_EMPTY ? NAN : (double)v);
     for (size_t s = 0; s < S->nsets; s++) {
         S->sets[s].opt = &S->sets_opt[s];
         if ((st = set_columns(S, d, &S->sets[s], err)) != SIPAS_OK)
@@ -484,28 +508,20 @@ static sipas_status domain_cell(stream *S, stream_set *set, size_t dom, size_t p
 
 /* The state of each criterion's answer in row i (S->state_of: state, or -1 - missing kind) and
  * the list of valid ones. */
-static size_t row_states(stream *S, const sipas_dataset *d, size_t i, const int8_t *byte_state)
+static size_t row_states(stream *S, const sipas_dataset *d, size_t i)
 {
     size_t nvalid = 0;
     for (size_t c = 0; c < S->ncriteria; c++) {
         const stream_criterion *sc = &S->crit[c];
         const sipas_column *col = &d->columns[sc->column];
         int state;
-        if (byte_state && col->code && sc->scorer.by_version == NULL) {
-            state = byte_state[c * 256 + col->code[i]];
+        if (col->code && sc->scorer.by_version == NULL) {
+            state = S->byte_state[c * 256 + col->code[i]];
         } else {
-            double code = sipas_column_number(col, i), y, x;
             const criterion_scorer *row_sc = sc->scorer.by_version && d->row_version
                                            ? &sc->scorer.by_version[d->row_version[i]]
                                            : &sc->scorer;
-            sipas_missing_kind kind = index_score_code(row_sc, code, &y, &x);
-            if (x == 0) {
-                state = -1 - (isnan(code) ? 0 : (int)kind);
-            } else {
-                state = 0;
-                while ((size_t)state < sc->nstates && sc->state_y[state] != y)
-                    state++;
-            }
+            state = answer_state(sc, row_sc, sipas_column_number(col, i));
         }
         S->state_of[c] = state;
         if (state >= 0) {
@@ -591,22 +607,6 @@ static sipas_status stream_chunk(void *ctx, const sipas_dataset *d, sipas_error 
             S->nconds++;
             return st;
         }
-    /* byte codes: the state of each of the 256 values once per chunk */
-    int8_t *byte_state = malloc((S->ncriteria ? S->ncriteria : 1) * 256);
-    if (byte_state == NULL)
-        return sipas_error_set(err, SIPAS_ERR_NOMEM, "out of memory");
-    for (size_t c = 0; c < S->ncriteria; c++) {
-        const stream_criterion *sc = &S->crit[c];
-        for (int v = 0; v < 256; v++) {
-            double y, x, code = v == SIPAS_CODE_EMPTY ? NAN : v;
-            sipas_missing_kind kind = index_score_code(&sc->scorer, code, &y, &x);
-            int state = -1 - (isnan(code) ? 0 : (int)kind);
-            if (x != 0)
-                for (state = 0; (size_t)state < sc->nstates && sc->state_y[state] != y; state++)
-                    ;
-            byte_state[c * 256 + (size_t)v] = (int8_t)state;
-        }
-    }
     const sipas_column *wave = chunk_column(d, S->wave_item);
     const sipas_column *wcol = chunk_column(d, S->weight_item);
     st = SIPAS_OK;
@@ -632,7 +632,7 @@ static sipas_status stream_chunk(void *ctx, const sipas_dataset *d, sipas_error 
             keep = condition_holds(&S->conds[f], i);
         if (!keep)
             continue;
-        size_t nvalid = row_states(S, d, i, byte_state);
+        size_t nvalid = row_states(S, d, i);
         S->npair_off = 0;
         if (w > 0)
             row_pairs(S, nvalid);
@@ -642,7 +642,6 @@ static sipas_status stream_chunk(void *ctx, const sipas_dataset *d, sipas_error 
                 st = accumulate(S, &S->sets[s], dom, psu, w, err);
         }
     }
-    free(byte_state);
     return st;
 }
 
@@ -1131,6 +1130,7 @@ static void stream_release(stream *S)
     free(S->pair_off);
     free(S->valid_g);
     free(S->state_of);
+    free(S->byte_state);
     hash_map_release(&S->strata);
     hash_map_release(&S->psus);
     for (size_t h = 0; h < S->nstrata; h++) {
