@@ -349,22 +349,29 @@ static void keep_scores(domain_buffers *b, const char *name, const double *score
 
 /* Puts "form 'F', district 'x', wave 2024, measure 'q1'" before a failure of index_estimate_domain, so
  * that a numeric or design problem says where it happened. */
-sipas_status index_locate_failure(const index_work *w, size_t dom, sipas_status st, sipas_error *err)
+sipas_status index_locate(const char *form_id, const sipas_index_result *res, size_t dom,
+                          const char *unit_column, const char *unit_code, double unit_wave,
+                          const char *measure, sipas_status st, sipas_error *err)
 {
     char where[SIPAS_ERROR_MESSAGE_MAX / 2];
-    size_t used = (size_t)snprintf(where, sizeof where, "form '%s'", w->data->inst->form_id);
-    const sipas_index_result *res = w->res;
+    size_t used = (size_t)snprintf(where, sizeof where, "form '%s'", form_id);
     for (size_t b = 0; b < res->nby && dom < res->ndomains && used < sizeof where; b++)
         used += (size_t)snprintf(where + used, sizeof where - used, ", %s '%s'", res->by[b],
                                  res->domains[dom].values[b]);
-    if (w->unit_column && used < sizeof where)
-        used += (size_t)snprintf(where + used, sizeof where - used, ", %s '%s'", w->unit_column,
-                                 w->unit_code ? w->unit_code : "");
-    if (!isnan(w->unit_wave) && used < sizeof where)
-        used += (size_t)snprintf(where + used, sizeof where - used, ", wave %g", w->unit_wave);
-    if (w->measure && used < sizeof where)
-        snprintf(where + used, sizeof where - used, ", measure '%s'", w->measure);
+    if (unit_column && used < sizeof where)
+        used += (size_t)snprintf(where + used, sizeof where - used, ", %s '%s'", unit_column,
+                                 unit_code ? unit_code : "");
+    if (!isnan(unit_wave) && used < sizeof where)
+        used += (size_t)snprintf(where + used, sizeof where - used, ", wave %g", unit_wave);
+    if (measure && used < sizeof where)
+        snprintf(where + used, sizeof where - used, ", measure '%s'", measure);
     return sipas_error_prefix(err, st, "%s", where);
+}
+
+sipas_status index_locate_failure(const index_work *w, size_t dom, sipas_status st, sipas_error *err)
+{
+    return index_locate(w->data->inst->form_id, w->res, dom, w->unit_column, w->unit_code,
+                        w->unit_wave, w->measure, st, err);
 }
 
 sipas_index_row index_overall_row(size_t dom, size_t respondents, bool estimable)

@@ -75,6 +75,11 @@ sipas_status index_estimate_domain(index_work *w, size_t dom, const subdesign *s
 /* Puts "form 'F', district 'x', wave 2024, measure 'q1'" before err's message; returns st. */
 sipas_status index_locate_failure(const index_work *w, size_t dom, sipas_status st,
                                   sipas_error *err);
+/* The same from what it names: the form, the domain dom of res, a unit (unit_column NULL: none),
+ * its wave (NaN: none) and the measure (NULL: none). */
+sipas_status index_locate(const char *form_id, const sipas_index_result *res, size_t dom,
+                          const char *unit_column, const char *unit_code, double unit_wave,
+                          const char *measure, sipas_status st, sipas_error *err);
 /* The rest of a row once its estimate and summary (variance, df counts, deffs) are known: the
  * variance status, se, interval, n_eff and NCHS flags; n_for_beta is the n of the Korn-Graubard
  * interval (valid answers of a criterion, respondents of a composite). */

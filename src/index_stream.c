@@ -686,13 +686,11 @@ typedef struct estimate_ctx {
     const char *measure;       /* what a failure names */
 } estimate_ctx;
 
-/* "form 'F', district 'x', wave 2024, measure 'q1'" before a failure, as
- * index_locate_failure says it. */
+/* "form 'F', district 'x', wave 2024, measure 'q1'" before a failure (index_locate). */
 static sipas_status locate(const estimate_ctx *e, sipas_status st, sipas_error *err)
 {
-    sipas_dataset stub = {.inst = e->S->inst};
-    index_work w = {.data = &stub, .res = e->res, .measure = e->measure, .unit_wave = NAN};
-    return index_locate_failure(&w, e->out_dom, st, err);
+    return index_locate(e->S->inst->form_id, e->res, e->out_dom, NULL, NULL, NAN, e->measure, st,
+                        err);
 }
 
 static sipas_status build_domain_design(estimate_ctx *e, const size_t *cells, size_t ncells,
